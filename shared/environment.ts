@@ -1,0 +1,26 @@
+/** Environment variable names shared by the stack (which sets them) and the functions (which read them). */
+export const ENV = {
+  /** JSON object: stream id → {@link StreamDeliveryBinding}. Set by the house function's bind calls. */
+  deliveryTargets: 'SLUICE_DELIVERY_TARGETS',
+  /** Tenant name; the tenant config itself is bundled into the function. */
+  tenant: 'SLUICE_TENANT',
+  /** Name of the Secrets Manager secret that holds the self issuer's signing keys. */
+  signingKeySecret: 'SLUICE_SIGNING_KEY_SECRET',
+  /** The self issuer's URL (the API's own URL), used as `iss`. */
+  issuerUrl: 'SLUICE_ISSUER_URL',
+  /** Data folder of local mode (default `.sluice` in the working directory). */
+  home: 'SLUICE_HOME',
+} as const;
+
+/** Where one stream's records go on AWS. */
+export interface DeliveryTarget {
+  readonly kind: 'firehose' | 'kinesis';
+  /** Delivery stream name (firehose) or stream name/ARN (kinesis). */
+  readonly name: string;
+}
+
+/** A stream's delivery binding: its records, and its dead-letter stream when `deadLetter` is on. */
+export interface StreamDeliveryBinding {
+  readonly records: DeliveryTarget;
+  readonly deadLetter?: DeliveryTarget;
+}

@@ -1,0 +1,60 @@
+/**
+ * Where records land in the bucket. The CDK stack gives these templates to Firehose;
+ * local mode renders the same templates itself, so keys match exactly.
+ */
+import type { Compression, PayloadType } from './tenant-config.ts';
+
+/** Top-level prefixes of the landing bucket. */
+export const BUCKET_PREFIXES = { streams: 'streams/', deadLetter: 'dlq/', errors: 'errors/' } as const;
+
+const HOURLY_PARTITIONS = 'year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/';
+
+/** Firehose `Prefix` for a stream's accepted records. */
+export function recordsPrefix(streamId: string): string {
+  return `${BUCKET_PREFIXES.streams}${streamId}/${HOURLY_PARTITIONS}`;
+}
+
+/** Firehose `Prefix` for a stream's dead-letter delivery stream. */
+export function deadLetterPrefix(streamId: string): string {
+  return `${BUCKET_PREFIXES.deadLetter}${streamId}/${HOURLY_PARTITIONS}`;
+}
+
+/** Firehose `ErrorOutputPrefix` for a stream (records Firehose could not deliver). */
+export function errorOutputPrefix(streamId: string): string {
+  return `${BUCKET_PREFIXES.errors}${streamId}/!{firehose:error-output-type}/${HOURLY_PARTITIONS}`;
+}
+
+/** File extension Firehose appends to a stream's objects. */
+export function fileExtension(payload: PayloadType, compression: Compression): string {
+  const base = payload === 'xml' ? '.cbor' : '.ndjson';
+  return compression === 'gzip' ? `${base}.gz` : base;
+}
+
+/** Dead-letter records are always NDJSON (one JSON object per rejected record). */
+export function deadLetterExtension(compression: Compression): string {
+  return fileExtension('json', compression);
+}
+
+const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
+
+/**
+ * Renders a prefix template the way Firehose does (UTC timestamp namespaces and the
+ * error output type), for local mode and for tests.
+ */
+export function renderPrefix(template: string, at: Date, errorOutputType = 'processing-failed'): string {
+  return template
+    .replaceAll('!{timestamp:yyyy}', String(at.getUTCFullYear()))
+    .replaceAll('!{timestamp:MM}', pad(at.getUTCMonth() + 1))
+    .replaceAll('!{timestamp:dd}', pad(at.getUTCDate()))
+    .replaceAll('!{timestamp:HH}', pad(at.getUTCHours()))
+    .replaceAll('!{firehose:error-output-type}', errorOutputType);
+}
+
+/**
+ * The object name Firehose gives a batch: `<stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<uuid>`,
+ * then the extension. The timestamp sorts batches oldest first.
+ */
+export function batchObjectName(deliveryStreamName: string, at: Date, id: string, extension: string): string {
+  const stamp = `${at.getUTCFullYear()}-${pad(at.getUTCMonth() + 1)}-${pad(at.getUTCDate())}-${pad(at.getUTCHours())}-${pad(at.getUTCMinutes())}-${pad(at.getUTCSeconds())}`;
+  return `${deliveryStreamName}-1-${stamp}-${id}${extension}`;
+}

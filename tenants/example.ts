@@ -1,0 +1,33 @@
+/** The example tenant: the default for `npm start` and the tests. */
+import * as v from 'valibot';
+import { defineTenant } from '#shared/tenant-config';
+
+/** One order line. */
+const OrderItem = v.strictObject({
+  sku: v.pipe(v.string(), v.nonEmpty()),
+  qty: v.pipe(v.number(), v.integer(), v.minValue(1)),
+});
+
+/** An order as the `orders` stream takes it. */
+export const Order = v.object({
+  order_id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  customer_id: v.string(),
+  amount: v.pipe(v.number(), v.gtValue(0)),
+  currency: v.pipe(v.string(), v.regex(/^[A-Z]{3}$/, 'Invalid currency: expected three capital letters')),
+  placed_at: v.pipe(v.string(), v.isoTimestamp()),
+  items: v.optional(v.array(OrderItem)),
+});
+
+/** An order record, inferred from its schema. */
+export type Order = v.InferOutput<typeof Order>;
+
+export default defineTenant({
+  tenant: 'example',
+  auth: { issuer: 'self' },
+  throttle: { rate: 500, burst: 1000 },
+  streams: {
+    orders: { payload: 'json', schema: Order, deadLetter: true },
+    events: { payload: 'json', batch: true },
+    profiles: { payload: 'xml' },
+  },
+});

@@ -1,0 +1,111 @@
+import * as v from 'valibot';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_BYTES } from '#shared/contract';
+import { defineTenant, TenantConfigError, type TenantConfigInput } from '#shared/tenant-config';
+import example from '#tenants/example';
+
+const valid: TenantConfigInput = {
+  tenant: 'acme',
+  auth: { issuer: 'self' },
+  streams: { clicks: { payload: 'json' } },
+};
+
+function problemsOf(input: unknown): string[] {
+  try {
+    defineTenant(input as TenantConfigInput);
+  } catch (error) {
+    if (error instanceof TenantConfigError) return [...error.problems];
+    throw error;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('defineTenant', () => {
+  it('applies the documented defaults', () => {
+    const config = defineTenant(valid);
+    expect(config.throttle).toEqual({ rate: 500, burst: 1000 });
+    expect(config.auth).toEqual({ issuer: 'self', maxTokenDays: 30, rotationDays: 90 });
+    expect(config.streams.clicks).toMatchObject({
+      id: 'clicks',
+      payload: 'json',
+      deadLetter: false,
+      batch: false,
+      maxBytes: DEFAULT_MAX_BYTES,
+      compression: 'none',
+      delivery: 'direct',
+      buffering: { seconds: 60, mebibytes: 5 },
+    });
+  });
+
+  it('refuses an unknown payload type and names the field', () => {
+    expect(problemsOf({ ...valid, streams: { clicks: { payload: 'csv' } } })).toEqual([
+      'streams.clicks.payload: payload must be "json" or "xml"',
+    ]);
+  });
+
+  it('refuses a stream id with a slash', () => {
+    const problems = problemsOf({ ...valid, streams: { 'a/b': { payload: 'json' } } });
+    expect(problems.join('\n')).toMatch(/stream id must be 1 to 64 letters/);
+  });
+
+  it('refuses a stream id of 65 characters and takes one of 64', () => {
+    expect(() => defineTenant({ ...valid, streams: { ['a'.repeat(64)]: { payload: 'json' } } })).not.toThrow();
+    expect(problemsOf({ ...valid, streams: { ['a'.repeat(65)]: { payload: 'json' } } })).toHaveLength(1);
+  });
+
+  it('refuses a negative limit and names it', () => {
+    expect(problemsOf({ ...valid, streams: { clicks: { payload: 'json', maxBytes: -1 } } })).toEqual([
+      'streams.clicks.maxBytes: maxBytes must be at least 1',
+    ]);
+  });
+
+  it('refuses a schema on an XML stream', () => {
+    expect(problemsOf({ ...valid, streams: { p: { payload: 'xml', schema: v.object({}) } } })).toEqual([
+      'streams.p.schema: a schema is only for JSON streams',
+    ]);
+  });
+
+  it('refuses an unknown field instead of ignoring it', () => {
+    expect(problemsOf({ ...valid, streams: { clicks: { payload: 'json', bufering: {} } } }).join('\n')).toMatch(
+      /streams\.clicks\.bufering/,
+    );
+  });
+
+  it('refuses a plain-http external issuer and an empty audience', () => {
+    expect(problemsOf({ ...valid, auth: { issuer: 'http://idp.example.com', audience: ['x'] } }).join('\n')).toMatch(
+      /^auth/,
+    );
+  });
+
+  it('puts the tenant name in the error message', () => {
+    expect(() => defineTenant({ ...valid, tenant: 'acme', streams: {} })).toThrow(/tenant config "acme" is invalid/);
+  });
+});
+
+describe('the example tenant', () => {
+  it('has orders (JSON with schema and dead-letter), events (JSON batches) and profiles (XML)', () => {
+    expect(example.tenant).toBe('example');
+    expect(example.streams.orders).toMatchObject({ payload: 'json', deadLetter: true });
+    expect(example.streams.orders?.schema).toBeDefined();
+    expect(example.streams.events).toMatchObject({ payload: 'json', batch: true, schema: undefined });
+    expect(example.streams.profiles).toMatchObject({ payload: 'xml' });
+  });
+
+  it('checks orders with the documented schema', () => {
+    const schema = example.streams.orders?.schema;
+    if (!schema) throw new Error('orders has no schema');
+    const order = {
+      order_id: 'o-1',
+      customer_id: 'c-1',
+      amount: 12.5,
+      currency: 'EUR',
+      placed_at: '2026-11-24T05:00:00Z',
+      items: [{ sku: 'sku-1', qty: 2 }],
+    };
+    expect(v.safeParse(schema, order).success).toBe(true);
+    expect(v.safeParse(schema, { ...order, currency: 'eur' }).success).toBe(false);
+    expect(v.safeParse(schema, { ...order, amount: 0 }).success).toBe(false);
+    expect(v.safeParse(schema, { ...order, items: [{ sku: 'a', qty: 1.5 }] }).success).toBe(false);
+    expect(v.safeParse(schema, { ...order, placed_at: 'yesterday' }).success).toBe(false);
+  });
+});
