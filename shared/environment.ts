@@ -8,6 +8,8 @@ export const ENV = {
   signingKeySecret: 'SLUICE_SIGNING_KEY_SECRET',
   /** The self issuer's URL (the API's own URL), used as `iss`. */
   issuerUrl: 'SLUICE_ISSUER_URL',
+  /** The self issuer's longest token lifetime in days; rotation keeps retired public keys this long. */
+  maxTokenDays: 'SLUICE_MAX_TOKEN_DAYS',
   /** Data folder of local mode (default `.sluice` in the working directory). */
   home: 'SLUICE_HOME',
 } as const;

@@ -6,9 +6,23 @@ export const STACK_OUTPUTS = {
   issuer: 'TokenIssuer',
 } as const;
 
+/**
+ * Output keys must be alphanumeric, but stream ids may hold `-` and `_`; dropping them would
+ * give `a-b` and `ab` the same key. `Z` escapes (`Z` → `ZZ`, `-` → `Zd`, `_` → `Zu`), so the
+ * mapping is one-to-one and ids without those characters keep their plain key.
+ */
+function outputSafe(streamId: string): string {
+  return streamId.replace(/[Z_-]/g, (char) => (char === 'Z' ? 'ZZ' : char === '-' ? 'Zd' : 'Zu'));
+}
+
 /** Output key of one stream's delivery stream name. */
 export function deliveryStreamOutput(streamId: string): string {
-  return `DeliveryStream${streamId.replace(/[^A-Za-z0-9]/g, '')}`;
+  return `DeliveryStream${outputSafe(streamId)}`;
+}
+
+/** Output key of one stream's dead-letter delivery stream name (streams with `deadLetter`). */
+export function deadLetterStreamOutput(streamId: string): string {
+  return `DeadLetterStream${outputSafe(streamId)}`;
 }
 
 /** The stack name of a tenant: `Sluice-<tenant>`. */
