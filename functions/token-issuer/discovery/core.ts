@@ -1,0 +1,46 @@
+/**
+ * The self issuer's discovery endpoints: the OpenID configuration and the JWKS, built from
+ * the key set in Secrets Manager. Only public key members ever leave this function.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { JWKS_PATH, OPENID_CONFIGURATION_PATH, PROBLEM_CONTENT_TYPE } from '#shared/contract';
+import { problemType } from '#shared/errors';
+import { openIdConfiguration, publicJwks, type SigningKeySet } from '#shared/signing-keys';
+
+/** What the discovery core needs: the issuer URL and a way to read the current key set. */
+export interface DiscoveryDependencies {
+  readonly issuer: string;
+  readonly readKeySet: () => Promise<SigningKeySet>;
+}
+
+/** How long clients and the JWT authorizer may cache an answer. */
+export const DISCOVERY_CACHE_SECONDS = 300;
+
+const json = (body: unknown): APIGatewayProxyStructuredResultV2 => ({
+  statusCode: 200,
+  headers: { 'content-type': 'application/json', 'cache-control': `public, max-age=${DISCOVERY_CACHE_SECONDS}` },
+  body: JSON.stringify(body),
+});
+
+/** Answers GET of the OpenID configuration or the JWKS; 404 for any other path. */
+export async function answerDiscovery(
+  event: Pick<APIGatewayProxyEventV2, 'rawPath' | 'requestContext'>,
+  deps: DiscoveryDependencies,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  if (event.rawPath === OPENID_CONFIGURATION_PATH) {
+    return json(openIdConfiguration(deps.issuer, `${deps.issuer}${JWKS_PATH}`));
+  }
+  if (event.rawPath === JWKS_PATH) {
+    return json(publicJwks(await deps.readKeySet()));
+  }
+  return {
+    statusCode: 404,
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE },
+    body: JSON.stringify({
+      type: problemType('not-found'),
+      title: 'Not found',
+      status: 404,
+      request_id: event.requestContext.requestId,
+    }),
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Secrets Manager rotation of the self issuer's key set, in its four steps. A rotation adds
+ * a new signing key and retires the current one; retired public keys stay in the JWKS for
+ * `maxTokenDays` (no token they signed can outlive that) and are dropped at a later rotation.
+ */
+import {
+  DescribeSecretCommand,
+  ResourceNotFoundException,
+  type SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerRotationEvent } from 'aws-lambda';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import {
+  currentSigningKey,
+  newSigningKeySet,
+  publicJwks,
+  rotateSigningKeys,
+  type SigningKeySet,
+} from '#shared/signing-keys';
+import { selfIssuerAudience, signTenantToken } from '#shared/token-claims';
+import { readKeySet, readKeySetIfValid, writeKeySet } from '../key-store.ts';
+
+/** Settings of the rotation. */
+export interface RotationOptions {
+  readonly maxTokenDays: number;
+  readonly now?: Date;
+}
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/** Runs one step of a Secrets Manager rotation for the key set secret. */
+export async function rotateSigningKeySecret(
+  event: SecretsManagerRotationEvent,
+  client: SecretsManagerClient,
+  options: RotationOptions,
+): Promise<void> {
+  const { SecretId: secretId, ClientRequestToken: token } = event;
+  const described = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
+  if (!described.RotationEnabled) throw new Error(`rotation is not enabled for ${secretId}`);
+  const stages = described.VersionIdsToStages?.[token];
+  if (!stages) throw new Error(`version ${token} of ${secretId} has no stage`);
+  if (stages.includes('AWSCURRENT')) return;
+  if (!stages.includes('AWSPENDING')) throw new Error(`version ${token} of ${secretId} is not pending`);
+
+  switch (event.Step) {
+    case 'createSecret':
+      return createPendingKeySet(client, secretId, token, options);
+    case 'setSecret':
+      // Nothing outside Secrets Manager holds the keys: the JWKS is read from this secret.
+      return;
+    case 'testSecret':
+      return testPendingKeySet(await readKeySet(client, secretId, { stage: 'AWSPENDING', versionId: token }));
+    case 'finishSecret': {
+      const current = Object.entries(described.VersionIdsToStages ?? {}).find(([, labels]) =>
+        labels.includes('AWSCURRENT'),
+      )?.[0];
+      await client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: secretId,
+          VersionStage: 'AWSCURRENT',
+          MoveToVersionId: token,
+          ...(current === undefined ? {} : { RemoveFromVersionId: current }),
+        }),
+      );
+      return;
+    }
+    default:
+      throw new Error(`unknown rotation step ${String(event.Step)}`);
+  }
+}
+
+async function createPendingKeySet(
+  client: SecretsManagerClient,
+  secretId: string,
+  token: string,
+  options: RotationOptions,
+): Promise<void> {
+  try {
+    await readKeySet(client, secretId, { stage: 'AWSPENDING', versionId: token });
+    return; // a retried createSecret must not make a second key
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  const now = options.now ?? new Date();
+  const current = await readKeySetIfValid(client, secretId);
+  // A secret that still holds CloudFormation's placeholder gets its first key here.
+  const next = current ? await rotateSigningKeys(current, options.maxTokenDays, now) : await newSigningKeySet(now);
+  await writeKeySet(client, secretId, next, { versionId: token, stages: ['AWSPENDING'] });
+}
+
+/** The pending set must sign a token that its own public JWKS verifies, and publish no private member. */
+export async function testPendingKeySet(set: SigningKeySet): Promise<void> {
+  const jwks = publicJwks(set);
+  for (const key of jwks.keys) {
+    const leaked = PRIVATE_MEMBERS.filter((member) => member in key);
+    if (leaked.length > 0) throw new Error(`the JWKS would publish private members: ${leaked.join(', ')}`);
+  }
+  const issuer = 'https://rotation-test.invalid';
+  const token = await signTenantToken(currentSigningKey(set), { issuer, tenant: 'rotation-test', days: 1 });
+  await jwtVerify(token, createLocalJWKSet(jwks), { issuer, audience: selfIssuerAudience('rotation-test') });
+}

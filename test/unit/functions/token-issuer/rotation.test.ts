@@ -1,0 +1,94 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerRotationEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { rotateSigningKeySecret, testPendingKeySet } from '#functions/token-issuer/rotation/core';
+import {
+  currentSigningKey,
+  newSigningKeySet,
+  parseSigningKeySet,
+  publicJwks,
+  type SigningKeySet,
+} from '#shared/signing-keys';
+import { fakeSecret, type SecretVersions } from './fake-secret.ts';
+
+const secrets = mockClient(SecretsManagerClient);
+const client = new SecretsManagerClient({ region: 'eu-west-1' });
+const day = 86_400_000;
+
+afterEach(() => {
+  secrets.reset();
+});
+
+/** Runs the four steps the way Secrets Manager does for one rotation, and returns the new current set. */
+async function rotate(versions: SecretVersions, token: string, now: Date, maxTokenDays = 30): Promise<SigningKeySet> {
+  versions.set(token, { value: undefined, stages: ['AWSPENDING'] });
+  fakeSecret(secrets, versions);
+  for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) {
+    const event: SecretsManagerRotationEvent = { Step, SecretId: 'keys', ClientRequestToken: token };
+    await rotateSigningKeySecret(event, client, { maxTokenDays, now });
+  }
+  const current = [...versions.values()].find((version) => version.stages.includes('AWSCURRENT'));
+  return parseSigningKeySet(String(current?.value));
+}
+
+describe('the signing key rotation', () => {
+  it('adds a new signing key and keeps the old public key in the JWKS', async () => {
+    const first = await newSigningKeySet(new Date('2025-01-01T00:00:00Z'));
+    const versions: SecretVersions = new Map([['v1', { value: JSON.stringify(first), stages: ['AWSCURRENT'] }]]);
+    const rotated = await rotate(versions, 'v2', new Date('2025-04-01T00:00:00Z'));
+    const oldKid = currentSigningKey(first).kid;
+    expect(currentSigningKey(rotated).kid).not.toBe(oldKid);
+    expect(publicJwks(rotated).keys.map((key) => key.kid)).toContain(oldKid);
+    expect(versions.get('v1')?.stages).toEqual(['AWSPREVIOUS']);
+  });
+
+  it('drops a retired key once no token it signed can still be valid', async () => {
+    const first = await newSigningKeySet(new Date('2025-01-01T00:00:00Z'));
+    const versions: SecretVersions = new Map([['v1', { value: JSON.stringify(first), stages: ['AWSCURRENT'] }]]);
+    const at = new Date('2025-04-01T00:00:00Z');
+    const firstKid = currentSigningKey(first).kid;
+    await rotate(versions, 'v2', at, 30);
+    const within = await rotate(versions, 'v3', new Date(at.getTime() + 29 * day), 30);
+    expect(within.keys.map((key) => key.kid)).toContain(firstKid);
+    const after = await rotate(versions, 'v4', new Date(at.getTime() + 31 * day), 30);
+    expect(after.keys.map((key) => key.kid)).not.toContain(firstKid);
+    expect(after.keys).toHaveLength(3);
+  });
+
+  it('makes the first key set when the secret still holds the generated placeholder', async () => {
+    const versions: SecretVersions = new Map([['v1', { value: 'placeholder', stages: ['AWSCURRENT'] }]]);
+    const set = await rotate(versions, 'v2', new Date('2025-01-01T00:00:00Z'));
+    expect(set.keys).toHaveLength(1);
+  });
+
+  it('does not make a second key when createSecret is retried', async () => {
+    const first = await newSigningKeySet();
+    const versions: SecretVersions = new Map([['v1', { value: JSON.stringify(first), stages: ['AWSCURRENT'] }]]);
+    const pending = JSON.stringify(await newSigningKeySet());
+    versions.set('v2', { value: pending, stages: ['AWSPENDING'] });
+    fakeSecret(secrets, versions);
+    await rotateSigningKeySecret({ Step: 'createSecret', SecretId: 'keys', ClientRequestToken: 'v2' }, client, {
+      maxTokenDays: 30,
+    });
+    expect(versions.get('v2')?.value).toBe(pending);
+  });
+
+  it('refuses to rotate a secret whose rotation is disabled', async () => {
+    fakeSecret(secrets, new Map(), { rotationEnabled: false });
+    await expect(
+      rotateSigningKeySecret({ Step: 'createSecret', SecretId: 'keys', ClientRequestToken: 'v2' }, client, {
+        maxTokenDays: 30,
+      }),
+    ).rejects.toThrow(/rotation is not enabled/);
+  });
+
+  it('fails the test step when the published public key does not match the signing key', async () => {
+    const set = await newSigningKeySet();
+    await expect(testPendingKeySet(set)).resolves.toBeUndefined();
+    const other = await newSigningKeySet();
+    const n = other.keys[0]?.privateJwk.n ?? '';
+    const mismatched = { ...set, keys: set.keys.map((key) => ({ ...key, privateJwk: { ...key.privateJwk, n } })) };
+    await expect(testPendingKeySet(mismatched)).rejects.toThrow();
+  });
+});
