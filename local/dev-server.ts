@@ -1,0 +1,167 @@
+/**
+ * `sluice dev` as a library: the embedded S3, the Firehose emulation (replaying journals
+ * left by an earlier run), the local issuer and the gateway in front of the ingest handler.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { RecordDelivery } from '#shared/delivery';
+import { publicJwks, type SigningKeySet } from '#shared/signing-keys';
+import type { TenantConfig } from '#shared/tenant-config';
+import { selfIssuerAudience } from '#shared/token-claims';
+import { createS3Client, startEmbeddedS3 } from './embedded-s3.ts';
+import { type DeliveryLog, FirehoseEmulation } from './firehose-emulation.ts';
+import { createGateway, type IngestHandler } from './gateway.ts';
+import { createJwtAuthorizer } from './jwt-authorizer.ts';
+import { loadOrCreateKeySet, signLocalToken } from './local-issuer.ts';
+import { clearServerState, readServerState, writeServerState } from './server-state.ts';
+import type { SluiceHome } from './sluice-home.ts';
+
+/** Makes the ingest handler for a tenant and a delivery. */
+export type IngestHandlerFactory = (tenant: TenantConfig, delivery: RecordDelivery) => Promise<IngestHandler>;
+
+/** Options of {@link startDevServer}. */
+export interface DevServerOptions {
+  readonly tenant: TenantConfig;
+  readonly home: SluiceHome;
+  /** Gateway port; 0 picks a free one. */
+  readonly port: number;
+  /** Port of the embedded S3; 0 (the default) picks a free one. */
+  readonly s3Port?: number;
+  readonly flushSeconds?: number;
+  /** Defaults to the real ingest handler of functions/ingest. */
+  readonly createHandler?: IngestHandlerFactory;
+  readonly log?: DeliveryLog & { error(message: string): void };
+}
+
+/** A running dev server. */
+export interface DevServer {
+  readonly url: string;
+  readonly issuer: string;
+  readonly tenant: TenantConfig;
+  readonly s3: { readonly endpoint: string; readonly bucket: string; readonly client: S3Client };
+  /** Records replayed from journals at start. */
+  readonly replayedRecords: number;
+  /** Signs a token of this server's issuer. */
+  createToken(options?: { days?: number; streams?: readonly string[]; now?: Date }): Promise<string>;
+  /** Flushes every buffer into S3, then stops. */
+  close(): Promise<void>;
+}
+
+/** Raised when another dev server already runs on the same data home. */
+export class AlreadyRunningError extends Error {
+  override readonly name = 'AlreadyRunningError';
+}
+
+// Imported by name at run time so that local/ builds before functions/ingest lands.
+const INGEST_HANDLER_MODULE = '#functions/ingest/create-ingest-handler';
+
+const realIngestHandler: IngestHandlerFactory = async (tenant, delivery) => {
+  const { createIngestHandler } = (await import(INGEST_HANDLER_MODULE)) as {
+    createIngestHandler: (options: { tenant: TenantConfig; delivery: RecordDelivery }) => IngestHandler;
+  };
+  return createIngestHandler({ tenant, delivery });
+};
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Starts local mode for a tenant. */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const { home, tenant } = options;
+  const running = await readServerState(home.serverStateFile);
+  if (running && running.pid !== process.pid) {
+    throw new AlreadyRunningError(
+      `a Sluice dev server (pid ${running.pid}) already runs on ${home.root}: ${running.url}`,
+    );
+  }
+  const keySet: SigningKeySet = await loadOrCreateKeySet(home.keySetFile);
+  const s3 = await startEmbeddedS3(home.s3, options.s3Port ?? 0);
+  let httpServer: Server | undefined;
+  let emulation: FirehoseEmulation | undefined;
+  try {
+    const client = createS3Client(s3.endpoint);
+    emulation = new FirehoseEmulation({
+      tenant,
+      s3: client,
+      bucket: s3.bucket,
+      journalDirectory: home.buffers,
+      ...(options.flushSeconds === undefined ? {} : { flushSeconds: options.flushSeconds }),
+      ...(options.log ? { log: options.log } : {}),
+    });
+    const replayedRecords = await emulation.replay();
+    await emulation.settled();
+    const handler = await (options.createHandler ?? realIngestHandler)(tenant, emulation);
+
+    const server = createServer();
+    httpServer = server;
+    const port = await listen(server, options.port);
+    const issuer = `http://127.0.0.1:${port}`;
+    const jwks = () => publicJwks(keySet);
+    server.on(
+      'request',
+      createGateway({
+        tenant,
+        handler,
+        authorizer: createJwtAuthorizer({ issuer, audience: [selfIssuerAudience(tenant.tenant)], jwks }),
+        issuerUrl: issuer,
+        jwks,
+        api: { accountId: '000000000000', apiId: 'local', domainName: `127.0.0.1:${port}` },
+        onHandlerError: (error) => options.log?.error(`ingest handler failed: ${(error as Error).stack ?? error}`),
+      }),
+    );
+    await writeServerState(home.serverStateFile, {
+      pid: process.pid,
+      url: issuer,
+      issuer,
+      tenant: tenant.tenant,
+      s3Endpoint: s3.endpoint,
+      bucket: s3.bucket,
+    });
+
+    const delivery = emulation;
+    let closing: Promise<void> | undefined;
+    return {
+      url: issuer,
+      issuer,
+      tenant,
+      s3: { endpoint: s3.endpoint, bucket: s3.bucket, client },
+      replayedRecords,
+      createToken: (request = {}) =>
+        signLocalToken(keySet, {
+          issuer,
+          tenant: tenant.tenant,
+          days: request.days ?? 1,
+          ...(request.streams ? { streams: request.streams } : {}),
+          ...(request.now ? { now: request.now } : {}),
+        }),
+      close() {
+        closing ??= (async () => {
+          // Stop taking requests, let the ones in flight finish, then flush what they buffered.
+          const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+          server.closeIdleConnections();
+          await stopped;
+          try {
+            await delivery.flushAll();
+          } finally {
+            await clearServerState(home.serverStateFile);
+            await s3.close();
+          }
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    httpServer?.close();
+    await emulation?.flushAll().catch(() => undefined);
+    await s3.close();
+    throw error;
+  }
+}

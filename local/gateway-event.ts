@@ -1,0 +1,129 @@
+/**
+ * Builds the payload-format-2.0 event that API Gateway hands a Lambda integration:
+ * lower-cased headers with duplicates comma-joined, cookies split out, the JWT authorizer's
+ * claims and scopes, and the body as text or base64 by API Gateway's content-type rule.
+ */
+import { randomBytes } from 'node:crypto';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+
+/** What the gateway knows about one request. */
+export interface IncomingRequest {
+  readonly method: string;
+  /** Path and query as received, e.g. `/stream/v0/data/orders?x=1`. */
+  readonly url: string;
+  /** Raw header pairs as Node gives them (`rawHeaders`): name, value, name, value… */
+  readonly rawHeaders: readonly string[];
+  readonly body: Buffer;
+  readonly sourceIp: string;
+  readonly httpVersion: string;
+}
+
+/** The route and authorization the gateway resolved for the request. */
+export interface RouteMatch {
+  readonly routeKey: string;
+  readonly pathParameters: Record<string, string>;
+  readonly claims: Record<string, string | number | boolean | string[]>;
+  readonly scopes: readonly string[];
+}
+
+/** Fixed identity of the local API, in the shape API Gateway uses. */
+export interface ApiIdentity {
+  readonly accountId: string;
+  readonly apiId: string;
+  readonly domainName: string;
+}
+
+// Verified against AWS: these types arrive as UTF-8 text; everything else (also a missing
+// content type, and form posts) arrives base64-encoded with isBase64Encoded true.
+const TEXT_TYPES = new Set(['application/json', 'application/xml', 'application/javascript']);
+
+/** Whether API Gateway passes a body of this content type as text (not base64). */
+export function isTextContentType(contentType: string | undefined): boolean {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (!mediaType) return false;
+  return mediaType.startsWith('text/') || TEXT_TYPES.has(mediaType);
+}
+
+/** Lower-cased headers, duplicates joined with commas, as in payload format 2.0. */
+export function joinHeaders(rawHeaders: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
+    const name = (rawHeaders[index] ?? '').toLowerCase();
+    const value = rawHeaders[index + 1] ?? '';
+    headers[name] = name in headers ? `${headers[name]},${value}` : value;
+  }
+  return headers;
+}
+
+function splitQuery(rawQueryString: string): Record<string, string> | undefined {
+  if (!rawQueryString) return undefined;
+  const parameters: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(rawQueryString)) {
+    parameters[name] = name in parameters ? `${parameters[name]},${value}` : value;
+  }
+  return parameters;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `requestContext.time` as API Gateway writes it: `12/Mar/2020:19:03:58 +0000`. */
+export function requestTime(at: Date): string {
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${pad(at.getUTCDate())}/${MONTHS[at.getUTCMonth()]}/${at.getUTCFullYear()}:${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())} +0000`;
+}
+
+/** A request id in API Gateway's style (`apigw-requestid`). */
+export function newGatewayRequestId(): string {
+  return randomBytes(10).toString('base64').replace(/=+$/, '=');
+}
+
+/** Builds the event for one request. */
+export function buildGatewayEvent(
+  request: IncomingRequest,
+  route: RouteMatch,
+  api: ApiIdentity,
+  requestId: string,
+  at: Date,
+): APIGatewayProxyEventV2WithJWTAuthorizer {
+  const queryAt = request.url.indexOf('?');
+  const rawPath = queryAt === -1 ? request.url : request.url.slice(0, queryAt);
+  const rawQueryString = queryAt === -1 ? '' : request.url.slice(queryAt + 1);
+  const headers = joinHeaders(request.rawHeaders);
+  const cookieHeader = headers.cookie;
+  delete headers.cookie;
+  headers['x-forwarded-for'] = request.sourceIp;
+  headers['x-forwarded-proto'] ??= 'http';
+  const textBody = isTextContentType(headers['content-type']);
+  const queryStringParameters = splitQuery(rawQueryString);
+  return {
+    version: '2.0',
+    routeKey: route.routeKey,
+    rawPath,
+    rawQueryString,
+    ...(cookieHeader ? { cookies: cookieHeader.split(/;\s*/).filter(Boolean) } : {}),
+    headers,
+    ...(queryStringParameters ? { queryStringParameters } : {}),
+    requestContext: {
+      accountId: api.accountId,
+      apiId: api.apiId,
+      authorizer: { jwt: { claims: route.claims, scopes: [...route.scopes] } },
+      domainName: api.domainName,
+      domainPrefix: api.domainName.split('.')[0] ?? api.domainName,
+      http: {
+        method: request.method,
+        path: rawPath,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.sourceIp,
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey: route.routeKey,
+      stage: '$default',
+      time: requestTime(at),
+      timeEpoch: at.getTime(),
+    },
+    pathParameters: route.pathParameters,
+    ...(request.body.length > 0 ? { body: request.body.toString(textBody ? 'utf8' : 'base64') } : {}),
+    isBase64Encoded: request.body.length > 0 && !textBody,
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * The local API Gateway: the routes, throttles and JWT authorizer of the tenant's HTTP API
+ * in front of the ingest handler, which it calls with payload-format-2.0 events.
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { JSONWebKeySet } from 'jose';
+import {
+  HEALTH_PATH,
+  INGEST_FUNCTION_TIMEOUT_MS,
+  ingestPath,
+  JWKS_PATH,
+  OPENID_CONFIGURATION_PATH,
+} from '#shared/contract';
+import { openIdConfiguration } from '#shared/signing-keys';
+import type { TenantConfig } from '#shared/tenant-config';
+import { routeScopes } from '#shared/token-claims';
+import { type ApiIdentity, buildGatewayEvent, newGatewayRequestId } from './gateway-event.ts';
+import { GATEWAY_PAYLOAD_LIMIT_BYTES, type GatewayResponse, gatewayError, gatewayJson } from './gateway-responses.ts';
+import type { JwtAuthorizer } from './jwt-authorizer.ts';
+import { createLambdaContext } from './lambda-context.ts';
+import { TokenBucket, takeFromAll } from './token-bucket.ts';
+
+/** The ingest handler as the gateway invokes it. */
+export type IngestHandler = (
+  event: APIGatewayProxyEventV2WithJWTAuthorizer,
+  context: Context,
+) => Promise<APIGatewayProxyResultV2>;
+
+/** Everything the gateway needs. */
+export interface GatewayOptions {
+  readonly tenant: TenantConfig;
+  readonly handler: IngestHandler;
+  readonly authorizer: JwtAuthorizer;
+  /** The issuer URL (the gateway's own base URL), for the OIDC discovery document. */
+  readonly issuerUrl: string;
+  readonly jwks: () => JSONWebKeySet;
+  readonly api: ApiIdentity;
+  /** Called when the handler throws (API Gateway then answers 500). */
+  readonly onHandlerError?: (error: unknown) => void;
+}
+
+interface StreamRoute {
+  readonly streamId: string;
+  readonly routeKey: string;
+  readonly scopes: readonly string[];
+  readonly buckets: readonly TokenBucket[];
+}
+
+class BodyTooLargeError extends Error {}
+
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLargeError());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        request.removeAllListeners('data');
+        request.resume();
+        reject(new BodyTooLargeError());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks, size)));
+    request.on('error', reject);
+  });
+}
+
+function send(
+  response: ServerResponse,
+  result: GatewayResponse,
+  requestId: string,
+  extra: Record<string, string> = {},
+) {
+  response.writeHead(result.statusCode, { ...result.headers, 'apigw-requestid': requestId, ...extra });
+  response.end(result.body);
+}
+
+function writeHandlerResult(response: ServerResponse, result: APIGatewayProxyResultV2, requestId: string): void {
+  if (typeof result === 'string' || typeof result !== 'object' || result === null || !('statusCode' in result)) {
+    // API Gateway treats anything but a structured result as a 200 JSON body.
+    const body = typeof result === 'string' ? result : JSON.stringify(result);
+    send(response, { statusCode: 200, headers: { 'content-type': 'application/json' }, body }, requestId);
+    return;
+  }
+  const headers: Record<string, string | string[]> = { 'apigw-requestid': requestId };
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
+  if (result.cookies && result.cookies.length > 0) headers['set-cookie'] = result.cookies;
+  const body = result.body === undefined ? '' : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  headers['content-type'] ??= 'application/json';
+  response.writeHead(result.statusCode ?? 200, headers);
+  response.end(body);
+}
+
+/** Makes the gateway's request listener for a tenant. */
+export function createGateway(options: GatewayOptions): RequestListener {
+  const tenantBucket = new TokenBucket(options.tenant.throttle.rate, options.tenant.throttle.burst);
+  const routes = new Map<string, StreamRoute>();
+  for (const stream of Object.values(options.tenant.streams)) {
+    const path = ingestPath(stream.id);
+    const streamBuckets = stream.throttle ? [new TokenBucket(stream.throttle.rate, stream.throttle.burst)] : [];
+    routes.set(path, {
+      streamId: stream.id,
+      routeKey: `POST ${path}`,
+      scopes: routeScopes(stream.id),
+      buckets: [tenantBucket, ...streamBuckets],
+    });
+  }
+
+  async function route(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
+    const url = request.url ?? '/';
+    const path = url.split('?')[0] ?? '/';
+    const method = request.method ?? 'GET';
+    if (method === 'GET' && path === HEALTH_PATH) return send(response, gatewayJson({ status: 'ok' }), requestId);
+    if (method === 'GET' && path === OPENID_CONFIGURATION_PATH) {
+      const issuer = options.issuerUrl;
+      return send(response, gatewayJson(openIdConfiguration(issuer, `${issuer}${JWKS_PATH}`)), requestId);
+    }
+    if (method === 'GET' && path === JWKS_PATH) return send(response, gatewayJson(options.jwks()), requestId);
+    const stream = method === 'POST' ? routes.get(path) : undefined;
+    if (!stream) return send(response, gatewayError(404), requestId);
+    if (!takeFromAll(stream.buckets)) return send(response, gatewayError(429), requestId);
+    const decision = await options.authorizer.authorize(request.headers.authorization, stream.scopes);
+    if (!decision.ok) {
+      return send(response, gatewayError(decision.status, { 'www-authenticate': decision.challenge }), requestId);
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(request, GATEWAY_PAYLOAD_LIMIT_BYTES);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        return send(response, gatewayError(413), requestId, { connection: 'close' });
+      }
+      throw error;
+    }
+    const event = buildGatewayEvent(
+      {
+        method,
+        url,
+        rawHeaders: request.rawHeaders,
+        body,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        httpVersion: request.httpVersion,
+      },
+      {
+        routeKey: stream.routeKey,
+        pathParameters: { streamId: stream.streamId },
+        claims: decision.claims,
+        scopes: decision.scopes,
+      },
+      options.api,
+      requestId,
+      new Date(),
+    );
+    let result: APIGatewayProxyResultV2;
+    try {
+      result = await options.handler(
+        event,
+        createLambdaContext(`sluice-${options.tenant.tenant}-ingest`, INGEST_FUNCTION_TIMEOUT_MS),
+      );
+    } catch (error) {
+      options.onHandlerError?.(error);
+      return send(response, gatewayError(500), requestId);
+    }
+    writeHandlerResult(response, result, requestId);
+  }
+
+  return (request, response) => {
+    const requestId = newGatewayRequestId();
+    route(request, response, requestId).catch((error: unknown) => {
+      options.onHandlerError?.(error);
+      if (!response.headersSent) send(response, gatewayError(500), requestId);
+      else response.destroy();
+    });
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The running dev server's address, kept in `.sluice/dev-server.json` so that the CLI
+ * (token, send, batches) finds it, and so that a second server on the same data refuses
+ * to start.
+ */
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import * as v from 'valibot';
+
+const ServerStateSchema = v.object({
+  pid: v.number(),
+  url: v.string(),
+  issuer: v.string(),
+  tenant: v.string(),
+  s3Endpoint: v.string(),
+  bucket: v.string(),
+});
+
+/** What a running dev server publishes about itself. */
+export type ServerState = v.InferOutput<typeof ServerStateSchema>;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The state of a dev server that is still running on this data home, if any. */
+export async function readServerState(file: string): Promise<ServerState | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = v.safeParse(ServerStateSchema, json);
+  if (!parsed.success || !isAlive(parsed.output.pid)) return undefined;
+  return parsed.output;
+}
+
+/** Publishes the state of this process's server. */
+export async function writeServerState(file: string, state: ServerState): Promise<void> {
+  await writeFile(file, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** Removes the state when the server stops (only if it is still this process's). */
+export async function clearServerState(file: string, pid = process.pid): Promise<void> {
+  const state = await readServerState(file);
+  if (state?.pid === pid) await rm(file, { force: true });
+}
