@@ -1,0 +1,45 @@
+/** Parsing of the delivery bindings env var (ENV.deliveryTargets): stream id → where its records go. */
+import * as v from 'valibot';
+import type { DeliveryChannel } from '../delivery.ts';
+import type { DeliveryTarget, StreamDeliveryBinding } from '../environment.ts';
+
+const TargetSchema = v.strictObject({
+  kind: v.picklist(['firehose', 'kinesis'], 'kind must be "firehose" or "kinesis"'),
+  name: v.pipe(v.string(), v.nonEmpty('name must not be empty')),
+});
+
+const BindingsSchema = v.record(
+  v.string(),
+  v.strictObject({ records: TargetSchema, deadLetter: v.optional(TargetSchema) }),
+);
+
+/** Delivery bindings by stream id. */
+export type DeliveryBindings = Readonly<Record<string, StreamDeliveryBinding>>;
+
+/** Parses the JSON of ENV.deliveryTargets; throws naming the bad field. */
+export function parseDeliveryBindings(json: string | undefined): DeliveryBindings {
+  if (json === undefined || json.trim() === '') throw new Error('delivery bindings are missing');
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new Error('delivery bindings are not valid JSON');
+  }
+  const result = v.safeParse(BindingsSchema, value);
+  if (!result.success) {
+    const problems = result.issues.map((issue) => `${v.getDotPath(issue) ?? '(root)'}: ${issue.message}`);
+    throw new Error(`delivery bindings are invalid: ${problems.join('; ')}`);
+  }
+  // A null-prototype copy, so a stream id like `constructor` finds nothing it should not.
+  return Object.assign(Object.create(null), result.output) as DeliveryBindings;
+}
+
+/** The target of one stream's channel, or `undefined` when it has none. */
+export function deliveryTarget(
+  bindings: DeliveryBindings,
+  streamId: string,
+  channel: DeliveryChannel,
+): DeliveryTarget | undefined {
+  const binding = Object.hasOwn(bindings, streamId) ? bindings[streamId] : undefined;
+  return channel === 'records' ? binding?.records : binding?.deadLetter;
+}

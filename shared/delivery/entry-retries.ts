@@ -1,0 +1,72 @@
+/**
+ * Delivery of one call's worth of entries with the retries the SDK does not do.
+ *
+ * The SDK's standard retry mode already retries a whole call that was throttled or failed
+ * with a 5xx, so this code does not. What it cannot see is a *partial* failure: Firehose
+ * `PutRecordBatch` and Kinesis `PutRecords` answer 200 with `FailedPutCount` /
+ * `FailedRecordCount` and an error code per failed entry. Those entries, and only those, are
+ * sent again here, with exponential backoff and full jitter, until every entry is
+ * acknowledged, the attempts run out or the next wait would pass the deadline. Entries that
+ * were acknowledged are never sent twice.
+ */
+import { sleep, withinDeadline } from './deadline.ts';
+import { callFailureError, entryFailureError } from './downstream-errors.ts';
+
+/** Backoff of the entry retries. */
+export interface RetryPolicy {
+  /** Attempts per entry, the first one included. */
+  readonly maxAttempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Source of jitter in [0, 1); tests may fix it. */
+  readonly random?: () => number;
+}
+
+/** Default backoff: up to 6 attempts, waits of at most 0.1, 0.2, 0.4, 0.8, 1.6 s (full jitter). */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 100, maxDelayMs: 2_000 };
+
+/** Sends entries in one call; answers each entry's error code in order, `undefined` when acknowledged. */
+export type EntrySender<E> = (entries: readonly E[], signal: AbortSignal) => Promise<readonly (string | undefined)[]>;
+
+/** The wait before retry number `retry` (0-based): full jitter over an exponential cap. */
+export function fullJitterDelay(retry: number, policy: RetryPolicy): number {
+  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
+  return Math.floor((policy.random ?? Math.random)() * cap);
+}
+
+/**
+ * Sends `entries` with {@link EntrySender}, retrying failed entries alone. Resolves when every
+ * entry was acknowledged; otherwise throws DownstreamThrottledError, DownstreamUnavailableError,
+ * DeadlineExceededError or InternalError.
+ */
+export async function sendWithEntryRetries<E>(
+  entries: readonly E[],
+  send: EntrySender<E>,
+  options: { readonly service: string; readonly deadlineAt: number; readonly policy: RetryPolicy },
+): Promise<void> {
+  let pending = entries;
+  for (let attempt = 1; ; attempt++) {
+    let codes: readonly (string | undefined)[];
+    try {
+      codes = await withinDeadline(options.deadlineAt, (signal) => send(pending, signal));
+    } catch (error) {
+      throw callFailureError(error, options.service);
+    }
+    const failed: E[] = [];
+    const failedCodes: (string | undefined)[] = [];
+    pending.forEach((entry, index) => {
+      const code = codes[index];
+      if (code !== undefined) {
+        failed.push(entry);
+        failedCodes.push(code);
+      }
+    });
+    if (failed.length === 0) return;
+    const delay = fullJitterDelay(attempt - 1, options.policy);
+    if (attempt >= options.policy.maxAttempts || Date.now() + delay >= options.deadlineAt) {
+      throw entryFailureError(failedCodes, options.service);
+    }
+    await sleep(delay);
+    pending = failed;
+  }
+}

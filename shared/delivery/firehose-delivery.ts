@@ -1,0 +1,50 @@
+/**
+ * Delivery to Amazon Data Firehose with Direct PUT (`PutRecordBatch`): at most 500 records and
+ * 4 MiB per call, calls in order, failed entries of a partial failure retried alone.
+ */
+import { type _Record, type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { FIREHOSE_BATCH_LIMITS } from '../contract.ts';
+import type { DeliveryBatch, RecordDelivery } from '../delivery.ts';
+import { InternalError } from '../errors.ts';
+import { type DeliveryBindings, deliveryTarget } from './delivery-bindings.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, sendWithEntryRetries } from './entry-retries.ts';
+import { chunkRecords } from './record-chunks.ts';
+
+/** RecordDelivery over Firehose Direct PUT, for the channels whose target kind is `firehose`. */
+export class FirehoseDelivery implements RecordDelivery {
+  constructor(
+    private readonly client: FirehoseClient,
+    private readonly bindings: DeliveryBindings,
+    private readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+  ) {}
+
+  async deliver(batch: DeliveryBatch): Promise<void> {
+    const target = deliveryTarget(this.bindings, batch.streamId, batch.channel);
+    if (target?.kind !== 'firehose') {
+      throw new InternalError(`No Firehose target for ${batch.channel} of stream ${batch.streamId}.`);
+    }
+    const send = async (records: readonly Uint8Array[], signal: AbortSignal) => {
+      const output = await this.client.send(
+        new PutRecordBatchCommand({
+          DeliveryStreamName: target.name,
+          Records: records.map((data): _Record => ({ Data: data })),
+        }),
+        { abortSignal: signal },
+      );
+      if (!output.FailedPutCount) return records.map(() => undefined);
+      return records.map((_, index) => {
+        const response = output.RequestResponses?.[index];
+        if (response?.ErrorCode) return response.ErrorCode;
+        // A missing answer is not an acknowledgement.
+        return response?.RecordId ? undefined : 'InternalFailure';
+      });
+    };
+    for (const chunk of chunkRecords(batch.records, FIREHOSE_BATCH_LIMITS)) {
+      await sendWithEntryRetries(chunk, send, {
+        service: 'Firehose',
+        deadlineAt: batch.deadlineAt,
+        policy: this.policy,
+      });
+    }
+  }
+}

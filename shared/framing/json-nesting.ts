@@ -1,0 +1,28 @@
+/**
+ * Nesting depth of JSON text, measured by a scan that never recurses, so that input nested
+ * 100,000 deep is refused before `JSON.parse` or a validator walks it.
+ */
+
+/**
+ * Whether the JSON text nests arrays and objects deeper than `limit`. Brackets inside strings
+ * do not count. The text need not be valid JSON; the scan stops at the first level past the limit.
+ */
+export function isNestedDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (inString) {
+      if (code === 0x5c /* \ */) index++;
+      else if (code === 0x22 /* " */) inString = false;
+    } else if (code === 0x22) {
+      inString = true;
+    } else if (code === 0x5b /* [ */ || code === 0x7b /* { */) {
+      depth++;
+      if (depth > limit) return true;
+    } else if (code === 0x5d /* ] */ || code === 0x7d /* } */) {
+      depth--;
+    }
+  }
+  return false;
+}
