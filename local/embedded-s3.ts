@@ -37,15 +37,16 @@ export async function startEmbeddedS3(directory: string, port = 0): Promise<Embe
 /**
  * An S3 client for an endpoint: s3rver needs path-style addressing, its fixed credentials
  * and checksums only when required (otherwise streamed uploads are silently corrupted).
- * Without an endpoint it is a plain client for real S3.
+ * `credentials: 'default'` keeps the SDK's credential chain for another S3-compatible
+ * endpoint. Without an endpoint it is a plain client for real S3.
  */
-export function createS3Client(endpoint?: string): S3Client {
+export function createS3Client(endpoint?: string, options: { credentials?: 's3rver' | 'default' } = {}): S3Client {
   if (!endpoint) return new S3Client({});
   return new S3Client({
     endpoint,
-    region: 'us-east-1',
+    region: process.env.AWS_REGION ?? 'us-east-1',
     forcePathStyle: true,
-    credentials: S3RVER_CREDENTIALS,
+    ...(options.credentials === 'default' ? {} : { credentials: S3RVER_CREDENTIALS }),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });

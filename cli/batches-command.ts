@@ -1,0 +1,103 @@
+/** `sluice batches ls|cat <stream>`: what landed in the bucket, read through the S3 API. */
+
+import type { S3Client } from '@aws-sdk/client-s3';
+import { readSegments } from '#local/buffer-journal';
+import { createS3Client, LOCAL_BUCKET, startEmbeddedS3 } from '#local/embedded-s3';
+import { readServerState } from '#local/server-state';
+import { sluiceHome } from '#local/sluice-home';
+import { listBatches, readBatchRecords, streamPrefix } from './batch-reader.ts';
+import { CliError, type CliIo, UsageError } from './cli-io.ts';
+import { parseOptions } from './parse-options.ts';
+
+/** Usage of `sluice batches`. */
+export const BATCHES_USAGE = `Usage: sluice batches ls <stream> [--dead-letter] [--bucket <name>] [--endpoint <url>]
+       sluice batches cat <stream> [--dead-letter] [--bucket <name>] [--endpoint <url>]
+
+ls lists the stream's landed objects (key, records, bytes); cat prints every landed record
+as NDJSON (CBOR decoded), oldest first. Both read through the S3 API.
+
+  --dead-letter  the stream's dead-letter objects (dlq/) instead of its records
+  --bucket       bucket to read (default: the local one; with no --endpoint, real S3)
+  --endpoint     S3 endpoint URL (default: the running \`sluice dev\`'s, or .sluice/s3 directly)
+`;
+
+interface Source {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?$/;
+
+async function openSource(values: { bucket?: string; endpoint?: string }, io: CliIo): Promise<Source> {
+  const done = async () => undefined;
+  if (values.endpoint) {
+    // A loopback endpoint is s3rver (its fixed credentials); anything else uses the default chain.
+    const s3 = LOOPBACK.test(values.endpoint)
+      ? createS3Client(values.endpoint)
+      : createS3Client(values.endpoint, { credentials: 'default' });
+    return { s3, bucket: values.bucket ?? LOCAL_BUCKET, close: done };
+  }
+  if (values.bucket) return { s3: createS3Client(), bucket: values.bucket, close: done };
+  const home = sluiceHome(io.env, io.cwd);
+  const running = await readServerState(home.serverStateFile);
+  if (running) return { s3: createS3Client(running.s3Endpoint), bucket: running.bucket, close: done };
+  // No server: serve the same data folder on a free port just for this command.
+  const embedded = await startEmbeddedS3(home.s3, 0);
+  return { s3: createS3Client(embedded.endpoint), bucket: embedded.bucket, close: () => embedded.close() };
+}
+
+async function noteBuffered(streamId: string, deadLetter: boolean, io: CliIo): Promise<void> {
+  const home = sluiceHome(io.env, io.cwd);
+  const channel = deadLetter ? 'dead-letter' : 'records';
+  const buffered = (await readSegments(home.buffers))
+    .filter((segment) => segment.streamId === streamId && segment.channel === channel)
+    .reduce((sum, segment) => sum + segment.records.length, 0);
+  if (buffered > 0) {
+    io.stderr(
+      `note: ${buffered} more record(s) of ${streamId} are buffered and land at the next flush ` +
+        '(buffering.seconds; `npm start -- --flush-seconds 1` flushes sooner)\n',
+    );
+  }
+}
+
+/** Runs `sluice batches <ls|cat>`. */
+export async function batchesCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseOptions(
+    args,
+    { 'dead-letter': { type: 'boolean' }, bucket: { type: 'string' }, endpoint: { type: 'string' } },
+    BATCHES_USAGE,
+  );
+  if (values.help) {
+    io.stdout(BATCHES_USAGE);
+    return 0;
+  }
+  const [action, stream, ...rest] = positionals;
+  if (action !== 'ls' && action !== 'cat') {
+    throw new UsageError(action ? `unknown subcommand: ${action}` : 'missing: ls or cat', BATCHES_USAGE);
+  }
+  if (!stream) throw new UsageError('missing: <stream>', BATCHES_USAGE);
+  if (rest.length > 0) throw new UsageError(`unexpected argument: ${rest[0]}`, BATCHES_USAGE);
+  const deadLetter = values['dead-letter'] ?? false;
+  const source = await openSource(values, io);
+  try {
+    let objects: Awaited<ReturnType<typeof listBatches>>;
+    try {
+      objects = await listBatches(source.s3, source.bucket, streamPrefix(stream, deadLetter));
+    } catch (error) {
+      throw new CliError(
+        `cannot list s3://${source.bucket}/${streamPrefix(stream, deadLetter)}: ${(error as Error).message}`,
+      );
+    }
+    for (const object of objects) {
+      const records = await readBatchRecords(source.s3, source.bucket, object.key);
+      if (action === 'ls') io.stdout(`${object.key}\t${records.length}\t${object.bytes}\n`);
+      else io.stdout(records.map((record) => `${record}\n`).join(''));
+    }
+    if (objects.length === 0) io.stderr(`no batches of ${stream} yet\n`);
+  } finally {
+    await source.close();
+  }
+  if (!values.bucket && !values.endpoint) await noteBuffered(stream, deadLetter, io);
+  return 0;
+}

@@ -1,0 +1,115 @@
+/** `sluice dev`: local mode in the foreground until SIGINT or SIGTERM, which flush every buffer. */
+
+import { type DevServer, startDevServer } from '#local/dev-server';
+import { DEFAULT_TENANT, loadTenant } from '#local/load-tenant';
+import { sluiceHome } from '#local/sluice-home';
+import { ingestPath } from '#shared/contract';
+import type { TenantConfig } from '#shared/tenant-config';
+import { type CliIo, UsageError } from './cli-io.ts';
+import { nonNegativeNumber, parseOptions, portNumber } from './parse-options.ts';
+import { curlLine, sampleRequest } from './sample-request.ts';
+
+/** Usage of `sluice dev`. */
+export const DEV_USAGE = `Usage: sluice dev [--tenant <name or path>] [--port <n>] [--s3-port <n>] [--flush-seconds <n>]
+
+Runs the whole push path on this machine: gateway, ingest handler, Firehose-like
+buffering and an embedded S3, with data under .sluice/ (SLUICE_HOME moves it).
+
+  --tenant         tenant config: a name in tenants/ or a path (default: ${DEFAULT_TENANT})
+  --port           gateway port on 127.0.0.1 (default: $PORT or 4000; 0 picks a free one)
+  --s3-port        embedded S3 port (default: 4569, or a free one when --port is 0)
+  --flush-seconds  flush every buffer after this many seconds (overrides the streams' buffering.seconds)
+`;
+
+function describeStream(tenant: TenantConfig, id: string): string {
+  const stream = tenant.streams[id];
+  if (!stream) return id;
+  const traits = [stream.payload, stream.schema ? 'schema' : '', stream.deadLetter ? 'dead-letter' : '']
+    .filter(Boolean)
+    .join(', ');
+  return `${id.padEnd(12)} ${`(${traits})`.padEnd(28)} POST ${ingestPath(id)}`;
+}
+
+/** The start banner: URL, streams, S3, a day-long token and a curl line that works when pasted. */
+export async function devBanner(server: DevServer, dataRoot: string): Promise<string> {
+  const { tenant } = server;
+  const token = await server.createToken({ days: 1 });
+  const sample = sampleRequest(tenant);
+  const streams = Object.keys(tenant.streams).map((id) => describeStream(tenant, id));
+  const lines = [
+    `Sluice local mode for tenant "${tenant.tenant}"`,
+    `  URL      ${server.url}`,
+    `  streams  ${streams.join('\n           ')}`,
+    `  S3       ${server.s3.endpoint}  bucket ${server.s3.bucket}  (data in ${dataRoot})`,
+    `  token    ${token}`,
+    '           (valid for 1 day; `npx sluice token create --help` for more)',
+    '',
+  ];
+  if (sample) {
+    lines.push(
+      'Try it:',
+      `  ${curlLine(`${server.url}${ingestPath(sample.stream.id)}`, token, sample)}`,
+      `  npx sluice batches cat ${sample.stream.id}`,
+      '',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs `sluice dev`; resolves with the exit code after a signal flushed every buffer. */
+export async function devCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseOptions(
+    args,
+    {
+      tenant: { type: 'string' },
+      port: { type: 'string' },
+      's3-port': { type: 'string' },
+      'flush-seconds': { type: 'string' },
+    },
+    DEV_USAGE,
+  );
+  if (values.help) {
+    io.stdout(DEV_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) {
+    throw new UsageError(`unexpected argument: ${positionals[0]}`, DEV_USAGE);
+  }
+  const port = portNumber(values.port ?? io.env.PORT, '--port', 4000, DEV_USAGE);
+  const s3Port = portNumber(values['s3-port'], '--s3-port', port === 0 ? 0 : 4569, DEV_USAGE);
+  const flushSeconds = nonNegativeNumber(values['flush-seconds'], '--flush-seconds', DEV_USAGE);
+  const tenant = await loadTenant(values.tenant, io.cwd);
+  const home = sluiceHome(io.env, io.cwd);
+  const server = await startDevServer({
+    tenant,
+    home,
+    port,
+    s3Port,
+    ...(flushSeconds === undefined ? {} : { flushSeconds }),
+    log: {
+      info: (message) => io.stdout(`landed ${message}\n`),
+      warn: (message) => io.stderr(`warning: ${message}\n`),
+      error: (message) => io.stderr(`error: ${message}\n`),
+    },
+  });
+  if (server.replayedRecords > 0) {
+    io.stdout(`delivered ${server.replayedRecords} records journaled by an earlier run\n`);
+  }
+  io.stdout(await devBanner(server, home.root));
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  io.stdout(`${signal}: flushing every buffer…\n`);
+  const keepAlive = () => io.stderr('still flushing; the buffers are journaled, so a forced stop loses nothing\n');
+  process.on('SIGINT', keepAlive);
+  process.on('SIGTERM', keepAlive);
+  try {
+    await server.close();
+  } catch (error) {
+    io.stderr(`error: ${(error as Error).message}\n`);
+    return 1;
+  }
+  io.stdout('flushed; bye\n');
+  return 0;
+}

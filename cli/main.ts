@@ -1,0 +1,70 @@
+/** The `sluice` command: dispatches to the subcommands and turns errors into exit codes. */
+
+import { AlreadyRunningError } from '#local/dev-server';
+import { TenantNotFoundError } from '#local/load-tenant';
+import { TenantConfigError } from '#shared/tenant-config';
+import { BATCHES_USAGE, batchesCommand } from './batches-command.ts';
+import { CliError, type CliIo, processIo, UsageError } from './cli-io.ts';
+import { DEV_USAGE, devCommand } from './dev-command.ts';
+import { SEND_USAGE, sendCommand } from './send-command.ts';
+import { TOKEN_USAGE, tokenCommand } from './token-command.ts';
+
+/** Top-level usage. */
+export const USAGE = `Usage: sluice <command> [options]
+
+Commands:
+  dev                   run local mode (what \`npm start\` does)
+  token create          print a signed token
+  send <stream> [file]  post a record, retrying 429 and 5xx
+  batches ls <stream>   list landed objects (key, records, bytes)
+  batches cat <stream>  print every landed record as NDJSON
+
+\`sluice <command> --help\` tells more.
+`;
+
+const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<number>> = {
+  dev: devCommand,
+  token: (args, io) => tokenCommand(args, io),
+  send: sendCommand,
+  batches: batchesCommand,
+};
+
+/** Runs the CLI with `argv` (without node and the script); resolves with the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr(`sluice: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command(args, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`sluice ${name}: ${error.message}\n\n${error.usage}`);
+      return 2;
+    }
+    if (
+      error instanceof CliError ||
+      error instanceof TenantConfigError ||
+      error instanceof TenantNotFoundError ||
+      error instanceof AlreadyRunningError
+    ) {
+      io.stderr(`sluice ${name}: ${error.message}\n`);
+      return 1;
+    }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      io.stderr(`sluice ${name}: the port is in use (${(error as Error).message}); pick another with --port\n`);
+      return 1;
+    }
+    io.stderr(`sluice ${name}: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}
+
+/** Every command's usage, for docs and tests. */
+export const USAGES = { dev: DEV_USAGE, token: TOKEN_USAGE, send: SEND_USAGE, batches: BATCHES_USAGE } as const;
