@@ -1,0 +1,114 @@
+/**
+ * The ingest core: one request in, a 202 outcome or a typed contract error out. It gets its
+ * delivery as an argument, so tests and local mode run it without AWS.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MAX_RECORD_BYTES } from '#shared/contract';
+import type { RecordDelivery } from '#shared/delivery';
+import { BatchRejectedError, type FieldError, PayloadTooLargeError } from '#shared/errors';
+import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
+import type { BodyRecords } from './body-records.ts';
+import { deadLetterLine } from './dead-letter-record.ts';
+import type { IngestRequest } from './ingest-request.ts';
+import { readJsonBody } from './json-body.ts';
+import { assertTenant, assertWithinLimit, bodyBytes, bodyKind, findStream } from './request-guards.ts';
+import { decodeUtf8 } from './utf8-text.ts';
+import { readXmlBody } from './xml-body.ts';
+
+/** What the core needs besides the request. */
+export interface IngestDependencies {
+  readonly tenant: TenantConfig;
+  readonly delivery: RecordDelivery;
+  readonly logger: Logger;
+  /** Epoch ms by which delivery must have finished. */
+  readonly deadlineAt: number;
+}
+
+/** One rejected record of a batch post, as the 202 body lists it. */
+export interface BatchRejection {
+  readonly index: number;
+  readonly errors: readonly FieldError[];
+}
+
+/** An accepted request: every record in `records` was acknowledged downstream. */
+export interface IngestOutcome {
+  readonly stream: string;
+  readonly records: number;
+  readonly receipt: string;
+  /** Set for batch posts. */
+  readonly batch?: { readonly accepted: number; readonly rejected: readonly BatchRejection[] };
+}
+
+async function deliverDeadLetters(
+  stream: StreamConfig,
+  request: IngestRequest,
+  body: BodyRecords,
+  deps: IngestDependencies,
+): Promise<void> {
+  if (!stream.deadLetter || body.rejected.length === 0) return;
+  const source = {
+    tenant: deps.tenant.tenant,
+    streamId: stream.id,
+    requestId: request.requestId,
+    receivedAt: request.receivedAt,
+    batch: body.batch,
+  };
+  try {
+    await deps.delivery.deliver({
+      streamId: stream.id,
+      channel: 'dead-letter',
+      records: body.rejected.map((rejected) => deadLetterLine(source, rejected)),
+      deadlineAt: deps.deadlineAt,
+    });
+  } catch (error) {
+    // The client's records are bad regardless; its answer stays a 400 (or a 202 for the rest).
+    deps.logger.error('dead-letter delivery failed', {
+      stream: stream.id,
+      request_id: request.requestId,
+      records: body.rejected.length,
+      error,
+    });
+  }
+}
+
+/** Runs the edge contract for one request; throws a SluiceError for every non-202 row. */
+export async function ingest(request: IngestRequest, deps: IngestDependencies): Promise<IngestOutcome> {
+  const stream = findStream(deps.tenant, request.streamId);
+  assertTenant(deps.tenant, request);
+  assertWithinLimit(request, stream.maxBytes);
+  const kind = bodyKind(stream, request);
+  const text = decodeUtf8(bodyBytes(request));
+  const body = kind === 'xml' ? readXmlBody(text) : readJsonBody(stream, kind, text);
+
+  for (const record of body.accepted) {
+    // Only reachable with maxBytes at its maximum: framing adds a byte, or CBOR outgrows the XML.
+    if (record.framed.byteLength > MAX_RECORD_BYTES) {
+      throw new PayloadTooLargeError(MAX_RECORD_BYTES, record.framed.byteLength);
+    }
+  }
+  const deadLetters = deliverDeadLetters(stream, request, body, deps);
+  const rejected = body.rejected.map(({ index, errors }) => ({ index, errors }));
+  const [firstRejected] = body.rejected;
+  if (body.accepted.length === 0) {
+    await deadLetters;
+    if (body.batch) throw new BatchRejectedError(`None of the ${rejected.length} records was accepted.`, rejected);
+    if (firstRejected) throw firstRejected.error;
+  }
+  const [delivered] = await Promise.allSettled([
+    deps.delivery.deliver({
+      streamId: stream.id,
+      channel: 'records',
+      records: body.accepted.map((record) => record.framed),
+      deadlineAt: deps.deadlineAt,
+    }),
+    deadLetters,
+  ]);
+  if (delivered.status === 'rejected') throw delivered.reason;
+  return {
+    stream: stream.id,
+    records: body.accepted.length,
+    receipt: randomUUID(),
+    ...(body.batch ? { batch: { accepted: body.accepted.length, rejected } } : {}),
+  };
+}

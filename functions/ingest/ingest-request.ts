@@ -1,0 +1,62 @@
+/** The parts of an API Gateway payload-format-2.0 event that the ingest core reads. */
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+import { INGEST_PATH_PREFIX } from '#shared/contract';
+
+/** One ingest request, independent of API Gateway's event shape. */
+export interface IngestRequest {
+  readonly streamId: string | undefined;
+  /** Header values by lower-case name. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+  readonly isBase64Encoded: boolean;
+  /** The token's `tenant` claim, when the authorizer passed one. */
+  readonly tenantClaim: string | undefined;
+  readonly requestId: string;
+  readonly receivedAt: Date;
+}
+
+/** The request id the client can quote: API Gateway's, else the Lambda invocation's. */
+export function requestIdOf(event: Partial<APIGatewayProxyEventV2WithJWTAuthorizer>, context?: Context): string {
+  return event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
+}
+
+function streamIdOf(event: Partial<APIGatewayProxyEventV2WithJWTAuthorizer>): string | undefined {
+  const fromRoute = event.pathParameters?.streamId;
+  if (fromRoute !== undefined) return fromRoute;
+  const path = event.rawPath ?? '';
+  const at = path.indexOf(INGEST_PATH_PREFIX);
+  if (at === -1) return undefined;
+  const segment = path.slice(at + INGEST_PATH_PREFIX.length);
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function lowerCaseHeaders(headers: Record<string, string | undefined> | undefined): Record<string, string> {
+  // Null prototype: a header named `__proto__` or `constructor` must stay a plain header.
+  const result: Record<string, string> = Object.create(null);
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value !== undefined) result[name.toLowerCase()] = value;
+  }
+  return result;
+}
+
+/** Reads an ingest request from a payload-format-2.0 event. */
+export function toIngestRequest(
+  event: APIGatewayProxyEventV2WithJWTAuthorizer,
+  context: Context,
+  receivedAt = new Date(),
+): IngestRequest {
+  const tenant = event.requestContext?.authorizer?.jwt?.claims?.tenant;
+  return {
+    streamId: streamIdOf(event),
+    headers: lowerCaseHeaders(event.headers),
+    body: event.body ?? '',
+    isBase64Encoded: event.isBase64Encoded === true,
+    tenantClaim: typeof tenant === 'string' ? tenant : undefined,
+    requestId: requestIdOf(event, context),
+    receivedAt,
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Reading of a JSON body into records: one record, a JSON array batch or NDJSON lines. Each
+ * record keeps its posted text, which is what gets stored (lossless framing, see
+ * docs/adr/0001-lossless-json-framing.md); the parsed value is only for validation.
+ */
+import { MalformedBodyError, SchemaViolationError } from '#shared/errors';
+import { jsonArrayElements } from '#shared/framing/json-array-elements';
+import { isNestedDeeperThan } from '#shared/framing/json-nesting';
+import { frameJsonRecord } from '#shared/framing/ndjson-line';
+import { MAX_BATCH_RECORDS, MAX_NESTING_DEPTH } from '#shared/ingest-limits';
+import type { StreamConfig } from '#shared/tenant-config';
+import type { BodyRecords, RejectedRecord } from './body-records.ts';
+import { validateRecord } from './record-validation.ts';
+
+const DEPTH_MESSAGE = `The record nests arrays and objects deeper than ${MAX_NESTING_DEPTH} levels.`;
+
+function parseJson(text: string): { value: unknown } | { problem: string } {
+  try {
+    return { value: JSON.parse(text) };
+  } catch (error) {
+    // SyntaxError for bad JSON; RangeError if an engine ever recursed too deep.
+    return { problem: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function schemaRejection(
+  stream: StreamConfig,
+  index: number,
+  text: string,
+  value: unknown,
+): RejectedRecord | undefined {
+  const errors = validateRecord(stream, value);
+  if (errors.length === 0) return undefined;
+  const error = new SchemaViolationError(
+    `The record does not match the schema of stream ${stream.id}: ${errors.length} error(s).`,
+    errors,
+  );
+  return { index, text, error, errors };
+}
+
+function malformed(index: number, text: string, message: string): RejectedRecord {
+  return { index, text, error: new MalformedBodyError(message), errors: [{ path: '', message }] };
+}
+
+function readRecord(stream: StreamConfig, index: number, text: string, into: BodyRecords): void {
+  if (isNestedDeeperThan(text, MAX_NESTING_DEPTH)) {
+    into.rejected.push(malformed(index, text, DEPTH_MESSAGE));
+    return;
+  }
+  const parsed = parseJson(text);
+  if ('problem' in parsed) {
+    into.rejected.push(malformed(index, text, `The record is not valid JSON: ${parsed.problem}`));
+    return;
+  }
+  const rejection = schemaRejection(stream, index, text, parsed.value);
+  if (rejection) into.rejected.push(rejection);
+  else into.accepted.push({ index, framed: frameJsonRecord(text) });
+}
+
+function assertBatchSize(count: number): void {
+  if (count === 0) throw new MalformedBodyError('The batch holds no records.');
+  if (count > MAX_BATCH_RECORDS) {
+    throw new MalformedBodyError(`The batch holds ${count} records; a batch post takes at most ${MAX_BATCH_RECORDS}.`);
+  }
+}
+
+function readNdjson(stream: StreamConfig, text: string): BodyRecords {
+  const lines = text
+    .split('\n')
+    .map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line))
+    .filter((line) => line.trim() !== '');
+  assertBatchSize(lines.length);
+  const records: BodyRecords = { batch: true, accepted: [], rejected: [] };
+  lines.forEach((line, index) => {
+    readRecord(stream, index, line, records);
+  });
+  return records;
+}
+
+function ndjsonHint(stream: StreamConfig, text: string): string {
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  if (lines.length < 2 || 'problem' in parseJson(lines[0] ?? '')) return '';
+  return stream.batch
+    ? ' It looks like NDJSON: post it as application/x-ndjson.'
+    : ` It looks like NDJSON: stream ${stream.id} takes one record per request.`;
+}
+
+function readJson(stream: StreamConfig, text: string): BodyRecords {
+  const single: BodyRecords = { batch: false, accepted: [], rejected: [] };
+  if (isNestedDeeperThan(text, MAX_NESTING_DEPTH)) {
+    single.rejected.push(malformed(0, text, DEPTH_MESSAGE));
+    return single;
+  }
+  const parsed = parseJson(text);
+  if ('problem' in parsed) {
+    single.rejected.push(
+      malformed(0, text, `The body is not valid JSON: ${parsed.problem}.${ndjsonHint(stream, text)}`),
+    );
+    return single;
+  }
+  if (!(stream.batch && Array.isArray(parsed.value))) {
+    const rejection = schemaRejection(stream, 0, text, parsed.value);
+    if (rejection) single.rejected.push(rejection);
+    else single.accepted.push({ index: 0, framed: frameJsonRecord(text) });
+    return single;
+  }
+  const values: unknown[] = parsed.value;
+  const texts = jsonArrayElements(text);
+  assertBatchSize(values.length);
+  const records: BodyRecords = { batch: true, accepted: [], rejected: [] };
+  values.forEach((value, index) => {
+    const elementText = texts[index] ?? JSON.stringify(value);
+    const rejection = schemaRejection(stream, index, elementText, value);
+    if (rejection) records.rejected.push(rejection);
+    else records.accepted.push({ index, framed: frameJsonRecord(elementText) });
+  });
+  return records;
+}
+
+/** Reads a JSON or NDJSON body; throws MalformedBodyError for a body that holds no record at all. */
+export function readJsonBody(stream: StreamConfig, kind: 'json' | 'ndjson', text: string): BodyRecords {
+  if (text.trim() === '') throw new MalformedBodyError('The body is empty; a JSON record was expected.');
+  return kind === 'ndjson' ? readNdjson(stream, text) : readJson(stream, text);
+}
