@@ -1,0 +1,170 @@
+import { readdir } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createS3Client, type EmbeddedS3, startEmbeddedS3 } from '#local/embedded-s3';
+import { FirehoseEmulation } from '#local/firehose-emulation';
+import type { DeliveryBatch } from '#shared/delivery';
+import { defineTenant } from '#shared/tenant-config';
+import { tempHome } from '../../e2e/support/temp-home.ts';
+
+const tenant = defineTenant({
+  tenant: 'example',
+  auth: { issuer: 'self' },
+  streams: {
+    orders: { payload: 'json', deadLetter: true, buffering: { seconds: 900, mebibytes: 1 } },
+    profiles: { payload: 'xml', compression: 'gzip' },
+  },
+});
+
+let home: Awaited<ReturnType<typeof tempHome>>;
+let s3: EmbeddedS3;
+let client: S3Client;
+
+beforeEach(async () => {
+  home = await tempHome();
+  s3 = await startEmbeddedS3(home.s3);
+  client = createS3Client(s3.endpoint);
+});
+
+afterEach(async () => {
+  await s3.close();
+  await home.remove();
+});
+
+const emulation = (overrides: { s3?: S3Client; flushSeconds?: number } = {}) =>
+  new FirehoseEmulation({
+    tenant,
+    s3: overrides.s3 ?? client,
+    bucket: s3.bucket,
+    journalDirectory: home.buffers,
+    ...(overrides.flushSeconds === undefined ? {} : { flushSeconds: overrides.flushSeconds }),
+  });
+
+const batch = (streamId: string, lines: string[], channel: DeliveryBatch['channel'] = 'records'): DeliveryBatch => ({
+  streamId,
+  channel,
+  records: lines.map((line) => Buffer.from(`${line}\n`)),
+  deadlineAt: Date.now() + 10_000,
+});
+
+async function objects(prefix: string): Promise<{ key: string; body: Buffer }[]> {
+  const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }));
+  return Promise.all(
+    (listed.Contents ?? []).map(async ({ Key }) => {
+      const object = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key }));
+      return { key: Key ?? '', body: Buffer.from((await object.Body?.transformToByteArray()) ?? []) };
+    }),
+  );
+}
+
+async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    const value = await probe();
+    if (done(value) || attempt > 200) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('the Firehose emulation', () => {
+  it('writes one object per flush under the stream prefix with the NDJSON extension', async () => {
+    const delivery = emulation();
+    await delivery.deliver(batch('orders', ['{"n":1}', '{"n":2}']));
+    await delivery.deliver(batch('orders', ['{"n":3}']));
+    expect(await objects('streams/')).toEqual([]);
+    await delivery.flushAll();
+    const [object, ...others] = await objects('streams/orders/');
+    expect(others).toEqual([]);
+    expect(object?.key).toMatch(
+      /^streams\/orders\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/sluice-example-orders-1-[\d-]{19}-[0-9a-f-]{36}\.ndjson$/,
+    );
+    expect(object?.body.toString()).toBe('{"n":1}\n{"n":2}\n{"n":3}\n');
+  });
+
+  it('flushes on its own once the buffer holds buffering.mebibytes', async () => {
+    const delivery = emulation();
+    const line = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 17; i += 1) await delivery.deliver(batch('orders', [`"${line}"`]));
+    const landed = await eventually(
+      () => objects('streams/orders/'),
+      (found) => found.length === 1,
+    );
+    expect(landed).toHaveLength(1);
+    await delivery.flushAll();
+  });
+
+  it('flushes on its own after the buffering interval (--flush-seconds)', async () => {
+    const delivery = emulation({ flushSeconds: 0.05 });
+    await delivery.deliver(batch('orders', ['{"n":1}']));
+    const landed = await eventually(
+      () => objects('streams/orders/'),
+      (found) => found.length === 1,
+    );
+    expect(landed.map((object) => object.body.toString())).toEqual(['{"n":1}\n']);
+    await delivery.flushAll();
+  });
+
+  it('writes dead-letter records under dlq/ and gzips a gzip stream with a .gz extension', async () => {
+    const delivery = emulation();
+    await delivery.deliver(batch('orders', ['{"reason":"bad"}'], 'dead-letter'));
+    await delivery.deliver({
+      streamId: 'profiles',
+      channel: 'records',
+      records: [Buffer.from([0xa0])],
+      deadlineAt: Date.now() + 1000,
+    });
+    await delivery.flushAll();
+    const [dead] = await objects('dlq/orders/');
+    expect(dead?.key).toMatch(/\/sluice-example-orders-dlq-1-.*\.ndjson$/);
+    expect(dead?.body.toString()).toBe('{"reason":"bad"}\n');
+    const [profile] = await objects('streams/profiles/');
+    expect(profile?.key).toMatch(/\.cbor\.gz$/);
+    expect(gunzipSync(profile?.body ?? Buffer.alloc(0))).toEqual(Buffer.from([0xa0]));
+  });
+
+  it('delivers what an earlier process acknowledged but never flushed (a crash)', async () => {
+    const crashed = emulation();
+    await crashed.deliver(batch('orders', ['{"n":1}']));
+    await crashed.deliver(batch('orders', ['{"n":2}']));
+    expect(await readdir(home.buffers)).toHaveLength(1);
+    // The first emulation is abandoned without a flush, as a killed process would be.
+    const restarted = emulation();
+    expect(await restarted.replay()).toBe(2);
+    await restarted.settled();
+    expect((await objects('streams/orders/')).map((object) => object.body.toString())).toEqual(['{"n":1}\n{"n":2}\n']);
+    expect(await readdir(home.buffers)).toEqual([]);
+  });
+
+  it('keeps a batch whose put failed and writes it on a later attempt', async () => {
+    let failures = 2;
+    const flaky = {
+      send: (command: Parameters<S3Client['send']>[0]) => {
+        if (failures > 0) {
+          failures -= 1;
+          return Promise.reject(new Error('S3 is down'));
+        }
+        return client.send(command);
+      },
+    } as unknown as S3Client;
+    const delivery = emulation({ s3: flaky, flushSeconds: 0 });
+    await delivery.deliver(batch('orders', ['{"n":1}']));
+    const landed = await eventually(
+      () => objects('streams/orders/'),
+      (found) => found.length === 1,
+    );
+    expect(landed.map((object) => object.body.toString())).toEqual(['{"n":1}\n']);
+    expect(failures).toBe(0);
+    await delivery.flushAll();
+  });
+
+  it('leaves the journal on disk when S3 cannot take a batch at shutdown', async () => {
+    const down = { send: () => Promise.reject(new Error('S3 is down')) } as unknown as S3Client;
+    const delivery = emulation({ s3: down });
+    await delivery.deliver(batch('orders', ['{"n":1}']));
+    await expect(delivery.flushAll()).rejects.toThrow(/journals stay/);
+    const restarted = emulation();
+    expect(await restarted.replay()).toBe(1);
+    await restarted.settled();
+    expect(await objects('streams/orders/')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type DevServer, startDevServer } from '#local/dev-server';
+import { defineTenant } from '#shared/tenant-config';
+import { stubIngestHandler } from '../../e2e/support/stub-ingest-handler.ts';
+import { tempHome } from '../../e2e/support/temp-home.ts';
+
+const tenant = defineTenant({
+  tenant: 'example',
+  auth: { issuer: 'self' },
+  throttle: { rate: 100, burst: 100 },
+  streams: {
+    orders: { payload: 'json' },
+    limited: { payload: 'json', throttle: { rate: 1, burst: 2 } },
+  },
+});
+
+const stub = stubIngestHandler();
+let home: Awaited<ReturnType<typeof tempHome>>;
+let server: DevServer;
+let token: string;
+
+beforeAll(async () => {
+  home = await tempHome();
+  server = await startDevServer({ tenant, home, port: 0, createHandler: stub.factory });
+  token = await server.createToken();
+});
+
+afterAll(async () => {
+  await server.close();
+  await home.remove();
+});
+
+beforeEach(() => {
+  stub.answer = undefined;
+  stub.events.length = 0;
+});
+
+const post = (
+  path: string,
+  init: { token?: string; body?: string | Uint8Array; headers?: Record<string, string> } = {},
+) =>
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(init.token === undefined
+        ? { authorization: `Bearer ${token}` }
+        : init.token
+          ? { authorization: `Bearer ${init.token}` }
+          : {}),
+      ...init.headers,
+    },
+    body: init.body ?? '{"id":1}',
+  });
+
+describe('the local gateway', () => {
+  it('answers health, OIDC discovery and the JWKS without a token', async () => {
+    expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ status: 'ok' });
+    const discovery = (await (await fetch(`${server.url}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      string
+    >;
+    expect(discovery).toMatchObject({ issuer: server.url, jwks_uri: `${server.url}/.well-known/jwks.json` });
+    const jwks = (await (await fetch(discovery.jwks_uri ?? '')).json()) as { keys: Record<string, unknown>[] };
+    expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+  });
+
+  it('answers 404 Not Found for an unknown stream and for another method on a stream', async () => {
+    const unknown = await post('/stream/v0/data/nope');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ message: 'Not Found' });
+    expect((await fetch(`${server.url}/stream/v0/data/orders`)).status).toBe(404);
+  });
+
+  it('answers 401 with www-authenticate before the handler runs', async () => {
+    const response = await post('/stream/v0/data/orders', { token: '' });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await response.json()).toEqual({ message: 'Unauthorized' });
+    expect(stub.events).toHaveLength(0);
+  });
+
+  it('answers 403 Forbidden for a token scoped to another stream', async () => {
+    const response = await post('/stream/v0/data/orders', {
+      token: await server.createToken({ streams: ['limited'] }),
+    });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ message: 'Forbidden' });
+  });
+
+  it("answers 429 Too Many Requests once a stream's burst is spent", async () => {
+    const statuses = [];
+    for (let i = 0; i < 3; i += 1) statuses.push((await post('/stream/v0/data/limited')).status);
+    expect(statuses).toEqual([202, 202, 429]);
+  });
+
+  it('answers 413 for a body over the 10 MB payload limit without calling the handler', async () => {
+    const response = await post('/stream/v0/data/orders', { body: new Uint8Array(10 * 1024 * 1024 + 1) });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ message: 'Request Entity Too Large' });
+    expect(stub.events).toHaveLength(0);
+  });
+
+  it('calls the handler with a payload-format-2.0 event carrying the claims and the stream id', async () => {
+    await post('/stream/v0/data/orders?trace=1', { headers: { 'X-Custom': 'yes' } });
+    const [event] = stub.events;
+    expect(event).toMatchObject({
+      version: '2.0',
+      routeKey: 'POST /stream/v0/data/orders',
+      rawPath: '/stream/v0/data/orders',
+      rawQueryString: 'trace=1',
+      pathParameters: { streamId: 'orders' },
+      headers: { 'x-custom': 'yes', 'content-type': 'application/json' },
+      body: '{"id":1}',
+      isBase64Encoded: false,
+      requestContext: {
+        authorizer: { jwt: { claims: { tenant: 'example', iss: server.url }, scopes: ['sluice/write'] } },
+      },
+    });
+  });
+
+  it("writes the handler's result back, decoding a base64 body and keeping its headers", async () => {
+    stub.answer = () => ({
+      statusCode: 400,
+      headers: { 'Content-Type': 'application/problem+json', 'X-From': 'handler' },
+      body: Buffer.from('{"status":400}').toString('base64'),
+      isBase64Encoded: true,
+    });
+    const response = await post('/stream/v0/data/orders');
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.headers.get('x-from')).toBe('handler');
+    expect(await response.json()).toEqual({ status: 400 });
+  });
+
+  it('answers 500 Internal Server Error when the handler throws', async () => {
+    stub.answer = () => {
+      throw new Error('boom');
+    };
+    const response = await post('/stream/v0/data/orders');
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ message: 'Internal Server Error' });
+  });
+});
