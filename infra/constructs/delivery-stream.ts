@@ -1,0 +1,79 @@
+/**
+ * A Sluice stream's delivery: a Firehose delivery stream to the landing bucket, fed by
+ * Direct PUT, or with `delivery: 'kinesis'` by an on-demand, encrypted Kinesis Data Stream
+ * that the ingest function writes to (the scale path: higher quotas, replay, fan-out).
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { DeliveryTarget } from '#shared/environment';
+import type { StreamConfig } from '#shared/tenant-config';
+import { deliverySettings } from './delivery-stream-defaults.ts';
+import { FirehoseToBucket } from './firehose-to-bucket.ts';
+import type { DeliveryBindable } from './house-function.ts';
+
+/** Props of {@link StreamDelivery}. */
+export interface StreamDeliveryProps {
+  readonly stream: StreamConfig;
+  readonly bucket: s3.Bucket;
+  readonly dataKey: kms.IKey;
+  readonly errorLogGroup: logs.LogGroup;
+}
+
+/** Where one stream's accepted records go. */
+export class StreamDelivery extends Construct implements DeliveryBindable {
+  /** The Firehose delivery stream to the landing bucket. */
+  public readonly firehose: FirehoseToBucket;
+  /** The Kinesis source, in kinesis mode. */
+  public readonly source: kinesis.Stream | undefined;
+  /** What the ingest function writes to. */
+  public readonly target: DeliveryTarget;
+
+  constructor(scope: Construct, id: string, props: StreamDeliveryProps) {
+    super(scope, id);
+    const { stream } = props;
+    if (stream.delivery === 'kinesis') {
+      this.source = new kinesis.Stream(this, 'Source', {
+        streamMode: kinesis.StreamMode.ON_DEMAND,
+        // The AWS managed key: producers and Firehose need no KMS grants, and no CMK cost per call.
+        encryption: kinesis.StreamEncryption.MANAGED,
+        retentionPeriod: Duration.hours(24),
+      });
+    }
+    this.firehose = new FirehoseToBucket(this, 'Firehose', {
+      bucket: props.bucket,
+      dataKey: props.dataKey,
+      settings: deliverySettings(stream, 'records'),
+      errorLogGroup: props.errorLogGroup,
+      ...(this.source ? { source: this.source } : {}),
+    });
+    this.target = this.source
+      ? { kind: 'kinesis', name: this.source.streamName }
+      : { kind: 'firehose', name: this.firehose.deliveryStream.ref };
+  }
+
+  /** Name of the Firehose delivery stream (an output of the stack). */
+  get deliveryStreamName(): string {
+    return this.firehose.deliveryStream.ref;
+  }
+
+  /** Grants exactly the put action on this stream's entry point: Kinesis PutRecords, or Firehose PutRecord*. */
+  grantPut(grantee: iam.IGrantable): iam.Grant {
+    if (this.source) {
+      return iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['kinesis:PutRecords'],
+        resourceArns: [this.source.streamArn],
+      });
+    }
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['firehose:PutRecord', 'firehose:PutRecordBatch'],
+      resourceArns: [this.firehose.deliveryStream.attrArn],
+    });
+  }
+}

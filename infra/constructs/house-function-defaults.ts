@@ -1,0 +1,36 @@
+/** Pure defaults of every Sluice function: runtime, architecture, limits, log retention and bundling. */
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+/** Runtime and architecture: Node.js 24 on Graviton (cheaper per ms than x86). */
+export const HOUSE_RUNTIME = lambda.Runtime.NODEJS_24_X;
+/** Graviton. */
+export const HOUSE_ARCHITECTURE = lambda.Architecture.ARM_64;
+/** Memory when a function does not say; CPU scales with it, 512 MB keeps cold starts short. */
+export const HOUSE_MEMORY_MB = 512;
+/** Timeout when a function does not say. */
+export const HOUSE_TIMEOUT = Duration.seconds(10);
+/** How long function logs are kept. */
+export const HOUSE_LOG_RETENTION = RetentionDays.ONE_MONTH;
+
+/**
+ * Bundling with the local esbuild (never Docker): ESM for Node 24, minified, with source
+ * maps that Node applies to stack traces. The AWS SDK is bundled too, so the version the
+ * tests ran against is the version that runs (the runtime's copy can lag or lead).
+ */
+export const HOUSE_BUNDLING: BundlingOptions = {
+  forceDockerBundling: false,
+  format: OutputFormat.ESM,
+  target: 'node24',
+  platform: 'node',
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  externalModules: [],
+  // Some CommonJS dependencies call require(); ESM bundles have none unless we make one.
+  banner:
+    "import { createRequire as sluiceCreateRequire } from 'node:module'; const require = sluiceCreateRequire(import.meta.url);",
+};

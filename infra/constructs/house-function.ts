@@ -1,0 +1,97 @@
+/**
+ * The one way Sluice makes a Lambda function: Node.js 24 on arm64, bundled by the local
+ * esbuild, its own role and log group with retention, and bind calls that set an env var
+ * and grant least privilege together.
+ */
+import { Duration, Lazy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { type DeliveryTarget, ENV, type StreamDeliveryBinding } from '#shared/environment';
+import { repoPath } from '../paths.ts';
+import {
+  HOUSE_ARCHITECTURE,
+  HOUSE_BUNDLING,
+  HOUSE_LOG_RETENTION,
+  HOUSE_MEMORY_MB,
+  HOUSE_RUNTIME,
+  HOUSE_TIMEOUT,
+} from './house-function-defaults.ts';
+
+/** Something the ingest function can deliver to: a target for its env var, and a grant of put rights. */
+export interface DeliveryBindable {
+  readonly target: DeliveryTarget;
+  grantPut(grantee: iam.IGrantable): iam.Grant;
+}
+
+/** Props of {@link HouseFunction}. */
+export interface HouseFunctionProps {
+  /** Absolute path of the TypeScript entry that exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly timeout?: Duration;
+  readonly memorySize?: number;
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/** A role for a function that may write its own log group and nothing else yet. */
+export function functionRoleAndLogs(scope: Construct, id: string): { role: iam.Role; logGroup: logs.LogGroup } {
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: HOUSE_LOG_RETENTION });
+  const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  // Instead of AWSLambdaBasicExecutionRole, which may write any log group in the account.
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }),
+  );
+  return { role, logGroup };
+}
+
+/** A Sluice Lambda function with the house defaults. */
+export class HouseFunction extends NodejsFunction {
+  private readonly deliveryTargets: Record<string, StreamDeliveryBinding> = {};
+
+  constructor(scope: Construct, id: string, props: HouseFunctionProps) {
+    const { role, logGroup } = functionRoleAndLogs(scope, id);
+    super(scope, id, {
+      entry: props.entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: HOUSE_RUNTIME,
+      architecture: HOUSE_ARCHITECTURE,
+      memorySize: props.memorySize ?? HOUSE_MEMORY_MB,
+      timeout: props.timeout ?? HOUSE_TIMEOUT,
+      role,
+      logGroup,
+      projectRoot: repoPath(),
+      depsLockFilePath: repoPath('package-lock.json'),
+      bundling: HOUSE_BUNDLING,
+      environment: { ...props.environment },
+    });
+  }
+
+  /**
+   * Binds a stream's delivery: its entry in {@link ENV.deliveryTargets} and the right to put
+   * records there (and to its dead-letter stream), nothing more.
+   */
+  bindDeliveryStream(streamId: string, records: DeliveryBindable, deadLetter?: DeliveryBindable): void {
+    if (Object.keys(this.deliveryTargets).length === 0) {
+      this.addEnvironment(
+        ENV.deliveryTargets,
+        Lazy.string({ produce: () => Stack.of(this).toJsonString(this.deliveryTargets) }),
+      );
+    }
+    this.deliveryTargets[streamId] = deadLetter
+      ? { records: records.target, deadLetter: deadLetter.target }
+      : { records: records.target };
+    records.grantPut(this);
+    deadLetter?.grantPut(this);
+  }
+}
+
+/** Lambda timeout from a millisecond constant of the contract. */
+export function timeoutFromMs(ms: number): Duration {
+  return Duration.seconds(Math.floor(ms / 1000));
+}

@@ -1,0 +1,137 @@
+/**
+ * The tenant's HTTP API: one `POST /stream/v0/data/<id>` route per stream behind the JWT
+ * authorizer with the stream's scopes, stage and route throttling, `GET /health` without
+ * auth, and access logs with retention.
+ */
+import { Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambdaBase from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { HEALTH_PATH, ingestPath } from '#shared/contract';
+import type { TenantConfig } from '#shared/tenant-config';
+import { routeScopes } from '#shared/token-claims';
+import { functionRoleAndLogs } from './house-function.ts';
+import { HOUSE_ARCHITECTURE, HOUSE_LOG_RETENTION, HOUSE_RUNTIME } from './house-function-defaults.ts';
+
+/** Who issues the tokens the authorizer accepts. */
+export type ApiAuth =
+  | { readonly issuer: 'self'; readonly audience: readonly string[] }
+  | { readonly issuer: string; readonly audience: readonly string[] };
+
+/** Props of {@link IngestApi}. */
+export interface IngestApiProps {
+  readonly tenant: TenantConfig;
+  readonly ingestFunction: lambda.IFunction;
+  readonly auth: ApiAuth;
+}
+
+const HEALTH_CODE = `exports.handler = async () => ({
+  statusCode: 200,
+  headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+  body: '{"status":"ok"}',
+});`;
+
+/** The HTTP API of one tenant. */
+export class IngestApi extends Construct {
+  /** The API. */
+  public readonly api: apigw.HttpApi;
+  /** The `$default` stage (routes at the root of the API URL). */
+  public readonly stage: apigw.HttpStage;
+  /** The issuer URL the authorizer trusts: the API's own URL for `self`. */
+  public readonly issuer: string;
+  /** The JWT authorizer of the ingest routes. */
+  public readonly authorizer: HttpJwtAuthorizer;
+  /** Access log group of the stage. */
+  public readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: IngestApiProps) {
+    super(scope, id);
+    const { tenant } = props;
+    this.api = new apigw.HttpApi(this, 'Api', {
+      apiName: `sluice-${tenant.tenant}`,
+      description: `Sluice ingest API of tenant ${tenant.tenant}`,
+      createDefaultStage: false,
+    });
+    // The API's own endpoint, not the stage URL: no trailing slash, and no dependency on
+    // routes or stage, so the authorizer can name it without a cycle.
+    this.issuer = props.auth.issuer === 'self' ? this.api.apiEndpoint : props.auth.issuer;
+    this.authorizer = new HttpJwtAuthorizer('TokenAuthorizer', this.issuer, {
+      jwtAudience: [...props.auth.audience],
+      identitySource: ['$request.header.Authorization'],
+    });
+
+    const ingest = new HttpLambdaIntegration('Ingest', props.ingestFunction, {
+      payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+    });
+    const routes: apigw.HttpRoute[] = [];
+    const routeSettings: Record<string, apigw.CfnStage.RouteSettingsProperty> = {};
+    for (const stream of Object.values(tenant.streams)) {
+      const [route] = this.api.addRoutes({
+        path: ingestPath(stream.id),
+        methods: [apigw.HttpMethod.POST],
+        integration: ingest,
+        authorizer: this.authorizer,
+        authorizationScopes: routeScopes(stream.id),
+      });
+      if (route) routes.push(route);
+      if (stream.throttle) {
+        routeSettings[`POST ${ingestPath(stream.id)}`] = {
+          throttlingRateLimit: stream.throttle.rate,
+          throttlingBurstLimit: stream.throttle.burst,
+        };
+      }
+    }
+
+    this.addPublicRoute(
+      HEALTH_PATH,
+      new HttpLambdaIntegration('Health', this.healthFunction()),
+      'a liveness probe for monitors; it returns a constant and reaches no data',
+    );
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: HOUSE_LOG_RETENTION });
+    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: tenant.throttle.rate, burstLimit: tenant.throttle.burst },
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(this.accessLogs) },
+    });
+    const cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
+    if (Object.keys(routeSettings).length > 0) cfnStage.routeSettings = routeSettings;
+    // Route settings name routes by key; CloudFormation must create the routes first.
+    for (const route of routes) cfnStage.node.addDependency(route);
+  }
+
+  /**
+   * Adds a `GET` route that answers without a token. Only the health check and the issuer's
+   * discovery documents are public; each says why.
+   */
+  addPublicRoute(path: string, integration: apigw.HttpRouteIntegration, why: string): apigw.HttpRoute {
+    const [route] = this.api.addRoutes({ path, methods: [apigw.HttpMethod.GET], integration });
+    if (!route) throw new Error(`no route was made for ${path}`);
+    Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason: `GET ${path} is public by design: ${why}.` });
+    return route;
+  }
+
+  /**
+   * HTTP APIs have no mock integrations, so health is a 128 MB inline function: no
+   * bundling, no dependencies, and it proves that the API can invoke Lambda.
+   */
+  private healthFunction(): lambda.IFunction {
+    const { role, logGroup } = functionRoleAndLogs(this, 'HealthFunction');
+    return new lambdaBase.Function(this, 'HealthFunction', {
+      description: 'Sluice GET /health',
+      runtime: HOUSE_RUNTIME,
+      architecture: HOUSE_ARCHITECTURE,
+      memorySize: 128,
+      handler: 'index.handler',
+      code: lambdaBase.Code.fromInline(HEALTH_CODE),
+      role,
+      logGroup,
+    });
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Stack `Sluice-<tenant>`: the push path of one tenant, from the HTTPS endpoint to the
+ * landing bucket, with the self issuer when the tenant uses one.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { INGEST_FUNCTION_TIMEOUT_MS } from '#shared/contract';
+import { ENV } from '#shared/environment';
+import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/stack-outputs';
+import { isSelfIssuer } from '#shared/tenant-config';
+import { selfIssuerAudience } from '#shared/token-claims';
+import { DeadLetterDelivery } from '../constructs/dead-letter-delivery.ts';
+import { StreamDelivery } from '../constructs/delivery-stream.ts';
+import { HouseFunction, timeoutFromMs } from '../constructs/house-function.ts';
+import { HOUSE_LOG_RETENTION } from '../constructs/house-function-defaults.ts';
+import { IngestApi } from '../constructs/ingest-api.ts';
+import { LandingBucket } from '../constructs/landing-bucket.ts';
+import { TokenIssuer } from '../constructs/token-issuer.ts';
+import { writeIngestEntry } from '../ingest-entry.ts';
+import type { LoadedTenant } from '../load-tenant.ts';
+
+/** Props of {@link TenantStack}. */
+export interface TenantStackProps extends StackProps {
+  readonly tenant: LoadedTenant;
+}
+
+/** Everything one tenant's push path needs on AWS. */
+export class TenantStack extends Stack {
+  /** The landing bucket construct. */
+  public readonly landing: LandingBucket;
+  /** The ingest function. */
+  public readonly ingestFunction: HouseFunction;
+  /** Each stream's delivery, by stream id. */
+  public readonly deliveries: Readonly<Record<string, StreamDelivery>>;
+  /** The HTTP API. */
+  public readonly api: IngestApi;
+  /** The self issuer, when the tenant uses it. */
+  public readonly tokenIssuer: TokenIssuer | undefined;
+
+  constructor(scope: Construct, id: string, props: TenantStackProps) {
+    super(scope, id, { description: `Sluice push path of tenant ${props.tenant.config.tenant}`, ...props });
+    const { config, file } = props.tenant;
+
+    this.landing = new LandingBucket(this, 'Landing', { tenant: config.tenant, storage: config.storage });
+    const deliveryErrors = new logs.LogGroup(this, 'DeliveryErrors', { retention: HOUSE_LOG_RETENTION });
+
+    this.ingestFunction = new HouseFunction(this, 'Ingest', {
+      entry: writeIngestEntry(config.tenant, file),
+      description: `Sluice ${config.tenant}: ingest`,
+      timeout: timeoutFromMs(INGEST_FUNCTION_TIMEOUT_MS),
+      environment: { [ENV.tenant]: config.tenant },
+    });
+
+    const deliveries: Record<string, StreamDelivery> = {};
+    for (const stream of Object.values(config.streams)) {
+      const shared = {
+        stream,
+        bucket: this.landing.bucket,
+        dataKey: this.landing.dataKey,
+        errorLogGroup: deliveryErrors,
+      };
+      const delivery = new StreamDelivery(this, `Stream-${stream.id}`, shared);
+      const deadLetter = stream.deadLetter
+        ? new DeadLetterDelivery(this, `DeadLetter-${stream.id}`, shared)
+        : undefined;
+      this.ingestFunction.bindDeliveryStream(stream.id, delivery, deadLetter);
+      deliveries[stream.id] = delivery;
+      new CfnOutput(this, deliveryStreamOutput(stream.id), {
+        description: `Firehose delivery stream of stream ${stream.id}`,
+        value: delivery.deliveryStreamName,
+      });
+      if (deadLetter) {
+        new CfnOutput(this, deadLetterStreamOutput(stream.id), {
+          description: `Dead-letter delivery stream of stream ${stream.id}`,
+          value: deadLetter.deliveryStreamName,
+        });
+      }
+    }
+    this.deliveries = deliveries;
+
+    const auth = config.auth;
+    this.api = new IngestApi(this, 'Ingest-Api', {
+      tenant: config,
+      ingestFunction: this.ingestFunction,
+      auth: isSelfIssuer(auth)
+        ? { issuer: 'self', audience: [selfIssuerAudience(config.tenant)] }
+        : { issuer: auth.issuer, audience: 'audience' in auth ? auth.audience : [] },
+    });
+    this.tokenIssuer = isSelfIssuer(auth)
+      ? new TokenIssuer(this, 'SelfIssuer', {
+          tenant: config.tenant,
+          api: this.api,
+          rotationDays: auth.rotationDays,
+          maxTokenDays: auth.maxTokenDays,
+        })
+      : undefined;
+
+    new CfnOutput(this, STACK_OUTPUTS.apiUrl, {
+      description: 'Base URL of the ingest API',
+      value: this.api.api.apiEndpoint,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.issuer, {
+      description: 'Token issuer (iss) the API trusts',
+      value: this.api.issuer,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.bucket, {
+      description: 'Landing bucket',
+      value: this.landing.bucket.bucketName,
+    });
+    if (this.tokenIssuer) {
+      new CfnOutput(this, STACK_OUTPUTS.signingKeySecret, {
+        description: 'Secrets Manager secret with the signing key set',
+        value: this.tokenIssuer.secret.secretName,
+      });
+    }
+  }
+}
