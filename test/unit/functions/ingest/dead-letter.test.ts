@@ -1,0 +1,85 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
+import { DownstreamUnavailableError, problemType } from '#shared/errors';
+import { defineTenant } from '#shared/tenant-config';
+import tenant from '#tenants/example';
+import {
+  bodyOf,
+  capturedLogger,
+  type EventOptions,
+  ingestEvent,
+  lambdaContext,
+  RecordingDelivery,
+} from './ingest-fixtures.ts';
+
+function setup(config = tenant) {
+  const delivery = new RecordingDelivery();
+  const { logger, lines } = capturedLogger();
+  const handler = createIngestHandler({ tenant: config, delivery, logger });
+  return { delivery, lines, post: (event: EventOptions) => handler(ingestEvent(event), lambdaContext()) };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('dead-letter records', () => {
+  it('sends a rejected record with its reasons and request id as one NDJSON line', async () => {
+    const { delivery, post } = setup();
+    const posted = '{"order_id": "o-1", "amount": 12345678901234567890}';
+    const response = await post({ stream: 'orders', body: posted });
+    expect(response.statusCode).toBe(400);
+    const [line, ...more] = delivery.texts('dead-letter');
+    expect(more).toEqual([]);
+    expect(line?.endsWith('\n')).toBe(true);
+    const entry = JSON.parse(line ?? '');
+    expect(entry).toEqual({
+      tenant: 'example',
+      stream: 'orders',
+      request_id: 'req-1',
+      received_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      problem: problemType('schema-violation'),
+      reasons: bodyOf(response).errors,
+      record: posted,
+    });
+  });
+
+  it('keeps a malformed record as the posted text', async () => {
+    const { delivery, post } = setup();
+    const posted = '{"order_id": "o-1",\n "amount": 1e999999, oops';
+    await post({ stream: 'orders', body: posted });
+    expect(JSON.parse(delivery.texts('dead-letter')[0] ?? '').record).toBe(posted);
+  });
+
+  it('sends only the rejected records of a batch, with their index', async () => {
+    const config = defineTenant({
+      tenant: 'example',
+      auth: { issuer: 'self' },
+      streams: { events: { payload: 'json', batch: true, deadLetter: true } },
+    });
+    const { delivery, post } = setup(config);
+    const response = await post({ contentType: 'application/x-ndjson', body: '{"a":1}\n42\n{"b":2}\n' });
+    expect(response.statusCode).toBe(202);
+    expect(delivery.texts()).toEqual(['{"a":1}\n', '{"b":2}\n']);
+    const lines = delivery.texts('dead-letter').map((line) => JSON.parse(line));
+    expect(lines).toMatchObject([{ index: 1, record: '42', stream: 'events' }]);
+  });
+
+  it('answers 400 and logs an error when the dead-letter delivery fails', async () => {
+    const { delivery, post, lines } = setup();
+    delivery.failure = (batch) =>
+      batch.channel === 'dead-letter' ? new DownstreamUnavailableError('dead-letter stream down') : undefined;
+    const response = await post({ stream: 'orders', body: '{"order_id": 1}' });
+    expect(response.statusCode).toBe(400);
+    expect(
+      lines().some((line) => line.includes('"level":"ERROR"') && line.includes('dead-letter delivery failed')),
+    ).toBe(true);
+  });
+
+  it('sends nothing to a dead-letter stream for a stream without one', async () => {
+    const { delivery, post } = setup();
+    const response = await post({ stream: 'events', body: '[1]' });
+    expect(response.statusCode).toBe(400);
+    expect(delivery.batches).toEqual([]);
+  });
+});

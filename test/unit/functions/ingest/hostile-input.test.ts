@@ -1,0 +1,164 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
+import { DEFAULT_MAX_BYTES, MAX_RECORD_BYTES } from '#shared/contract';
+import { defineTenant, type TenantConfig } from '#shared/tenant-config';
+import tenant, { Order } from '#tenants/example';
+import {
+  bodyOf,
+  capturedLogger,
+  type EventOptions,
+  ingestEvent,
+  lambdaContext,
+  RecordingDelivery,
+} from './ingest-fixtures.ts';
+
+/** The example tenant's streams with the largest body limit, so that 100,000-deep bodies fit. */
+const roomyTenant = defineTenant({
+  tenant: 'example',
+  auth: { issuer: 'self' },
+  streams: {
+    orders: { payload: 'json', schema: Order, deadLetter: true, maxBytes: MAX_RECORD_BYTES },
+    events: { payload: 'json', batch: true, maxBytes: MAX_RECORD_BYTES },
+    profiles: { payload: 'xml', maxBytes: MAX_RECORD_BYTES },
+  },
+});
+
+function setup(config: TenantConfig = tenant) {
+  const delivery = new RecordingDelivery();
+  const { logger } = capturedLogger();
+  const handler = createIngestHandler({ tenant: config, delivery, logger });
+  return { delivery, post: (event: EventOptions) => handler(ingestEvent(event), lambdaContext()) };
+}
+
+/** A JSON object of exactly `bytes` bytes. */
+function jsonOfSize(bytes: number): string {
+  const shell = '{"pad":""}';
+  return `{"pad":"${'x'.repeat(bytes - shell.length)}"}`;
+}
+
+const BILLION_LAUGHS = `<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol9 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+]>
+<lolz>&lol9;</lolz>`;
+
+const EXTERNAL_ENTITY = `<?xml version="1.0"?>
+<!DOCTYPE profile [ <!ENTITY xxe SYSTEM "file:///etc/passwd"> ]>
+<profile>&xxe;</profile>`;
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('hostile input', () => {
+  it('accepts a body of exactly 260,096 bytes and answers 413 at 260,097', async () => {
+    const { delivery, post } = setup();
+    const exact = jsonOfSize(DEFAULT_MAX_BYTES);
+    expect(Buffer.byteLength(exact)).toBe(DEFAULT_MAX_BYTES);
+    expect((await post({ body: exact })).statusCode).toBe(202);
+    const over = await post({ body: jsonOfSize(DEFAULT_MAX_BYTES + 1) });
+    expect(over.statusCode).toBe(413);
+    expect(bodyOf(over)).toMatchObject({ limit_bytes: DEFAULT_MAX_BYTES, size_bytes: DEFAULT_MAX_BYTES + 1 });
+    expect(delivery.batches).toHaveLength(1);
+  });
+
+  it('measures base64 bodies on their decoded bytes', async () => {
+    const { post } = setup();
+    const exact = Buffer.from(jsonOfSize(DEFAULT_MAX_BYTES)).toString('base64');
+    expect(exact.length).toBeGreaterThan(DEFAULT_MAX_BYTES);
+    expect((await post({ body: exact, isBase64Encoded: true })).statusCode).toBe(202);
+    const over = Buffer.from(jsonOfSize(DEFAULT_MAX_BYTES + 1)).toString('base64');
+    expect((await post({ body: over, isBase64Encoded: true })).statusCode).toBe(413);
+  });
+
+  it('counts multi-byte characters as bytes, not characters', async () => {
+    const { post } = setup();
+    const body = `{"p":"${'é'.repeat(DEFAULT_MAX_BYTES / 2)}"}`;
+    expect(body.length).toBeLessThan(DEFAULT_MAX_BYTES);
+    expect((await post({ body })).statusCode).toBe(413);
+  });
+
+  it('refuses billion-laughs XML with 400 before any entity is expanded', async () => {
+    const { delivery, post } = setup();
+    const response = await post({ stream: 'profiles', contentType: 'application/xml', body: BILLION_LAUGHS });
+    expect(response.statusCode).toBe(400);
+    expect(String(bodyOf(response).detail)).toContain('DOCTYPE');
+    expect(delivery.batches).toHaveLength(0);
+  });
+
+  it('refuses an external entity with 400', async () => {
+    const { post } = setup();
+    const response = await post({ stream: 'profiles', contentType: 'application/xml', body: EXTERNAL_ENTITY });
+    expect(response.statusCode).toBe(400);
+  });
+
+  it('refuses a reference to an undeclared entity with 400', async () => {
+    const { post } = setup();
+    const response = await post({ stream: 'profiles', contentType: 'text/xml', body: '<p>&nbsp;</p>' });
+    expect(response.statusCode).toBe(400);
+  });
+
+  it.each([
+    ['arrays', `${'['.repeat(100_000)}${']'.repeat(100_000)}`],
+    ['objects', `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`],
+    ['unclosed arrays', '['.repeat(100_000)],
+  ])('answers 400 for JSON %s nested 100,000 deep', async (_, body) => {
+    const { post } = setup(roomyTenant);
+    for (const stream of ['events', 'orders']) {
+      const response = await post({ stream, body });
+      expect(response.statusCode).toBe(400);
+    }
+    const batch = await post({ contentType: 'application/x-ndjson', body: `{"ok":1}\n${body}\n` });
+    expect(batch.statusCode).toBe(202);
+    expect(bodyOf(batch)).toMatchObject({ accepted: 1, rejected: [{ index: 1 }] });
+  });
+
+  it('answers 400 for XML nested 100,000 deep', async () => {
+    const { post } = setup(roomyTenant);
+    const body = `${'<a>'.repeat(100_000)}${'</a>'.repeat(100_000)}`;
+    const response = await post({ stream: 'profiles', contentType: 'application/xml', body });
+    expect(response.statusCode).toBe(400);
+  });
+
+  it('answers 400 for XML element names that could pollute prototypes', async () => {
+    const { post } = setup();
+    for (const name of ['__proto__', 'constructor', 'prototype']) {
+      const response = await post({
+        stream: 'profiles',
+        contentType: 'application/xml',
+        body: `<p><${name}>x</${name}></p>`,
+      });
+      expect(response.statusCode).toBe(400);
+    }
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('answers 400 for an XML declaration of another encoding and for UTF-16 bytes', async () => {
+    const { post } = setup();
+    const latin = await post({
+      stream: 'profiles',
+      contentType: 'application/xml',
+      body: '<?xml version="1.0" encoding="ISO-8859-1"?><p>x</p>',
+    });
+    expect(latin.statusCode).toBe(400);
+    const utf16 = Buffer.from('\ufeff{"a":1}', 'utf16le').toString('base64');
+    expect((await post({ body: utf16, isBase64Encoded: true })).statusCode).toBe(400);
+  });
+
+  it('reads base64 bodies, dropping a UTF-8 byte order mark', async () => {
+    const { delivery, post } = setup();
+    const body = Buffer.from('\ufeff{"a":"é"}').toString('base64');
+    expect((await post({ body, isBase64Encoded: true })).statusCode).toBe(202);
+    expect(delivery.texts()).toEqual(['{"a":"é"}\n']);
+  });
+
+  it('answers 400 for NUL bytes and lone surrogates encoded as invalid UTF-8', async () => {
+    const { post } = setup();
+    const surrogate = Buffer.from([0x7b, 0x7d, 0xed, 0xa0, 0x80]).toString('base64');
+    expect((await post({ body: surrogate, isBase64Encoded: true })).statusCode).toBe(400);
+    expect((await post({ body: '{"a":1}\u0000' })).statusCode).toBe(400);
+  });
+});
