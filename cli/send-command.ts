@@ -77,6 +77,11 @@ export async function sendCommand(args: readonly string[], io: CliIo): Promise<n
       days: 1,
     });
   }
+  if (!token && !local && !values.url) {
+    throw new CliError(
+      `no Sluice dev server is running on ${home.root}; start one with \`npm start\`, or pass --url and --token`,
+    );
+  }
   if (!token) throw new CliError('no token: pass --token or set SLUICE_TOKEN (`sluice token create` makes one)');
   const body = await readBody(file, io);
   const url = `${baseUrl}${ingestPath(stream)}`;

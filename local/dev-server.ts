@@ -4,7 +4,9 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import type { RecordDelivery } from '#shared/delivery';
 import { publicJwks, type SigningKeySet } from '#shared/signing-keys';
 import type { TenantConfig } from '#shared/tenant-config';
@@ -53,14 +55,13 @@ export class AlreadyRunningError extends Error {
   override readonly name = 'AlreadyRunningError';
 }
 
-// Imported by name at run time so that local/ builds before functions/ingest lands.
-const INGEST_HANDLER_MODULE = '#functions/ingest/create-ingest-handler';
-
 const realIngestHandler: IngestHandlerFactory = async (tenant, delivery) => {
-  const { createIngestHandler } = (await import(INGEST_HANDLER_MODULE)) as {
-    createIngestHandler: (options: { tenant: TenantConfig; delivery: RecordDelivery }) => IngestHandler;
-  };
-  return createIngestHandler({ tenant, delivery });
+  // Quiet by default: one JSON line per request drowns the dev server's own output.
+  const logger = new Logger({
+    serviceName: 'sluice-ingest',
+    ...(process.env.POWERTOOLS_LOG_LEVEL ? {} : { logLevel: 'WARN' as const }),
+  });
+  return createIngestHandler({ tenant, delivery, logger });
 };
 
 function listen(server: Server, port: number): Promise<number> {

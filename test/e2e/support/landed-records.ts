@@ -1,0 +1,34 @@
+/** Reads back every record of a stream from the local bucket, as the CLI does. */
+
+import { listBatches, readBatchRecords, streamPrefix } from '#cli/batch-reader';
+import type { DevServer } from '#local/dev-server';
+import { createS3Client, startEmbeddedS3 } from '#local/embedded-s3';
+
+/** Every landed record (one JSON line each) of a stream, oldest first. */
+export async function landedRecords(
+  s3: { endpoint: string; bucket: string },
+  streamId: string,
+  deadLetter = false,
+): Promise<string[]> {
+  const client = createS3Client(s3.endpoint);
+  const records: string[] = [];
+  for (const object of await listBatches(client, s3.bucket, streamPrefix(streamId, deadLetter))) {
+    records.push(...(await readBatchRecords(client, s3.bucket, object.key)));
+  }
+  return records;
+}
+
+/** The same, from a data folder whose server has stopped (an embedded S3 is started for the read). */
+export async function landedRecordsIn(s3Directory: string, streamId: string, deadLetter = false): Promise<string[]> {
+  const embedded = await startEmbeddedS3(s3Directory);
+  try {
+    return await landedRecords(embedded, streamId, deadLetter);
+  } finally {
+    await embedded.close();
+  }
+}
+
+/** The S3 location of a running server. */
+export function s3Of(server: DevServer): { endpoint: string; bucket: string } {
+  return server.s3;
+}
