@@ -109,6 +109,6 @@ export function capturedLogger(): { logger: Logger; lines: () => string[] } {
 }
 
 /** The parsed JSON body of a response. */
-export function bodyOf(response: { body?: string }): Record<string, unknown> {
+export function bodyOf(response: { body?: string | undefined }): Record<string, unknown> {
   return JSON.parse(response.body ?? 'null');
 }

@@ -1,0 +1,53 @@
+import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createAwsIngestHandler } from '#functions/ingest/handler';
+import { ENV } from '#shared/environment';
+import tenant from '#tenants/example';
+import { ingestEvent, lambdaContext } from './ingest-fixtures.ts';
+
+const firehoseMock = mockClient(FirehoseClient);
+const kinesisMock = mockClient(KinesisClient);
+
+const targets = {
+  orders: { records: { kind: 'firehose', name: 'orders-fh' }, deadLetter: { kind: 'firehose', name: 'orders-dlq' } },
+  events: { records: { kind: 'kinesis', name: 'arn:aws:kinesis:eu-west-1:123456789012:stream/events' } },
+  profiles: { records: { kind: 'firehose', name: 'profiles-fh' } },
+};
+
+afterEach(() => {
+  firehoseMock.reset();
+  kinesisMock.reset();
+  vi.unstubAllEnvs();
+});
+
+describe('createAwsIngestHandler', () => {
+  it('routes each stream to the target its binding names', async () => {
+    vi.stubEnv(ENV.deliveryTargets, JSON.stringify(targets));
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    firehoseMock.on(PutRecordBatchCommand).resolves({ FailedPutCount: 0, RequestResponses: [{ RecordId: '1' }] });
+    kinesisMock
+      .on(PutRecordsCommand)
+      .resolves({ FailedRecordCount: 0, Records: [{ SequenceNumber: '1', ShardId: 's' }] });
+    const handler = createAwsIngestHandler(tenant);
+    const events = await handler(ingestEvent({ stream: 'events', body: '{"a":1}' }), lambdaContext());
+    expect(events.statusCode).toBe(202);
+    expect(kinesisMock.commandCalls(PutRecordsCommand)[0]?.args[0].input.StreamARN).toBe(targets.events.records.name);
+    const bad = await handler(ingestEvent({ stream: 'orders', body: '{"order_id":1}' }), lambdaContext());
+    expect(bad.statusCode).toBe(400);
+    expect(firehoseMock.commandCalls(PutRecordBatchCommand)[0]?.args[0].input.DeliveryStreamName).toBe('orders-dlq');
+  });
+
+  it('fails at cold start when a stream has no delivery target', () => {
+    vi.stubEnv(ENV.deliveryTargets, JSON.stringify({ ...targets, orders: { records: targets.orders.records } }));
+    expect(() => createAwsIngestHandler(tenant)).toThrow(/orders\.deadLetter/);
+  });
+
+  it('fails at cold start when the delivery targets are missing or malformed', () => {
+    vi.stubEnv(ENV.deliveryTargets, '');
+    expect(() => createAwsIngestHandler(tenant)).toThrow(/missing/);
+    vi.stubEnv(ENV.deliveryTargets, JSON.stringify({ orders: { records: { kind: 'sqs', name: 'q' } } }));
+    expect(() => createAwsIngestHandler(tenant)).toThrow(/orders\.records\.kind/);
+  });
+});
