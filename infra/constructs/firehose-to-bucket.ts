@@ -3,7 +3,7 @@
  * under its own prefixes. Written on the L1 resource because the L2 destination always
  * grants read/write on the whole bucket.
  */
-import { type CfnElement, Stack } from 'aws-cdk-lib';
+import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
@@ -111,6 +111,13 @@ export class FirehoseToBucket extends Construct {
         },
       },
     });
+    if (source) {
+      Validations.of(this.deliveryStream).acknowledge({
+        id: 'AwsSolutions-KDF1',
+        reason:
+          'Firehose rejects server-side encryption settings on a stream whose source is Kinesis; records at rest in the source stream are encrypted there (SSE with KMS), and the S3 objects with the landing key.',
+      });
+    }
     // Firehose checks its role's access when the stream is created.
     this.deliveryStream.node.addDependency(policy);
   }

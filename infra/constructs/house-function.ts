@@ -68,7 +68,8 @@ export class HouseFunction extends NodejsFunction {
       projectRoot: repoPath(),
       depsLockFilePath: repoPath('package-lock.json'),
       bundling: HOUSE_BUNDLING,
-      environment: { ...props.environment },
+      // Stack traces point into the TypeScript sources instead of the minified bundle.
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
     });
   }
 

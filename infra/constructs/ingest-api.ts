@@ -68,7 +68,8 @@ export class IngestApi extends Construct {
       payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
     });
     const routes: apigw.HttpRoute[] = [];
-    const routeSettings: Record<string, apigw.CfnStage.RouteSettingsProperty> = {};
+    // CfnStage types RouteSettings as raw JSON, so the keys are CloudFormation's own.
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const stream of Object.values(tenant.streams)) {
       const [route] = this.api.addRoutes({
         path: ingestPath(stream.id),
@@ -80,8 +81,8 @@ export class IngestApi extends Construct {
       if (route) routes.push(route);
       if (stream.throttle) {
         routeSettings[`POST ${ingestPath(stream.id)}`] = {
-          throttlingRateLimit: stream.throttle.rate,
-          throttlingBurstLimit: stream.throttle.burst,
+          ThrottlingRateLimit: stream.throttle.rate,
+          ThrottlingBurstLimit: stream.throttle.burst,
         };
       }
     }

@@ -1,0 +1,234 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  HEALTH_PATH,
+  INGEST_FUNCTION_TIMEOUT_MS,
+  ingestPath,
+  JWKS_PATH,
+  OPENID_CONFIGURATION_PATH,
+} from '#shared/contract';
+import { ENV } from '#shared/environment';
+import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/stack-outputs';
+import { deadLetterPrefix, errorOutputPrefix, fileExtension, recordsPrefix } from '#shared/storage-layout';
+import { routeScopes, selfIssuerAudience } from '#shared/token-claims';
+import { deliveryTargets, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
+
+type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };
+
+let synth: SynthesizedTenant;
+let template: Template;
+
+beforeAll(async () => {
+  synth = await synthTenant('example');
+  template = synth.template;
+});
+
+const resourcesOf = (type: string): Record<string, Resource> =>
+  template.findResources(type) as Record<string, Resource>;
+
+const firehoseWithPrefix = (prefix: string) => {
+  const found = Object.entries(resourcesOf('AWS::KinesisFirehose::DeliveryStream')).filter(
+    ([, resource]) =>
+      (resource.Properties?.ExtendedS3DestinationConfiguration as { Prefix?: string } | undefined)?.Prefix === prefix,
+  );
+  expect(found).toHaveLength(1);
+  return found[0] as [string, Resource];
+};
+
+const apiEndpoint = { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestApi'), 'ApiEndpoint'] };
+
+describe('stack Sluice-example', () => {
+  it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
+    expect(synth.nagViolations.map((violation) => violation.ruleName)).toEqual([]);
+  });
+
+  it('encrypts the landing bucket with its KMS key, blocks public access, requires TLS and logs access', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() },
+          },
+        ],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'landing/' },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('keeps the landing bucket when the stack is deleted', () => {
+    const buckets = Object.values(resourcesOf('AWS::S3::Bucket'));
+    expect(buckets.length).toBeGreaterThan(0);
+    for (const bucket of buckets) expect(bucket.DeletionPolicy).toBe('Retain');
+  });
+
+  it('gives each stream a Direct PUT Firehose stream with its prefixes, buffering, compression and extension', () => {
+    const streams = [
+      ['orders', 'json'],
+      ['events', 'json'],
+      ['profiles', 'xml'],
+    ] as const;
+    for (const [id, payload] of streams) {
+      const [, resource] = firehoseWithPrefix(recordsPrefix(id));
+      expect(resource.Properties).toMatchObject({
+        DeliveryStreamType: 'DirectPut',
+        DeliveryStreamEncryptionConfigurationInput: { KeyType: 'AWS_OWNED_CMK' },
+        ExtendedS3DestinationConfiguration: {
+          ErrorOutputPrefix: errorOutputPrefix(id),
+          FileExtension: fileExtension(payload, 'none'),
+          CompressionFormat: 'UNCOMPRESSED',
+          BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 5 },
+          EncryptionConfiguration: {
+            KMSEncryptionConfig: { AWSKMSKeyARN: { 'Fn::GetAtt': [expect.stringMatching(/^LandingDataKey/), 'Arn'] } },
+          },
+          CloudWatchLoggingOptions: { Enabled: true },
+        },
+      });
+    }
+    expect(recordsPrefix('orders')).toMatch(/^streams\/orders\/year=!\{timestamp:yyyy\}\//);
+  });
+
+  it('adds a dead-letter Firehose stream under dlq/ only for streams with deadLetter', () => {
+    const [, dlq] = firehoseWithPrefix(deadLetterPrefix('orders'));
+    expect(dlq.Properties).toMatchObject({
+      ExtendedS3DestinationConfiguration: { FileExtension: '.ndjson' },
+    });
+    expect(Object.keys(resourcesOf('AWS::KinesisFirehose::DeliveryStream'))).toHaveLength(4);
+    expect(Object.keys(resourcesOf('AWS::Kinesis::Stream'))).toHaveLength(0);
+  });
+
+  it('runs the ingest function on Node.js 24, arm64, below the gateway timeout, with its delivery targets', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Timeout: INGEST_FUNCTION_TIMEOUT_MS / 1000,
+      LoggingConfig: { LogGroup: Match.anyValue() },
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.tenant]: 'example',
+          [ENV.deliveryTargets]: Match.anyValue(),
+          NODE_OPTIONS: '--enable-source-maps',
+        }),
+      },
+    });
+  });
+
+  it('binds each stream to its Firehose stream (and the dead-letter one) in SLUICE_DELIVERY_TARGETS', () => {
+    const [ordersId] = firehoseWithPrefix(recordsPrefix('orders'));
+    const [ordersDlqId] = firehoseWithPrefix(deadLetterPrefix('orders'));
+    const [eventsId] = firehoseWithPrefix(recordsPrefix('events'));
+    expect(deliveryTargets(template, 'example')).toEqual({
+      orders: { records: { kind: 'firehose', name: ordersId }, deadLetter: { kind: 'firehose', name: ordersDlqId } },
+      events: { records: { kind: 'firehose', name: eventsId } },
+      profiles: { records: { kind: 'firehose', name: firehoseWithPrefix(recordsPrefix('profiles'))[0] } },
+    });
+  });
+
+  it('lets the ingest function put records only on its own delivery streams', () => {
+    type Statement = { Action: unknown; Resource: unknown };
+    const policies = Object.values(resourcesOf('AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy.Properties?.Roles ?? []).includes('"IngestRole'),
+    );
+    expect(policies).toHaveLength(1);
+    const statements = policies.flatMap(
+      (policy) => (policy.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement ?? [],
+    );
+    const firehoseArns = Object.keys(resourcesOf('AWS::KinesisFirehose::DeliveryStream')).map((id) => ({
+      'Fn::GetAtt': [id, 'Arn'],
+    }));
+    const putStatements = statements.filter((statement) => JSON.stringify(statement.Action).includes('firehose:'));
+    expect(putStatements.length).toBeGreaterThan(0);
+    for (const statement of putStatements) {
+      expect(statement.Action).toEqual(['firehose:PutRecord', 'firehose:PutRecordBatch']);
+      const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+      for (const resource of resources) expect(firehoseArns).toContainEqual(resource);
+    }
+    expect(JSON.stringify(statements)).not.toMatch(/"Resource":"\*"|firehose:\*|s3:|kinesis:/);
+  });
+
+  it("routes POST /stream/v0/data/<id> per stream through the JWT authorizer with that stream's scopes", () => {
+    for (const id of ['orders', 'events', 'profiles']) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: `POST ${ingestPath(id)}`,
+        AuthorizationType: 'JWT',
+        AuthorizerId: Match.anyValue(),
+        AuthorizationScopes: routeScopes(id),
+      });
+    }
+  });
+
+  it('trusts its own API URL as issuer, with the tenant audience', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: apiEndpoint, Audience: [selfIssuerAudience('example')] },
+    });
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const authorizer = Object.values(resourcesOf('AWS::ApiGatewayV2::Authorizer'))[0];
+    const jwt = authorizer?.Properties?.JwtConfiguration as { Issuer?: unknown } | undefined;
+    expect(outputs[STACK_OUTPUTS.issuer]?.Value).toEqual(jwt?.Issuer);
+    expect(outputs[STACK_OUTPUTS.apiUrl]?.Value).toEqual(outputs[STACK_OUTPUTS.issuer]?.Value);
+  });
+
+  it('leaves only health and the discovery documents without auth', () => {
+    const open = Object.values(resourcesOf('AWS::ApiGatewayV2::Route'))
+      .filter((route) => (route.Properties?.AuthorizationType ?? 'NONE') === 'NONE')
+      .map((route) => route.Properties?.RouteKey)
+      .sort();
+    expect(open).toEqual([`GET ${JWKS_PATH}`, `GET ${OPENID_CONFIGURATION_PATH}`, `GET ${HEALTH_PATH}`].sort());
+  });
+
+  it('throttles the stage with the tenant throttle and writes access logs to a log group with retention', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
+    });
+    const logGroups = Object.values(resourcesOf('AWS::Logs::LogGroup'));
+    for (const group of logGroups) expect(group.Properties?.RetentionInDays).toBeGreaterThan(0);
+  });
+
+  it('keeps the signing keys in a KMS-encrypted secret rotated on schedule, made at deploy time', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      RotationRules: { ScheduleExpression: 'rate(90 days)' },
+      RotateImmediatelyOnUpdate: false,
+    });
+    template.resourceCountIs('AWS::CloudFormation::CustomResource', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('signing key rotation'),
+      Environment: { Variables: Match.objectLike({ [ENV.maxTokenDays]: '30' }) },
+    });
+  });
+
+  it("outputs the API URL, issuer, bucket, secret and each stream's delivery stream", () => {
+    const outputs = Object.keys(template.toJSON().Outputs as object);
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        STACK_OUTPUTS.apiUrl,
+        STACK_OUTPUTS.issuer,
+        STACK_OUTPUTS.bucket,
+        STACK_OUTPUTS.signingKeySecret,
+        deliveryStreamOutput('orders'),
+        deliveryStreamOutput('events'),
+        deliveryStreamOutput('profiles'),
+        deadLetterStreamOutput('orders'),
+      ]),
+    );
+  });
+});
