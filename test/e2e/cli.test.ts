@@ -1,0 +1,118 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { decodeJwt } from 'jose';
+import { afterEach, describe, expect, it } from 'vitest';
+import { devBanner } from '#cli/dev-command';
+import { runCli } from '#cli/main';
+import { defineTenant } from '#shared/tenant-config';
+import { captureIo } from '../unit/cli/io-capture.ts';
+import { REPO_ROOT, SLUICE_BIN } from './support/dev-process.ts';
+import { post, startTestServer, type TestServer } from './support/local-server.ts';
+
+const run = promisify(execFile);
+const servers: TestServer[] = [];
+
+async function server(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
+  const started = await startTestServer(options);
+  servers.push(started);
+  return started;
+}
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((started) => started.remove()));
+});
+
+const curlInstalled = ['/usr/bin/curl', '/bin/curl', '/usr/local/bin/curl'].some((path) => existsSync(path));
+
+describe('the sluice command', () => {
+  it('token create prints only a JWT, which the running server accepts on its streams', async () => {
+    const local = await server();
+    const { stdout } = await run(
+      process.execPath,
+      [SLUICE_BIN, 'token', 'create', '--streams', 'events', '--days', '2'],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, SLUICE_HOME: local.home.root },
+      },
+    );
+    const token = stdout.trim();
+    expect(stdout).toBe(`${token}\n`);
+    expect(decodeJwt(token)).toMatchObject({
+      iss: local.server.url,
+      aud: 'sluice-example',
+      scope: 'sluice/write:events',
+    });
+    expect((await post(local.server, 'events', '{"a":1}', { token })).status).toBe(202);
+    expect((await post(local.server, 'orders', '{"a":1}', { token })).status).toBe(403);
+  });
+
+  it('send retries after a 429 and prints the final status and body', async () => {
+    const local = await server({
+      tenant: defineTenant({
+        tenant: 'example',
+        auth: { issuer: 'self' },
+        streams: { events: { payload: 'json', throttle: { rate: 1, burst: 1 } } },
+      }),
+    });
+    // Spend the stream's burst, so that the command's first attempt is throttled.
+    expect((await post(local.server, 'events', '{}', { token: local.token })).status).toBe(202);
+    const file = join(local.home.root, 'event.json');
+    await writeFile(file, '{"id":"after-429"}');
+    const captured = captureIo({ env: { SLUICE_HOME: local.home.root } });
+    const code = await runCli(['send', 'events', file], captured.io);
+    expect(captured.stderr()).toMatch(/^429: retrying in/m);
+    expect(captured.stdout()).toMatch(/^202 Accepted\n\{"status":"accepted","stream":"events"/);
+    expect(code).toBe(0);
+  });
+
+  it('batches ls and cat read the landed batches, decoding CBOR, also after the server stopped', async () => {
+    const local = await server();
+    for (const name of ['Ada', 'Grace']) {
+      const captured = captureIo({
+        env: { SLUICE_HOME: local.home.root },
+        stdin: `<profile><name>${name}</name></profile>`,
+      });
+      expect(await runCli(['send', 'profiles', '-'], captured.io)).toBe(0);
+    }
+    await local.stop();
+    const cat = captureIo({ env: { SLUICE_HOME: local.home.root } });
+    expect(await runCli(['batches', 'cat', 'profiles'], cat.io)).toBe(0);
+    expect(cat.stdout()).toBe('{"profile":{"name":"Ada"}}\n{"profile":{"name":"Grace"}}\n');
+    const ls = captureIo({ env: { SLUICE_HOME: local.home.root } });
+    expect(await runCli(['batches', 'ls', 'profiles'], ls.io)).toBe(0);
+    expect(ls.stdout()).toMatch(/^streams\/profiles\/year=\d{4}\/.*\.cbor\t2\t\d+\n$/);
+  });
+
+  it('answers a wrong argument with the usage and exit code 2, and a missing server with exit code 1', async () => {
+    const wrong = captureIo();
+    expect(await runCli(['batches', 'cat'], wrong.io)).toBe(2);
+    expect(wrong.stderr()).toContain('missing: <stream>');
+    expect(wrong.stderr()).toContain('Usage: sluice batches');
+    const unknownOption = captureIo();
+    expect(await runCli(['send', 'events', '--bogus'], unknownOption.io)).toBe(2);
+    const noServer = captureIo({ stdin: '{}' });
+    expect(await runCli(['send', 'events', '-', '--url', 'http://127.0.0.1:9', '--token', 'x'], noServer.io)).toBe(1);
+    expect(noServer.stderr()).toContain('no Sluice server answers at http://127.0.0.1:9');
+  });
+
+  it.skipIf(!curlInstalled)('prints a curl line at start that works when pasted into a shell', async () => {
+    const local = await server();
+    const banner = await devBanner(local.server, local.home.root);
+    const curl = banner.split('\n').find((line) => line.trimStart().startsWith('curl '));
+    expect(curl).toBeDefined();
+    const { stdout } = await run('sh', ['-c', `${curl} --silent`]);
+    expect(stdout).toMatch(/^HTTP\/1\.1 202 Accepted/);
+    expect(banner).toContain(local.server.url);
+    expect(banner).toContain(local.server.s3.endpoint);
+    expect(banner).toMatch(/orders\s+\(json, schema, dead-letter\)/);
+    expect(banner).toMatch(/profiles\s+\(xml\)/);
+  });
+
+  it('runs as `npx sluice` from the repository root', async () => {
+    const { stdout } = await run('npx', ['--no-install', 'sluice', '--help'], { cwd: REPO_ROOT });
+    expect(stdout).toContain('Usage: sluice <command>');
+  });
+});
