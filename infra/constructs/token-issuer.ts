@@ -3,7 +3,7 @@
  * customer-managed key), made at deploy time by a custom resource, rotated on a schedule
  * with overlap, and published as OIDC discovery documents on the tenant's own API.
  */
-import { type CfnElement, CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type CfnElement, CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -115,10 +115,6 @@ export class TokenIssuer extends Construct {
       [`${nagAttributeRef(fn.node.defaultChild as CfnElement, 'Arn')}:*`],
       'The CDK Provider framework may invoke the bootstrap function and its versions; the function is named, only the version qualifier is a wildcard.',
     );
-    Validations.of(provider).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'The CDK Provider framework picks the runtime of its own function; it is updated with aws-cdk-lib.',
-    });
     return new CustomResource(this, 'FirstSigningKey', {
       serviceToken: provider.serviceToken,
       properties: { SecretId: this.secret.secretArn },
