@@ -3,11 +3,11 @@
 import { AlreadyRunningError } from '#local/dev-server';
 import { TenantNotFoundError } from '#local/load-tenant';
 import { TenantConfigError } from '#shared/tenant-config';
-import { BATCHES_USAGE, batchesCommand } from './batches-command.ts';
+import { batchesCommand } from './batches-command.ts';
 import { CliError, type CliIo, processIo, UsageError } from './cli-io.ts';
-import { DEV_USAGE, devCommand } from './dev-command.ts';
-import { SEND_USAGE, sendCommand } from './send-command.ts';
-import { TOKEN_USAGE, tokenCommand } from './token-command.ts';
+import { devCommand } from './dev-command.ts';
+import { sendCommand } from './send-command.ts';
+import { tokenCommand } from './token-command.ts';
 
 /** Top-level usage. */
 export const USAGE = `Usage: sluice <command> [options]
@@ -58,13 +58,12 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       return 1;
     }
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      io.stderr(`sluice ${name}: the port is in use (${(error as Error).message}); pick another with --port\n`);
+      io.stderr(
+        `sluice ${name}: the port is in use (${(error as Error).message}); pick others with --port and --s3-port (0 picks a free one)\n`,
+      );
       return 1;
     }
     io.stderr(`sluice ${name}: ${(error as Error).stack ?? String(error)}\n`);
     return 1;
   }
 }
-
-/** Every command's usage, for docs and tests. */
-export const USAGES = { dev: DEV_USAGE, token: TOKEN_USAGE, send: SEND_USAGE, batches: BATCHES_USAGE } as const;

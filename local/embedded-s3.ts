@@ -1,5 +1,6 @@
 /** The embedded S3: s3rver on loopback with its data under `.sluice/s3/`, and the client for it. */
 import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 
@@ -16,9 +17,20 @@ export interface EmbeddedS3 {
   close(): Promise<void>;
 }
 
+// s3rver does not reject when its port is taken (the error event goes unhandled and ends
+// the process), so a fixed port is tried first.
+function ensurePortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
 /** Starts s3rver on 127.0.0.1 (`port` 0 picks a free one) with the landing bucket in place. */
 export async function startEmbeddedS3(directory: string, port = 0): Promise<EmbeddedS3> {
   await mkdir(directory, { recursive: true });
+  if (port !== 0) await ensurePortFree(port);
   const server = new S3rver({
     address: '127.0.0.1',
     port,

@@ -1,7 +1,6 @@
 /** Reads back every record of a stream from the local bucket, as the CLI does. */
 
 import { listBatches, readBatchRecords, streamPrefix } from '#cli/batch-reader';
-import type { DevServer } from '#local/dev-server';
 import { createS3Client, startEmbeddedS3 } from '#local/embedded-s3';
 
 /** Every landed record (one JSON line each) of a stream, oldest first. */
@@ -26,9 +25,4 @@ export async function landedRecordsIn(s3Directory: string, streamId: string, dea
   } finally {
     await embedded.close();
   }
-}
-
-/** The S3 location of a running server. */
-export function s3Of(server: DevServer): { endpoint: string; bucket: string } {
-  return server.s3;
 }
