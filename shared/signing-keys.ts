@@ -1,7 +1,9 @@
 /**
  * The self issuer's key set, as stored in Secrets Manager (AWS) or under `.sluice/keys/`
- * (local mode). The newest key signs; older keys stay, public part in the JWKS, until
- * every token they may have signed has expired (`retiredAt` + the maximum token lifetime).
+ * (local mode). A new key is published in the JWKS for a lead time before it signs, because
+ * the HTTP API JWT authorizer caches an issuer's keys for up to an hour; an older key stays,
+ * public part in the JWKS, until every token it may have signed has expired (`retiredAt`
+ * + the maximum token lifetime).
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import * as v from 'valibot';
@@ -14,6 +16,9 @@ const JwkSchema = v.looseObject({ kty: v.literal('RSA'), n: v.string(), e: v.str
 const StoredKeySchema = v.object({
   kid: v.string(),
   createdAt: v.pipe(v.string(), v.isoTimestamp()),
+  /** When the key starts signing; before that it is only published. Absent: from `createdAt`. */
+  activeFrom: v.optional(v.pipe(v.string(), v.isoTimestamp())),
+  /** When the key stops signing. */
   retiredAt: v.optional(v.pipe(v.string(), v.isoTimestamp())),
   privateJwk: v.pipe(
     JwkSchema,
@@ -55,26 +60,52 @@ export async function newSigningKeySet(now = new Date()): Promise<SigningKeySet>
   return { version: 1, keys: [await generateSigningKey(now)] };
 }
 
-/** The key that signs new tokens: the newest one not retired. */
-export function currentSigningKey(set: SigningKeySet): SigningKey {
-  const active = set.keys.filter((key) => key.retiredAt === undefined).at(-1);
+/**
+ * How long a new key is published before it signs: longer than the HTTP API JWT authorizer's
+ * key cache (up to 1 hour) plus the discovery function's own cache (5 minutes).
+ */
+export const KEY_PUBLICATION_LEAD_MS = 2 * 3_600_000;
+
+function signsAt(key: StoredSigningKey, at: number): boolean {
+  const from = Date.parse(key.activeFrom ?? key.createdAt);
+  return from <= at && (key.retiredAt === undefined || Date.parse(key.retiredAt) > at);
+}
+
+/** The key that signs new tokens at `now`: the newest one that is active and not retired. */
+export function currentSigningKey(set: SigningKeySet, now = new Date()): SigningKey {
+  const active = set.keys.filter((key) => signsAt(key, now.getTime())).at(-1);
   if (!active) throw new Error('the signing key set has no active key');
   return { kid: active.kid, privateJwk: active.privateJwk };
 }
 
+/** The newest key of the set, whether or not it signs yet (rotation tests it before publishing). */
+export function newestSigningKey(set: SigningKeySet): SigningKey {
+  const newest = set.keys.at(-1);
+  if (!newest) throw new Error('the signing key set is empty');
+  return { kid: newest.kid, privateJwk: newest.privateJwk };
+}
+
+/** Whether some key of the set signs now or will once its publication lead has passed. */
+export function hasSigningKey(set: SigningKeySet): boolean {
+  return set.keys.some((key) => key.retiredAt === undefined);
+}
+
 /**
- * Rotation: adds a new signing key, retires the current ones as of `now`, and drops keys
- * retired longer ago than `maxTokenDays` (no token they signed can still be valid).
+ * Rotation: adds a new key that signs from `now` + `leadMs` (published in the JWKS at once),
+ * retires the signing keys as of that moment, and drops keys retired longer ago than
+ * `maxTokenDays` (no token they signed can still be valid).
  */
 export async function rotateSigningKeys(
   set: SigningKeySet,
   maxTokenDays: number,
   now = new Date(),
+  leadMs = KEY_PUBLICATION_LEAD_MS,
 ): Promise<SigningKeySet> {
+  const handover = new Date(now.getTime() + leadMs).toISOString();
   const kept = pruneExpiredKeys(set, maxTokenDays, now).keys.map((key) =>
-    key.retiredAt === undefined ? { ...key, retiredAt: now.toISOString() } : key,
+    key.retiredAt === undefined ? { ...key, retiredAt: handover } : key,
   );
-  return { version: 1, keys: [...kept, await generateSigningKey(now)] };
+  return { version: 1, keys: [...kept, { ...(await generateSigningKey(now)), activeFrom: handover }] };
 }
 
 /** Drops keys retired more than `maxTokenDays` before `now`. */

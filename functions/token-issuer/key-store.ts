@@ -7,7 +7,7 @@ import {
   PutSecretValueCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { parseSigningKeySet, type SigningKeySet } from '#shared/signing-keys';
+import { hasSigningKey, parseSigningKeySet, type SigningKeySet } from '#shared/signing-keys';
 
 /** Which version of the secret to read: a staging label, or a version id with its label. */
 export type SecretVersion = { readonly stage: 'AWSCURRENT' | 'AWSPENDING'; readonly versionId?: string };
@@ -39,7 +39,7 @@ export async function readKeySetIfValid(
 ): Promise<SigningKeySet | undefined> {
   try {
     const set = await readKeySet(client, secretId);
-    return set.keys.some((key) => key.retiredAt === undefined) ? set : undefined;
+    return hasSigningKey(set) ? set : undefined;
   } catch (error) {
     if (error instanceof SyntaxError || (error instanceof Error && error.message.startsWith('not a Sluice'))) {
       return undefined;

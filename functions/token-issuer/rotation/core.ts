@@ -12,7 +12,7 @@ import {
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import {
-  currentSigningKey,
+  newestSigningKey,
   newSigningKeySet,
   publicJwks,
   rotateSigningKeys,
@@ -97,6 +97,6 @@ export async function testPendingKeySet(set: SigningKeySet): Promise<void> {
     if (leaked.length > 0) throw new Error(`the JWKS would publish private members: ${leaked.join(', ')}`);
   }
   const issuer = 'https://rotation-test.invalid';
-  const token = await signTenantToken(currentSigningKey(set), { issuer, tenant: 'rotation-test', days: 1 });
+  const token = await signTenantToken(newestSigningKey(set), { issuer, tenant: 'rotation-test', days: 1 });
   await jwtVerify(token, createLocalJWKSet(jwks), { issuer, audience: selfIssuerAudience('rotation-test') });
 }

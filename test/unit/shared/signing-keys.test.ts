@@ -2,6 +2,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
   currentSigningKey,
+  KEY_PUBLICATION_LEAD_MS,
   newSigningKeySet,
   parseSigningKeySet,
   publicJwks,
@@ -44,9 +45,12 @@ describe('signing keys', () => {
       days: 30,
       now: start,
     });
-    const rotated = await rotateSigningKeys(first, 30, new Date(start.getTime() + day));
+    const rotatedAt = new Date(start.getTime() + day);
+    const rotated = await rotateSigningKeys(first, 30, rotatedAt);
     expect(rotated.keys).toHaveLength(2);
-    expect(currentSigningKey(rotated).kid).not.toBe(currentSigningKey(first).kid);
+    expect(currentSigningKey(rotated, new Date(rotatedAt.getTime() + KEY_PUBLICATION_LEAD_MS)).kid).not.toBe(
+      currentSigningKey(first).kid,
+    );
     await expect(
       jwtVerify(oldToken, createLocalJWKSet(publicJwks(rotated)), { currentDate: new Date(start.getTime() + 2 * day) }),
     ).resolves.toBeDefined();
@@ -64,5 +68,29 @@ describe('signing keys', () => {
         JSON.stringify({ version: 1, keys: [{ ...set.keys[0], privateJwk: publicJwks(set).keys[0] }] }),
       ),
     ).toThrow(/private key/);
+  });
+
+  it('publishes a new key before it signs, so a cached JWKS never meets an unknown kid', async () => {
+    const start = new Date('2026-01-01T00:00:00Z');
+    const first = await newSigningKeySet(start);
+    const rotatedAt = new Date(start.getTime() + day);
+    const rotated = await rotateSigningKeys(first, 30, rotatedAt);
+    const newKid = rotated.keys.at(-1)?.kid;
+    const jwksBeforeHandover = publicJwks(rotated).keys.map((key) => key.kid);
+    expect(jwksBeforeHandover).toContain(newKid);
+    expect(currentSigningKey(rotated, new Date(rotatedAt.getTime() + KEY_PUBLICATION_LEAD_MS - 1)).kid).toBe(
+      currentSigningKey(first).kid,
+    );
+    expect(currentSigningKey(rotated, new Date(rotatedAt.getTime() + KEY_PUBLICATION_LEAD_MS)).kid).toBe(newKid);
+  });
+
+  it('keeps an old key until tokens it signed during the publication lead have expired', async () => {
+    const start = new Date('2026-01-01T00:00:00Z');
+    const rotated = await rotateSigningKeys(await newSigningKeySet(start), 30, start);
+    const oldKid = rotated.keys[0]?.kid;
+    const lastOldSigning = new Date(start.getTime() + KEY_PUBLICATION_LEAD_MS - 1);
+    const justBeforeExpiry = new Date(lastOldSigning.getTime() + 30 * day - 1);
+    const again = await rotateSigningKeys(rotated, 30, justBeforeExpiry);
+    expect(again.keys.map((key) => key.kid)).toContain(oldKid);
   });
 });

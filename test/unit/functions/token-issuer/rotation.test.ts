@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { rotateSigningKeySecret, testPendingKeySet } from '#functions/token-issuer/rotation/core';
 import {
   currentSigningKey,
+  KEY_PUBLICATION_LEAD_MS,
   newSigningKeySet,
   parseSigningKeySet,
   publicJwks,
@@ -36,9 +37,10 @@ describe('the signing key rotation', () => {
   it('adds a new signing key and keeps the old public key in the JWKS', async () => {
     const first = await newSigningKeySet(new Date('2025-01-01T00:00:00Z'));
     const versions: SecretVersions = new Map([['v1', { value: JSON.stringify(first), stages: ['AWSCURRENT'] }]]);
-    const rotated = await rotate(versions, 'v2', new Date('2025-04-01T00:00:00Z'));
+    const at = new Date('2025-04-01T00:00:00Z');
+    const rotated = await rotate(versions, 'v2', at);
     const oldKid = currentSigningKey(first).kid;
-    expect(currentSigningKey(rotated).kid).not.toBe(oldKid);
+    expect(currentSigningKey(rotated, new Date(at.getTime() + KEY_PUBLICATION_LEAD_MS)).kid).not.toBe(oldKid);
     expect(publicJwks(rotated).keys.map((key) => key.kid)).toContain(oldKid);
     expect(versions.get('v1')?.stages).toEqual(['AWSPREVIOUS']);
   });
