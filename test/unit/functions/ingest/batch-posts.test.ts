@@ -1,23 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import { problemType } from '#shared/errors';
 import { MAX_BATCH_RECORDS } from '#shared/ingest-limits';
-import tenant from '#tenants/example';
-import {
-  bodyOf,
-  capturedLogger,
-  type EventOptions,
-  ingestEvent,
-  lambdaContext,
-  RecordingDelivery,
-} from './ingest-fixtures.ts';
-
-function setup() {
-  const delivery = new RecordingDelivery();
-  const { logger } = capturedLogger();
-  const handler = createIngestHandler({ tenant, delivery, logger });
-  return { delivery, post: (event: EventOptions) => handler(ingestEvent(event), lambdaContext()) };
-}
+import { bodyOf, ingestHarness } from './ingest-fixtures.ts';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -25,7 +9,7 @@ afterEach(() => {
 
 describe('batch posts', () => {
   it('accepts NDJSON, answering accepted and rejected records by index', async () => {
-    const { delivery, post } = setup();
+    const { delivery, post } = ingestHarness();
     const body = '{"a":1}\r\n\n[1]\n{"b":12345678901234567890}\n{"c":\n';
     const response = await post({ contentType: 'application/x-ndjson', body });
     expect(response.statusCode).toBe(202);
@@ -44,7 +28,7 @@ describe('batch posts', () => {
   });
 
   it('accepts a JSON array, storing each element as posted', async () => {
-    const { delivery, post } = setup();
+    const { delivery, post } = ingestHarness();
     const body = '[ {"a": 1.0,\n "s": "x,]}"} , {"b":[1,{"c":2}]}, "no", {"__proto__":{"p":1}} ]';
     const response = await post({ body });
     expect(response.statusCode).toBe(202);
@@ -53,14 +37,14 @@ describe('batch posts', () => {
   });
 
   it('takes a single JSON object as one record on a batch stream', async () => {
-    const { delivery, post } = setup();
+    const { delivery, post } = ingestHarness();
     const response = await post({ body: '{"one":1}' });
     expect(bodyOf(response)).toEqual({ status: 'accepted', stream: 'events', records: 1, receipt: expect.any(String) });
     expect(delivery.texts()).toEqual(['{"one":1}\n']);
   });
 
   it('answers 400 with every rejection when no record was accepted', async () => {
-    const { delivery, post } = setup();
+    const { delivery, post } = ingestHarness();
     const response = await post({ contentType: 'application/x-ndjson', body: '1\n"x"\n' });
     expect(response.statusCode).toBe(400);
     expect(bodyOf(response)).toMatchObject({
@@ -74,12 +58,12 @@ describe('batch posts', () => {
     ['an empty array', '[]', 'application/json'],
     ['NDJSON with blank lines only', '\n\n', 'application/x-ndjson'],
   ])('answers 400 for %s', async (_, body, contentType) => {
-    const { post } = setup();
+    const { post } = ingestHarness();
     expect((await post({ body, contentType })).statusCode).toBe(400);
   });
 
   it(`answers 400 for a batch of more than ${MAX_BATCH_RECORDS} records`, async () => {
-    const { delivery, post } = setup();
+    const { delivery, post } = ingestHarness();
     const body = '{}\n'.repeat(MAX_BATCH_RECORDS + 1);
     const response = await post({ contentType: 'application/x-ndjson', body });
     expect(response.statusCode).toBe(400);

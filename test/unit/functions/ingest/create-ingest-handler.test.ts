@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import { DEFAULT_MAX_BYTES, PROBLEM_CONTENT_TYPE } from '#shared/contract';
 import {
   DeadlineExceededError,
@@ -7,16 +6,7 @@ import {
   DownstreamUnavailableError,
   problemType,
 } from '#shared/errors';
-import tenant from '#tenants/example';
-import {
-  BEARER_TOKEN,
-  bodyOf,
-  capturedLogger,
-  type EventOptions,
-  ingestEvent,
-  lambdaContext,
-  RecordingDelivery,
-} from './ingest-fixtures.ts';
+import { BEARER_TOKEN, bodyOf, ingestHarness } from './ingest-fixtures.ts';
 
 const order = {
   order_id: 'o-1',
@@ -27,26 +17,13 @@ const order = {
   items: [{ sku: 'A', qty: 2 }],
 };
 
-function setup(options: { deliveryDeadlineMs?: number; remainingMs?: number } = {}) {
-  const delivery = new RecordingDelivery();
-  const { logger, lines } = capturedLogger();
-  const handler = createIngestHandler({
-    tenant,
-    delivery,
-    logger,
-    ...(options.deliveryDeadlineMs === undefined ? {} : { deliveryDeadlineMs: options.deliveryDeadlineMs }),
-  });
-  const post = (event: EventOptions) => handler(ingestEvent(event), lambdaContext(options.remainingMs));
-  return { delivery, post, lines };
-}
-
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
 describe('createIngestHandler', () => {
   it('answers 202 with the receipt once the record was delivered', async () => {
-    const { delivery, post } = setup();
+    const { delivery, post } = ingestHarness();
     const response = await post({ stream: 'orders', body: JSON.stringify(order) });
     expect(response.statusCode).toBe(202);
     const body = bodyOf(response);
@@ -56,7 +33,7 @@ describe('createIngestHandler', () => {
   });
 
   it('stores the posted text with line breaks removed, big integers and key order unchanged', async () => {
-    const { delivery, post } = setup();
+    const { delivery, post } = ingestHarness();
     const posted = '{\r\n  "z": 12345678901234567890,\n  "a": 1.50,\n  "__proto__": {"x": "\\u00e9"}\n}';
     const response = await post({ body: posted });
     expect(response.statusCode).toBe(202);
@@ -64,7 +41,7 @@ describe('createIngestHandler', () => {
   });
 
   it('writes the receipt into the log line of the request and never the token', async () => {
-    const { post, lines } = setup();
+    const { post, lines } = ingestHarness();
     const response = await post({ body: '{"a":1}', headers: { 'x-api-key': BEARER_TOKEN } });
     const { receipt } = bodyOf(response);
     const accepted = lines().find((line) => line.includes('records accepted'));
@@ -78,14 +55,14 @@ describe('createIngestHandler', () => {
   });
 
   it('finds the stream from rawPath when pathParameters is missing', async () => {
-    const { delivery, post } = setup();
+    const { delivery, post } = ingestHarness();
     const response = await post({ stream: 'events', pathParameters: false, body: '{"a":1}' });
     expect(response.statusCode).toBe(202);
     expect(delivery.batches[0]?.streamId).toBe('events');
   });
 
   it.each(['nope', 'constructor', '__proto__', ''])('answers 404 problem for unknown stream %j', async (stream) => {
-    const { delivery, post } = setup();
+    const { delivery, post } = ingestHarness();
     const response = await post({ stream, body: '{"a":1}' });
     expect(response.statusCode).toBe(404);
     expect(response.headers?.['content-type']).toBe(PROBLEM_CONTENT_TYPE);
@@ -96,7 +73,7 @@ describe('createIngestHandler', () => {
   it.each(['x-sluice-tenant', 'x-amperity-tenant', 'X-Sluice-Tenant'])(
     'answers 403 when the %s header names another tenant',
     async (header) => {
-      const { post } = setup();
+      const { post } = ingestHarness();
       const response = await post({ body: '{"a":1}', headers: { [header]: 'other' } });
       expect(response.statusCode).toBe(403);
       expect(bodyOf(response)).toMatchObject({ type: problemType('tenant-mismatch'), status: 403 });
@@ -104,19 +81,19 @@ describe('createIngestHandler', () => {
   );
 
   it('accepts a tenant header that names the token tenant', async () => {
-    const { post } = setup();
+    const { post } = ingestHarness();
     const response = await post({ body: '{"a":1}', headers: { 'x-amperity-tenant': 'example' } });
     expect(response.statusCode).toBe(202);
   });
 
   it("answers 403 when the token's tenant claim is another tenant", async () => {
-    const { post } = setup();
+    const { post } = ingestHarness();
     const response = await post({ body: '{"a":1}', claims: { tenant: 'other', scope: 'sluice/write' } });
     expect(response.statusCode).toBe(403);
   });
 
   it('answers 413 from content-length before reading the body, naming limit and size', async () => {
-    const { post } = setup();
+    const { post } = ingestHarness();
     const response = await post({ body: '{}', headers: { 'content-length': String(DEFAULT_MAX_BYTES + 1) } });
     expect(response.statusCode).toBe(413);
     const body = bodyOf(response);
@@ -130,21 +107,21 @@ describe('createIngestHandler', () => {
     ['application/json', 'profiles'],
     ['application/x-www-form-urlencoded', 'orders'],
   ])('answers 415 for %s on stream %s', async (contentType, stream) => {
-    const { post } = setup();
+    const { post } = ingestHarness();
     const response = await post({ stream, contentType, body: '{"a":1}' });
     expect(response.statusCode).toBe(415);
     expect(bodyOf(response)).toMatchObject({ type: problemType('unsupported-media-type') });
   });
 
   it('answers 415 without a content type', async () => {
-    const { post } = setup();
+    const { post } = ingestHarness();
     expect((await post({ contentType: null, body: '{"a":1}' })).statusCode).toBe(415);
   });
 
   it.each(['application/json; charset=utf-8', 'Application/JSON;Charset="UTF-8"', 'application/json; charset=utf8'])(
     'accepts %s',
     async (contentType) => {
-      const { post } = setup();
+      const { post } = ingestHarness();
       expect((await post({ contentType, body: '{"a":1}' })).statusCode).toBe(202);
     },
   );
@@ -152,7 +129,7 @@ describe('createIngestHandler', () => {
   it.each(['application/json; charset=latin1', 'application/json; charset=utf-16', 'text/xml; charset=iso-8859-1'])(
     'answers 415 for the charset in %s',
     async (contentType) => {
-      const { post } = setup();
+      const { post } = ingestHarness();
       const stream = contentType.includes('xml') ? 'profiles' : 'events';
       const response = await post({ stream, contentType, body: stream === 'events' ? '{"a":1}' : '<a/>' });
       expect(response.statusCode).toBe(415);
@@ -161,7 +138,7 @@ describe('createIngestHandler', () => {
   );
 
   it('answers 415 for a gzip content coding', async () => {
-    const { post } = setup();
+    const { post } = ingestHarness();
     const response = await post({ body: '{"a":1}', headers: { 'content-encoding': 'gzip' } });
     expect(response.statusCode).toBe(415);
   });
@@ -174,7 +151,7 @@ describe('createIngestHandler', () => {
     ['a JSON string instead of an object', '"text"'],
     ['an array to a stream without batch posts', '[{"a":1}]'],
   ])('answers 400 for %s', async (_, body) => {
-    const { delivery, post } = setup();
+    const { delivery, post } = ingestHarness();
     const stream = body.startsWith('[') ? 'orders' : 'events';
     const response = await post({ stream, body });
     expect(response.statusCode).toBe(400);
@@ -182,7 +159,7 @@ describe('createIngestHandler', () => {
   });
 
   it('answers 400 for NDJSON to a stream without batch posts, by content type or by body', async () => {
-    const { post } = setup();
+    const { post } = ingestHarness();
     const byType = await post({ stream: 'orders', contentType: 'application/x-ndjson', body: JSON.stringify(order) });
     expect(byType.statusCode).toBe(400);
     const byBody = await post({ stream: 'orders', body: `${JSON.stringify(order)}\n${JSON.stringify(order)}\n` });
@@ -191,7 +168,7 @@ describe('createIngestHandler', () => {
   });
 
   it('answers 400 for invalid UTF-8 instead of replacing bytes', async () => {
-    const { post } = setup();
+    const { post } = ingestHarness();
     const bytes = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
     const response = await post({ body: bytes.toString('base64'), isBase64Encoded: true });
     expect(response.statusCode).toBe(400);
@@ -199,7 +176,7 @@ describe('createIngestHandler', () => {
   });
 
   it('answers 400 with JSON Pointer paths for schema violations', async () => {
-    const { post } = setup();
+    const { post } = ingestHarness();
     const bad = { ...order, amount: -1, currency: 'eur', items: [{ sku: 'A', qty: 0 }] };
     const response = await post({ stream: 'orders', body: JSON.stringify(bad) });
     expect(response.statusCode).toBe(400);
@@ -210,7 +187,7 @@ describe('createIngestHandler', () => {
   });
 
   it('accepts an XML document and answers 400 for a malformed one', async () => {
-    const { delivery, post } = setup();
+    const { delivery, post } = ingestHarness();
     const ok = await post({
       stream: 'profiles',
       contentType: 'text/xml',
@@ -228,7 +205,7 @@ describe('createIngestHandler', () => {
   });
 
   it('answers 429 with Retry-After when downstream is throttled', async () => {
-    const { delivery, post } = setup();
+    const { delivery, post } = ingestHarness();
     delivery.failure = () => new DownstreamThrottledError('Firehose throttled 1 record(s)', 2);
     const response = await post({ body: '{"a":1}' });
     expect(response.statusCode).toBe(429);
@@ -241,7 +218,7 @@ describe('createIngestHandler', () => {
     [504, new DeadlineExceededError('no answer in 25000 ms')],
     [500, new Error('connection string postgres://secret@db')],
   ])('answers %i without exposing the internal message', async (status, error) => {
-    const { delivery, post } = setup();
+    const { delivery, post } = ingestHarness();
     delivery.failure = () => error;
     const response = await post({ body: '{"a":1}' });
     expect(response.statusCode).toBe(status);
@@ -251,14 +228,14 @@ describe('createIngestHandler', () => {
   });
 
   it('gives delivery the configured deadline, or less when the Lambda has less time left', async () => {
-    const roomy = setup({ deliveryDeadlineMs: 5_000, remainingMs: 28_000 });
+    const roomy = ingestHarness({ deliveryDeadlineMs: 5_000, remainingMs: 28_000 });
     const before = Date.now();
     await roomy.post({ body: '{"a":1}' });
     const roomyDeadline = roomy.delivery.batches[0]?.deadlineAt ?? 0;
     expect(roomyDeadline - before).toBeGreaterThan(4_000);
     expect(roomyDeadline - before).toBeLessThanOrEqual(5_000 + (Date.now() - before));
 
-    const tight = setup({ deliveryDeadlineMs: 25_000, remainingMs: 3_000 });
+    const tight = ingestHarness({ deliveryDeadlineMs: 25_000, remainingMs: 3_000 });
     const start = Date.now();
     await tight.post({ body: '{"a":1}' });
     expect((tight.delivery.batches[0]?.deadlineAt ?? 0) - start).toBeLessThanOrEqual(3_000);

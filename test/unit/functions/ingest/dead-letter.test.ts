@@ -1,23 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import { DownstreamUnavailableError, problemType } from '#shared/errors';
 import { defineTenant } from '#shared/tenant-config';
-import tenant from '#tenants/example';
-import {
-  bodyOf,
-  capturedLogger,
-  type EventOptions,
-  ingestEvent,
-  lambdaContext,
-  RecordingDelivery,
-} from './ingest-fixtures.ts';
-
-function setup(config = tenant) {
-  const delivery = new RecordingDelivery();
-  const { logger, lines } = capturedLogger();
-  const handler = createIngestHandler({ tenant: config, delivery, logger });
-  return { delivery, lines, post: (event: EventOptions) => handler(ingestEvent(event), lambdaContext()) };
-}
+import { bodyOf, ingestHarness } from './ingest-fixtures.ts';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -25,7 +9,7 @@ afterEach(() => {
 
 describe('dead-letter records', () => {
   it('sends a rejected record with its reasons and request id as one NDJSON line', async () => {
-    const { delivery, post } = setup();
+    const { delivery, post } = ingestHarness();
     const posted = '{"order_id": "o-1", "amount": 12345678901234567890}';
     const response = await post({ stream: 'orders', body: posted });
     expect(response.statusCode).toBe(400);
@@ -45,7 +29,7 @@ describe('dead-letter records', () => {
   });
 
   it('keeps a malformed record as the posted text', async () => {
-    const { delivery, post } = setup();
+    const { delivery, post } = ingestHarness();
     const posted = '{"order_id": "o-1",\n "amount": 1e999999, oops';
     await post({ stream: 'orders', body: posted });
     expect(JSON.parse(delivery.texts('dead-letter')[0] ?? '').record).toBe(posted);
@@ -57,7 +41,7 @@ describe('dead-letter records', () => {
       auth: { issuer: 'self' },
       streams: { events: { payload: 'json', batch: true, deadLetter: true } },
     });
-    const { delivery, post } = setup(config);
+    const { delivery, post } = ingestHarness({ tenant: config });
     const response = await post({ contentType: 'application/x-ndjson', body: '{"a":1}\n42\n{"b":2}\n' });
     expect(response.statusCode).toBe(202);
     expect(delivery.texts()).toEqual(['{"a":1}\n', '{"b":2}\n']);
@@ -66,7 +50,7 @@ describe('dead-letter records', () => {
   });
 
   it('answers 400 and logs an error when the dead-letter delivery fails', async () => {
-    const { delivery, post, lines } = setup();
+    const { delivery, post, lines } = ingestHarness();
     delivery.failure = (batch) =>
       batch.channel === 'dead-letter' ? new DownstreamUnavailableError('dead-letter stream down') : undefined;
     const response = await post({ stream: 'orders', body: '{"order_id": 1}' });
@@ -77,7 +61,7 @@ describe('dead-letter records', () => {
   });
 
   it('sends nothing to a dead-letter stream for a stream without one', async () => {
-    const { delivery, post } = setup();
+    const { delivery, post } = ingestHarness();
     const response = await post({ stream: 'events', body: '[1]' });
     expect(response.statusCode).toBe(400);
     expect(delivery.batches).toEqual([]);

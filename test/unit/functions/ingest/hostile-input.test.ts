@@ -1,16 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import { DEFAULT_MAX_BYTES, MAX_RECORD_BYTES } from '#shared/contract';
-import { defineTenant, type TenantConfig } from '#shared/tenant-config';
-import tenant, { Order } from '#tenants/example';
-import {
-  bodyOf,
-  capturedLogger,
-  type EventOptions,
-  ingestEvent,
-  lambdaContext,
-  RecordingDelivery,
-} from './ingest-fixtures.ts';
+import { defineTenant } from '#shared/tenant-config';
+import { Order } from '#tenants/example';
+import { bodyOf, ingestHarness } from './ingest-fixtures.ts';
 
 /** The example tenant's streams with the largest body limit, so that 100,000-deep bodies fit. */
 const roomyTenant = defineTenant({
@@ -22,13 +14,6 @@ const roomyTenant = defineTenant({
     profiles: { payload: 'xml', maxBytes: MAX_RECORD_BYTES },
   },
 });
-
-function setup(config: TenantConfig = tenant) {
-  const delivery = new RecordingDelivery();
-  const { logger } = capturedLogger();
-  const handler = createIngestHandler({ tenant: config, delivery, logger });
-  return { delivery, post: (event: EventOptions) => handler(ingestEvent(event), lambdaContext()) };
-}
 
 /** A JSON object of exactly `bytes` bytes. */
 function jsonOfSize(bytes: number): string {
@@ -55,7 +40,7 @@ afterEach(() => {
 
 describe('hostile input', () => {
   it('accepts a body of exactly 260,096 bytes and answers 413 at 260,097', async () => {
-    const { delivery, post } = setup();
+    const { delivery, post } = ingestHarness();
     const exact = jsonOfSize(DEFAULT_MAX_BYTES);
     expect(Buffer.byteLength(exact)).toBe(DEFAULT_MAX_BYTES);
     expect((await post({ body: exact })).statusCode).toBe(202);
@@ -66,7 +51,7 @@ describe('hostile input', () => {
   });
 
   it('measures base64 bodies on their decoded bytes', async () => {
-    const { post } = setup();
+    const { post } = ingestHarness();
     const exact = Buffer.from(jsonOfSize(DEFAULT_MAX_BYTES)).toString('base64');
     expect(exact.length).toBeGreaterThan(DEFAULT_MAX_BYTES);
     expect((await post({ body: exact, isBase64Encoded: true })).statusCode).toBe(202);
@@ -75,14 +60,14 @@ describe('hostile input', () => {
   });
 
   it('counts multi-byte characters as bytes, not characters', async () => {
-    const { post } = setup();
+    const { post } = ingestHarness();
     const body = `{"p":"${'é'.repeat(DEFAULT_MAX_BYTES / 2)}"}`;
     expect(body.length).toBeLessThan(DEFAULT_MAX_BYTES);
     expect((await post({ body })).statusCode).toBe(413);
   });
 
   it('refuses billion-laughs XML with 400 before any entity is expanded', async () => {
-    const { delivery, post } = setup();
+    const { delivery, post } = ingestHarness();
     const response = await post({ stream: 'profiles', contentType: 'application/xml', body: BILLION_LAUGHS });
     expect(response.statusCode).toBe(400);
     expect(String(bodyOf(response).detail)).toContain('DOCTYPE');
@@ -90,13 +75,13 @@ describe('hostile input', () => {
   });
 
   it('refuses an external entity with 400', async () => {
-    const { post } = setup();
+    const { post } = ingestHarness();
     const response = await post({ stream: 'profiles', contentType: 'application/xml', body: EXTERNAL_ENTITY });
     expect(response.statusCode).toBe(400);
   });
 
   it('refuses a reference to an undeclared entity with 400', async () => {
-    const { post } = setup();
+    const { post } = ingestHarness();
     const response = await post({ stream: 'profiles', contentType: 'text/xml', body: '<p>&nbsp;</p>' });
     expect(response.statusCode).toBe(400);
   });
@@ -106,7 +91,7 @@ describe('hostile input', () => {
     ['objects', `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`],
     ['unclosed arrays', '['.repeat(100_000)],
   ])('answers 400 for JSON %s nested 100,000 deep', async (_, body) => {
-    const { post } = setup(roomyTenant);
+    const { post } = ingestHarness({ tenant: roomyTenant });
     for (const stream of ['events', 'orders']) {
       const response = await post({ stream, body });
       expect(response.statusCode).toBe(400);
@@ -117,14 +102,14 @@ describe('hostile input', () => {
   });
 
   it('answers 400 for XML nested 100,000 deep', async () => {
-    const { post } = setup(roomyTenant);
+    const { post } = ingestHarness({ tenant: roomyTenant });
     const body = `${'<a>'.repeat(100_000)}${'</a>'.repeat(100_000)}`;
     const response = await post({ stream: 'profiles', contentType: 'application/xml', body });
     expect(response.statusCode).toBe(400);
   });
 
   it('answers 400 for XML element names that could pollute prototypes', async () => {
-    const { post } = setup();
+    const { post } = ingestHarness();
     for (const name of ['__proto__', 'constructor', 'prototype']) {
       const response = await post({
         stream: 'profiles',
@@ -137,7 +122,7 @@ describe('hostile input', () => {
   });
 
   it('answers 400 for an XML declaration of another encoding and for UTF-16 bytes', async () => {
-    const { post } = setup();
+    const { post } = ingestHarness();
     const latin = await post({
       stream: 'profiles',
       contentType: 'application/xml',
@@ -149,14 +134,14 @@ describe('hostile input', () => {
   });
 
   it('reads base64 bodies, dropping a UTF-8 byte order mark', async () => {
-    const { delivery, post } = setup();
+    const { delivery, post } = ingestHarness();
     const body = Buffer.from('\ufeff{"a":"é"}').toString('base64');
     expect((await post({ body, isBase64Encoded: true })).statusCode).toBe(202);
     expect(delivery.texts()).toEqual(['{"a":"é"}\n']);
   });
 
   it('answers 400 for NUL bytes and lone surrogates encoded as invalid UTF-8', async () => {
-    const { post } = setup();
+    const { post } = ingestHarness();
     const surrogate = Buffer.from([0x7b, 0x7d, 0xed, 0xa0, 0x80]).toString('base64');
     expect((await post({ body: surrogate, isBase64Encoded: true })).statusCode).toBe(400);
     expect((await post({ body: '{"a":1}\u0000' })).statusCode).toBe(400);

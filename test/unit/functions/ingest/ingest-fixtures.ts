@@ -2,8 +2,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { vi } from 'vitest';
+import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import { ingestPath } from '#shared/contract';
 import type { DeliveryBatch, RecordDelivery } from '#shared/delivery';
+import type { TenantConfig } from '#shared/tenant-config';
+import exampleTenant from '#tenants/example';
 
 /** A token-looking string that must never show up in a log line. */
 export const BEARER_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJ0ZW5hbnQiOiJleGFtcGxlIn0.c2VjcmV0LXNpZ25hdHVyZQ';
@@ -111,4 +114,25 @@ export function capturedLogger(): { logger: Logger; lines: () => string[] } {
 /** The parsed JSON body of a response. */
 export function bodyOf(response: { body?: string | undefined }): Record<string, unknown> {
   return JSON.parse(response.body ?? 'null');
+}
+
+/** Settings of {@link ingestHarness}. */
+export interface HarnessOptions {
+  readonly tenant?: TenantConfig;
+  readonly deliveryDeadlineMs?: number;
+  readonly remainingMs?: number;
+}
+
+/** The real handler over a recording delivery and a captured logger, with a `post` that builds the event. */
+export function ingestHarness(options: HarnessOptions = {}) {
+  const delivery = new RecordingDelivery();
+  const { logger, lines } = capturedLogger();
+  const handler = createIngestHandler({
+    tenant: options.tenant ?? exampleTenant,
+    delivery,
+    logger,
+    ...(options.deliveryDeadlineMs === undefined ? {} : { deliveryDeadlineMs: options.deliveryDeadlineMs }),
+  });
+  const post = (event: EventOptions) => handler(ingestEvent(event), lambdaContext(options.remainingMs));
+  return { delivery, post, lines };
 }
