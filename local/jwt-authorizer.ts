@@ -79,6 +79,15 @@ function flattenClaims(payload: JWTPayload): Authorized['claims'] {
 
 /** Makes an authorizer for an issuer. */
 export function createJwtAuthorizer(options: JwtAuthorizerOptions): JwtAuthorizer {
+  // Importing the RSA keys took more CPU than verifying the signature: the key set is kept
+  // until the JWKS changes (compared as JSON), and every request is still verified in full.
+  let cachedJwks: { text: string; keys: ReturnType<typeof createLocalJWKSet> } | undefined;
+  const localKeys = () => {
+    const jwks = options.jwks();
+    const text = JSON.stringify(jwks);
+    if (cachedJwks?.text !== text) cachedJwks = { text, keys: createLocalJWKSet(jwks) };
+    return cachedJwks.keys;
+  };
   return {
     async authorize(authorization, routeScopes) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
@@ -86,7 +95,7 @@ export function createJwtAuthorizer(options: JwtAuthorizerOptions): JwtAuthorize
       if (!token) return { ok: false, status: 401, challenge: 'Bearer' };
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, createLocalJWKSet(options.jwks()), {
+        ({ payload } = await jwtVerify(token, localKeys(), {
           algorithms: [TOKEN_ALGORITHM],
           issuer: options.issuer,
           audience: [...options.audience],
