@@ -8,8 +8,12 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 export const HOUSE_RUNTIME = lambda.Runtime.NODEJS_24_X;
 /** Graviton. */
 export const HOUSE_ARCHITECTURE = lambda.Architecture.ARM_64;
-/** Memory when a function does not say; CPU scales with it, 512 MB keeps cold starts short. */
-export const HOUSE_MEMORY_MB = 512;
+/**
+ * Memory when a function does not say. Measured (docs/capacity.md): the ingest function holds
+ * ~60 MB and spends well under a millisecond of CPU on a 1 KiB post, so its duration is the
+ * Firehose round trip; 256 MB halves 512's GB-seconds for at most ~1-2 ms more per post.
+ */
+export const HOUSE_MEMORY_MB = 256;
 /** Timeout when a function does not say. */
 export const HOUSE_TIMEOUT = Duration.seconds(10);
 /** How long function logs are kept. */
