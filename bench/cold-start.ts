@@ -1,0 +1,191 @@
+/**
+ * Benchmark 2, cold start: bundles the ingest function as the stack does (the generated
+ * per-tenant entry, HOUSE_BUNDLING's esbuild options) and a minimal handler that only creates
+ * a FirehoseClient the same way, then times `import()` of each in fresh Node processes,
+ * alternating, and reports bundle sizes, median import times and what weighs most.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { build, type Metafile } from 'esbuild';
+import { HOUSE_BUNDLING } from '#infra/constructs/house-function-defaults';
+import { ingestEntrySource } from '#infra/ingest-entry';
+import { repoPath } from '#infra/paths';
+import { ENV } from '#shared/environment';
+import { writeResults } from './support/results.ts';
+import { round, spread } from './support/stats.ts';
+
+const COMMAND = 'npm run bench -- cold-start';
+const OUT = repoPath('bench', '.out', 'cold-start');
+const QUICK = process.env.SLUICE_BENCH_QUICK === '1';
+const RUNS = QUICK ? 5 : 25;
+const TARGET_BUNDLE_BYTES = 400 * 1024;
+const TARGET_RATIO = 1.5;
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+/** The esbuild options NodejsFunction derives from HOUSE_BUNDLING (bundle, ESM .mjs, minify, source map). */
+async function bundle(name: string, entry: string): Promise<{ file: string; bytes: number; metafile: Metafile }> {
+  const outfile = `${OUT}/${name}/index.mjs`;
+  const result = await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: HOUSE_BUNDLING.platform === 'node' ? 'node' : 'neutral',
+    target: HOUSE_BUNDLING.target ?? 'node24',
+    mainFields: [...(HOUSE_BUNDLING.mainFields ?? [])],
+    minify: HOUSE_BUNDLING.minify === true,
+    sourcemap: HOUSE_BUNDLING.sourceMap === true,
+    sourcesContent: HOUSE_BUNDLING.sourcesContent !== false,
+    external: [...(HOUSE_BUNDLING.externalModules ?? [])],
+    banner: HOUSE_BUNDLING.banner ? { js: HOUSE_BUNDLING.banner } : {},
+    metafile: true,
+    logLevel: 'warning',
+  });
+  return { file: outfile, bytes: statSync(outfile).size, metafile: result.metafile };
+}
+
+/** Bytes in the bundle per package (or per source folder of this repository). */
+function heaviest(metafile: Metafile, top = 12): { module: string; bytes: number }[] {
+  const totals = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [path, input] of Object.entries(output.inputs)) {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+      const module = match?.[1] ?? path.split('/').slice(0, 2).join('/');
+      totals.set(module, (totals.get(module) ?? 0) + input.bytesInOutput);
+    }
+  }
+  return [...totals]
+    .map(([module, bytes]) => ({ module, bytes }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, top);
+}
+
+const IMPORT_SCRIPT = `
+const started = performance.now();
+const module = await import(process.argv[1]);
+const imported = performance.now();
+if (typeof module.handler !== 'function') throw new Error('no handler export');
+const { rss, heapUsed } = process.memoryUsage();
+process.stdout.write(JSON.stringify({ importMs: imported - started, sinceProcessStartMs: imported, rssBytes: rss, heapUsedBytes: heapUsed }));
+`;
+
+const DELIVERY_TARGETS = JSON.stringify({
+  orders: {
+    records: { kind: 'firehose', name: 'sluice-example-orders' },
+    deadLetter: { kind: 'firehose', name: 'sluice-example-orders-dlq' },
+  },
+  events: { records: { kind: 'firehose', name: 'sluice-example-events' } },
+  profiles: { records: { kind: 'firehose', name: 'sluice-example-profiles' } },
+});
+
+/** One cold import in a fresh process, as Lambda's runtime imports the handler module. */
+interface ColdImport {
+  readonly importMs: number;
+  readonly sinceProcessStartMs: number;
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+}
+
+function coldImport(file: string, sourceMaps: boolean): ColdImport {
+  const output = execFileSync(
+    process.execPath,
+    [...(sourceMaps ? ['--enable-source-maps'] : []), '--input-type=module', '-e', IMPORT_SCRIPT, file],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        [ENV.deliveryTargets]: DELIVERY_TARGETS,
+      },
+      encoding: 'utf8',
+    },
+  );
+  return JSON.parse(output) as ColdImport;
+}
+
+/** Runs the benchmark; resolves with 0. */
+export async function runColdStart(): Promise<number> {
+  mkdirSync(OUT, { recursive: true });
+  const entry = `${OUT}/ingest-example.ts`;
+  // The stack's generated entry, under bench/.out/ so that esbuild resolves #shared/* as it does in cdk.out/.
+  writeFileSync(entry, ingestEntrySource(repoPath('tenants', 'example.ts')));
+  const ingest = await bundle('ingest', entry);
+  const minimal = await bundle('minimal', repoPath('bench', 'fixtures', 'minimal-handler.ts'));
+  writeFileSync(`${OUT}/ingest/metafile.json`, JSON.stringify(ingest.metafile));
+  log(`bundles: ingest ${(ingest.bytes / 1024).toFixed(1)} KiB, minimal ${(minimal.bytes / 1024).toFixed(1)} KiB`);
+
+  const variants = [
+    { name: 'ingest', file: ingest.file, sourceMaps: false },
+    { name: 'minimal', file: minimal.file, sourceMaps: false },
+    { name: 'ingest --enable-source-maps', file: ingest.file, sourceMaps: true },
+    { name: 'minimal --enable-source-maps', file: minimal.file, sourceMaps: true },
+  ];
+  const samples = new Map<string, { importMs: number[]; processMs: number[]; rssMiB: number[]; heapMiB: number[] }>(
+    variants.map((variant) => [variant.name, { importMs: [], processMs: [], rssMiB: [], heapMiB: [] }]),
+  );
+  for (const variant of variants) coldImport(variant.file, variant.sourceMaps); // file cache warm-up
+  for (let run = 0; run < RUNS; run++) {
+    if (run % 5 === 0) log(`run ${run + 1}/${RUNS}`);
+    for (const variant of variants) {
+      const result = coldImport(variant.file, variant.sourceMaps);
+      samples.get(variant.name)?.importMs.push(result.importMs);
+      samples.get(variant.name)?.processMs.push(result.sinceProcessStartMs);
+      samples.get(variant.name)?.rssMiB.push(result.rssBytes / 2 ** 20);
+      samples.get(variant.name)?.heapMiB.push(result.heapUsedBytes / 2 ** 20);
+    }
+  }
+  const timings = Object.fromEntries(
+    [...samples].map(([name, sample]) => [
+      name,
+      {
+        importMs: spread(sample.importMs),
+        untilImportedMs: spread(sample.processMs),
+        rssAfterImportMiB: spread(sample.rssMiB, 1),
+        heapUsedAfterImportMiB: spread(sample.heapMiB, 1),
+      },
+    ]),
+  );
+  const importMedian = (name: string) => timings[name]?.importMs.median ?? Number.NaN;
+  const ratio = round(importMedian('ingest') / importMedian('minimal'), 2);
+  const ratioWithSourceMaps = round(
+    importMedian('ingest --enable-source-maps') / importMedian('minimal --enable-source-maps'),
+    2,
+  );
+  const summary = {
+    bundleBytes: { ingest: ingest.bytes, minimal: minimal.bytes },
+    sourceMapBytes: { ingest: statSync(`${ingest.file}.map`).size, minimal: statSync(`${minimal.file}.map`).size },
+    bundleTargetMet: ingest.bytes < TARGET_BUNDLE_BYTES,
+    importRatio: ratio,
+    importRatioWithSourceMaps: ratioWithSourceMaps,
+    importTargetMet: ratio <= TARGET_RATIO,
+    heaviestInIngestBundle: heaviest(ingest.metafile),
+    heaviestInMinimalBundle: heaviest(minimal.metafile, 6),
+  };
+  for (const [name, timing] of Object.entries(timings)) {
+    log(
+      `${name.padEnd(30)} import ${timing.importMs.median.toFixed(1).padStart(6)} ms (min ${timing.importMs.min.toFixed(1)}, max ${timing.importMs.max.toFixed(1)})`,
+    );
+  }
+  log(
+    `ingest bundle ${ingest.bytes} B (${summary.bundleTargetMet ? 'met' : 'MISSED'} < ${TARGET_BUNDLE_BYTES}); import ratio ${ratio} (${summary.importTargetMet ? 'met' : 'MISSED'} <= ${TARGET_RATIO}); with source maps ${ratioWithSourceMaps}`,
+  );
+  for (const { module, bytes } of summary.heaviestInIngestBundle) {
+    log(`  ${module.padEnd(40)} ${(bytes / 1024).toFixed(1).padStart(7)} KiB`);
+  }
+  const file = writeResults('cold-start', COMMAND, {
+    runs: RUNS,
+    bundling: 'HOUSE_BUNDLING (infra/constructs/house-function-defaults.ts) through esbuild build()',
+    targets: { bundleBytesBelow: TARGET_BUNDLE_BYTES, importRatioAtMost: TARGET_RATIO },
+    ...summary,
+    timings,
+  });
+  log(`results: ${file}`);
+  return 0;
+}
+
+if (process.argv[1] === new URL(import.meta.url).pathname) {
+  process.exitCode = await runColdStart();
+}

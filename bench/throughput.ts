@@ -1,0 +1,265 @@
+/**
+ * Benchmark 3, local end-to-end throughput: autocannon (its own process) posts 1 KiB valid
+ * `orders` records with a valid token over 50 connections to `sluice dev`, to a bare Node
+ * http server that JSON.parses the body, and to FastAPI + uvicorn validating the same schema
+ * with pydantic; the three take turns, several rounds, and the medians are compared.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoPath } from '#infra/paths';
+import { ingestPath } from '#shared/contract';
+import { orderRecord } from './support/payloads.ts';
+import { writeResults } from './support/results.ts';
+import { round, spread } from './support/stats.ts';
+
+const COMMAND = 'npm run bench -- throughput';
+const QUICK = process.env.SLUICE_BENCH_QUICK === '1';
+const ROUNDS = QUICK ? 1 : 3;
+const DURATION_SECONDS = QUICK ? 3 : 10;
+const WARMUP_SECONDS = QUICK ? 1 : 3;
+const CONNECTIONS = 50;
+const PYTHON = '/usr/bin/python3';
+const APT_INSTALL = 'apt-get install -y python3-fastapi uvicorn python3-uvloop python3-httptools';
+const TARGETS = { ofBareNode: 0.4, overFastApi: 3 };
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+interface Target {
+  readonly name: 'sluice dev' | 'bare node' | 'fastapi';
+  readonly url: string;
+  readonly token: string;
+  readonly process: ChildProcess;
+}
+
+interface Sample {
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly non2xx: number;
+  readonly errors: number;
+}
+
+function fastApiAvailable(): boolean {
+  try {
+    execFileSync(PYTHON, ['-c', 'import fastapi, uvicorn, uvloop, httptools'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts a child and resolves with the first stdout match of `pattern` (the server is then up). */
+function startChild(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  pattern: RegExp,
+  stream: 'stdout' | 'stderr' = 'stdout',
+): Promise<{ child: ChildProcess; match: RegExpExecArray; output: () => string }> {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${command} did not start:\n${text}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      const match = pattern.exec(text);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, match, output: () => text });
+      }
+    };
+    child[stream]?.on('data', onData);
+    const other = stream === 'stdout' ? child.stderr : child.stdout;
+    other?.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${command} exited with ${code}:\n${text}`));
+    });
+  });
+}
+
+async function startSluiceDev(home: string): Promise<Target> {
+  const tenant = repoPath('bench', 'fixtures', 'throughput-tenant.ts');
+  const { child, match } = await startChild(
+    process.execPath,
+    [repoPath('cli', 'sluice.mjs'), 'dev', '--tenant', tenant, '--port', '0', '--s3-port', '0'],
+    { ...process.env, SLUICE_HOME: home, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    /URL\s+(http:\/\/\S+)[\s\S]*?token\s+(\S+)/,
+  );
+  return { name: 'sluice dev', url: `${match[1]}${ingestPath('orders')}`, token: match[2] ?? '', process: child };
+}
+
+async function startBareNode(): Promise<Target> {
+  const { child, match } = await startChild(
+    process.execPath,
+    [repoPath('bench', 'servers', 'bare-node.mjs'), '0'],
+    process.env,
+    /listening (\d+)/,
+  );
+  return { name: 'bare node', url: `http://127.0.0.1:${match[1]}${ingestPath('orders')}`, token: '', process: child };
+}
+
+async function startFastApi(port: number): Promise<Target> {
+  const { child } = await startChild(
+    PYTHON,
+    [
+      '-m',
+      'uvicorn',
+      'fastapi_orders:app',
+      '--app-dir',
+      repoPath('bench', 'servers'),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--workers',
+      '1',
+      '--loop',
+      'uvloop',
+      '--http',
+      'httptools',
+      '--no-access-log',
+    ],
+    process.env,
+    /Uvicorn running on/,
+    'stderr',
+  );
+  return { name: 'fastapi', url: `http://127.0.0.1:${port}${ingestPath('orders')}`, token: '', process: child };
+}
+
+function freePort(): number {
+  const output = execFileSync(process.execPath, [
+    '-e',
+    "const s=require('node:net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})",
+  ]);
+  return Number(output.toString().trim());
+}
+
+/** One autocannon run, in its own process (it takes CPU of its own: a third of what is there). */
+function load(target: Target, body: string, seconds: number): Sample {
+  const headers = ['-H', 'content-type=application/json'];
+  if (target.token) headers.push('-H', `authorization=Bearer ${target.token}`);
+  const output = execFileSync(
+    process.execPath,
+    [
+      repoPath('node_modules', 'autocannon', 'autocannon.js'),
+      '-c',
+      String(CONNECTIONS),
+      '-d',
+      String(seconds),
+      '-m',
+      'POST',
+      ...headers,
+      '-b',
+      body,
+      '-j',
+      target.url,
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 16 * 1024 * 1024 },
+  );
+  const result = JSON.parse(output) as {
+    requests: { average: number };
+    latency: { p50: number; p99: number };
+    non2xx: number;
+    errors: number;
+  };
+  return {
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** Runs the benchmark; resolves with 0, or 2 when FastAPI is missing. */
+export async function runThroughput(): Promise<number> {
+  if (!fastApiAvailable()) {
+    log(`FastAPI, uvicorn, uvloop or httptools is missing for ${PYTHON}. Install them with:\n  ${APT_INSTALL}`);
+    return 2;
+  }
+  const home = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+  const targets: Target[] = [];
+  try {
+    targets.push(await startBareNode(), await startSluiceDev(home), await startFastApi(freePort()));
+    const body = orderRecord();
+    const samples = new Map<string, Sample[]>(targets.map((target) => [target.name, []]));
+    for (const target of targets) {
+      const warm = load(target, body, WARMUP_SECONDS);
+      if (warm.non2xx > 0 || warm.errors > 0) {
+        throw new Error(`${target.name}: ${warm.non2xx} non-2xx answers and ${warm.errors} errors in the warm-up`);
+      }
+    }
+    for (let roundIndex = 0; roundIndex < ROUNDS; roundIndex++) {
+      // Rotating the order spreads any drift of the machine over every server.
+      const order = targets.map((_, index) => targets[(index + roundIndex) % targets.length]);
+      for (const target of order) {
+        if (!target) continue;
+        const sample = load(target, body, DURATION_SECONDS);
+        samples.get(target.name)?.push(sample);
+        log(
+          `round ${roundIndex + 1}/${ROUNDS} ${target.name.padEnd(10)} ${sample.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${sample.p50Ms} ms  p99 ${sample.p99Ms} ms  non-2xx ${sample.non2xx}  errors ${sample.errors}`,
+        );
+      }
+    }
+    const summary = Object.fromEntries(
+      [...samples].map(([name, list]) => [
+        name,
+        {
+          requestsPerSecond: spread(
+            list.map((sample) => sample.requestsPerSecond),
+            0,
+          ),
+          p50Ms: spread(list.map((sample) => sample.p50Ms)),
+          p99Ms: spread(list.map((sample) => sample.p99Ms)),
+          non2xx: list.reduce((sum, sample) => sum + sample.non2xx, 0),
+          errors: list.reduce((sum, sample) => sum + sample.errors, 0),
+        },
+      ]),
+    );
+    const rps = (name: string) => summary[name]?.requestsPerSecond.median ?? Number.NaN;
+    const ratios = {
+      sluiceOfBareNode: round(rps('sluice dev') / rps('bare node'), 2),
+      sluiceOverFastApi: round(rps('sluice dev') / rps('fastapi'), 2),
+    };
+    const met = {
+      ofBareNode: ratios.sluiceOfBareNode >= TARGETS.ofBareNode,
+      overFastApi: ratios.sluiceOverFastApi >= TARGETS.overFastApi,
+    };
+    log(
+      `sluice dev = ${ratios.sluiceOfBareNode} x bare node (${met.ofBareNode ? 'met' : 'MISSED'} >= ${TARGETS.ofBareNode}), ${ratios.sluiceOverFastApi} x FastAPI (${met.overFastApi ? 'met' : 'MISSED'} >= ${TARGETS.overFastApi})`,
+    );
+    const file = writeResults('throughput', COMMAND, {
+      connections: CONNECTIONS,
+      durationSeconds: DURATION_SECONDS,
+      rounds: ROUNDS,
+      bodyBytes: Buffer.byteLength(body),
+      note: 'autocannon, the server under test and the idle others share the machine; autocannon takes a core of its own',
+      targets: TARGETS,
+      summary,
+      ratios,
+      targetsMet: met,
+    });
+    log(`results: ${file}`);
+    return 0;
+  } finally {
+    await Promise.all(targets.map((target) => stop(target.process)));
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === new URL(import.meta.url).pathname) {
+  process.exitCode = await runThroughput();
+}
