@@ -26,9 +26,13 @@ const positiveInteger = (max: number, what: string) =>
     v.maxValue(max, `${what} must be at most ${max}`),
   );
 
+/**
+ * Throttle limits: up to what an account with raised API Gateway quotas can use. The account's
+ * own quota (10,000 requests/s and 5,000 burst by default, shared by every API) still applies.
+ */
 const ThrottleSchema = v.strictObject({
-  rate: positiveInteger(10_000, 'rate (requests per second)'),
-  burst: positiveInteger(5_000, 'burst (requests)'),
+  rate: positiveInteger(100_000, 'rate (requests per second)'),
+  burst: positiveInteger(50_000, 'burst (requests)'),
 });
 
 const BufferingSchema = v.strictObject({
