@@ -5,6 +5,7 @@
  */
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
 import { TOKEN_ALGORITHM } from '#shared/token-claims';
+import { VerifiedTokenCache } from './verified-token-cache.ts';
 
 /** An authorized request: the claims and scopes the gateway puts into the event. */
 export interface Authorized {
@@ -31,6 +32,23 @@ export interface JwtAuthorizerOptions {
   readonly audience: readonly string[];
   /** Returns the issuer's current JWKS (re-read on every call, so that rotated keys count). */
   readonly jwks: () => JSONWebKeySet;
+  /** The current time; tests pass a fake clock. */
+  readonly now?: () => Date;
+  /** Most verified tokens kept; defaults to 10,000. */
+  readonly cacheSize?: number;
+}
+
+// jose's default, written out because the cached path must apply exactly the same one.
+const CLOCK_TOLERANCE_SECONDS = 0;
+const EXPIRED = 'the token has expired';
+const NOT_YET_VALID = 'the token is not valid yet';
+
+/** What a full verification established about a token, apart from the time and the route. */
+interface VerifiedToken {
+  readonly claims: Authorized['claims'];
+  readonly scopes: readonly string[];
+  readonly exp: number;
+  readonly nbf: number | undefined;
 }
 
 const invalid = (description: string): Refused => ({
@@ -40,7 +58,7 @@ const invalid = (description: string): Refused => ({
 });
 
 function describeFailure(error: unknown): string {
-  if (error instanceof errors.JWTExpired) return 'the token has expired';
+  if (error instanceof errors.JWTExpired) return EXPIRED;
   if (error instanceof errors.JWTClaimValidationFailed) {
     switch (error.claim) {
       case 'iss':
@@ -48,7 +66,7 @@ function describeFailure(error: unknown): string {
       case 'aud':
         return 'the token does not have a valid audience';
       case 'nbf':
-        return 'the token is not valid yet';
+        return NOT_YET_VALID;
       default:
         return `the token does not have a valid ${error.claim} claim`;
     }
@@ -77,42 +95,90 @@ function flattenClaims(payload: JWTPayload): Authorized['claims'] {
   return claims;
 }
 
+// Each request gets its own copy, as each Lambda invocation gets its own parsed event: a
+// handler that changed its claims must not change what the next request sees.
+function copyClaims(claims: Authorized['claims']): Authorized['claims'] {
+  const copy: Authorized['claims'] = {};
+  for (const name in claims) {
+    const value = claims[name];
+    if (value !== undefined) copy[name] = Array.isArray(value) ? [...value] : value;
+  }
+  return copy;
+}
+
+// The same comparisons as jose's claim-set validation, with the same tolerance and order.
+function timeFailure(token: VerifiedToken, now: Date): string | undefined {
+  const seconds = Math.floor(now.getTime() / 1000);
+  if (token.nbf !== undefined && token.nbf > seconds + CLOCK_TOLERANCE_SECONDS) return NOT_YET_VALID;
+  if (token.exp <= seconds - CLOCK_TOLERANCE_SECONDS) return EXPIRED;
+  return undefined;
+}
+
 /** Makes an authorizer for an issuer. */
 export function createJwtAuthorizer(options: JwtAuthorizerOptions): JwtAuthorizer {
+  const now = options.now ?? (() => new Date());
+  const verified = new VerifiedTokenCache<VerifiedToken>(options.cacheSize);
   // Importing the RSA keys took more CPU than verifying the signature: the key set is kept
-  // until the JWKS changes (compared as JSON), and every request is still verified in full.
+  // until the JWKS changes (compared as JSON, so rotation counts), and so are the tokens
+  // verified against it.
   let cachedJwks: { text: string; keys: ReturnType<typeof createLocalJWKSet> } | undefined;
   const localKeys = () => {
     const jwks = options.jwks();
     const text = JSON.stringify(jwks);
-    if (cachedJwks?.text !== text) cachedJwks = { text, keys: createLocalJWKSet(jwks) };
+    if (cachedJwks?.text !== text) {
+      verified.clear();
+      cachedJwks = { text, keys: createLocalJWKSet(jwks) };
+    }
     return cachedJwks.keys;
   };
+
+  async function verify(token: string, at: Date): Promise<VerifiedToken | Refused> {
+    const keys = localKeys();
+    const known = verified.get(token);
+    if (known) {
+      const failure = timeFailure(known, at);
+      return failure ? invalid(failure) : known;
+    }
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys, {
+        algorithms: [TOKEN_ALGORITHM],
+        issuer: options.issuer,
+        audience: [...options.audience],
+        requiredClaims: ['exp'],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        currentDate: at,
+      }));
+    } catch (error) {
+      return invalid(describeFailure(error));
+    }
+    // jwtVerify has checked that exp is present and that exp and nbf are numbers.
+    const result: VerifiedToken = {
+      claims: flattenClaims(payload),
+      scopes: grantedScopes(payload),
+      exp: payload.exp ?? 0,
+      nbf: payload.nbf,
+    };
+    verified.set(token, result);
+    return result;
+  }
+
   return {
     async authorize(authorization, routeScopes) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
       const token = match?.[1];
       if (!token) return { ok: false, status: 401, challenge: 'Bearer' };
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, localKeys(), {
-          algorithms: [TOKEN_ALGORITHM],
-          issuer: options.issuer,
-          audience: [...options.audience],
-          requiredClaims: ['exp'],
-        }));
-      } catch (error) {
-        return invalid(describeFailure(error));
-      }
-      const scopes = grantedScopes(payload);
-      if (routeScopes.length > 0 && !routeScopes.some((scope) => scopes.includes(scope))) {
+      const result = await verify(token, now());
+      if ('ok' in result) return result;
+      // Scopes depend on the route, so they are checked on every request, cached or not.
+      if (routeScopes.length > 0 && !routeScopes.some((scope) => result.scopes.includes(scope))) {
         return {
           ok: false,
           status: 403,
           challenge: `Bearer scope="${routeScopes.join(' ')}" error="insufficient_scope" error_description="the token does not have the scope for this route"`,
         };
       }
-      return { ok: true, claims: flattenClaims(payload), scopes };
+      return { ok: true, claims: copyClaims(result.claims), scopes: [...result.scopes] };
     },
   };
 }

@@ -1,4 +1,4 @@
-import { SignJWT } from 'jose';
+import { importJWK, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createJwtAuthorizer } from '#local/jwt-authorizer';
 import { currentSigningKey, newSigningKeySet, publicJwks } from '#shared/signing-keys';
@@ -87,5 +87,102 @@ describe('the local JWT authorizer', () => {
       .setExpirationTime('1h')
       .sign(await importJWK(key.privateJwk, 'RS256'));
     expect(await authorizer.authorize(`Bearer ${scp}`, routeScopes('orders'))).toMatchObject({ ok: true });
+  });
+});
+
+describe('the local JWT authorizer with a token it has verified before', () => {
+  const start = new Date('2026-11-24T12:00:00Z');
+  const second = 1000;
+
+  const clockedAuthorizer = (jwks: () => ReturnType<typeof publicJwks>, cacheSize?: number) => {
+    const clock = { now: start };
+    const made = createJwtAuthorizer({
+      issuer: ISSUER,
+      audience: ['sluice-example'],
+      jwks,
+      now: () => clock.now,
+      ...(cacheSize === undefined ? {} : { cacheSize }),
+    });
+    return { authorizer: made, clock };
+  };
+
+  it('answers exactly as a fresh authorizer at every second around the expiry', async () => {
+    const shortLived = await new SignJWT({ scope: 'sluice/write' })
+      .setProtectedHeader({ alg: 'RS256', kid: currentSigningKey(keySet).kid })
+      .setIssuer(ISSUER)
+      .setAudience('sluice-example')
+      .setExpirationTime(Math.floor(start.getTime() / second) + 2)
+      .sign(await importJWK(currentSigningKey(keySet).privateJwk, 'RS256'));
+    const cached = clockedAuthorizer(() => publicJwks(keySet));
+    const seen: string[] = [];
+    for (const offset of [0, 1, 2, 3]) {
+      cached.clock.now = new Date(start.getTime() + offset * second);
+      const fresh = clockedAuthorizer(() => publicJwks(keySet));
+      fresh.clock.now = cached.clock.now;
+      const answer = await cached.authorizer.authorize(`Bearer ${shortLived}`, routeScopes('orders'));
+      expect(answer).toEqual(await fresh.authorizer.authorize(`Bearer ${shortLived}`, routeScopes('orders')));
+      seen.push(answer.ok ? 'ok' : answer.challenge);
+    }
+    expect(seen.slice(0, 2)).toEqual(['ok', 'ok']);
+    expect(seen[2]).toContain('the token has expired');
+    expect(seen[3]).toContain('the token has expired');
+  });
+
+  it('refuses a token once its signing key has left the JWKS', async () => {
+    const rotatedOut = await newSigningKeySet();
+    let jwks = { keys: [...publicJwks(keySet).keys, ...publicJwks(rotatedOut).keys] };
+    const { authorizer: cached } = clockedAuthorizer(() => jwks);
+    const old = await token({ set: rotatedOut, now: start });
+    expect(await cached.authorize(`Bearer ${old}`, routeScopes('orders'))).toMatchObject({ ok: true });
+    jwks = publicJwks(keySet);
+    const after = await cached.authorize(`Bearer ${old}`, routeScopes('orders'));
+    expect(after.ok ? '' : after.challenge).toContain('was not signed by a key of the issuer');
+  });
+
+  it('never accepts the token with one character changed in its header, claims or signature', async () => {
+    const { authorizer: cached } = clockedAuthorizer(() => publicJwks(keySet));
+    const good = await token({ now: start });
+    expect(await cached.authorize(`Bearer ${good}`, routeScopes('orders'))).toMatchObject({ ok: true });
+    const [header = '', claims = '', signature = ''] = good.split('.');
+    const positions = [
+      Math.floor(header.length / 2),
+      header.length + 1 + Math.floor(claims.length / 2),
+      header.length + claims.length + 2 + Math.floor(signature.length / 2),
+    ];
+    for (const at of positions) {
+      const tampered = `${good.slice(0, at)}${good[at] === 'A' ? 'B' : 'A'}${good.slice(at + 1)}`;
+      expect(await cached.authorize(`Bearer ${tampered}`, routeScopes('orders'))).toMatchObject({ status: 401 });
+    }
+    expect(await cached.authorize(`Bearer ${good}`, routeScopes('orders'))).toMatchObject({ ok: true });
+  });
+
+  it('refuses a token scoped to orders on events even after accepting it on orders', async () => {
+    const { authorizer: cached } = clockedAuthorizer(() => publicJwks(keySet));
+    const scoped = await token({ streams: ['orders'], now: start });
+    expect(await cached.authorize(`Bearer ${scoped}`, routeScopes('orders'))).toMatchObject({ ok: true });
+    expect(await cached.authorize(`Bearer ${scoped}`, routeScopes('events'))).toMatchObject({
+      ok: false,
+      status: 403,
+    });
+  });
+
+  it('hands each request its own copy of the claims', async () => {
+    const { authorizer: cached } = clockedAuthorizer(() => publicJwks(keySet));
+    const good = await token({ now: start });
+    const first = await cached.authorize(`Bearer ${good}`, routeScopes('orders'));
+    if (first.ok) first.claims.tenant = 'changed by a handler';
+    expect(await cached.authorize(`Bearer ${good}`, routeScopes('orders'))).toMatchObject({
+      ok: true,
+      claims: { tenant: 'example' },
+    });
+  });
+
+  it('still answers correctly for tokens pushed out of a full cache', async () => {
+    const { authorizer: cached } = clockedAuthorizer(() => publicJwks(keySet), 1);
+    const tokens = [await token({ now: start }), await token({ now: start, streams: ['events'] })];
+    for (let round = 0; round < 2; round++) {
+      expect(await cached.authorize(`Bearer ${tokens[0]}`, routeScopes('orders'))).toMatchObject({ ok: true });
+      expect(await cached.authorize(`Bearer ${tokens[1]}`, routeScopes('orders'))).toMatchObject({ status: 403 });
+    }
   });
 });
