@@ -23,6 +23,15 @@ const TARGET_RATIO = 1.5;
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
+/** The `--alias:<module>=<path>` arguments NodejsFunction passes to esbuild, as esbuild's `alias` option. */
+function aliasesOf(args: Readonly<Record<string, unknown>> | undefined): Record<string, string> {
+  const aliases: Record<string, string> = {};
+  for (const [flag, value] of Object.entries(args ?? {})) {
+    if (flag.startsWith('--alias:') && typeof value === 'string') aliases[flag.slice('--alias:'.length)] = value;
+  }
+  return aliases;
+}
+
 /** The esbuild options NodejsFunction derives from HOUSE_BUNDLING (bundle, ESM .mjs, minify, source map). */
 async function bundle(name: string, entry: string): Promise<{ file: string; bytes: number; metafile: Metafile }> {
   const outfile = `${OUT}/${name}/index.mjs`;
@@ -39,6 +48,7 @@ async function bundle(name: string, entry: string): Promise<{ file: string; byte
     sourcesContent: HOUSE_BUNDLING.sourcesContent !== false,
     external: [...(HOUSE_BUNDLING.externalModules ?? [])],
     banner: HOUSE_BUNDLING.banner ? { js: HOUSE_BUNDLING.banner } : {},
+    alias: aliasesOf(HOUSE_BUNDLING.esbuildArgs),
     metafile: true,
     logLevel: 'warning',
   });

@@ -3,6 +3,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { repoPath } from '../paths.ts';
 
 /** Runtime and architecture: Node.js 24 on Graviton (cheaper per ms than x86). */
 export const HOUSE_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -20,9 +21,19 @@ export const HOUSE_TIMEOUT = Duration.seconds(10);
 export const HOUSE_LOG_RETENTION = RetentionDays.ONE_MONTH;
 
 /**
+ * The SDK's default credential chain, and what the bundle uses in its place: the two links
+ * that can apply in Lambda (functions/lambda-runtime/lambda-credentials.ts).
+ */
+export const LAMBDA_CREDENTIALS_ALIAS = {
+  module: '@aws-sdk/credential-provider-node',
+  replacement: repoPath('functions', 'lambda-runtime', 'lambda-credentials.ts'),
+} as const;
+
+/**
  * Bundling with the local esbuild (never Docker): ESM for Node 24, minified, with source
  * maps that Node applies to stack traces. The AWS SDK is bundled too, so the version the
- * tests ran against is the version that runs (the runtime's copy can lag or lead).
+ * tests ran against is the version that runs (the runtime's copy can lag or lead), with the
+ * Lambda credential chain in place of the SDK's default one.
  */
 export const HOUSE_BUNDLING: BundlingOptions = {
   forceDockerBundling: false,
@@ -34,6 +45,7 @@ export const HOUSE_BUNDLING: BundlingOptions = {
   sourceMap: true,
   sourcesContent: false,
   externalModules: [],
+  esbuildArgs: { [`--alias:${LAMBDA_CREDENTIALS_ALIAS.module}`]: LAMBDA_CREDENTIALS_ALIAS.replacement },
   // Some CommonJS dependencies call require(); ESM bundles have none unless we make one.
   banner:
     "import { createRequire as sluiceCreateRequire } from 'node:module'; const require = sluiceCreateRequire(import.meta.url);",

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Stage } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -125,6 +128,18 @@ describe('stack Sluice-example', () => {
         }),
       },
     });
+  });
+
+  it("bundles the ingest function with Lambda's credential chain instead of the SDK's default one", () => {
+    const functions = template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { [ENV.tenant]: 'example' } } },
+    }) as Record<string, { Properties: { Code: { S3Key: string } } }>;
+    const [ingest] = Object.values(functions);
+    const assetHash = ingest?.Properties.Code.S3Key.replace(/\.zip$/, '');
+    const outdir = Stage.of(synth.stack)?.outdir ?? '';
+    const bundle = readFileSync(join(outdir, `asset.${assetHash}`, 'index.mjs'), 'utf8');
+    expect(bundle).toContain('AWS_CONTAINER_CREDENTIALS_FULL_URI');
+    expect(bundle).not.toMatch(/fromSSO|fromProcess|fromTokenFile|fromInstanceMetadata/);
   });
 
   it('binds each stream to its Firehose stream (and the dead-letter one) in SLUICE_DELIVERY_TARGETS', () => {
