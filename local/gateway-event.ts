@@ -3,7 +3,7 @@
  * lower-cased headers with duplicates comma-joined, cookies split out, the JWT authorizer's
  * claims and scopes, and the body as text or base64 by API Gateway's content-type rule.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 
 /** What the gateway knows about one request. */
@@ -66,15 +66,35 @@ function splitQuery(rawQueryString: string): Record<string, string> | undefined 
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+const pad = (value: number) => (value < 10 ? `0${value}` : String(value));
+
+// The text changes once a second, and a busy gateway builds it thousands of times a second.
+let lastTime = { second: Number.NaN, text: '' };
+
 /** `requestContext.time` as API Gateway writes it: `12/Mar/2020:19:03:58 +0000`. */
 export function requestTime(at: Date): string {
-  const pad = (value: number) => String(value).padStart(2, '0');
-  return `${pad(at.getUTCDate())}/${MONTHS[at.getUTCMonth()]}/${at.getUTCFullYear()}:${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())} +0000`;
+  const second = Math.floor(at.getTime() / 1000);
+  if (second === lastTime.second) return lastTime.text;
+  const text = `${pad(at.getUTCDate())}/${MONTHS[at.getUTCMonth()]}/${at.getUTCFullYear()}:${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())} +0000`;
+  lastTime = { second, text };
+  return text;
 }
 
-/** A request id in API Gateway's style (`apigw-requestid`). */
+const REQUEST_ID_BYTES = 10;
+// One system call for 256 ids: randomBytes(10) per request was 5 % of the gateway's CPU.
+const requestIdPool = Buffer.alloc(REQUEST_ID_BYTES * 256);
+let requestIdOffset = requestIdPool.length;
+
+/** A request id in API Gateway's style (`apigw-requestid`): 10 random bytes, base64 with one `=`. */
 export function newGatewayRequestId(): string {
-  return randomBytes(10).toString('base64').replace(/=+$/, '=');
+  if (requestIdOffset === requestIdPool.length) {
+    randomFillSync(requestIdPool);
+    requestIdOffset = 0;
+  }
+  const start = requestIdOffset;
+  requestIdOffset += REQUEST_ID_BYTES;
+  // 10 bytes are 14 base64 characters and `==`; API Gateway's ids keep one `=`.
+  return requestIdPool.toString('base64', start, requestIdOffset).slice(0, 15);
 }
 
 /** Builds the event for one request. */

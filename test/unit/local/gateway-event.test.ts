@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildGatewayEvent, isTextContentType, joinHeaders, requestTime } from '#local/gateway-event';
+import {
+  buildGatewayEvent,
+  isTextContentType,
+  joinHeaders,
+  newGatewayRequestId,
+  requestTime,
+} from '#local/gateway-event';
 
 const api = { accountId: '000000000000', apiId: 'local', domainName: '127.0.0.1:4000' };
 const route = {
@@ -66,5 +72,26 @@ describe('the payload-format-2.0 event', () => {
     });
     expect(built.body).toBeUndefined();
     expect(requestTime(new Date('2026-01-02T03:04:05Z'))).toBe('02/Jan/2026:03:04:05 +0000');
+  });
+
+  it('writes the time of each second, also for requests that follow each other closely', () => {
+    const times = [
+      '2026-01-02T03:04:05.000Z',
+      '2026-01-02T03:04:05.999Z',
+      '2026-01-02T03:04:06.000Z',
+      '2025-12-31T23:59:59.500Z',
+    ];
+    expect(times.map((at) => requestTime(new Date(at)))).toEqual([
+      '02/Jan/2026:03:04:05 +0000',
+      '02/Jan/2026:03:04:05 +0000',
+      '02/Jan/2026:03:04:06 +0000',
+      '31/Dec/2025:23:59:59 +0000',
+    ]);
+  });
+
+  it('gives every request its own id in API Gateway style', () => {
+    const ids = Array.from({ length: 1_000 }, () => newGatewayRequestId());
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9+/]{14}=$/);
   });
 });
