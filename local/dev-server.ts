@@ -105,7 +105,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     httpServer = server;
     const port = await listen(server, options.port);
     const issuer = `http://127.0.0.1:${port}`;
-    const jwks = () => publicJwks(keySet);
+    // The key set is read once per process, so its public half is built once: the authorizer
+    // then sees the same object and skips comparing the JWKS on every request.
+    const publicKeys = publicJwks(keySet);
+    const jwks = () => publicKeys;
     server.on(
       'request',
       createGateway({
