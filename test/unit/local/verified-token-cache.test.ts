@@ -10,13 +10,22 @@ describe('the verified-token cache', () => {
     expect(cache.get('token-899')).toBeUndefined();
   });
 
-  it('pushes out the least recently used token first', () => {
+  it('keeps a token in use over one that was not used when it is full', () => {
     const cache = new VerifiedTokenCache<string>(2);
     cache.set('a', 'claims of a');
     cache.set('b', 'claims of b');
     cache.get('a');
     cache.set('c', 'claims of c');
     expect([cache.get('a'), cache.get('b'), cache.get('c')]).toEqual(['claims of a', undefined, 'claims of c']);
+  });
+
+  it('stays within its capacity when every token held is in use', () => {
+    const cache = new VerifiedTokenCache<string>(3);
+    for (const token of ['a', 'b', 'c']) cache.set(token, token);
+    for (const token of ['a', 'b', 'c']) cache.get(token);
+    cache.set('d', 'd');
+    expect(cache.size).toBe(3);
+    expect(cache.get('d')).toBe('d');
   });
 
   it('forgets every token when cleared', () => {
