@@ -81,7 +81,7 @@ export function requestTime(at: Date): string {
 }
 
 const REQUEST_ID_BYTES = 10;
-// One system call for 256 ids: randomBytes(10) per request was 5 % of the gateway's CPU.
+// One system call for 256 ids: randomBytes(10) per request was 5 % of the dev server's busy CPU.
 const requestIdPool = Buffer.alloc(REQUEST_ID_BYTES * 256);
 let requestIdOffset = requestIdPool.length;
 
