@@ -8,9 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { build, type Metafile } from 'esbuild';
 import { HOUSE_BUNDLING } from '#infra/constructs/house-function-defaults';
-import { ingestEntrySource } from '#infra/ingest-entry';
+import { ingestEntrySource, usesKinesis } from '#infra/ingest-entry';
 import { repoPath } from '#infra/paths';
 import { ENV } from '#shared/environment';
+import example from '#tenants/example';
 import { writeResults } from './support/results.ts';
 import { round, spread } from './support/stats.ts';
 
@@ -121,7 +122,7 @@ export async function runColdStart(): Promise<number> {
   mkdirSync(OUT, { recursive: true });
   const entry = `${OUT}/ingest-example.ts`;
   // The stack's generated entry, under bench/.out/ so that esbuild resolves #shared/* as it does in cdk.out/.
-  writeFileSync(entry, ingestEntrySource(repoPath('tenants', 'example.ts')));
+  writeFileSync(entry, ingestEntrySource(repoPath('tenants', 'example.ts'), usesKinesis(example)));
   const ingest = await bundle('ingest', entry);
   const minimal = await bundle('minimal', repoPath('bench', 'fixtures', 'minimal-handler.ts'));
   writeFileSync(`${OUT}/ingest/metafile.json`, JSON.stringify(ingest.metafile));

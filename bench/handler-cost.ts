@@ -10,7 +10,6 @@ import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type _Record, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { HttpRequest } from '@smithy/core/transport';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -22,6 +21,7 @@ import { createLambdaContext } from '#local/lambda-context';
 import { DEFAULT_MAX_BYTES, INGEST_FUNCTION_TIMEOUT_MS } from '#shared/contract';
 import { AwsDelivery } from '#shared/delivery/aws-delivery';
 import type { DeliveryBindings } from '#shared/delivery/delivery-bindings';
+import { FirehoseDelivery } from '#shared/delivery/firehose-delivery';
 import example, { Order } from '#tenants/example';
 import { InstantFirehoseTransport, instantFirehoseClient } from './support/fake-firehose-transport.ts';
 import { measure, type Operation, type Timing } from './support/harness.ts';
@@ -126,10 +126,10 @@ function ratio(handler: Timing | undefined, baseline: Timing | undefined): numbe
 async function measureChild(): Promise<void> {
   const transport = new InstantFirehoseTransport();
   const firehose = instantFirehoseClient(transport);
-  const kinesis = new KinesisClient({ region: 'us-east-1', retryMode: 'standard', maxAttempts: 3 });
+  const targets = bindings();
   const handler = createIngestHandler({
     tenant: example,
-    delivery: new AwsDelivery({ firehose, kinesis }, bindings()),
+    delivery: new AwsDelivery({ firehose: new FirehoseDelivery(firehose, targets) }, targets),
   });
   // The same handler over a delivery that acknowledges at once without the SDK: what is left is
   // middy, the logger and the ingest core, which splits the handler's cost in two.

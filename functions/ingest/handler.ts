@@ -1,26 +1,22 @@
 /**
  * The AWS entry of the ingest function. The stack generates, per tenant,
  * `import tenant from '<tenants/x.ts>'; export const handler = createAwsIngestHandler(tenant);`
- * so everything here runs once per cold start.
+ * (passing `kinesisRoute` from kinesis-route.ts when the tenant has Kinesis streams), so
+ * everything here runs once per cold start.
  */
 import { FirehoseClient } from '@aws-sdk/client-firehose';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { AwsDelivery, type AwsDeliveryClients } from '#shared/delivery/aws-delivery';
+import type { RecordDelivery } from '#shared/delivery';
+import { AwsDelivery } from '#shared/delivery/aws-delivery';
 import { type DeliveryBindings, parseDeliveryBindings } from '#shared/delivery/delivery-bindings';
+import { FirehoseDelivery } from '#shared/delivery/firehose-delivery';
 import { ENV } from '#shared/environment';
 import type { TenantConfig } from '#shared/tenant-config';
 import { createIngestHandler } from './create-ingest-handler.ts';
 
-let clients: AwsDeliveryClients | undefined;
+let firehoseClient: FirehoseClient | undefined;
 
-/** The SDK clients, created once per process. Standard retry mode retries whole calls that were throttled or failed. */
-function awsClients(): AwsDeliveryClients {
-  clients ??= {
-    firehose: new FirehoseClient({ retryMode: 'standard', maxAttempts: 3 }),
-    kinesis: new KinesisClient({ retryMode: 'standard', maxAttempts: 3 }),
-  };
-  return clients;
-}
+/** Builds the Kinesis route for the bindings; see kinesis-route.ts. */
+export type KinesisRouteFactory = (bindings: DeliveryBindings) => RecordDelivery;
 
 function assertEveryStreamBound(tenant: TenantConfig, bindings: DeliveryBindings): void {
   const missing = Object.values(tenant.streams).flatMap((stream) => {
@@ -31,9 +27,17 @@ function assertEveryStreamBound(tenant: TenantConfig, bindings: DeliveryBindings
   if (missing.length > 0) throw new Error(`${ENV.deliveryTargets} has no target for ${missing.join(', ')}`);
 }
 
-/** The ingest handler on AWS: delivery targets from ENV.deliveryTargets, clients created once. */
-export function createAwsIngestHandler(tenant: TenantConfig) {
+/**
+ * The ingest handler on AWS: delivery targets from ENV.deliveryTargets, the Firehose client
+ * created once per process (standard retry mode retries whole throttled or failed calls).
+ */
+export function createAwsIngestHandler(tenant: TenantConfig, kinesisRoute?: KinesisRouteFactory) {
   const bindings = parseDeliveryBindings(process.env[ENV.deliveryTargets]);
   assertEveryStreamBound(tenant, bindings);
-  return createIngestHandler({ tenant, delivery: new AwsDelivery(awsClients(), bindings) });
+  firehoseClient ??= new FirehoseClient({ retryMode: 'standard', maxAttempts: 3 });
+  const routes = {
+    firehose: new FirehoseDelivery(firehoseClient, bindings),
+    ...(kinesisRoute ? { kinesis: kinesisRoute(bindings) } : {}),
+  };
+  return createIngestHandler({ tenant, delivery: new AwsDelivery(routes, bindings) });
 }

@@ -46,7 +46,7 @@ export class TenantStack extends Stack {
     const deliveryErrors = new logs.LogGroup(this, 'DeliveryErrors', { retention: HOUSE_LOG_RETENTION });
 
     this.ingestFunction = new HouseFunction(this, 'Ingest', {
-      entry: writeIngestEntry(config.tenant, file),
+      entry: writeIngestEntry(config, file),
       description: `Sluice ${config.tenant}: ingest`,
       timeout: timeoutFromMs(INGEST_FUNCTION_TIMEOUT_MS),
       environment: { [ENV.tenant]: config.tenant },

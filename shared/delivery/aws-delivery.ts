@@ -1,31 +1,33 @@
 /** The AWS RecordDelivery: routes each batch to Firehose or Kinesis by its binding's target kind. */
-import type { FirehoseClient } from '@aws-sdk/client-firehose';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { DeliveryBatch, RecordDelivery } from '../delivery.ts';
 import { InternalError } from '../errors.ts';
 import { type DeliveryBindings, deliveryTarget } from './delivery-bindings.ts';
-import type { RetryPolicy } from './entry-retries.ts';
-import { FirehoseDelivery } from './firehose-delivery.ts';
-import { KinesisDelivery } from './kinesis-delivery.ts';
 
-/** Clients the AWS delivery uses; created once per process by the caller. */
-export interface AwsDeliveryClients {
-  readonly firehose: FirehoseClient;
-  readonly kinesis: KinesisClient;
+/**
+ * Where each kind of target goes. Kinesis is optional so that a tenant without Kinesis
+ * streams does not bundle the Kinesis client.
+ */
+export interface DeliveryRoutes {
+  readonly firehose: RecordDelivery;
+  readonly kinesis?: RecordDelivery;
 }
 
-/** RecordDelivery that sends each batch to the Firehose or Kinesis target its binding names. */
-export class AwsDelivery implements RecordDelivery {
-  private readonly firehose: FirehoseDelivery;
-  private readonly kinesis: KinesisDelivery;
+/** Whether any binding names a Kinesis target. */
+export function bindsKinesis(bindings: DeliveryBindings): boolean {
+  return Object.values(bindings).some(
+    (binding) => binding.records.kind === 'kinesis' || binding.deadLetter?.kind === 'kinesis',
+  );
+}
 
+/** RecordDelivery that sends each batch to the Firehose or Kinesis route its binding names. */
+export class AwsDelivery implements RecordDelivery {
   constructor(
-    clients: AwsDeliveryClients,
+    private readonly routes: DeliveryRoutes,
     private readonly bindings: DeliveryBindings,
-    policy?: RetryPolicy,
   ) {
-    this.firehose = new FirehoseDelivery(clients.firehose, bindings, policy);
-    this.kinesis = new KinesisDelivery(clients.kinesis, bindings, policy);
+    if (bindsKinesis(bindings) && routes.kinesis === undefined) {
+      throw new Error('the delivery targets name a Kinesis stream, but no Kinesis route was given');
+    }
   }
 
   deliver(batch: DeliveryBatch): Promise<void> {
@@ -33,6 +35,7 @@ export class AwsDelivery implements RecordDelivery {
     if (target === undefined) {
       return Promise.reject(new InternalError(`No delivery target for ${batch.channel} of stream ${batch.streamId}.`));
     }
-    return target.kind === 'kinesis' ? this.kinesis.deliver(batch) : this.firehose.deliver(batch);
+    const route = target.kind === 'kinesis' ? this.routes.kinesis : this.routes.firehose;
+    return route ? route.deliver(batch) : Promise.reject(new InternalError('No Kinesis route.'));
   }
 }

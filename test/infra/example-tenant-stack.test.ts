@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Stage } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -14,7 +11,7 @@ import { ENV } from '#shared/environment';
 import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/stack-outputs';
 import { deadLetterPrefix, errorOutputPrefix, fileExtension, recordsPrefix } from '#shared/storage-layout';
 import { routeScopes, selfIssuerAudience } from '#shared/token-claims';
-import { deliveryTargets, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
+import { deliveryTargets, ingestBundle, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };
 
@@ -130,16 +127,11 @@ describe('stack Sluice-example', () => {
     });
   });
 
-  it("bundles the ingest function with Lambda's credential chain instead of the SDK's default one", () => {
-    const functions = template.findResources('AWS::Lambda::Function', {
-      Properties: { Environment: { Variables: { [ENV.tenant]: 'example' } } },
-    }) as Record<string, { Properties: { Code: { S3Key: string } } }>;
-    const [ingest] = Object.values(functions);
-    const assetHash = ingest?.Properties.Code.S3Key.replace(/\.zip$/, '');
-    const outdir = Stage.of(synth.stack)?.outdir ?? '';
-    const bundle = readFileSync(join(outdir, `asset.${assetHash}`, 'index.mjs'), 'utf8');
+  it("bundles the ingest function with Lambda's credential chain and without a Kinesis client", () => {
+    const bundle = ingestBundle(synth, 'example');
     expect(bundle).toContain('AWS_CONTAINER_CREDENTIALS_FULL_URI');
     expect(bundle).not.toMatch(/fromSSO|fromProcess|fromTokenFile|fromInstanceMetadata/);
+    expect(bundle).not.toContain('Kinesis_20131202');
   });
 
   it('binds each stream to its Firehose stream (and the dead-letter one) in SLUICE_DELIVERY_TARGETS', () => {

@@ -5,7 +5,7 @@ import { HEALTH_PATH, ingestPath } from '#shared/contract';
 import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/stack-outputs';
 import { deadLetterPrefix, fileExtension, recordsPrefix } from '#shared/storage-layout';
 import { routeScopes } from '#shared/token-claims';
-import { deliveryTargets, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
+import { deliveryTargets, ingestBundle, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
 
@@ -50,6 +50,10 @@ describe('a tenant with Kinesis delivery, gzip and an external issuer', () => {
       KinesisStreamSourceConfiguration: { KinesisStreamARN: { 'Fn::GetAtt': [kinesisId, 'Arn'] } },
     });
     expect(clicks.Properties).not.toHaveProperty('DeliveryStreamEncryptionConfigurationInput');
+  });
+
+  it('bundles the Kinesis client into the ingest function of a tenant with a kinesis stream', () => {
+    expect(ingestBundle(synth, 'fixture-kinesis')).toContain('Kinesis_20131202');
   });
 
   it('compresses with gzip and names objects with exactly the shared extension, .gz included', () => {

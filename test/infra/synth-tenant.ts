@@ -1,8 +1,8 @@
 /** Synthesizes one tenant's stack for a test file (once: bundling takes seconds) and runs cdk-nag on it. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PolicyViolation } from 'aws-cdk-lib';
+import { type PolicyViolation, Stage } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadTenant } from '#infra/load-tenant';
@@ -40,4 +40,15 @@ export function deliveryTargets(template: Template, tenant: string): unknown {
   const value = ingest?.Properties.Environment.Variables.SLUICE_DELIVERY_TARGETS;
   const parts = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
   return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : (part as { Ref: string }).Ref)).join(''));
+}
+
+/** The bundled code of the tenant's ingest function, as the stack's asset holds it. */
+export function ingestBundle(synth: SynthesizedTenant, tenant: string): string {
+  const functions = synth.template.findResources('AWS::Lambda::Function', {
+    Properties: { Environment: { Variables: { SLUICE_TENANT: tenant } } },
+  }) as Record<string, { Properties: { Code: { S3Key: string } } }>;
+  const [ingest] = Object.values(functions);
+  const assetHash = ingest?.Properties.Code.S3Key.replace(/\.zip$/, '');
+  const outdir = Stage.of(synth.stack)?.outdir ?? '';
+  return readFileSync(join(outdir, `asset.${assetHash}`, 'index.mjs'), 'utf8');
 }

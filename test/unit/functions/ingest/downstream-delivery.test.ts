@@ -10,8 +10,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import type { RecordDelivery } from '#shared/delivery';
 import { AwsDelivery } from '#shared/delivery/aws-delivery';
-import { parseDeliveryBindings } from '#shared/delivery/delivery-bindings';
+import { type DeliveryBindings, parseDeliveryBindings } from '#shared/delivery/delivery-bindings';
 import type { RetryPolicy } from '#shared/delivery/entry-retries';
+import { FirehoseDelivery } from '#shared/delivery/firehose-delivery';
+import { KinesisDelivery } from '#shared/delivery/kinesis-delivery';
 import { problemType } from '#shared/errors';
 import tenant from '#tenants/example';
 import { bodyOf, capturedLogger, ingestEvent, lambdaContext } from './ingest-fixtures.ts';
@@ -29,12 +31,19 @@ const bindings = parseDeliveryBindings(
   }),
 );
 
-function setup(deliveryDeadlineMs = 2_000) {
-  const delivery: RecordDelivery = new AwsDelivery(
-    { firehose: new FirehoseClient({ region: 'eu-west-1' }), kinesis: new KinesisClient({ region: 'eu-west-1' }) },
-    bindings,
-    FAST_RETRIES,
+/** Firehose and Kinesis routes over fresh clients (the mocks intercept them), with fast retries. */
+function awsDelivery(targets: DeliveryBindings): AwsDelivery {
+  return new AwsDelivery(
+    {
+      firehose: new FirehoseDelivery(new FirehoseClient({ region: 'eu-west-1' }), targets, FAST_RETRIES),
+      kinesis: new KinesisDelivery(new KinesisClient({ region: 'eu-west-1' }), targets, FAST_RETRIES),
+    },
+    targets,
   );
+}
+
+function setup(deliveryDeadlineMs = 2_000) {
+  const delivery: RecordDelivery = awsDelivery(bindings);
   const { logger } = capturedLogger();
   const handler = createIngestHandler({ tenant, delivery, logger, deliveryDeadlineMs });
   return (stream: string, body: string, contentType = 'application/json') =>
@@ -158,11 +167,7 @@ function setupBatchThroughFirehose() {
   const firehoseBindings = parseDeliveryBindings(
     JSON.stringify({ events: { records: { kind: 'firehose', name: 'events-fh' } } }),
   );
-  const delivery = new AwsDelivery(
-    { firehose: new FirehoseClient({ region: 'eu-west-1' }), kinesis: new KinesisClient({ region: 'eu-west-1' }) },
-    firehoseBindings,
-    FAST_RETRIES,
-  );
+  const delivery = awsDelivery(firehoseBindings);
   const handler = createIngestHandler({ tenant, delivery, logger: capturedLogger().logger, deliveryDeadlineMs: 2_000 });
   return (stream: string, body: string, contentType: string) =>
     handler(ingestEvent({ stream, body, contentType }), lambdaContext());

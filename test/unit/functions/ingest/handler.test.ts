@@ -3,6 +3,7 @@ import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAwsIngestHandler } from '#functions/ingest/handler';
+import { kinesisRoute } from '#functions/ingest/kinesis-route';
 import { ENV } from '#shared/environment';
 import tenant from '#tenants/example';
 import { ingestEvent, lambdaContext } from './ingest-fixtures.ts';
@@ -30,7 +31,7 @@ describe('createAwsIngestHandler', () => {
     kinesisMock
       .on(PutRecordsCommand)
       .resolves({ FailedRecordCount: 0, Records: [{ SequenceNumber: '1', ShardId: 's' }] });
-    const handler = createAwsIngestHandler(tenant);
+    const handler = createAwsIngestHandler(tenant, kinesisRoute);
     const events = await handler(ingestEvent({ stream: 'events', body: '{"a":1}' }), lambdaContext());
     expect(events.statusCode).toBe(202);
     expect(kinesisMock.commandCalls(PutRecordsCommand)[0]?.args[0].input.StreamARN).toBe(targets.events.records.name);
@@ -49,5 +50,10 @@ describe('createAwsIngestHandler', () => {
     expect(() => createAwsIngestHandler(tenant)).toThrow(/missing/);
     vi.stubEnv(ENV.deliveryTargets, JSON.stringify({ orders: { records: { kind: 'sqs', name: 'q' } } }));
     expect(() => createAwsIngestHandler(tenant)).toThrow(/orders\.records\.kind/);
+  });
+
+  it('fails at cold start when a target is a Kinesis stream but the bundle has no Kinesis route', () => {
+    vi.stubEnv(ENV.deliveryTargets, JSON.stringify(targets));
+    expect(() => createAwsIngestHandler(tenant)).toThrow(/Kinesis/);
   });
 });
