@@ -21,20 +21,24 @@ export abstract class SluiceError extends Error {
   }
 }
 
-/** 400: the body is not what the stream takes (bad JSON/XML, NDJSON to a single-record stream). */
-export class MalformedBodyError extends SluiceError {
-  override readonly name = 'MalformedBodyError';
-  readonly status = 400;
-  readonly slug = 'malformed-body';
-  readonly title = 'Malformed body';
+/**
+ * The base class of one contract row: its name (spelled out, because bundles are minified),
+ * status, slug and title.
+ */
+function problem(name: string, status: number, slug: string, title: string) {
+  return class extends SluiceError {
+    override readonly name = name;
+    readonly status = status;
+    readonly slug = slug;
+    readonly title = title;
+  };
 }
 
+/** 400: the body is not what the stream takes (bad JSON/XML, NDJSON to a single-record stream). */
+export class MalformedBodyError extends problem('MalformedBodyError', 400, 'malformed-body', 'Malformed body') {}
+
 /** 400: the record does not match the stream's schema. */
-export class SchemaViolationError extends SluiceError {
-  override readonly name = 'SchemaViolationError';
-  readonly status = 400;
-  readonly slug = 'schema-violation';
-  readonly title = 'Schema violation';
+export class SchemaViolationError extends problem('SchemaViolationError', 400, 'schema-violation', 'Schema violation') {
   constructor(
     message: string,
     readonly errors: readonly FieldError[],
@@ -44,11 +48,12 @@ export class SchemaViolationError extends SluiceError {
 }
 
 /** 400 for a batch post in which no record was accepted; carries each record's problems. */
-export class BatchRejectedError extends SluiceError {
-  override readonly name = 'BatchRejectedError';
-  readonly status = 400;
-  readonly slug = 'batch-rejected';
-  readonly title = 'No record of the batch was accepted';
+export class BatchRejectedError extends problem(
+  'BatchRejectedError',
+  400,
+  'batch-rejected',
+  'No record of the batch was accepted',
+) {
   constructor(
     message: string,
     readonly rejected: readonly { readonly index: number; readonly errors: readonly FieldError[] }[],
@@ -57,28 +62,19 @@ export class BatchRejectedError extends SluiceError {
   }
 }
 
-/** 403: the tenant header names another tenant than the token's. */
-export class TenantMismatchError extends SluiceError {
-  override readonly name = 'TenantMismatchError';
-  readonly status = 403;
-  readonly slug = 'tenant-mismatch';
-  readonly title = 'Tenant mismatch';
-}
+/** 403: the tenant header or the token names another tenant. */
+export class TenantMismatchError extends problem('TenantMismatchError', 403, 'tenant-mismatch', 'Tenant mismatch') {}
 
 /** 404: no stream with this id. */
-export class UnknownStreamError extends SluiceError {
-  override readonly name = 'UnknownStreamError';
-  readonly status = 404;
-  readonly slug = 'unknown-stream';
-  readonly title = 'Unknown stream';
-}
+export class UnknownStreamError extends problem('UnknownStreamError', 404, 'unknown-stream', 'Unknown stream') {}
 
 /** 413: the body is over the stream's limit. */
-export class PayloadTooLargeError extends SluiceError {
-  override readonly name = 'PayloadTooLargeError';
-  readonly status = 413;
-  readonly slug = 'payload-too-large';
-  readonly title = 'Payload too large';
+export class PayloadTooLargeError extends problem(
+  'PayloadTooLargeError',
+  413,
+  'payload-too-large',
+  'Payload too large',
+) {
   constructor(
     readonly limitBytes: number,
     readonly actualBytes: number,
@@ -88,19 +84,20 @@ export class PayloadTooLargeError extends SluiceError {
 }
 
 /** 415: the content type is not one the stream takes. */
-export class UnsupportedMediaTypeError extends SluiceError {
-  override readonly name = 'UnsupportedMediaTypeError';
-  readonly status = 415;
-  readonly slug = 'unsupported-media-type';
-  readonly title = 'Unsupported media type';
-}
+export class UnsupportedMediaTypeError extends problem(
+  'UnsupportedMediaTypeError',
+  415,
+  'unsupported-media-type',
+  'Unsupported media type',
+) {}
 
 /** 429: Firehose or Kinesis throttled the records; retry after `retryAfterSeconds`. */
-export class DownstreamThrottledError extends SluiceError {
-  override readonly name = 'DownstreamThrottledError';
-  readonly status = 429;
-  readonly slug = 'downstream-throttled';
-  readonly title = 'Too many requests';
+export class DownstreamThrottledError extends problem(
+  'DownstreamThrottledError',
+  429,
+  'downstream-throttled',
+  'Too many requests',
+) {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
@@ -110,28 +107,23 @@ export class DownstreamThrottledError extends SluiceError {
 }
 
 /** 500: anything unexpected. Its message is never shown to the client. */
-export class InternalError extends SluiceError {
-  override readonly name = 'InternalError';
-  readonly status = 500;
-  readonly slug = 'internal-error';
-  readonly title = 'Internal error';
-}
+export class InternalError extends problem('InternalError', 500, 'internal-error', 'Internal error') {}
 
 /** 503: Firehose or Kinesis is unavailable or failing. */
-export class DownstreamUnavailableError extends SluiceError {
-  override readonly name = 'DownstreamUnavailableError';
-  readonly status = 503;
-  readonly slug = 'downstream-unavailable';
-  readonly title = 'Service unavailable';
-}
+export class DownstreamUnavailableError extends problem(
+  'DownstreamUnavailableError',
+  503,
+  'downstream-unavailable',
+  'Service unavailable',
+) {}
 
 /** 504: delivery did not finish within the function's deadline. */
-export class DeadlineExceededError extends SluiceError {
-  override readonly name = 'DeadlineExceededError';
-  readonly status = 504;
-  readonly slug = 'deadline-exceeded';
-  readonly title = 'Gateway timeout';
-}
+export class DeadlineExceededError extends problem(
+  'DeadlineExceededError',
+  504,
+  'deadline-exceeded',
+  'Gateway timeout',
+) {}
 
 /** The `type` URI of a problem. */
 export function problemType(slug: string): string {
