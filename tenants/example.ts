@@ -12,7 +12,7 @@ const OrderItem = v.strictObject({
 export const Order = v.object({
   order_id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
   customer_id: v.string(),
-  amount: v.pipe(v.number(), v.gtValue(0)),
+  amount: v.pipe(v.number(), v.finite(), v.gtValue(0)),
   currency: v.pipe(v.string(), v.regex(/^[A-Z]{3}$/, 'Invalid currency: expected three capital letters')),
   placed_at: v.pipe(v.string(), v.isoTimestamp()),
   items: v.optional(v.array(OrderItem)),

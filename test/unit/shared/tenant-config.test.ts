@@ -105,6 +105,7 @@ describe('the example tenant', () => {
     expect(v.safeParse(schema, order).success).toBe(true);
     expect(v.safeParse(schema, { ...order, currency: 'eur' }).success).toBe(false);
     expect(v.safeParse(schema, { ...order, amount: 0 }).success).toBe(false);
+    expect(v.safeParse(schema, { ...order, amount: Number.POSITIVE_INFINITY }).success).toBe(false);
     expect(v.safeParse(schema, { ...order, items: [{ sku: 'a', qty: 1.5 }] }).success).toBe(false);
     expect(v.safeParse(schema, { ...order, placed_at: 'yesterday' }).success).toBe(false);
   });
