@@ -112,7 +112,7 @@ class ItemWriter {
     else if (Array.isArray(value)) {
       this.head(MAJOR_ARRAY, value.length);
       for (const item of value) this.value(item, depth + 1);
-    } else if (typeof value === 'object') {
+    } else if (typeof value === 'object' && isPlainObject(value)) {
       const keys = Object.keys(value);
       this.head(MAJOR_MAP, keys.length);
       for (const key of keys) {
@@ -120,7 +120,7 @@ class ItemWriter {
         this.value((value as Record<string, unknown>)[key], depth + 1);
       }
     } else {
-      throw new TypeError(`a ${typeof value} has no plain CBOR form`);
+      throw new TypeError(`a ${describe(value)} has no plain CBOR form`);
     }
   }
 
@@ -128,6 +128,16 @@ class ItemWriter {
   result(): Uint8Array {
     return Uint8Array.prototype.slice.call(this.bytes, 0, this.length);
   }
+}
+
+/** Only plain objects become maps: a Date or a typed array would otherwise pass as its own keys. */
+function isPlainObject(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'object' && value !== null ? (value.constructor?.name ?? 'object') : typeof value;
 }
 
 /** Bytes of a head whose argument is `argument`. */

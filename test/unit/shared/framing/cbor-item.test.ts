@@ -57,4 +57,10 @@ describe('the CBOR item writer', () => {
       expect(Buffer.from(encodeCborItem(value))).toEqual(Buffer.from(referenceEncoder.encode(value)));
     }
   });
+
+  it('refuses values that are not plain data instead of writing their keys', () => {
+    expect(() => encodeCborItem({ at: new Date(0) })).toThrow(TypeError);
+    expect(() => encodeCborItem([new Uint8Array(2)])).toThrow(TypeError);
+    expect(() => encodeCborItem(() => 1)).toThrow(TypeError);
+  });
 });
