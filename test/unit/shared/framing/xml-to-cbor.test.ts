@@ -56,6 +56,16 @@ describe('XML to CBOR', () => {
     expect(xmlRefusal('<a><!-- <!DOCTYPE --><![CDATA[<!ENTITY &x;]]></a>')).toBeUndefined();
   });
 
+  it('refuses character references and raw characters that XML does not allow', () => {
+    for (const text of ['<a>&#0;</a>', '<a>&#xD800;</a>', '<a>&#xFFFFFF;</a>', '<a>&#xFFFE;</a>', '<a>\u0001</a>']) {
+      expect(() => parseXmlDocument(text)).toThrow(MalformedBodyError);
+    }
+  });
+
+  it('decodes the character references XML allows, however many leading zeros they have', () => {
+    expect(parseXmlDocument('<a>&#65;&#x42;&#x1F600;&#0000000067;&amp;</a>')).toEqual({ a: 'AB\u{1F600}C&' });
+  });
+
   it('answers MalformedBodyError for more than one root element', () => {
     expect(() => parseXmlDocument('<a/><b/>')).toThrow(MalformedBodyError);
   });
