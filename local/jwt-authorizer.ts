@@ -91,7 +91,8 @@ export function grantedScopes(payload: JWTPayload): string[] {
 function flattenClaims(payload: JWTPayload): Authorized['claims'] {
   const claims: Authorized['claims'] = {};
   for (const [name, value] of Object.entries(payload)) {
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') claims[name] = value;
+    // API Gateway passes every claim to the integration as a string.
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') claims[name] = String(value);
     else if (Array.isArray(value)) claims[name] = value.map(String);
     else if (value !== undefined && value !== null) claims[name] = JSON.stringify(value);
   }
@@ -173,7 +174,8 @@ export function createJwtAuthorizer(options: JwtAuthorizerOptions): JwtAuthorize
 
   return {
     async authorize(authorization, routeScopes) {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+      // As with API Gateway's identity source, the token may come with or without `Bearer `.
+      const match = /^(?:Bearer\s+)?(\S+)\s*$/i.exec(authorization ?? '');
       const token = match?.[1];
       if (!token) return { ok: false, status: 401, challenge: 'Bearer' };
       const result = await verify(token, now());

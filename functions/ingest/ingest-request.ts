@@ -55,7 +55,8 @@ export function toIngestRequest(
     headers: lowerCaseHeaders(event.headers),
     body: event.body ?? '',
     isBase64Encoded: event.isBase64Encoded === true,
-    tenantClaim: typeof tenant === 'string' ? tenant : undefined,
+    // API Gateway hands claims over as strings; a claim of another type still names a tenant.
+    tenantClaim: tenant === undefined || tenant === null ? undefined : String(tenant),
     requestId: requestIdOf(event, context),
     receivedAt,
   };

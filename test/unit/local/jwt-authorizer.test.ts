@@ -52,6 +52,19 @@ describe('the local JWT authorizer', () => {
     );
   });
 
+  it('takes the token with or without the Bearer prefix, as the HTTP API identity source does', async () => {
+    const raw = await token();
+    expect(await authorizer.authorize(raw, routeScopes('orders'))).toMatchObject({ ok: true });
+    expect(await authorizer.authorize(`Basic ${raw}`, routeScopes('orders'))).toMatchObject({ ok: false, status: 401 });
+  });
+
+  it('hands every claim over as a string, as API Gateway does', async () => {
+    const result = await authorizer.authorize(`Bearer ${await token()}`, routeScopes('orders'));
+    if (!result.ok) throw new Error('expected the token to pass');
+    expect(typeof result.claims.iat).toBe('string');
+    expect(typeof result.claims.exp).toBe('string');
+  });
+
   it('answers 401 for a token that is not valid yet', async () => {
     const key = currentSigningKey(keySet);
     const { importJWK } = await import('jose');

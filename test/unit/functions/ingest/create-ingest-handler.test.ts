@@ -80,6 +80,13 @@ describe('createIngestHandler', () => {
     },
   );
 
+  it('answers 403 for a tenant claim that is not a string naming this tenant', async () => {
+    const { post } = ingestHarness();
+    const claims = { tenant: 5, scope: 'sluice/write' } as unknown as Record<string, string>;
+    const response = await post({ body: '{"a":1}', claims });
+    expect(response.statusCode).toBe(403);
+  });
+
   it('accepts a tenant header that names the token tenant', async () => {
     const { post } = ingestHarness();
     const response = await post({ body: '{"a":1}', headers: { 'x-amperity-tenant': 'example' } });
