@@ -6,6 +6,8 @@ export const ENV = {
   tenant: 'SLUICE_TENANT',
   /** Name of the Secrets Manager secret that holds the self issuer's signing keys. */
   signingKeySecret: 'SLUICE_SIGNING_KEY_SECRET',
+  /** Name of the SSM String parameter that holds the self issuer's public JWKS (public keys only). */
+  jwksParameter: 'SLUICE_JWKS_PARAMETER',
   /** The self issuer's URL (the API's own URL), used as `iss`. */
   issuerUrl: 'SLUICE_ISSUER_URL',
   /** The self issuer's longest token lifetime in days; rotation keeps retired public keys this long. */

@@ -64,24 +64,3 @@ export async function writeKeySet(
     }),
   );
 }
-
-/**
- * A reader that keeps the current key set for `ttlMs`, so that discovery answers do not
- * call Secrets Manager on every request. Rotation is rare; a short delay is harmless
- * because a retired key stays published long after the new one appears.
- */
-export function cachedKeySetReader(
-  client: SecretsManagerClient,
-  secretId: string,
-  ttlMs: number,
-  clock: () => number = Date.now,
-): () => Promise<SigningKeySet> {
-  let cached: { readonly set: SigningKeySet; readonly until: number } | undefined;
-  return async () => {
-    const now = clock();
-    if (cached && cached.until > now) return cached.set;
-    const set = await readKeySet(client, secretId);
-    cached = { set, until: now + ttlMs };
-    return set;
-  };
-}

@@ -1,7 +1,9 @@
 /**
  * The self issuer: an RSA key set kept only in Secrets Manager (encrypted with its own
  * customer-managed key), made at deploy time by a custom resource, rotated on a schedule
- * with overlap, and published as OIDC discovery documents on the tenant's own API.
+ * with overlap, and published as OIDC discovery documents on the tenant's own API. The
+ * public discovery function reads only an SSM parameter with the public JWKS, which the
+ * bootstrap and the rotation write; it has no access to the secret or its key.
  */
 import { type CfnElement, CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -9,6 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '#shared/contract';
@@ -37,6 +40,8 @@ export class TokenIssuer extends Construct {
   public readonly secret: secretsmanager.Secret;
   /** The key that encrypts the secret; only the issuer's functions and the CLI's caller decrypt with it. */
   public readonly secretKey: kms.Key;
+  /** The public JWKS (public keys only), which discovery serves. */
+  public readonly jwksParameter: ssm.StringParameter;
   /** Serves the OpenID configuration and the JWKS. */
   public readonly discoveryFunction: HouseFunction;
   /** Runs the Secrets Manager rotation. */
@@ -57,13 +62,23 @@ export class TokenIssuer extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    // Standard tier (4 KB): a public RSA-2048 key takes about 455 bytes in the JWKS, so the
+    // usual 2 or 3 keys take 1 to 1.4 KB; the functions refuse to publish past 4 KB (see
+    // functions/token-issuer/jwks-parameter.ts). The bootstrap overwrites the placeholder;
+    // the template value never changes, so a stack update never resets the published JWKS.
+    this.jwksParameter = new ssm.StringParameter(this, 'PublicJwks', {
+      description: `Sluice ${props.tenant}: public JWKS of the token issuer (written by the key bootstrap and rotation)`,
+      stringValue: '{"keys":[]}',
+      tier: ssm.ParameterTier.STANDARD,
+    });
+
     this.discoveryFunction = new HouseFunction(this, 'Discovery', {
       entry: issuerEntry('discovery'),
       description: `Sluice ${props.tenant}: OpenID configuration and JWKS`,
       memorySize: 256,
-      environment: { [ENV.issuerUrl]: props.api.issuer, [ENV.signingKeySecret]: this.secret.secretName },
+      environment: { [ENV.issuerUrl]: props.api.issuer, [ENV.jwksParameter]: this.jwksParameter.parameterName },
     });
-    this.secret.grantRead(this.discoveryFunction);
+    this.jwksParameter.grantRead(this.discoveryFunction);
     const discovery = new HttpLambdaIntegration('Discovery', this.discoveryFunction);
     const why = 'the JWT authorizer and token verifiers fetch it without credentials; it holds public keys only';
     props.api.addPublicRoute(OPENID_CONFIGURATION_PATH, discovery, why);
@@ -73,8 +88,12 @@ export class TokenIssuer extends Construct {
       entry: issuerEntry('rotation'),
       description: `Sluice ${props.tenant}: signing key rotation`,
       timeout: Duration.seconds(30),
-      environment: { [ENV.maxTokenDays]: String(props.maxTokenDays) },
+      environment: {
+        [ENV.maxTokenDays]: String(props.maxTokenDays),
+        [ENV.jwksParameter]: this.jwksParameter.parameterName,
+      },
     });
+    this.jwksParameter.grantWrite(this.rotationFunction);
     const bootstrap = this.keyBootstrap(props.tenant);
     const schedule = this.secret.addRotationSchedule('Rotation', {
       rotationLambda: this.rotationFunction,
@@ -99,6 +118,7 @@ export class TokenIssuer extends Construct {
     });
     this.secret.grantRead(fn);
     this.secret.grantWrite(fn);
+    this.jwksParameter.grantWrite(fn);
     const providerRole = new iam.Role(this, 'BootstrapProviderRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });
@@ -117,7 +137,7 @@ export class TokenIssuer extends Construct {
     );
     return new CustomResource(this, 'FirstSigningKey', {
       serviceToken: provider.serviceToken,
-      properties: { SecretId: this.secret.secretArn },
+      properties: { SecretId: this.secret.secretArn, JwksParameter: this.jwksParameter.parameterName },
     });
   }
 

@@ -35,6 +35,32 @@ const firehoseWithPrefix = (prefix: string) => {
   return found[0] as [string, Resource];
 };
 
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+/** The statements of every inline policy of the role of the function whose description matches. */
+const roleStatementsOf = (description: RegExp): { roleId: string; statements: Statement[] } => {
+  const fn = Object.values(resourcesOf('AWS::Lambda::Function')).find((resource) =>
+    description.test(String(resource.Properties?.Description)),
+  );
+  const roleId = String((fn?.Properties?.Role as { 'Fn::GetAtt': [string, string] } | undefined)?.['Fn::GetAtt'][0]);
+  const policies = Object.values(resourcesOf('AWS::IAM::Policy')).filter((policy) =>
+    JSON.stringify(policy.Properties?.Roles ?? []).includes(`"${roleId}"`),
+  );
+  const statements = policies.flatMap(
+    (policy) => (policy.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement ?? [],
+  );
+  return { roleId, statements };
+};
+
+const actionsOf = (statement: Statement): string[] =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+
+const jwksParameterId = (): string => {
+  const ids = Object.keys(resourcesOf('AWS::SSM::Parameter'));
+  expect(ids).toHaveLength(1);
+  return ids[0] ?? '';
+};
+
 const apiEndpoint = { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestApi'), 'ApiEndpoint'] };
 
 describe('stack Sluice-example', () => {
@@ -220,6 +246,50 @@ describe('stack Sluice-example', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('signing key rotation'),
       Environment: { Variables: Match.objectLike({ [ENV.maxTokenDays]: '30' }) },
+    });
+  });
+
+  it('publishes the public JWKS in a standard-tier SSM String parameter', () => {
+    template.hasResourceProperties('AWS::SSM::Parameter', { Type: 'String', Tier: 'Standard' });
+    template.hasResourceProperties('AWS::CloudFormation::CustomResource', {
+      SecretId: Match.anyValue(),
+      JwksParameter: { Ref: jwksParameterId() },
+    });
+  });
+
+  it('lets the public discovery function read the JWKS parameter only, and neither the secret nor its key', () => {
+    const { roleId, statements } = roleStatementsOf(/OpenID configuration and JWKS/);
+    const ssmStatements = statements.filter((statement) => actionsOf(statement).some((a) => a.startsWith('ssm:')));
+    expect(ssmStatements).toHaveLength(1);
+    expect(actionsOf(ssmStatements[0] as Statement)).toContain('ssm:GetParameter');
+    expect(JSON.stringify(ssmStatements[0]?.Resource)).toContain(`{"Ref":"${jwksParameterId()}"}`);
+    for (const statement of statements) {
+      for (const action of actionsOf(statement)) expect(action).toMatch(/^(logs|ssm):/);
+    }
+    expect(JSON.stringify(statements)).not.toMatch(/secretsmanager:|kms:/);
+    for (const type of ['AWS::KMS::Key', 'AWS::SecretsManager::ResourcePolicy']) {
+      for (const resource of Object.values(resourcesOf(type))) expect(JSON.stringify(resource)).not.toContain(roleId);
+    }
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('OpenID configuration and JWKS'),
+      Environment: { Variables: Match.objectLike({ [ENV.jwksParameter]: { Ref: jwksParameterId() } }) },
+    });
+    const discovery = Object.values(resourcesOf('AWS::Lambda::Function')).find((resource) =>
+      /OpenID configuration/.test(String(resource.Properties?.Description)),
+    );
+    expect(JSON.stringify(discovery?.Properties?.Environment)).not.toContain(ENV.signingKeySecret);
+  });
+
+  it('lets the key bootstrap and the rotation write the JWKS parameter', () => {
+    for (const description of [/first signing key/, /signing key rotation/]) {
+      const { statements } = roleStatementsOf(description);
+      const puts = statements.filter((statement) => actionsOf(statement).includes('ssm:PutParameter'));
+      expect(puts).toHaveLength(1);
+      expect(JSON.stringify(puts[0]?.Resource)).toContain(`{"Ref":"${jwksParameterId()}"}`);
+    }
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('signing key rotation'),
+      Environment: { Variables: Match.objectLike({ [ENV.jwksParameter]: { Ref: jwksParameterId() } }) },
     });
   });
 

@@ -1,10 +1,13 @@
 /**
  * Makes the first signing key at deploy time (a CloudFormation custom resource), so that a
- * key exists as soon as the stack is up, before the first rotation and the first token.
+ * key exists as soon as the stack is up, before the first rotation and the first token, and
+ * publishes its public JWKS to the parameter that the discovery function reads.
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { newSigningKeySet } from '#shared/signing-keys';
+import { publishJwks } from '../jwks-parameter.ts';
 import { readKeySetIfValid, writeKeySet } from '../key-store.ts';
 
 /** What the Provider framework expects back. */
@@ -16,20 +19,32 @@ export interface BootstrapResult {
 /**
  * Writes a fresh key set unless the secret already holds one with an active key. Idempotent,
  * so a retried or updated custom resource never replaces keys that have signed tokens.
+ * Either way it (re)publishes the current public JWKS: that heals a parameter left behind
+ * by an interrupted deployment, and fills it on stacks made before the parameter existed
+ * (adding the `JwksParameter` property makes CloudFormation send an Update).
  * Deleting the resource leaves the secret alone (the secret's own removal policy decides).
  */
 export async function ensureSigningKeySet(
   event: CloudFormationCustomResourceEvent,
-  client: SecretsManagerClient,
+  secrets: SecretsManagerClient,
+  ssm: SSMClient,
   now = new Date(),
 ): Promise<BootstrapResult> {
   const secretId = String(event.ResourceProperties.SecretId ?? '');
   if (!secretId) throw new Error('the SecretId property is required');
+  const parameterName = String(event.ResourceProperties.JwksParameter ?? '');
+  if (!parameterName) throw new Error('the JwksParameter property is required');
   const physicalResourceId = `signing-keys:${secretId}`;
   if (event.RequestType === 'Delete') return { PhysicalResourceId: physicalResourceId, Data: { created: 'false' } };
-  if (await readKeySetIfValid(client, secretId)) {
+  const existing = await readKeySetIfValid(secrets, secretId);
+  if (existing) {
+    await publishJwks(ssm, parameterName, existing);
     return { PhysicalResourceId: physicalResourceId, Data: { created: 'false' } };
   }
-  await writeKeySet(client, secretId, await newSigningKeySet(now));
+  const set = await newSigningKeySet(now);
+  // A crash between the two fails this deployment; the next one's Update finds the key set
+  // and publishes it through the branch above.
+  await writeKeySet(secrets, secretId, set);
+  await publishJwks(ssm, parameterName, set);
   return { PhysicalResourceId: physicalResourceId, Data: { created: 'true' } };
 }

@@ -1,12 +1,14 @@
 /** Lambda entry of the key bootstrap custom resource: middy wiring over {@link ensureSigningKeySet}. */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { type BootstrapResult, ensureSigningKeySet } from './core.ts';
 
-const client = new SecretsManagerClient({});
+const secrets = new SecretsManagerClient({});
+const ssm = new SSMClient({});
 
 /** onEvent handler for the CDK Provider framework. */
 export const handler = middy<CloudFormationCustomResourceEvent, BootstrapResult>().handler((event) =>
-  ensureSigningKeySet(event, client),
+  ensureSigningKeySet(event, secrets, ssm),
 );

@@ -1,16 +1,18 @@
 /**
- * The self issuer's discovery endpoints: the OpenID configuration and the JWKS, built from
- * the key set in Secrets Manager. Only public key members ever leave this function.
+ * The self issuer's discovery endpoints: the OpenID configuration and the JWKS, the latter
+ * read from the public SSM parameter that the bootstrap and the rotation write. This function
+ * never sees a private key: its role cannot read the key set secret.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH, PROBLEM_CONTENT_TYPE } from '#shared/contract';
 import { problemType } from '#shared/errors';
-import { openIdConfiguration, publicJwks, type SigningKeySet } from '#shared/signing-keys';
+import { openIdConfiguration } from '#shared/signing-keys';
+import type { Jwks } from '../jwks-parameter.ts';
 
-/** What the discovery core needs: the issuer URL and a way to read the current key set. */
+/** What the discovery core needs: the issuer URL and a way to read the published JWKS. */
 export interface DiscoveryDependencies {
   readonly issuer: string;
-  readonly readKeySet: () => Promise<SigningKeySet>;
+  readonly readJwks: () => Promise<Jwks>;
 }
 
 /** How long clients and the JWT authorizer may cache an answer. */
@@ -31,7 +33,7 @@ export async function answerDiscovery(
     return json(openIdConfiguration(deps.issuer, `${deps.issuer}${JWKS_PATH}`));
   }
   if (event.rawPath === JWKS_PATH) {
-    return json(publicJwks(await deps.readKeySet()));
+    return json(await deps.readJwks());
   }
   return {
     statusCode: 404,

@@ -2,6 +2,7 @@
  * Secrets Manager rotation of the self issuer's key set, in its four steps. A rotation adds
  * a new signing key and retires the current one; retired public keys stay in the JWKS for
  * `maxTokenDays` (no token they signed can outlive that) and are dropped at a later rotation.
+ * finishSecret publishes the new set's public JWKS to the SSM parameter that discovery reads.
  */
 import {
   DescribeSecretCommand,
@@ -9,6 +10,7 @@ import {
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import {
@@ -19,11 +21,14 @@ import {
   type SigningKeySet,
 } from '#shared/signing-keys';
 import { selfIssuerAudience, signTenantToken } from '#shared/token-claims';
+import { publishJwks } from '../jwks-parameter.ts';
 import { readKeySet, readKeySetIfValid, writeKeySet } from '../key-store.ts';
 
 /** Settings of the rotation. */
 export interface RotationOptions {
   readonly maxTokenDays: number;
+  /** Name of the SSM parameter that holds the public JWKS. */
+  readonly jwksParameter: string;
   readonly now?: Date;
 }
 
@@ -33,6 +38,7 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 export async function rotateSigningKeySecret(
   event: SecretsManagerRotationEvent,
   client: SecretsManagerClient,
+  ssm: SSMClient,
   options: RotationOptions,
 ): Promise<void> {
   const { SecretId: secretId, ClientRequestToken: token } = event;
@@ -47,7 +53,8 @@ export async function rotateSigningKeySecret(
     case 'createSecret':
       return createPendingKeySet(client, secretId, token, options);
     case 'setSecret':
-      // Nothing outside Secrets Manager holds the keys: the JWKS is read from this secret.
+      // Nothing outside Secrets Manager uses the private keys; the public JWKS is published
+      // in finishSecret, once the pending set has passed testSecret.
       return;
     case 'testSecret':
       return testPendingKeySet(await readKeySet(client, secretId, { stage: 'AWSPENDING', versionId: token }));
@@ -55,6 +62,20 @@ export async function rotateSigningKeySecret(
       const current = Object.entries(described.VersionIdsToStages ?? {}).find(([, labels]) =>
         labels.includes('AWSCURRENT'),
       )?.[0];
+      // Publish first, then move AWSCURRENT. The pending set holds every key of the current
+      // one that may still verify a token, plus the new key, which signs only after
+      // KEY_PUBLICATION_LEAD_MS; so publishing it early is safe. A crash after the publication
+      // leaves the stage unmoved, and Secrets Manager retries finishSecret, which publishes
+      // the same set again (idempotent) and then moves it. Moving first would risk a current
+      // set whose keys never reach the JWKS: a retry returns early above once the version is
+      // AWSCURRENT, so nothing would publish it until the next rotation. A rotation abandoned
+      // after the publication leaves a JWKS that still holds every key the current set signs
+      // with; the next rotation publishes afresh.
+      await publishJwks(
+        ssm,
+        options.jwksParameter,
+        await readKeySet(client, secretId, { stage: 'AWSPENDING', versionId: token }),
+      );
       await client.send(
         new UpdateSecretVersionStageCommand({
           SecretId: secretId,

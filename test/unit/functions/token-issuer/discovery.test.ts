@@ -1,46 +1,48 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { answerDiscovery } from '#functions/token-issuer/discovery/core';
-import { cachedKeySetReader } from '#functions/token-issuer/key-store';
+import { cachedJwksReader, JWKS_PARAMETER_MAX_BYTES, jwksParameterValue } from '#functions/token-issuer/jwks-parameter';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '#shared/contract';
-import { newSigningKeySet, rotateSigningKeys } from '#shared/signing-keys';
-import { fakeSecret, type SecretVersions } from './fake-secret.ts';
+import { newSigningKeySet, publicJwks, rotateSigningKeys, type SigningKeySet } from '#shared/signing-keys';
+import { fakeParameters, type ParameterValues } from './fake-parameter.ts';
 
-const secrets = mockClient(SecretsManagerClient);
-const client = new SecretsManagerClient({ region: 'eu-west-1' });
+const ssmStub = mockClient(SSMClient);
+const ssm = new SSMClient({ region: 'eu-west-1' });
 const issuer = 'https://abc123.execute-api.eu-west-1.amazonaws.com';
+const parameterName = '/sluice/example/jwks';
 const requestContext = { requestId: 'req-1' } as Parameters<typeof answerDiscovery>[0]['requestContext'];
 
 afterEach(() => {
-  secrets.reset();
+  ssmStub.reset();
 });
 
-async function storedSecret(): Promise<SecretVersions> {
-  const rotated = await rotateSigningKeys(await newSigningKeySet(new Date('2025-01-01T00:00:00Z')), 30);
-  const versions: SecretVersions = new Map([['v1', { value: JSON.stringify(rotated), stages: ['AWSCURRENT'] }]]);
-  fakeSecret(secrets, versions);
-  return versions;
+async function publishedParameter(): Promise<{ set: SigningKeySet; parameters: ParameterValues }> {
+  const set = await rotateSigningKeys(await newSigningKeySet(new Date('2025-01-01T00:00:00Z')), 30);
+  const parameters: ParameterValues = new Map([[parameterName, jwksParameterValue(set)]]);
+  fakeParameters(ssmStub, parameters);
+  return { set, parameters };
 }
 
 describe('the discovery endpoints', () => {
   it('publishes an OpenID configuration whose issuer is the API URL and whose JWKS is on the same API', async () => {
-    await storedSecret();
+    await publishedParameter();
     const answer = await answerDiscovery(
       { rawPath: OPENID_CONFIGURATION_PATH, requestContext },
-      { issuer, readKeySet: cachedKeySetReader(client, 'secret', 1000) },
+      { issuer, readJwks: cachedJwksReader(ssm, parameterName, 1000) },
     );
     expect(answer.statusCode).toBe(200);
     expect(JSON.parse(String(answer.body))).toMatchObject({ issuer, jwks_uri: `${issuer}${JWKS_PATH}` });
   });
 
-  it('publishes every stored public key and never a private member', async () => {
-    await storedSecret();
+  it('serves the JWKS published in the parameter: every public key and never a private member', async () => {
+    const { set } = await publishedParameter();
     const answer = await answerDiscovery(
       { rawPath: JWKS_PATH, requestContext },
-      { issuer, readKeySet: cachedKeySetReader(client, 'secret', 1000) },
+      { issuer, readJwks: cachedJwksReader(ssm, parameterName, 1000) },
     );
     const jwks = JSON.parse(String(answer.body)) as { keys: Record<string, unknown>[] };
+    expect(jwks).toEqual(publicJwks(set));
     expect(jwks.keys).toHaveLength(2);
     for (const key of jwks.keys) {
       expect(key).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
@@ -52,20 +54,36 @@ describe('the discovery endpoints', () => {
   it('answers 404 for any other path', async () => {
     const answer = await answerDiscovery(
       { rawPath: '/.well-known/other', requestContext },
-      { issuer, readKeySet: () => Promise.reject(new Error('not called')) },
+      { issuer, readJwks: () => Promise.reject(new Error('not called')) },
     );
     expect(answer.statusCode).toBe(404);
   });
 
-  it('reads the secret once per cache period, not on every request', async () => {
-    await storedSecret();
+  it('reads the parameter once per cache period, not on every request', async () => {
+    await publishedParameter();
     let now = 0;
-    const read = cachedKeySetReader(client, 'secret', 1000, () => now);
+    const read = cachedJwksReader(ssm, parameterName, 1000, () => now);
     await read();
     await read();
-    expect(secrets.calls()).toHaveLength(1);
+    expect(ssmStub.calls()).toHaveLength(1);
     now = 1001;
     await read();
-    expect(secrets.calls()).toHaveLength(2);
+    expect(ssmStub.calls()).toHaveLength(2);
+  });
+
+  it('fails rather than serve a parameter that holds no JWKS', async () => {
+    fakeParameters(ssmStub, new Map([[parameterName, 'placeholder']]));
+    await expect(cachedJwksReader(ssm, parameterName, 1000)()).rejects.toThrow();
+  });
+});
+
+describe('the JWKS parameter value', () => {
+  it('fits a standard SSM parameter with 3 RSA-2048 keys, and refuses a set that would not', async () => {
+    let set = await newSigningKeySet();
+    set = await rotateSigningKeys(set, 30);
+    set = await rotateSigningKeys(set, 30);
+    expect(Buffer.byteLength(jwksParameterValue(set))).toBeLessThan(JWKS_PARAMETER_MAX_BYTES / 2);
+    const many = { ...set, keys: Array.from({ length: 10 }, () => set.keys).flat() };
+    expect(() => jwksParameterValue(many)).toThrow(/standard SSM parameter/);
   });
 });

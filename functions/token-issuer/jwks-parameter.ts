@@ -1,0 +1,72 @@
+/**
+ * The self issuer's public JWKS in an SSM String parameter, so that the public discovery
+ * function reads public keys only and has no access to the secret that holds the private ones.
+ * The bootstrap and the rotation write it; discovery reads it.
+ */
+import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { JWK } from 'jose';
+import { publicJwks, type SigningKeySet } from '#shared/signing-keys';
+
+/** The JWKS document as served at the JWKS path. */
+export type Jwks = { readonly keys: readonly JWK[] };
+
+/**
+ * Largest value of a standard-tier parameter. A public RSA-2048 key with `kid`, `alg` and
+ * `use` takes about 455 bytes, so 3 keys take about 1.4 KB and the limit holds 8.
+ */
+export const JWKS_PARAMETER_MAX_BYTES = 4096;
+
+/** The public JWKS of a key set, as the parameter stores it; throws when it would not fit. */
+export function jwksParameterValue(set: SigningKeySet): string {
+  const value = JSON.stringify(publicJwks(set));
+  const bytes = Buffer.byteLength(value);
+  if (bytes > JWKS_PARAMETER_MAX_BYTES) {
+    throw new Error(
+      `the public JWKS of ${set.keys.length} keys takes ${bytes} bytes, over the ${JWKS_PARAMETER_MAX_BYTES} of a standard SSM parameter; rotate less often or lower maxTokenDays`,
+    );
+  }
+  return value;
+}
+
+/** Overwrites the parameter with the public JWKS of `set`. Idempotent: the same set writes the same value. */
+export async function publishJwks(client: SSMClient, parameterName: string, set: SigningKeySet): Promise<void> {
+  await client.send(
+    new PutParameterCommand({
+      Name: parameterName,
+      Value: jwksParameterValue(set),
+      Type: 'String',
+      Overwrite: true,
+    }),
+  );
+}
+
+/** Reads and parses the published JWKS; throws when the parameter holds no JWKS. */
+export async function readJwks(client: SSMClient, parameterName: string): Promise<Jwks> {
+  const result = await client.send(new GetParameterCommand({ Name: parameterName }));
+  const parsed: unknown = JSON.parse(result.Parameter?.Value ?? 'null');
+  if (typeof parsed !== 'object' || parsed === null || !Array.isArray((parsed as { keys?: unknown }).keys)) {
+    throw new Error(`parameter ${parameterName} holds no JWKS`);
+  }
+  return parsed as Jwks;
+}
+
+/**
+ * A reader that keeps the published JWKS for `ttlMs`, so that discovery answers do not call
+ * SSM on every request. A short delay is harmless: a rotated-in key is published for
+ * `KEY_PUBLICATION_LEAD_MS` before it signs, and a retired one stays long after.
+ */
+export function cachedJwksReader(
+  client: SSMClient,
+  parameterName: string,
+  ttlMs: number,
+  clock: () => number = Date.now,
+): () => Promise<Jwks> {
+  let cached: { readonly jwks: Jwks; readonly until: number } | undefined;
+  return async () => {
+    const now = clock();
+    if (cached && cached.until > now) return cached.jwks;
+    const jwks = await readJwks(client, parameterName);
+    cached = { jwks, until: now + ttlMs };
+    return jwks;
+  };
+}
