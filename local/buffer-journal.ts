@@ -17,22 +17,24 @@ export interface SegmentName {
   readonly channel: DeliveryChannel;
   /** Epoch ms when the first record arrived. */
   readonly openedAt: number;
+  /**
+   * Id of the object the segment becomes, fixed when the segment is made: a segment replayed
+   * after a crash between the upload and its removal writes the same key again, not a copy.
+   */
+  readonly batchId: string;
 }
 
-let segmentCounter = 0;
-
-/** The file name of a new segment (`<stream>~<channel>~<ms>-<pid>-<n>.journal`). */
-export function segmentFileName(streamId: string, channel: DeliveryChannel, openedAt: number): string {
-  segmentCounter += 1;
-  return `${streamId}~${channel}~${openedAt}-${process.pid}-${segmentCounter}${SUFFIX}`;
+/** The file name of a new segment (`<stream>~<channel>~<ms>~<batch id>.journal`). */
+export function segmentFileName(name: SegmentName): string {
+  return `${name.streamId}~${name.channel}~${name.openedAt}~${name.batchId}${SUFFIX}`;
 }
 
 /** Parses a segment file name; undefined for files that are not segments. */
 export function parseSegmentFileName(name: string): SegmentName | undefined {
-  const match = /^([A-Za-z0-9_-]{1,64})~(records|dead-letter)~(\d+)-\d+-\d+\.journal$/.exec(name);
-  if (!match?.[1] || !match[2] || !match[3]) return undefined;
+  const match = /^([A-Za-z0-9_-]{1,64})~(records|dead-letter)~(\d+)~([0-9a-f-]{36})\.journal$/.exec(name);
+  if (!match?.[1] || !match[2] || !match[3] || !match[4]) return undefined;
   const channel = CHANNELS.find((candidate) => candidate === match[2]);
-  return channel ? { streamId: match[1], channel, openedAt: Number(match[3]) } : undefined;
+  return channel ? { streamId: match[1], channel, openedAt: Number(match[3]), batchId: match[4] } : undefined;
 }
 
 /** Encodes records as journal entries. */
@@ -76,8 +78,16 @@ export class JournalSegment {
   /** Creates a segment file in `directory`. */
   static async create(directory: string, name: SegmentName): Promise<JournalSegment> {
     await mkdir(directory, { recursive: true });
-    const path = join(directory, segmentFileName(name.streamId, name.channel, name.openedAt));
-    return new JournalSegment(path, await open(path, 'wx'));
+    const path = join(directory, segmentFileName(name));
+    const segment = new JournalSegment(path, await open(path, 'wx'));
+    // The new name must be durable too, or a power loss could drop an acknowledged segment.
+    const folder = await open(directory, 'r');
+    try {
+      await folder.sync();
+    } finally {
+      await folder.close();
+    }
+    return segment;
   }
 
   /** Appends records durably; on failure the file is cut back so it holds only acknowledged records. */

@@ -62,6 +62,8 @@ export function batchKey(tenant: string, stream: StreamConfig, channel: Delivery
 interface SealedBatch {
   readonly records: readonly Uint8Array[];
   readonly firstArrival: number;
+  /** The object's id, from the journal segment's name. */
+  readonly batchId: string;
   /** The journal segment to remove once the object is written. */
   readonly journal: string;
 }
@@ -78,6 +80,7 @@ class DeliveryBuffer {
   private records: Uint8Array[] = [];
   private bytes = 0;
   private firstArrival = 0;
+  private batchId = '';
   private segment: JournalSegment | undefined;
   private timer: NodeJS.Timeout | undefined;
   private fileWork: Promise<void> = Promise.resolve();
@@ -116,12 +119,15 @@ class DeliveryBuffer {
     try {
       if (!this.segment) {
         const openedAt = Date.now();
+        const batchId = timeOrderedUuid(openedAt);
         this.segment = await JournalSegment.create(this.options.journalDirectory, {
           streamId: this.stream.id,
           channel: this.channel,
           openedAt,
+          batchId,
         });
         this.firstArrival = openedAt;
+        this.batchId = batchId;
       }
       await this.segment.append(records);
     } catch (error) {
@@ -146,7 +152,12 @@ class DeliveryBuffer {
       this.timer = undefined;
       const segment = this.segment;
       if (!segment || this.records.length === 0) return;
-      this.sealed.push({ records: this.records, firstArrival: this.firstArrival, journal: segment.path });
+      this.sealed.push({
+        records: this.records,
+        firstArrival: this.firstArrival,
+        batchId: this.batchId,
+        journal: segment.path,
+      });
       this.records = [];
       this.bytes = 0;
       this.segment = undefined;
@@ -179,8 +190,12 @@ class DeliveryBuffer {
       try {
         await this.put(batch);
         this.sealed.shift();
-        await removeSegment(batch.journal);
         retryMs = RETRY_FIRST_MS;
+        // The object is in S3; a segment that cannot be removed is replayed at the next start
+        // and rewrites the same key (its id is in its name), so it is only worth a warning.
+        await removeSegment(batch.journal).catch((error: Error) =>
+          this.options.log?.warn(`could not remove journal ${batch.journal}: ${error.message}`),
+        );
       } catch (error) {
         this.options.log?.warn(
           `could not write a batch of ${this.stream.id} (${this.channel}) to S3, retrying in ${retryMs} ms: ${(error as Error).message}`,
@@ -194,13 +209,7 @@ class DeliveryBuffer {
 
   private async put(batch: SealedBatch): Promise<void> {
     const at = new Date(batch.firstArrival);
-    const key = batchKey(
-      this.options.tenant.tenant,
-      this.stream,
-      this.channel,
-      at,
-      timeOrderedUuid(batch.firstArrival),
-    );
+    const key = batchKey(this.options.tenant.tenant, this.stream, this.channel, at, batch.batchId);
     const raw = Buffer.concat(batch.records);
     const body = this.stream.compression === 'gzip' ? await gzipAsync(raw) : raw;
     await this.options.s3.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: body }));
@@ -266,7 +275,12 @@ export class FirehoseEmulation implements RecordDelivery {
         await removeSegment(segment.path);
         continue;
       }
-      buffer.adopt({ records: segment.records, firstArrival: segment.openedAt, journal: segment.path });
+      buffer.adopt({
+        records: segment.records,
+        firstArrival: segment.openedAt,
+        batchId: segment.batchId,
+        journal: segment.path,
+      });
       count += segment.records.length;
     }
     return count;

@@ -1,4 +1,5 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -166,5 +167,22 @@ describe('the Firehose emulation', () => {
     expect(await restarted.replay()).toBe(1);
     await restarted.settled();
     expect(await objects('streams/orders/')).toHaveLength(1);
+  });
+
+  it('rewrites the same object, not a copy, when a journal outlives its upload (a crash before its removal)', async () => {
+    const delivery = emulation();
+    await delivery.deliver(batch('orders', ['{"n":1}']));
+    const [segment = ''] = await readdir(home.buffers);
+    const journal = await readFile(join(home.buffers, segment));
+    await delivery.flushAll();
+    const [written] = await objects('streams/orders/');
+    // The process died after the put and before the journal was removed: put it back.
+    await writeFile(join(home.buffers, segment), journal);
+    const restarted = emulation();
+    expect(await restarted.replay()).toBe(1);
+    await restarted.settled();
+    const landed = await objects('streams/orders/');
+    expect(landed.map((object) => object.key)).toEqual([written?.key]);
+    expect(await readdir(home.buffers)).toEqual([]);
   });
 });
