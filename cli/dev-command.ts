@@ -92,14 +92,17 @@ export async function devCommand(args: readonly string[], io: CliIo): Promise<nu
       error: (message) => io.stderr(`error: ${message}\n`),
     },
   });
+  // Listen before telling anyone we are up: a signal that arrives while no listener is
+  // registered takes Node's default action and ends the process without a flush.
+  const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   if (server.replayedRecords > 0) {
     io.stdout(`delivered ${server.replayedRecords} records journaled by an earlier run\n`);
   }
   io.stdout(await devBanner(server, home.root));
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  const signal = await stopRequested;
   io.stdout(`${signal}: flushing every buffer…\n`);
   const keepAlive = () => io.stderr('still flushing; the buffers are journaled, so a forced stop loses nothing\n');
   process.on('SIGINT', keepAlive);
