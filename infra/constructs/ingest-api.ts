@@ -1,9 +1,9 @@
 /**
  * The tenant's HTTP API: one `POST /stream/v0/data/<id>` route per stream behind the JWT
  * authorizer with the stream's scopes, stage and route throttling, `GET /health` without
- * auth, and access logs with retention.
+ * auth, and access logs with retention. Every public route has its own small throttle.
  */
-import { Validations } from 'aws-cdk-lib';
+import { Lazy, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -29,6 +29,17 @@ export interface IngestApiProps {
   readonly auth: ApiAuth;
 }
 
+/**
+ * Route throttle of every public GET (health and the issuer's discovery documents).
+ * Anonymous traffic to them would otherwise draw on the stage throttle and could get real
+ * ingest answered 429. Monitors and the JWT authorizer (which caches keys for up to an hour)
+ * need a few requests a minute; clients should cache the discovery answers (max-age 300).
+ */
+export const PUBLIC_ROUTE_THROTTLE = { rate: 10, burst: 20 } as const;
+
+// CfnStage types RouteSettings as raw JSON, so the keys are CloudFormation's own.
+type RouteSetting = { ThrottlingRateLimit: number; ThrottlingBurstLimit: number };
+
 const HEALTH_CODE = `exports.handler = async () => ({
   statusCode: 200,
   headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
@@ -47,6 +58,11 @@ export class IngestApi extends Construct {
   public readonly authorizer: HttpJwtAuthorizer;
   /** Access log group of the stage. */
   public readonly accessLogs: logs.LogGroup;
+  /** Route key → throttle; read when the stage is synthesized, so routes added later count. */
+  private readonly routeSettings: Record<string, RouteSetting> = {};
+  /** Routes named in `routeSettings`: the stage must be created after them. */
+  private readonly throttledRoutes: apigw.HttpRoute[] = [];
+  private cfnStage: apigw.CfnStage | undefined;
 
   constructor(scope: Construct, id: string, props: IngestApiProps) {
     super(scope, id);
@@ -67,9 +83,6 @@ export class IngestApi extends Construct {
     const ingest = new HttpLambdaIntegration('Ingest', props.ingestFunction, {
       payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
     });
-    const routes: apigw.HttpRoute[] = [];
-    // CfnStage types RouteSettings as raw JSON, so the keys are CloudFormation's own.
-    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const stream of Object.values(tenant.streams)) {
       const [route] = this.api.addRoutes({
         path: ingestPath(stream.id),
@@ -78,13 +91,7 @@ export class IngestApi extends Construct {
         authorizer: this.authorizer,
         authorizationScopes: routeScopes(stream.id),
       });
-      if (route) routes.push(route);
-      if (stream.throttle) {
-        routeSettings[`POST ${ingestPath(stream.id)}`] = {
-          ThrottlingRateLimit: stream.throttle.rate,
-          ThrottlingBurstLimit: stream.throttle.burst,
-        };
-      }
+      if (route && stream.throttle) this.throttle(route, `POST ${ingestPath(stream.id)}`, stream.throttle);
     }
 
     this.addPublicRoute(
@@ -101,20 +108,30 @@ export class IngestApi extends Construct {
       throttle: { rateLimit: tenant.throttle.rate, burstLimit: tenant.throttle.burst },
       accessLogSettings: { destination: new apigw.LogGroupLogDestination(this.accessLogs) },
     });
-    const cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
-    if (Object.keys(routeSettings).length > 0) cfnStage.routeSettings = routeSettings;
+    this.cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
+    this.cfnStage.routeSettings = Lazy.any({
+      produce: () => (Object.keys(this.routeSettings).length > 0 ? this.routeSettings : undefined),
+    });
+    for (const route of this.throttledRoutes) this.cfnStage.node.addDependency(route);
+  }
+
+  /** Gives one route its own throttle in the stage's route settings. */
+  private throttle(route: apigw.HttpRoute, routeKey: string, limits: { rate: number; burst: number }): void {
+    this.routeSettings[routeKey] = { ThrottlingRateLimit: limits.rate, ThrottlingBurstLimit: limits.burst };
     // Route settings name routes by key; CloudFormation must create the routes first.
-    for (const route of routes) cfnStage.node.addDependency(route);
+    if (this.cfnStage) this.cfnStage.node.addDependency(route);
+    else this.throttledRoutes.push(route);
   }
 
   /**
-   * Adds a `GET` route that answers without a token. Only the health check and the issuer's
-   * discovery documents are public; each says why.
+   * Adds a `GET` route that answers without a token, throttled by {@link PUBLIC_ROUTE_THROTTLE}.
+   * Only the health check and the issuer's discovery documents are public; each says why.
    */
   addPublicRoute(path: string, integration: apigw.HttpRouteIntegration, why: string): apigw.HttpRoute {
     const [route] = this.api.addRoutes({ path, methods: [apigw.HttpMethod.GET], integration });
     if (!route) throw new Error(`no route was made for ${path}`);
     Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason: `GET ${path} is public by design: ${why}.` });
+    this.throttle(route, `GET ${path}`, PUBLIC_ROUTE_THROTTLE);
     return route;
   }
 

@@ -1,5 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PUBLIC_ROUTE_THROTTLE } from '#infra/constructs/ingest-api';
 import {
   HEALTH_PATH,
   INGEST_FUNCTION_TIMEOUT_MS,
@@ -234,6 +235,26 @@ describe('stack Sluice-example', () => {
     });
     const logGroups = Object.values(resourcesOf('AWS::Logs::LogGroup'));
     for (const group of logGroups) expect(group.Properties?.RetentionInDays).toBeGreaterThan(0);
+  });
+
+  it('gives health and both discovery routes their own small throttle, so anonymous GETs cannot use up the stage', () => {
+    const publicThrottle = {
+      ThrottlingRateLimit: PUBLIC_ROUTE_THROTTLE.rate,
+      ThrottlingBurstLimit: PUBLIC_ROUTE_THROTTLE.burst,
+    };
+    const [stageId, stage] = Object.entries(resourcesOf('AWS::ApiGatewayV2::Stage'))[0] ?? [];
+    const settings = stage?.Properties?.RouteSettings as Record<string, unknown> | undefined;
+    for (const path of [HEALTH_PATH, OPENID_CONFIGURATION_PATH, JWKS_PATH]) {
+      expect(settings?.[`GET ${path}`]).toEqual(publicThrottle);
+    }
+    expect(PUBLIC_ROUTE_THROTTLE.rate).toBeLessThan(500);
+    const routeIds = Object.entries(resourcesOf('AWS::ApiGatewayV2::Route'))
+      .filter(([, route]) => String(route.Properties?.RouteKey).startsWith('GET '))
+      .map(([id]) => id);
+    expect(routeIds).toHaveLength(3);
+    const dependsOn = (template.toJSON().Resources as Record<string, { DependsOn?: string[] }>)[String(stageId)]
+      ?.DependsOn;
+    expect(dependsOn).toEqual(expect.arrayContaining(routeIds));
   });
 
   it('keeps the signing keys in a KMS-encrypted secret rotated on schedule, made at deploy time', () => {
