@@ -12,9 +12,23 @@ export type Jwks = { readonly keys: readonly JWK[] };
 
 /**
  * Largest value of a standard-tier parameter. A public RSA-2048 key with `kid`, `alg` and
- * `use` takes about 455 bytes, so 3 keys take about 1.4 KB and the limit holds 8.
+ * `use` takes about 452 bytes, so 3 keys take about 1.4 KB and the limit holds 9.
  */
 export const JWKS_PARAMETER_MAX_BYTES = 4096;
+
+/**
+ * How many keys scheduled rotation may keep published: 9 fit in {@link JWKS_PARAMETER_MAX_BYTES}
+ * (about 452 bytes each), one is left for a rotation made by hand.
+ */
+export const JWKS_PARAMETER_MAX_KEYS = 8;
+
+/**
+ * How many keys scheduled rotation keeps published: the new one, the one it retires, and
+ * one per earlier rotation within `maxTokenDays`. Each rotation made by hand adds one more.
+ */
+export function scheduledKeyCount(rotationDays: number, maxTokenDays: number): number {
+  return Math.floor(maxTokenDays / rotationDays) + 2;
+}
 
 /** The public JWKS of a key set, as the parameter stores it; throws when it would not fit. */
 export function jwksParameterValue(set: SigningKeySet): string {

@@ -14,6 +14,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { JWKS_PARAMETER_MAX_KEYS, scheduledKeyCount } from '#functions/token-issuer/jwks-parameter';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '#shared/contract';
 import { ENV } from '#shared/environment';
 import { acknowledgeWildcardResources, nagAttributeRef } from '../nag-findings.ts';
@@ -49,6 +50,13 @@ export class TokenIssuer extends Construct {
 
   constructor(scope: Construct, id: string, props: TokenIssuerProps) {
     super(scope, id);
+    const keys = scheduledKeyCount(props.rotationDays, props.maxTokenDays);
+    if (keys > JWKS_PARAMETER_MAX_KEYS) {
+      // Fail at synth rather than at the rotation that first outgrows the 4 KB parameter.
+      throw new Error(
+        `auth: rotationDays ${props.rotationDays} with maxTokenDays ${props.maxTokenDays} keeps ${keys} keys published; the JWKS parameter holds ${JWKS_PARAMETER_MAX_KEYS}: rotate less often or lower maxTokenDays`,
+      );
+    }
     this.secretKey = new kms.Key(this, 'SecretKey', {
       description: `Sluice ${props.tenant}: token signing keys`,
       enableKeyRotation: true,

@@ -1,6 +1,8 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PUBLIC_ROUTE_THROTTLE } from '#infra/constructs/ingest-api';
+import { loadTenant } from '#infra/load-tenant';
+import { createTenantApp } from '#infra/tenant-app';
 import {
   HEALTH_PATH,
   INGEST_FUNCTION_TIMEOUT_MS,
@@ -299,6 +301,14 @@ describe('stack Sluice-example', () => {
       /OpenID configuration/.test(String(resource.Properties?.Description)),
     );
     expect(JSON.stringify(discovery?.Properties?.Environment)).not.toContain(ENV.signingKeySecret);
+  });
+
+  it('refuses at synth a rotation schedule that would keep more keys published than the parameter holds', async () => {
+    const tenant = await loadTenant('example');
+    const auth = { issuer: 'self', rotationDays: 1, maxTokenDays: 30 } as const;
+    expect(() => createTenantApp({ ...tenant, config: { ...tenant.config, auth } }, { nag: false })).toThrow(
+      /keeps 32 keys published/,
+    );
   });
 
   it('lets the key bootstrap and the rotation write the JWKS parameter', () => {

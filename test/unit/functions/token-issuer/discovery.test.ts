@@ -2,7 +2,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { answerDiscovery } from '#functions/token-issuer/discovery/core';
-import { cachedJwksReader, JWKS_PARAMETER_MAX_BYTES, jwksParameterValue } from '#functions/token-issuer/jwks-parameter';
+import { cachedJwksReader, jwksParameterValue } from '#functions/token-issuer/jwks-parameter';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '#shared/contract';
 import { newSigningKeySet, publicJwks, rotateSigningKeys, type SigningKeySet } from '#shared/signing-keys';
 import { fakeParameters, type ParameterValues } from './fake-parameter.ts';
@@ -74,16 +74,5 @@ describe('the discovery endpoints', () => {
   it('fails rather than serve a parameter that holds no JWKS', async () => {
     fakeParameters(ssmStub, new Map([[parameterName, 'placeholder']]));
     await expect(cachedJwksReader(ssm, parameterName, 1000)()).rejects.toThrow();
-  });
-});
-
-describe('the JWKS parameter value', () => {
-  it('fits a standard SSM parameter with 3 RSA-2048 keys, and refuses a set that would not', async () => {
-    let set = await newSigningKeySet();
-    set = await rotateSigningKeys(set, 30);
-    set = await rotateSigningKeys(set, 30);
-    expect(Buffer.byteLength(jwksParameterValue(set))).toBeLessThan(JWKS_PARAMETER_MAX_BYTES / 2);
-    const many = { ...set, keys: Array.from({ length: 10 }, () => set.keys).flat() };
-    expect(() => jwksParameterValue(many)).toThrow(/standard SSM parameter/);
   });
 });
