@@ -110,6 +110,10 @@ export class TokenIssuer extends Construct {
       rotateImmediatelyOnUpdate: false,
     });
     schedule.node.addDependency(bootstrap);
+    // On a stack made before the JWKS parameter existed, the bootstrap's Update publishes the
+    // keys; the discovery function must switch to the parameter only after that, or it could
+    // serve (and cache) the empty placeholder and the authorizer would reject every token.
+    this.discoveryFunction.node.addDependency(bootstrap);
     this.acknowledgeRotationGrants();
   }
 

@@ -303,6 +303,17 @@ describe('stack Sluice-example', () => {
     expect(JSON.stringify(discovery?.Properties?.Environment)).not.toContain(ENV.signingKeySecret);
   });
 
+  it('updates the discovery function only after the bootstrap has published the JWKS', () => {
+    const [bootstrapId] = Object.keys(resourcesOf('AWS::CloudFormation::CustomResource'));
+    const resources = template.toJSON().Resources as Record<string, Resource & { DependsOn?: string[] }>;
+    const discovery = Object.values(resources).find(
+      (resource) =>
+        resource.Type === 'AWS::Lambda::Function' &&
+        /OpenID configuration/.test(String(resource.Properties?.Description)),
+    );
+    expect(discovery?.DependsOn).toContain(bootstrapId);
+  });
+
   it('refuses at synth a rotation schedule that would keep more keys published than the parameter holds', async () => {
     const tenant = await loadTenant('example');
     const auth = { issuer: 'self', rotationDays: 1, maxTokenDays: 30 } as const;
