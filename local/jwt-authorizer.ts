@@ -92,7 +92,8 @@ function flattenClaims(payload: JWTPayload): Authorized['claims'] {
   const claims: Authorized['claims'] = {};
   for (const [name, value] of Object.entries(payload)) {
     // API Gateway passes every claim to the integration as a string.
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') claims[name] = String(value);
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      claims[name] = String(value);
     else if (Array.isArray(value)) claims[name] = value.map(String);
     else if (value !== undefined && value !== null) claims[name] = JSON.stringify(value);
   }
