@@ -3,6 +3,8 @@
  * can be stored as posted (see docs/adr/0001-lossless-json-framing.md) instead of re-serialised.
  */
 
+import { JSON_STRUCTURE, scanJsonStructure } from './json-structure.ts';
+
 const JSON_WHITESPACE = /^[ \t\r\n]+|[ \t\r\n]+$/g;
 
 /**
@@ -10,33 +12,27 @@ const JSON_WHITESPACE = /^[ \t\r\n]+|[ \t\r\n]+$/g;
  * already be known to be valid JSON whose value is an array (parse it first).
  */
 export function jsonArrayElements(text: string): string[] {
-  const open = text.indexOf('[');
   const elements: string[] = [];
   let depth = 0;
-  let inString = false;
-  let start = open + 1;
-  for (let index = start; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if (inString) {
-      if (code === 0x5c /* \ */) index++;
-      else if (code === 0x22 /* " */) inString = false;
-    } else if (code === 0x22) {
-      inString = true;
-    } else if (code === 0x5b /* [ */ || code === 0x7b /* { */) {
+  let start = text.indexOf('[') + 1;
+  scanJsonStructure(text, start, (code, index) => {
+    if (code === JSON_STRUCTURE.openArray || code === JSON_STRUCTURE.openObject) {
       depth++;
-    } else if (code === 0x7d /* } */) {
+    } else if (code === JSON_STRUCTURE.closeObject) {
       depth--;
-    } else if (code === 0x5d /* ] */) {
-      if (depth === 0) {
-        const last = text.slice(start, index).replace(JSON_WHITESPACE, '');
-        if (last !== '' || elements.length > 0) elements.push(last);
-        return elements;
+    } else if (code === JSON_STRUCTURE.closeArray) {
+      if (depth > 0) {
+        depth--;
+        return false;
       }
-      depth--;
-    } else if (code === 0x2c /* , */ && depth === 0) {
+      const last = text.slice(start, index).replace(JSON_WHITESPACE, '');
+      if (last !== '' || elements.length > 0) elements.push(last);
+      return true;
+    } else if (depth === 0) {
       elements.push(text.slice(start, index).replace(JSON_WHITESPACE, ''));
       start = index + 1;
     }
-  }
+    return false;
+  });
   return elements;
 }

@@ -2,6 +2,7 @@
  * Nesting depth of JSON text, measured by a scan that never recurses, so that input nested
  * 100,000 deep is refused before `JSON.parse` or a validator walks it.
  */
+import { JSON_STRUCTURE, scanJsonStructure } from './json-structure.ts';
 
 /**
  * Whether the JSON text nests arrays and objects deeper than `limit`. Brackets inside strings
@@ -12,22 +13,17 @@ export function isNestedDeeperThan(text: string, limit: number): boolean {
   // almost every record settles here, at a fraction of the exact scan's cost (which matched JSON.parse's).
   if (!hasMoreOpeningBracketsThan(text, limit)) return false;
   let depth = 0;
-  let inString = false;
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if (inString) {
-      if (code === 0x5c /* \ */) index++;
-      else if (code === 0x22 /* " */) inString = false;
-    } else if (code === 0x22) {
-      inString = true;
-    } else if (code === 0x5b /* [ */ || code === 0x7b /* { */) {
+  let deeper = false;
+  scanJsonStructure(text, 0, (code) => {
+    if (code === JSON_STRUCTURE.openArray || code === JSON_STRUCTURE.openObject) {
       depth++;
-      if (depth > limit) return true;
-    } else if (code === 0x5d /* ] */ || code === 0x7d /* } */) {
-      depth--;
+      deeper = depth > limit;
+      return deeper;
     }
-  }
-  return false;
+    if (code === JSON_STRUCTURE.closeArray || code === JSON_STRUCTURE.closeObject) depth--;
+    return false;
+  });
+  return deeper;
 }
 
 // Whether `[` and `{` together occur more than `limit` times (inside strings too: an upper bound).
