@@ -28,6 +28,30 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 
 /** Sends entries in one call; answers each entry's error code in order, `undefined` when acknowledged. */
 export type EntrySender<E> = (entries: readonly E[], signal: AbortSignal) => Promise<readonly (string | undefined)[]>;
 
+/** One entry's answer in a batch response: an error code, or the id that acknowledges it. */
+export interface EntryResult {
+  readonly ErrorCode?: string | undefined;
+}
+
+/**
+ * Each entry's error code from a batch response, `undefined` for an acknowledged one. An entry
+ * the response says nothing about is not acknowledged: it counts as `InternalFailure`.
+ */
+export function entryErrorCodes<R extends EntryResult>(
+  count: number,
+  failedCount: number | undefined,
+  results: readonly R[] | undefined,
+  acknowledged: (result: R) => boolean,
+): (string | undefined)[] {
+  const codes: (string | undefined)[] = new Array(count).fill(undefined);
+  if (!failedCount) return codes;
+  for (let index = 0; index < count; index++) {
+    const result = results?.[index];
+    codes[index] = result?.ErrorCode || (result && acknowledged(result) ? undefined : 'InternalFailure');
+  }
+  return codes;
+}
+
 /** The wait before retry number `retry` (0-based): full jitter over an exponential cap. */
 export function fullJitterDelay(retry: number, policy: RetryPolicy): number {
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);

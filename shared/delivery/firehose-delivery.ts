@@ -7,7 +7,7 @@ import { FIREHOSE_BATCH_LIMITS } from '../contract.ts';
 import type { DeliveryBatch, RecordDelivery } from '../delivery.ts';
 import { InternalError } from '../errors.ts';
 import { type DeliveryBindings, deliveryTarget } from './delivery-bindings.ts';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, sendWithEntryRetries } from './entry-retries.ts';
+import { DEFAULT_RETRY_POLICY, entryErrorCodes, type RetryPolicy, sendWithEntryRetries } from './entry-retries.ts';
 import { chunkRecords } from './record-chunks.ts';
 
 /** RecordDelivery over Firehose Direct PUT, for the channels whose target kind is `firehose`. */
@@ -31,13 +31,9 @@ export class FirehoseDelivery implements RecordDelivery {
         }),
         { abortSignal: signal },
       );
-      if (!output.FailedPutCount) return records.map(() => undefined);
-      return records.map((_, index) => {
-        const response = output.RequestResponses?.[index];
-        if (response?.ErrorCode) return response.ErrorCode;
-        // A missing answer is not an acknowledgement.
-        return response?.RecordId ? undefined : 'InternalFailure';
-      });
+      return entryErrorCodes(records.length, output.FailedPutCount, output.RequestResponses, (response) =>
+        Boolean(response.RecordId),
+      );
     };
     for (const chunk of chunkRecords(batch.records, FIREHOSE_BATCH_LIMITS)) {
       await sendWithEntryRetries(chunk, send, {

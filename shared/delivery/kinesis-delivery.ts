@@ -10,7 +10,7 @@ import { KINESIS_BATCH_LIMITS } from '../contract.ts';
 import type { DeliveryBatch, RecordDelivery } from '../delivery.ts';
 import { InternalError } from '../errors.ts';
 import { type DeliveryBindings, deliveryTarget } from './delivery-bindings.ts';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, sendWithEntryRetries } from './entry-retries.ts';
+import { DEFAULT_RETRY_POLICY, entryErrorCodes, type RetryPolicy, sendWithEntryRetries } from './entry-retries.ts';
 import { chunkRecords } from './record-chunks.ts';
 
 const PARTITION_KEY_BYTES = 36;
@@ -45,12 +45,9 @@ export class KinesisDelivery implements RecordDelivery {
         }),
         { abortSignal: signal },
       );
-      if (!output.FailedRecordCount) return records.map(() => undefined);
-      return records.map((_, index) => {
-        const result = output.Records?.[index];
-        if (result?.ErrorCode) return result.ErrorCode;
-        return result?.SequenceNumber ? undefined : 'InternalFailure';
-      });
+      return entryErrorCodes(records.length, output.FailedRecordCount, output.Records, (result) =>
+        Boolean(result.SequenceNumber),
+      );
     };
     const keyed = batch.records.map(
       (data): KeyedRecord => ({ data, partitionKey: randomUUID(), byteLength: data.byteLength }),
