@@ -1,5 +1,6 @@
 /** A request that a stream accepts, for the curl line that `sluice dev` prints. */
 import * as v from 'valibot';
+import { CONTENT_TYPES } from '#shared/contract';
 import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
 
 /** A body and its content type. */
@@ -29,10 +30,12 @@ export function sampleRequest(tenant: TenantConfig, now = new Date()): SampleReq
     if (stream.payload === 'xml') continue;
     const schema = stream.schema;
     const body = candidates(now).find((candidate) => !schema || v.safeParse(schema, candidate).success);
-    if (body) return { stream, contentType: 'application/json', body: JSON.stringify(body) };
+    if (body) return { stream, contentType: CONTENT_TYPES.json[0], body: JSON.stringify(body) };
   }
   const xml = Object.values(tenant.streams).find((stream) => stream.payload === 'xml');
-  return xml && { stream: xml, contentType: 'application/xml', body: '<profile id="p-1"><name>Ada</name></profile>' };
+  return (
+    xml && { stream: xml, contentType: CONTENT_TYPES.xml[0], body: '<profile id="p-1"><name>Ada</name></profile>' }
+  );
 }
 
 /** Quotes a word for a POSIX shell. */
