@@ -72,6 +72,8 @@ export class JournalSegment {
 
   private constructor(
     readonly path: string,
+    /** What the segment's file name says: its stream, channel, first arrival and object id. */
+    readonly name: SegmentName,
     private readonly file: FileHandle,
   ) {}
 
@@ -79,7 +81,7 @@ export class JournalSegment {
   static async create(directory: string, name: SegmentName): Promise<JournalSegment> {
     await mkdir(directory, { recursive: true });
     const path = join(directory, segmentFileName(name));
-    const segment = new JournalSegment(path, await open(path, 'wx'));
+    const segment = new JournalSegment(path, name, await open(path, 'wx'));
     // The new name must be durable too, or a power loss could drop an acknowledged segment.
     const folder = await open(directory, 'r');
     try {

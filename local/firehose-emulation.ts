@@ -79,8 +79,6 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 class DeliveryBuffer {
   private records: Uint8Array[] = [];
   private bytes = 0;
-  private firstArrival = 0;
-  private batchId = '';
   private segment: JournalSegment | undefined;
   private timer: NodeJS.Timeout | undefined;
   private fileWork: Promise<void> = Promise.resolve();
@@ -119,15 +117,12 @@ class DeliveryBuffer {
     try {
       if (!this.segment) {
         const openedAt = Date.now();
-        const batchId = timeOrderedUuid(openedAt);
         this.segment = await JournalSegment.create(this.options.journalDirectory, {
           streamId: this.stream.id,
           channel: this.channel,
           openedAt,
-          batchId,
+          batchId: timeOrderedUuid(openedAt),
         });
-        this.firstArrival = openedAt;
-        this.batchId = batchId;
       }
       await this.segment.append(records);
     } catch (error) {
@@ -154,8 +149,8 @@ class DeliveryBuffer {
       if (!segment || this.records.length === 0) return;
       this.sealed.push({
         records: this.records,
-        firstArrival: this.firstArrival,
-        batchId: this.batchId,
+        firstArrival: segment.name.openedAt,
+        batchId: segment.name.batchId,
         journal: segment.path,
       });
       this.records = [];
