@@ -36,9 +36,9 @@ export const KINESIS_BATCH_LIMITS = { records: 500, bytes: 5 * 1024 * 1024 } as 
 /** API Gateway HTTP API integration timeout, which nothing can raise. */
 export const GATEWAY_TIMEOUT_MS = 30_000;
 /** Lambda timeout of the ingest function: below the gateway's, so the function answers first. */
-export const INGEST_FUNCTION_TIMEOUT_MS = 28_000;
+export const INGEST_FUNCTION_TIMEOUT_MS = GATEWAY_TIMEOUT_MS - 2_000;
 /** Time budget for delivery inside one request; past it the answer is 504. */
-export const DELIVERY_DEADLINE_MS = 25_000;
+export const DELIVERY_DEADLINE_MS = INGEST_FUNCTION_TIMEOUT_MS - 3_000;
 
 /** Content types by stream payload. Parameters such as `charset` are allowed. */
 export const CONTENT_TYPES = {
