@@ -136,6 +136,11 @@ export async function readSegments(directory: string): Promise<ReplayedSegment[]
   return segments.sort((a, b) => a.openedAt - b.openedAt || a.path.localeCompare(b.path));
 }
 
+/** Reads the records of one segment: what a batch holds, so no copy has to stay in memory. */
+export async function readSegmentRecords(path: string): Promise<Uint8Array[]> {
+  return decodeEntries(await readFile(path));
+}
+
 /** Removes a segment once its batch is in S3. */
 export async function removeSegment(path: string): Promise<void> {
   await unlink(path).catch((error: NodeJS.ErrnoException) => {

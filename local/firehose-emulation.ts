@@ -19,7 +19,7 @@ import {
 } from '#shared/storage-layout';
 import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
 import { timeOrderedUuid } from './batch-id.ts';
-import { JournalSegment, readSegments, removeSegment } from './buffer-journal.ts';
+import { JournalSegment, readSegmentRecords, readSegments, removeSegment } from './buffer-journal.ts';
 
 const gzipAsync = promisify(gzip);
 const MEBIBYTE = 1024 * 1024;
@@ -59,8 +59,8 @@ export function batchKey(tenant: string, stream: StreamConfig, channel: Delivery
   return `${prefix}${batchObjectName(deliveryStreamName(tenant, stream.id, channel), at, id, extension)}`;
 }
 
+/** A batch ready for S3; its records are read back from its journal segment when it is written. */
 interface SealedBatch {
-  readonly records: readonly Uint8Array[];
   readonly firstArrival: number;
   /** The object's id, from the journal segment's name. */
   readonly batchId: string;
@@ -77,7 +77,7 @@ interface Waiter {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 class DeliveryBuffer {
-  private records: Uint8Array[] = [];
+  private recordCount = 0;
   private bytes = 0;
   private segment: JournalSegment | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -130,11 +130,9 @@ class DeliveryBuffer {
       for (const waiter of waiters) waiter.reject(failure);
       return;
     }
-    const wasEmpty = this.records.length === 0;
-    for (const record of records) {
-      this.records.push(record);
-      this.bytes += record.length;
-    }
+    const wasEmpty = this.recordCount === 0;
+    this.recordCount += records.length;
+    for (const record of records) this.bytes += record.length;
     for (const waiter of waiters) waiter.resolve();
     if (this.bytes >= this.limitBytes || this.intervalMs === 0) this.seal();
     else if (wasEmpty) this.timer = setTimeout(() => this.seal(), this.intervalMs);
@@ -146,14 +144,13 @@ class DeliveryBuffer {
       clearTimeout(this.timer);
       this.timer = undefined;
       const segment = this.segment;
-      if (!segment || this.records.length === 0) return;
+      if (!segment || this.recordCount === 0) return;
       this.sealed.push({
-        records: this.records,
         firstArrival: segment.name.openedAt,
         batchId: segment.name.batchId,
         journal: segment.path,
       });
-      this.records = [];
+      this.recordCount = 0;
       this.bytes = 0;
       this.segment = undefined;
       await segment.close();
@@ -205,10 +202,11 @@ class DeliveryBuffer {
   private async put(batch: SealedBatch): Promise<void> {
     const at = new Date(batch.firstArrival);
     const key = batchKey(this.options.tenant.tenant, this.stream, this.channel, at, batch.batchId);
-    const raw = Buffer.concat(batch.records);
+    const records = await readSegmentRecords(batch.journal);
+    const raw = Buffer.concat(records);
     const body = this.stream.compression === 'gzip' ? await gzipAsync(raw) : raw;
     await this.options.s3.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: body }));
-    this.options.log?.info(`${key}: ${batch.records.length} records, ${body.length} bytes`);
+    this.options.log?.info(`${key}: ${records.length} records, ${body.length} bytes`);
   }
 
   /** Seals and writes everything; throws when a batch could not be written (its journal stays). */
@@ -271,7 +269,6 @@ export class FirehoseEmulation implements RecordDelivery {
         continue;
       }
       buffer.adopt({
-        records: segment.records,
         firstArrival: segment.openedAt,
         batchId: segment.batchId,
         journal: segment.path,
