@@ -84,7 +84,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     );
   }
   const keySet: SigningKeySet = await loadOrCreateKeySet(home.keySetFile);
-  const s3 = await startEmbeddedS3(home.s3, options.s3Port ?? 0);
+  const s3 = await startEmbeddedS3(home.s3, options.s3Port ?? 0, (error) =>
+    options.log?.error(`the embedded S3 failed: ${error.message}`),
+  );
   let httpServer: Server | undefined;
   let emulation: FirehoseEmulation | undefined;
   try {

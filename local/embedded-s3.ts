@@ -1,8 +1,9 @@
 /** The embedded S3: s3rver on loopback with its data under `.sluice/s3/`, and the client for it. */
+import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
 
 /** The landing bucket of local mode. */
 export const LOCAL_BUCKET = 'sluice-local';
@@ -27,22 +28,50 @@ function ensurePortFree(port: number): Promise<void> {
   });
 }
 
-/** Starts s3rver on 127.0.0.1 (`port` 0 picks a free one) with the landing bucket in place. */
-export async function startEmbeddedS3(directory: string, port = 0): Promise<EmbeddedS3> {
+/** What `embedded-s3-worker.mjs` takes as `workerData`. */
+interface EmbeddedS3WorkerData {
+  readonly directory: string;
+  readonly port: number;
+  readonly bucket: string;
+}
+
+/** What the thread posts once s3rver listens. */
+interface EmbeddedS3Ready {
+  readonly port: number;
+}
+
+/** The message that asks the thread to close s3rver and end. */
+const CLOSE_MESSAGE = 'close';
+
+/**
+ * Starts s3rver on 127.0.0.1 (`port` 0 picks a free one) with the landing bucket in place,
+ * in a thread of its own (`embedded-s3-worker.mjs`). `onFailure` hears of the thread failing after it started.
+ */
+export async function startEmbeddedS3(
+  directory: string,
+  port = 0,
+  onFailure: (error: Error) => void = () => undefined,
+): Promise<EmbeddedS3> {
   await mkdir(directory, { recursive: true });
   if (port !== 0) await ensurePortFree(port);
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port,
-    silent: true,
-    directory,
-    configureBuckets: [{ name: LOCAL_BUCKET }],
-  });
-  const address = await server.run();
+  const workerData: EmbeddedS3WorkerData = { directory, port, bucket: LOCAL_BUCKET };
+  const worker = new Worker(new URL('./embedded-s3-worker.mjs', import.meta.url), { workerData });
+  const exited = once(worker, 'exit');
+  const [ready] = (await Promise.race([
+    once(worker, 'message'),
+    exited.then(([code]) => {
+      throw new Error(`the embedded S3 stopped before it listened (exit code ${code})`);
+    }),
+  ])) as [EmbeddedS3Ready];
+  // A later failure ends the thread; uploads then fail and are retried, their journals kept.
+  worker.on('error', onFailure);
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
+    endpoint: `http://127.0.0.1:${ready.port}`,
     bucket: LOCAL_BUCKET,
-    close: () => server.close(),
+    close: async () => {
+      worker.postMessage(CLOSE_MESSAGE);
+      await exited;
+    },
   };
 }
 
