@@ -45,7 +45,8 @@ const CLOSE_MESSAGE = 'close';
 
 /**
  * Starts s3rver on 127.0.0.1 (`port` 0 picks a free one) with the landing bucket in place,
- * in a thread of its own (`embedded-s3-worker.mjs`). `onFailure` hears of the thread failing after it started.
+ * in a thread of its own (`embedded-s3-worker.mjs`). `onFailure` hears of the thread failing
+ * after it started.
  */
 export async function startEmbeddedS3(
   directory: string,
