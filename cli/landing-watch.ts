@@ -53,7 +53,8 @@ async function findLanded(s3: S3Client, bucket: string, streamId: string, since:
 
 /** Polls until every stream has landed, listing fails for it, or the timeout passes; reports each stream once. */
 export async function watchLanding(watch: LandingWatch): Promise<void> {
-  const started = Date.now();
+  // Monotonic: a clock step while waiting must not cut the wait short or stretch it.
+  const started = performance.now();
   let pending = [...watch.streams];
   for (;;) {
     const stillPending: string[] = [];
@@ -72,7 +73,7 @@ export async function watchLanding(watch: LandingWatch): Promise<void> {
       }
     }
     pending = stillPending;
-    const elapsed = Date.now() - started;
+    const elapsed = performance.now() - started;
     if (pending.length === 0) return;
     if (elapsed >= watch.timeoutMs) break;
     watch.onProgress(pending, elapsed);

@@ -5,7 +5,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '#cli/main';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '#shared/contract';
 import { newSigningKeySet, openIdConfiguration, publicJwks, type SigningKeySet } from '#shared/signing-keys';
@@ -48,7 +48,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
  */
 async function startApi(
   keySet: SigningKeySet,
-  options: { discoveryIssuer?: string; streamStatus?: Record<string, number> } = {},
+  options: { discoveryIssuer?: string; streamStatus?: Record<string, number>; tenant?: string } = {},
 ): Promise<StandIn> {
   const posts: StandIn['posts'] = [];
   let url = '';
@@ -69,7 +69,10 @@ async function startApi(
     const authorization = request.headers.authorization ?? '';
     posts.push({ stream, authorization, contentType: request.headers['content-type'] ?? '' });
     try {
-      await jwtVerify(authorization.replace(/^Bearer /, ''), jwks, { issuer: url, audience: 'sluice-example' });
+      await jwtVerify(authorization.replace(/^Bearer /, ''), jwks, {
+        issuer: url,
+        audience: `sluice-${options.tenant ?? 'example'}`,
+      });
     } catch {
       return send(401, { message: 'Unauthorized' });
     }
@@ -83,11 +86,11 @@ async function startApi(
   return { url, posts };
 }
 
-function deployedStack(api: StandIn, keySet: SigningKeySet): void {
-  cloudFormation.on(DescribeStacksCommand, { StackName: 'Sluice-example' }).resolves({
+function deployedStack(api: StandIn, keySet: SigningKeySet, stackName = 'Sluice-example'): void {
+  cloudFormation.on(DescribeStacksCommand, { StackName: stackName }).resolves({
     Stacks: [
       {
-        StackName: 'Sluice-example',
+        StackName: stackName,
         CreationTime: new Date(),
         StackStatus: 'CREATE_COMPLETE',
         Outputs: [
@@ -114,7 +117,8 @@ function landed(streams: readonly string[], at = () => new Date()): void {
 
 async function verify(...args: string[]) {
   const captured = captureIo();
-  const code = await runCli(['verify', '--stack', 'Sluice-example', ...args], captured.io);
+  const stack = args.includes('--stack') ? [] : ['--stack', 'Sluice-example'];
+  const code = await runCli(['verify', ...stack, ...args], captured.io);
   return { code, stdout: captured.stdout(), stderr: captured.stderr() };
 }
 
@@ -212,6 +216,51 @@ describe('sluice verify --stack', () => {
     expect(line(stdout, 'landed orders')).toMatch(/^✔ /);
     expect(stderr).toContain('waiting for events');
     expect(stdout).toContain('verify: FAIL, 1 of 10 checks failed');
+  });
+
+  it('counts an object from the second the run started (S3 times are whole seconds) but not one from before', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-03-01T10:00:00.700Z'));
+    try {
+      const keySet = await newSigningKeySet();
+      deployedStack(await startApi(keySet), keySet);
+      landed(['orders', 'profiles'], () => new Date('2026-03-01T10:00:00.000Z'));
+      s3.on(ListObjectsV2Command, { Bucket: BUCKET, Prefix: 'streams/events/' }).resolves({
+        Contents: [
+          {
+            Key: 'streams/events/year=2026/month=03/day=01/hour=09/old.ndjson',
+            LastModified: new Date('2026-03-01T09:59:59.999Z'),
+          },
+        ],
+      });
+
+      const { stdout } = await verify('--timeout', '0.2');
+
+      expect(line(stdout, 'landed orders')).toMatch(/^✔ /);
+      expect(line(stdout, 'landed events')).toMatch(/^✘ /);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('skips, without failing, a stream whose schema takes none of the built-in samples', async () => {
+    const keySet = await newSigningKeySet();
+    const api = await startApi(keySet, { tenant: 'strict' });
+    deployedStack(api, keySet, 'Sluice-strict');
+    landed(['events', 'invoices']);
+
+    const { code, stdout } = await verify(
+      '--stack',
+      'Sluice-strict',
+      '--tenant',
+      'test/unit/cli/fixtures/strict-tenant.ts',
+    );
+
+    expect(code).toBe(0);
+    expect(line(stdout, 'post invoices')).toMatch(/^– post invoices +no built-in sample passes its schema/);
+    expect(stdout).not.toContain('landed invoices');
+    expect(api.posts.map((post) => post.stream)).toEqual(['events']);
+    expect(stdout).toContain('verify: PASS, 6 of 6 checks passed (1 skipped)');
   });
 
   it('lists the landing bucket from the hour before the run, not the whole stream history', async () => {
