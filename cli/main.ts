@@ -8,6 +8,7 @@ import { CliError, type CliIo, processIo, UsageError } from './cli-io.ts';
 import { devCommand } from './dev-command.ts';
 import { sendCommand } from './send-command.ts';
 import { tokenCommand } from './token-command.ts';
+import { verifyCommand } from './verify-command.ts';
 
 /** Top-level usage. */
 export const USAGE = `Usage: sluice <command> [options]
@@ -18,6 +19,7 @@ Commands:
   send <stream> [file]  post a record, retrying 429 and 5xx
   batches ls <stream>   list landed objects (key, records, bytes)
   batches cat <stream>  print every landed record as NDJSON
+  verify --stack <name> check a deployed stack end to end (after \`cdk deploy\`)
 
 \`sluice <command> --help\` tells more.
 `;
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<n
   token: (args, io) => tokenCommand(args, io),
   send: sendCommand,
   batches: batchesCommand,
+  verify: (args, io) => verifyCommand(args, io),
 };
 
 /** Runs the CLI with `argv` (without node and the script); resolves with the exit code. */

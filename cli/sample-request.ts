@@ -1,4 +1,4 @@
-/** A request that a stream accepts, for the curl line that `sluice dev` prints. */
+/** Requests that a stream accepts: the curl line that `sluice dev` prints, and `sluice verify`'s posts. */
 import * as v from 'valibot';
 import { CONTENT_TYPES } from '#shared/contract';
 import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
@@ -24,18 +24,26 @@ function candidates(now: Date): unknown[] {
   ];
 }
 
-/** The first stream (in config order) with a sample body that passes its schema. */
+const XML_SAMPLE = '<profile id="p-1"><name>Ada</name></profile>';
+
+/** A body that the stream accepts; undefined for a JSON stream whose schema takes none of the samples. */
+export function streamSample(stream: StreamConfig, now = new Date()): SampleRequest | undefined {
+  if (stream.payload === 'xml') return { stream, contentType: CONTENT_TYPES.xml[0], body: XML_SAMPLE };
+  const schema = stream.schema;
+  const body = candidates(now).find((candidate) => !schema || v.safeParse(schema, candidate).success);
+  return body === undefined ? undefined : { stream, contentType: CONTENT_TYPES.json[0], body: JSON.stringify(body) };
+}
+
+/** The first JSON stream (in config order) with a sample that passes its schema, else the first XML stream. */
 export function sampleRequest(tenant: TenantConfig, now = new Date()): SampleRequest | undefined {
-  for (const stream of Object.values(tenant.streams)) {
-    if (stream.payload === 'xml') continue;
-    const schema = stream.schema;
-    const body = candidates(now).find((candidate) => !schema || v.safeParse(schema, candidate).success);
-    if (body) return { stream, contentType: CONTENT_TYPES.json[0], body: JSON.stringify(body) };
+  const streams = Object.values(tenant.streams);
+  const json = streams.filter((stream) => stream.payload === 'json');
+  for (const stream of json) {
+    const sample = streamSample(stream, now);
+    if (sample) return sample;
   }
-  const xml = Object.values(tenant.streams).find((stream) => stream.payload === 'xml');
-  return (
-    xml && { stream: xml, contentType: CONTENT_TYPES.xml[0], body: '<profile id="p-1"><name>Ada</name></profile>' }
-  );
+  const xml = streams.find((stream) => stream.payload === 'xml');
+  return xml && streamSample(xml, now);
 }
 
 /** Quotes a word for a POSIX shell. */

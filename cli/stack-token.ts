@@ -6,7 +6,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { currentSigningKey, parseSigningKeySet } from '#shared/signing-keys';
 import { STACK_OUTPUTS } from '#shared/stack-outputs';
-import { signTenantToken } from '#shared/token-claims';
+import { type SigningKey, signTenantToken } from '#shared/token-claims';
 import { CliError } from './cli-io.ts';
 
 /** What to sign for a deployed stack. */
@@ -28,10 +28,39 @@ export function defaultStackClients(): StackClients {
   return { cloudFormation: new CloudFormationClient({}), secretsManager: new SecretsManagerClient({}) };
 }
 
+/** The tenant of a stack named `Sluice-<tenant>` (the tenant config may not be on this machine); else undefined. */
+export function tenantOfStack(stackName: string): string | undefined {
+  return stackName.startsWith('Sluice-') && stackName.length > 'Sluice-'.length
+    ? stackName.slice('Sluice-'.length)
+    : undefined;
+}
+
+/** A deployed stack's outputs by key. */
+export async function readStackOutputs(
+  cloudFormation: CloudFormationClient,
+  stackName: string,
+): Promise<ReadonlyMap<string, string>> {
+  const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+  return new Map(
+    (Stacks?.[0]?.Outputs ?? []).flatMap((output) =>
+      output.OutputKey && output.OutputValue ? [[output.OutputKey, output.OutputValue] as const] : [],
+    ),
+  );
+}
+
+/** The key that signs now, from the stack's signing key secret. */
+export async function readStackSigningKey(
+  secretsManager: SecretsManagerClient,
+  secretName: string,
+): Promise<SigningKey> {
+  const secret = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretName }));
+  if (!secret.SecretString) throw new CliError(`secret ${secretName} has no string value`);
+  return currentSigningKey(parseSigningKeySet(secret.SecretString));
+}
+
 /** Signs a token with the stack's current signing key. */
 export async function createStackToken(clients: StackClients, request: StackTokenRequest): Promise<string> {
-  const { Stacks } = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: request.stackName }));
-  const outputs = new Map((Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
+  const outputs = await readStackOutputs(clients.cloudFormation, request.stackName);
   const issuer = outputs.get(STACK_OUTPUTS.issuer);
   const secretName = outputs.get(STACK_OUTPUTS.signingKeySecret);
   if (!issuer || !secretName) {
@@ -39,9 +68,7 @@ export async function createStackToken(clients: StackClients, request: StackToke
       `stack ${request.stackName} has no ${STACK_OUTPUTS.issuer} or ${STACK_OUTPUTS.signingKeySecret} output; does it use the self issuer?`,
     );
   }
-  const secret = await clients.secretsManager.send(new GetSecretValueCommand({ SecretId: secretName }));
-  if (!secret.SecretString) throw new CliError(`secret ${secretName} has no string value`);
-  return signTenantToken(currentSigningKey(parseSigningKeySet(secret.SecretString)), {
+  return signTenantToken(await readStackSigningKey(clients.secretsManager, secretName), {
     issuer,
     tenant: request.tenant,
     days: request.days,
