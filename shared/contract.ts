@@ -55,54 +55,88 @@ export const TENANT_HEADER = 'x-sluice-tenant';
 /** Accepted alias of {@link TENANT_HEADER}, for clients moving from Amperity. */
 export const TENANT_HEADER_ALIAS = 'x-amperity-tenant';
 
-/** One row of the status table in DESIGN.md §2 and the README. */
+/** One row of the status table; README.md and docs/contract.md render it (`npm run docs`). */
 export interface ContractStatus {
   readonly status: number;
+  /** When the edge answers this status, as the docs print it (Markdown). */
   readonly when: string;
+  /** Whether a client should retry the same request later. */
   readonly retry: boolean;
   /** Who answers: the gateway (API Gateway or the local gateway) or the ingest function. */
   readonly source: 'gateway' | 'function' | 'both';
 }
 
-/** The edge contract's status table. */
-export const CONTRACT_STATUSES: readonly ContractStatus[] = [
-  {
+/** `260,096`: numbers in the docs read with thousands separators. */
+const grouped = (n: number): string => n.toLocaleString('en-US');
+
+/**
+ * The edge contract's status table, keyed by name so that the error classes in errors.ts take
+ * their status from here and no status number is written twice.
+ */
+export const CONTRACT_STATUS = {
+  accepted: {
     status: 202,
-    when: 'accepted: every record was acknowledged by Firehose or Kinesis',
+    when: 'accepted: every record of the request was acknowledged by Firehose or Kinesis',
     retry: false,
     source: 'function',
   },
-  {
+  badRequest: {
     status: 400,
-    when: 'malformed body: bad JSON or XML, NDJSON to a single-record stream, schema violation',
+    when:
+      'malformed or invalid: empty body, bad JSON or XML, invalid UTF-8 (in bodies passed as bytes), ' +
+      'nesting too deep, NDJSON or several JSON lines to a stream without batch posts, a record that is ' +
+      'not a JSON object (schemaless streams), schema violation, a batch with no accepted record or too ' +
+      'many records, DOCTYPE, entity declarations or undeclared entities in XML',
     retry: false,
     source: 'function',
   },
-  { status: 401, when: 'missing, invalid or expired JWT', retry: false, source: 'gateway' },
-  {
+  unauthorized: { status: 401, when: 'missing, invalid or expired JWT', retry: false, source: 'gateway' },
+  forbidden: {
     status: 403,
-    when: 'valid token without the scope for this stream, or a tenant header naming another tenant',
+    when: 'token without the scope for this stream (gateway); token or tenant header naming another tenant (function)',
     retry: false,
     source: 'both',
   },
-  { status: 404, when: 'unknown stream id', retry: false, source: 'both' },
-  {
+  notFound: { status: 404, when: 'unknown stream id', retry: false, source: 'both' },
+  payloadTooLarge: {
     status: 413,
-    when: "body over the stream's limit (default 260,096 bytes), measured on decoded bytes",
+    when:
+      `body over the stream's \`maxBytes\`, default ${DEFAULT_MAX_BYTES / 1024} KiB ` +
+      `(${grouped(DEFAULT_MAX_BYTES)} bytes), measured on decoded bytes`,
     retry: false,
     source: 'function',
   },
-  { status: 415, when: 'content type that the stream does not take', retry: false, source: 'function' },
-  {
+  unsupportedMediaType: {
+    status: 415,
+    when: 'content type, charset or content coding the stream does not take',
+    retry: false,
+    source: 'function',
+  },
+  tooManyRequests: {
     status: 429,
-    when: 'throttled at the gateway, or downstream throttled (with Retry-After)',
+    when: 'throttled at the gateway, or Firehose/Kinesis throttled after retries (with `Retry-After`)',
     retry: true,
     source: 'both',
   },
-  { status: 500, when: 'internal error', retry: true, source: 'function' },
-  { status: 503, when: 'downstream unavailable', retry: true, source: 'function' },
-  { status: 504, when: "downstream did not answer within the function's deadline", retry: true, source: 'function' },
-];
+  internalError: { status: 500, when: 'internal error (details only in the logs)', retry: true, source: 'function' },
+  serviceUnavailable: {
+    status: 503,
+    when: 'Firehose/Kinesis unavailable or failing after retries',
+    retry: true,
+    source: 'function',
+  },
+  gatewayTimeout: {
+    status: 504,
+    when:
+      `delivery did not finish within the function's deadline (${DELIVERY_DEADLINE_MS / 1000} s, ` +
+      'less if the Lambda has less time)',
+    retry: true,
+    source: 'function',
+  },
+} as const satisfies Record<string, ContractStatus>;
+
+/** The status table as rows, in status order. */
+export const CONTRACT_STATUSES: readonly ContractStatus[] = Object.values(CONTRACT_STATUS);
 
 /** Every status the edge may answer with. */
 export const CONTRACT_STATUS_CODES: ReadonlySet<number> = new Set(CONTRACT_STATUSES.map((row) => row.status));

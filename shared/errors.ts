@@ -3,6 +3,8 @@
  * The ingest function turns them into `application/problem+json` (RFC 9457) in one place.
  */
 
+import { CONTRACT_STATUS } from './contract.ts';
+
 /** One validation problem: where in the record, and what is wrong. */
 export interface FieldError {
   readonly path: string;
@@ -21,11 +23,26 @@ export abstract class SluiceError extends Error {
   }
 }
 
+/** One problem type of the function's answers: its `type` slug, title and status. */
+export interface ProblemTypeRow {
+  readonly slug: string;
+  readonly title: string;
+  readonly status: number;
+}
+
+const problemTypes: ProblemTypeRow[] = [];
+
+/** Every problem type an error class below answers with, in the order they are declared. */
+export const PROBLEM_TYPES: readonly ProblemTypeRow[] = problemTypes;
+
 /**
  * The base class of one contract row: its name (spelled out, because bundles are minified),
- * status, slug and title.
+ * the contract row it answers with (so that its status is written only there), slug and
+ * title. Each class is recorded in {@link PROBLEM_TYPES}, from which the docs list them.
  */
-function problem(name: string, status: number, slug: string, title: string) {
+function problem(name: string, row: keyof typeof CONTRACT_STATUS, slug: string, title: string) {
+  const status: number = CONTRACT_STATUS[row].status;
+  problemTypes.push({ slug, title, status });
   return class extends SluiceError {
     override readonly name = name;
     readonly status = status;
@@ -35,10 +52,20 @@ function problem(name: string, status: number, slug: string, title: string) {
 }
 
 /** 400: the body is not what the stream takes (bad JSON/XML, NDJSON to a single-record stream). */
-export class MalformedBodyError extends problem('MalformedBodyError', 400, 'malformed-body', 'Malformed body') {}
+export class MalformedBodyError extends problem(
+  'MalformedBodyError',
+  'badRequest',
+  'malformed-body',
+  'Malformed body',
+) {}
 
 /** 400: the record does not match the stream's schema. */
-export class SchemaViolationError extends problem('SchemaViolationError', 400, 'schema-violation', 'Schema violation') {
+export class SchemaViolationError extends problem(
+  'SchemaViolationError',
+  'badRequest',
+  'schema-violation',
+  'Schema violation',
+) {
   constructor(
     message: string,
     readonly errors: readonly FieldError[],
@@ -50,7 +77,7 @@ export class SchemaViolationError extends problem('SchemaViolationError', 400, '
 /** 400 for a batch post in which no record was accepted; carries each record's problems. */
 export class BatchRejectedError extends problem(
   'BatchRejectedError',
-  400,
+  'badRequest',
   'batch-rejected',
   'No record of the batch was accepted',
 ) {
@@ -63,15 +90,20 @@ export class BatchRejectedError extends problem(
 }
 
 /** 403: the tenant header or the token names another tenant. */
-export class TenantMismatchError extends problem('TenantMismatchError', 403, 'tenant-mismatch', 'Tenant mismatch') {}
+export class TenantMismatchError extends problem(
+  'TenantMismatchError',
+  'forbidden',
+  'tenant-mismatch',
+  'Tenant mismatch',
+) {}
 
 /** 404: no stream with this id. */
-export class UnknownStreamError extends problem('UnknownStreamError', 404, 'unknown-stream', 'Unknown stream') {}
+export class UnknownStreamError extends problem('UnknownStreamError', 'notFound', 'unknown-stream', 'Unknown stream') {}
 
 /** 413: the body is over the stream's limit. */
 export class PayloadTooLargeError extends problem(
   'PayloadTooLargeError',
-  413,
+  'payloadTooLarge',
   'payload-too-large',
   'Payload too large',
 ) {
@@ -86,7 +118,7 @@ export class PayloadTooLargeError extends problem(
 /** 415: the content type is not one the stream takes. */
 export class UnsupportedMediaTypeError extends problem(
   'UnsupportedMediaTypeError',
-  415,
+  'unsupportedMediaType',
   'unsupported-media-type',
   'Unsupported media type',
 ) {}
@@ -94,7 +126,7 @@ export class UnsupportedMediaTypeError extends problem(
 /** 429: Firehose or Kinesis throttled the records; retry after `retryAfterSeconds`. */
 export class DownstreamThrottledError extends problem(
   'DownstreamThrottledError',
-  429,
+  'tooManyRequests',
   'downstream-throttled',
   'Too many requests',
 ) {
@@ -107,12 +139,12 @@ export class DownstreamThrottledError extends problem(
 }
 
 /** 500: anything unexpected. Its message is never shown to the client. */
-export class InternalError extends problem('InternalError', 500, 'internal-error', 'Internal error') {}
+export class InternalError extends problem('InternalError', 'internalError', 'internal-error', 'Internal error') {}
 
 /** 503: Firehose or Kinesis is unavailable or failing. */
 export class DownstreamUnavailableError extends problem(
   'DownstreamUnavailableError',
-  503,
+  'serviceUnavailable',
   'downstream-unavailable',
   'Service unavailable',
 ) {}
@@ -120,7 +152,7 @@ export class DownstreamUnavailableError extends problem(
 /** 504: delivery did not finish within the function's deadline. */
 export class DeadlineExceededError extends problem(
   'DeadlineExceededError',
-  504,
+  'gatewayTimeout',
   'deadline-exceeded',
   'Gateway timeout',
 ) {}
