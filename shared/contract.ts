@@ -28,6 +28,12 @@ export const DEFAULT_MAX_BYTES = 260_096;
  */
 export const MAX_RECORD_BYTES = 1_024_000;
 
+/**
+ * Largest problem body the function answers with: every value quoted from the input (paths,
+ * messages, tag lists) is shortened, and list entries are dropped, to stay under it.
+ */
+export const MAX_PROBLEM_BODY_BYTES = 16_384;
+
 /** Firehose PutRecordBatch limits per call. */
 export const FIREHOSE_BATCH_LIMITS = { records: 500, bytes: 4 * 1024 * 1024 } as const;
 /** Kinesis PutRecords limits per call. */
