@@ -170,6 +170,19 @@ describe('hostile input', () => {
     expect(delivery.batches).toHaveLength(0);
   });
 
+  it.each([
+    ['two joined Content-Type headers', 'application/json, application/json'],
+    ['a list of media types', 'application/json, text/plain'],
+  ])('answers 415 for %s, saying what was received', async (_, contentType) => {
+    const { delivery, post } = ingestHarness();
+    const response = await post({ body: '{"a":1}', contentType });
+    expect(response.statusCode).toBe(415);
+    const detail = String(bodyOf(response).detail);
+    expect(detail).toContain(contentType);
+    expect(detail).not.toContain('is required');
+    expect(delivery.batches).toHaveLength(0);
+  });
+
   it('answers 400 for an XML declaration of another encoding and for UTF-16 bytes', async () => {
     const { post } = ingestHarness();
     const latin = await post({
