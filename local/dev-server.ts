@@ -121,6 +121,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         jwks,
         api: { accountId: '000000000000', apiId: 'local', domainName: `127.0.0.1:${port}` },
         onHandlerError: (error) => options.log?.error(`ingest handler failed: ${(error as Error).stack ?? error}`),
+        onClientAborted: (requestId) =>
+          options.log?.warn(`request ${requestId}: the client closed the connection before the body was complete`),
       }),
     );
     await writeServerState(home.serverStateFile, {

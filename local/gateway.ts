@@ -38,6 +38,8 @@ export interface GatewayOptions {
   readonly api: ApiIdentity;
   /** Called when the handler throws (API Gateway then answers 500). */
   readonly onHandlerError?: (error: unknown) => void;
+  /** Called when a client goes away before its body is complete; nothing of it is handled. */
+  readonly onClientAborted?: (requestId: string) => void;
 }
 
 interface StreamRoute {
@@ -48,6 +50,9 @@ interface StreamRoute {
 }
 
 class BodyTooLargeError extends Error {}
+
+/** The client closed the connection before the body was complete: not a server error. */
+class ClientAbortedError extends Error {}
 
 function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length']);
@@ -66,7 +71,11 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(chunk);
     });
     request.on('end', () => resolve(Buffer.concat(chunks, size)));
-    request.on('error', reject);
+    // A body cut short must never reach the handler, where it would be dead-lettered.
+    request.on('error', (error) => reject(request.complete ? error : new ClientAbortedError()));
+    request.on('close', () => {
+      if (!request.complete) reject(new ClientAbortedError());
+    });
   });
 }
 
@@ -134,6 +143,11 @@ export function createGateway(options: GatewayOptions): RequestListener {
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
         return send(response, gatewayError(413), requestId, { connection: 'close' });
+      }
+      if (error instanceof ClientAbortedError) {
+        options.onClientAborted?.(requestId);
+        response.destroy();
+        return;
       }
       throw error;
     }

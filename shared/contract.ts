@@ -28,6 +28,12 @@ export const DEFAULT_MAX_BYTES = 260_096;
  */
 export const MAX_RECORD_BYTES = 1_024_000;
 
+/**
+ * Largest problem body the function answers with: every value quoted from the input (paths,
+ * messages, tag lists) is shortened, and list entries are dropped, to stay under it.
+ */
+export const MAX_PROBLEM_BODY_BYTES = 16_384;
+
 /** Firehose PutRecordBatch limits per call. */
 export const FIREHOSE_BATCH_LIMITS = { records: 500, bytes: 4 * 1024 * 1024 } as const;
 /** Kinesis PutRecords limits per call. */
@@ -86,7 +92,8 @@ export const CONTRACT_STATUS = {
       'malformed or invalid: empty body, bad JSON or XML, invalid UTF-8 (in bodies passed as bytes), ' +
       'nesting too deep, NDJSON or several JSON lines to a stream without batch posts, a record that is ' +
       'not a JSON object (schemaless streams), schema violation, a batch with no accepted record or too ' +
-      'many records, DOCTYPE, entity declarations or undeclared entities in XML',
+      'many records, DOCTYPE, entity declarations or undeclared entities in XML, anything but comments and ' +
+      'processing instructions after the XML root element',
     retry: false,
     source: 'function',
   },
@@ -108,7 +115,9 @@ export const CONTRACT_STATUS = {
   },
   unsupportedMediaType: {
     status: 415,
-    when: 'content type, charset or content coding the stream does not take',
+    when:
+      'content type, charset or content coding the stream does not take; no `Content-Type`, or several ' +
+      '(API Gateway joins repeated headers with a comma)',
     retry: false,
     source: 'function',
   },

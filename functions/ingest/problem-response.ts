@@ -2,10 +2,13 @@
  * The one place where errors become responses: RFC 9457 `application/problem+json` with
  * `type`, `title`, `status`, `detail` and `request_id`, plus `errors` for a schema violation
  * and `rejected` for a batch with no accepted record. Unknown errors are 500; a 5xx never
- * shows its message, only a fixed sentence.
+ * shows its message, only a fixed sentence. The body stays under MAX_PROBLEM_BODY_BYTES
+ * whatever the input: quoted values are shortened, then trailing list entries dropped, and
+ * `truncated: true` says so.
  */
+import { Buffer } from 'node:buffer';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { PROBLEM_CONTENT_TYPE } from '#shared/contract';
+import { MAX_PROBLEM_BODY_BYTES, PROBLEM_CONTENT_TYPE } from '#shared/contract';
 import {
   BatchRejectedError,
   DownstreamThrottledError,
@@ -15,6 +18,7 @@ import {
   SchemaViolationError,
   SluiceError,
 } from '#shared/errors';
+import { boundedFieldErrors, boundedText, MAX_DETAIL_BYTES } from '#shared/quoted-input';
 
 const SERVER_DETAIL: Readonly<Record<number, string>> = {
   500: 'An internal error occurred. Retry later; quote the request_id if it persists.',
@@ -27,12 +31,57 @@ export function asSluiceError(error: unknown): SluiceError {
   return error instanceof SluiceError ? error : new InternalError('unexpected error', { cause: error });
 }
 
-function extensions(error: SluiceError): Record<string, unknown> {
-  if (error instanceof SchemaViolationError) return { errors: error.errors };
-  if (error instanceof BatchRejectedError) return { rejected: error.rejected };
-  if (error instanceof PayloadTooLargeError) return { limit_bytes: error.limitBytes, size_bytes: error.actualBytes };
-  if (error instanceof DownstreamThrottledError) return { retry_after_seconds: error.retryAfterSeconds };
-  return {};
+interface Extensions {
+  readonly members: Record<string, unknown>;
+  readonly shortened: boolean;
+}
+
+function extensions(error: SluiceError): Extensions {
+  if (error instanceof SchemaViolationError) {
+    const { errors, shortened } = boundedFieldErrors(error.errors);
+    return { members: { errors }, shortened };
+  }
+  if (error instanceof BatchRejectedError) {
+    let shortened = false;
+    const rejected = error.rejected.map(({ index, errors }) => {
+      const bounded = boundedFieldErrors(errors);
+      shortened ||= bounded.shortened;
+      return { index, errors: bounded.errors };
+    });
+    return { members: { rejected }, shortened };
+  }
+  if (error instanceof PayloadTooLargeError) {
+    return { members: { limit_bytes: error.limitBytes, size_bytes: error.actualBytes }, shortened: false };
+  }
+  if (error instanceof DownstreamThrottledError) {
+    return { members: { retry_after_seconds: error.retryAfterSeconds }, shortened: false };
+  }
+  return { members: {}, shortened: false };
+}
+
+function fits(body: string): boolean {
+  return Buffer.byteLength(body, 'utf8') <= MAX_PROBLEM_BODY_BYTES;
+}
+
+/**
+ * The body with as many leading `errors` or `rejected` entries as fit: with every quoted value
+ * bounded, even one entry per record and 20 errors per entry leave room, so this only drops
+ * whole entries of a long list.
+ */
+function boundedBody(problem: Record<string, unknown>, shortened: boolean): string {
+  const whole = JSON.stringify(shortened ? { ...problem, truncated: true } : problem);
+  if (fits(whole)) return whole;
+  const listKey = Array.isArray(problem.rejected) ? 'rejected' : 'errors';
+  const list = Array.isArray(problem[listKey]) ? (problem[listKey] as unknown[]) : [];
+  const withFirst = (count: number) => JSON.stringify({ ...problem, [listKey]: list.slice(0, count), truncated: true });
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (fits(withFirst(middle))) low = middle;
+    else high = middle - 1;
+  }
+  return withFirst(low);
 }
 
 /** The problem response for an error. */
@@ -40,17 +89,16 @@ export function problemResponse(thrown: unknown, requestId: string): APIGatewayP
   const error = asSluiceError(thrown);
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' };
   if (error instanceof DownstreamThrottledError) headers['retry-after'] = String(error.retryAfterSeconds);
-  const detail = error.exposeDetail ? error.message : (SERVER_DETAIL[error.status] ?? SERVER_DETAIL[500]);
-  return {
-    statusCode: error.status,
-    headers,
-    body: JSON.stringify({
-      type: problemType(error.slug),
-      title: error.title,
-      status: error.status,
-      detail,
-      request_id: requestId,
-      ...extensions(error),
-    }),
+  const fullDetail = error.exposeDetail ? error.message : (SERVER_DETAIL[error.status] ?? SERVER_DETAIL[500]);
+  const detail = boundedText(fullDetail ?? '', MAX_DETAIL_BYTES);
+  const { members, shortened } = extensions(error);
+  const problem = {
+    type: problemType(error.slug),
+    title: error.title,
+    status: error.status,
+    detail,
+    request_id: requestId,
+    ...members,
   };
+  return { statusCode: error.status, headers, body: boundedBody(problem, shortened || detail !== fullDetail) };
 }

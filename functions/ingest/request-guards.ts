@@ -12,6 +12,7 @@ import {
   UnsupportedMediaTypeError,
 } from '#shared/errors';
 import { isUtf8Charset, parseContentType } from '#shared/http-content-type';
+import { boundedText } from '#shared/quoted-input';
 import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
 import type { IngestRequest } from './ingest-request.ts';
 
@@ -82,9 +83,17 @@ export function bodyKind(stream: StreamConfig, request: IngestRequest): BodyKind
   if (encoding && encoding !== 'identity') {
     throw new UnsupportedMediaTypeError(`Content-Encoding ${encoding} is not supported; send the body uncompressed.`);
   }
-  const contentType = parseContentType(request.headers['content-type']);
-  if (contentType === undefined) {
+  const header = request.headers['content-type'];
+  const contentType = parseContentType(header);
+  if (header === undefined) {
     throw new UnsupportedMediaTypeError(`A Content-Type is required; stream ${stream.id} takes ${accepted(stream)}.`);
+  }
+  if (contentType === undefined) {
+    // API Gateway (payload format 2.0) joins repeated headers with a comma, so two
+    // Content-Type headers arrive as one value that names two media types.
+    throw new UnsupportedMediaTypeError(
+      `Content-Type ${JSON.stringify(boundedText(header))} is not one media type; stream ${stream.id} takes ${accepted(stream)}.`,
+    );
   }
   const { mediaType, parameters } = contentType;
   const known =

@@ -6,8 +6,10 @@
  * `PutRecordBatch` and Kinesis `PutRecords` answer 200 with `FailedPutCount` /
  * `FailedRecordCount` and an error code per failed entry. Those entries, and only those, are
  * sent again here, with exponential backoff and full jitter, until every entry is
- * acknowledged, the attempts run out or the next wait would pass the deadline. Entries that
- * were acknowledged are never sent twice.
+ * acknowledged, the attempts run out or the next wait would leave less than
+ * {@link RETRY_CALL_RESERVE_MS} before the deadline. Entries that were acknowledged are never
+ * sent twice. Giving up early answers what the entries earned (429 or 503); a retry that starts
+ * at the deadline would only turn that into a 504.
  */
 import { sleep, withinDeadline } from './deadline.ts';
 import { callFailureError, entryFailureError } from './downstream-errors.ts';
@@ -24,6 +26,9 @@ export interface RetryPolicy {
 
 /** Default backoff: up to 6 attempts, waits of at most 0.1, 0.2, 0.4, 0.8, 1.6 s (full jitter). */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 100, maxDelayMs: 2_000 };
+
+/** Time a retry must have left after its wait; a call with less would most likely be cut off at the deadline. */
+export const RETRY_CALL_RESERVE_MS = 100;
 
 /** Sends entries in one call; answers each entry's error code in order, `undefined` when acknowledged. */
 export type EntrySender<E> = (entries: readonly E[], signal: AbortSignal) => Promise<readonly (string | undefined)[]>;
@@ -87,10 +92,13 @@ export async function sendWithEntryRetries<E>(
     });
     if (failed.length === 0) return;
     const delay = fullJitterDelay(attempt - 1, options.policy);
-    if (attempt >= options.policy.maxAttempts || Date.now() + delay >= options.deadlineAt) {
-      throw entryFailureError(failedCodes, options.service);
+    const failure = entryFailureError(failedCodes, options.service);
+    if (attempt >= options.policy.maxAttempts || Date.now() + delay + RETRY_CALL_RESERVE_MS > options.deadlineAt) {
+      throw failure;
     }
     await sleep(delay);
+    // A wait can still overrun (a busy event loop); the entries' own failure then stands.
+    if (Date.now() >= options.deadlineAt) throw failure;
     pending = failed;
   }
 }

@@ -2,7 +2,7 @@
  * CBOR encoding of one stored item (RFC 8949), for CBOR sequence files (RFC 8742): plain
  * CBOR that any decoder reads, with definite lengths in their shortest form and no tags.
  * The values are what an XML document becomes (maps with text keys, arrays, text), plus the
- * other JSON-like values for completeness. Written here instead of using cbor-x, which
+ * other JSON-like values and byte strings (`Uint8Array`) for completeness. Written here instead of using cbor-x, which
  * added 37 KiB to the function's bundle and probed for a native addon at every cold start
  * (see docs/performance.md); the CLI still decodes with cbor-x.
  */
@@ -10,6 +10,7 @@ import { Buffer } from 'node:buffer';
 
 const MAJOR_UNSIGNED = 0;
 const MAJOR_NEGATIVE = 1;
+const MAJOR_BYTES = 2;
 const MAJOR_TEXT = 3;
 const MAJOR_ARRAY = 4;
 const MAJOR_MAP = 5;
@@ -91,8 +92,17 @@ class ItemWriter {
     return true;
   }
 
+  byteString(value: Uint8Array): void {
+    this.head(MAJOR_BYTES, value.byteLength);
+    this.reserve(value.byteLength);
+    this.bytes.set(value, this.length);
+    this.length += value.byteLength;
+  }
+
   number(value: number): void {
-    if (Number.isSafeInteger(value) && !Object.is(value, -0)) {
+    // As cbor-x writes them: integers within 32 bits of argument as integers (-0 as 0), every
+    // other number as a float64, so that the bytes stay identical to the reference.
+    if (Number.isInteger(value) && value >= -0x100000000 && value < 0x100000000) {
       if (value >= 0) this.head(MAJOR_UNSIGNED, value);
       else this.head(MAJOR_NEGATIVE, -1 - value);
       return;
@@ -109,6 +119,7 @@ class ItemWriter {
     else if (typeof value === 'boolean') this.byte(value ? TRUE : FALSE);
     else if (value === null) this.byte(NULL);
     else if (value === undefined) this.byte(UNDEFINED);
+    else if (value instanceof Uint8Array) this.byteString(value);
     else if (Array.isArray(value)) {
       this.head(MAJOR_ARRAY, value.length);
       for (const item of value) this.value(item, depth + 1);

@@ -9,6 +9,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { MalformedBodyError } from '../errors.ts';
 import { MAX_NESTING_DEPTH } from '../ingest-limits.ts';
 import { xmlRefusal } from './xml-guard.ts';
+import { xmlStructureRefusal } from './xml-structure.ts';
 
 /** Prefix of attribute keys in the parsed value. */
 export const XML_ATTRIBUTE_PREFIX = '@';
@@ -45,7 +46,7 @@ export function parseXmlDocument(text: string): XmlValue {
   if (declaredEncoding !== undefined && !['utf-8', 'utf8'].includes(declaredEncoding.toLowerCase())) {
     throw new MalformedBodyError(`The document declares encoding "${declaredEncoding}"; Sluice takes UTF-8 only.`);
   }
-  const refusal = xmlRefusal(text);
+  const refusal = xmlRefusal(text) ?? xmlStructureRefusal(text);
   if (refusal) throw new MalformedBodyError(`The XML document was refused: ${refusal}.`);
   const validation = validateXml(text);
   if (validation !== true) {
@@ -61,7 +62,21 @@ export function parseXmlDocument(text: string): XmlValue {
   if (typeof value !== 'object' || value === null || Object.keys(value).length !== 1) {
     throw new MalformedBodyError('The body is not well-formed XML: a document has exactly one root element.');
   }
+  if (hasReservedAttribute(value)) throw new MalformedBodyError(`The XML document was refused: ${RESERVED_NAMES}.`);
   return value as XmlValue;
+}
+
+const RESERVED_NAMES = 'element or attribute names __proto__, constructor and prototype are reserved';
+const RESERVED_ATTRIBUTES = new Set(
+  ['__proto__', 'constructor', 'prototype'].map((name) => `${XML_ATTRIBUTE_PREFIX}${name}`),
+);
+
+// The parser refuses these names for elements only; as attributes they would reach every
+// consumer of the stored item as `@__proto__` keys. Recursion is bounded by the nesting limit.
+function hasReservedAttribute(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasReservedAttribute);
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.entries(value).some(([key, child]) => RESERVED_ATTRIBUTES.has(key) || hasReservedAttribute(child));
 }
 
 function validateXml(text: string): ReturnType<typeof XMLValidator.validate> {
@@ -75,7 +90,6 @@ function validateXml(text: string): ReturnType<typeof XMLValidator.validate> {
 function describeParserError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   if (message.includes('Maximum nested tags')) return `elements nest deeper than ${MAX_NESTING_DEPTH} levels`;
-  if (message.includes('[SECURITY]'))
-    return 'element or attribute names __proto__, constructor and prototype are reserved';
+  if (message.includes('[SECURITY]')) return RESERVED_NAMES;
   return 'it could not be parsed';
 }

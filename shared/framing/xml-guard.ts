@@ -45,9 +45,13 @@ export function xmlRefusal(text: string): string | undefined {
     return `U+${code} is not a character XML allows`;
   }
   let index = 0;
+  // Both positions are searched again only once passed: searching from every `<` would make
+  // the scan quadratic in a body of many tags and no `&` (or the reverse).
+  let lt = -2;
+  let amp = -2;
   while (index < text.length) {
-    const lt = text.indexOf('<', index);
-    const amp = text.indexOf('&', index);
+    if (lt !== -1 && lt < index) lt = text.indexOf('<', index);
+    if (amp !== -1 && amp < index) amp = text.indexOf('&', index);
     if (lt === -1 && amp === -1) return undefined;
     if (amp !== -1 && (lt === -1 || amp < lt)) {
       const refusal = referenceRefusal(text, amp);

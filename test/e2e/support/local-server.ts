@@ -1,5 +1,5 @@
 /** Local mode for tests: a dev server with the real ingest handler on a free port and a fresh data home. */
-import { type DevServer, startDevServer } from '#local/dev-server';
+import { type DevServer, type DevServerOptions, startDevServer } from '#local/dev-server';
 import { loadTenant } from '#local/load-tenant';
 import type { TenantConfig } from '#shared/tenant-config';
 import { tempHome } from './temp-home.ts';
@@ -17,7 +17,7 @@ export interface TestServer {
 
 /** Starts local mode for a tenant (default: tenants/example.ts). */
 export async function startTestServer(
-  options: { tenant?: TenantConfig; flushSeconds?: number } = {},
+  options: { tenant?: TenantConfig; flushSeconds?: number; log?: DevServerOptions['log'] } = {},
 ): Promise<TestServer> {
   const home = await tempHome();
   const tenant = options.tenant ?? (await loadTenant());
@@ -26,6 +26,7 @@ export async function startTestServer(
     home,
     port: 0,
     ...(options.flushSeconds === undefined ? {} : { flushSeconds: options.flushSeconds }),
+    ...(options.log === undefined ? {} : { log: options.log }),
   });
   const token = await server.createToken();
   return {

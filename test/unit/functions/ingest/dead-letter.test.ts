@@ -1,7 +1,26 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
+import type { DeliveryBatch, RecordDelivery } from '#shared/delivery';
 import { DownstreamUnavailableError, problemType } from '#shared/errors';
 import { defineTenant } from '#shared/tenant-config';
-import { bodyOf, ingestHarness } from './ingest-fixtures.ts';
+import { Order } from '#tenants/example';
+import { bodyOf, capturedLogger, ingestEvent, ingestHarness, lambdaContext } from './ingest-fixtures.ts';
+
+/** A delivery whose every call stays pending until the test releases it. */
+class HeldDelivery implements RecordDelivery {
+  readonly batches: DeliveryBatch[] = [];
+  private readonly held: (() => void)[] = [];
+
+  deliver(batch: DeliveryBatch): Promise<void> {
+    this.batches.push(batch);
+    return new Promise((resolve) => this.held.push(resolve));
+  }
+
+  release(): void {
+    for (const resolve of this.held.splice(0)) resolve();
+  }
+}
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -58,6 +77,32 @@ describe('dead-letter records', () => {
     expect(
       lines().some((line) => line.includes('"level":"ERROR"') && line.includes('dead-letter delivery failed')),
     ).toBe(true);
+  });
+
+  it.each([
+    ['a single record', 'orders', '{"order_id": 1}'],
+    ['a batch whose every record is rejected', 'events', '[1, 2]'],
+  ])('answers %s that is rejected only after the dead-letter write settled', async (_, stream, body) => {
+    const config = defineTenant({
+      tenant: 'example',
+      auth: { issuer: 'self' },
+      streams: {
+        orders: { payload: 'json', schema: Order, deadLetter: true },
+        events: { payload: 'json', batch: true, deadLetter: true },
+      },
+    });
+    const delivery = new HeldDelivery();
+    const handler = createIngestHandler({ tenant: config, delivery, logger: capturedLogger().logger });
+    let answered = false;
+    const answer = handler(ingestEvent({ stream, body }), lambdaContext()).then((response) => {
+      answered = true;
+      return response;
+    });
+    for (let turn = 0; turn < 20; turn++) await nextTurn();
+    expect(delivery.batches.map((batch) => batch.channel)).toEqual(['dead-letter']);
+    expect(answered).toBe(false);
+    delivery.release();
+    expect((await answer).statusCode).toBe(400);
   });
 
   it('sends nothing to a dead-letter stream for a stream without one', async () => {

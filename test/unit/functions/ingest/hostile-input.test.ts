@@ -121,6 +121,68 @@ describe('hostile input', () => {
     expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 
+  it('accepts XML elements nested 256 deep and answers 400 at 257, as for JSON', async () => {
+    const { post } = ingestHarness();
+    const nested = (depth: number) => `${'<a>'.repeat(depth)}${'</a>'.repeat(depth)}`;
+    expect((await post({ stream: 'profiles', contentType: 'application/xml', body: nested(256) })).statusCode).toBe(
+      202,
+    );
+    const deeper = await post({ stream: 'profiles', contentType: 'application/xml', body: nested(257) });
+    expect(deeper.statusCode).toBe(400);
+    expect(String(bodyOf(deeper).detail)).toContain('deeper than 256');
+  });
+
+  it.each([
+    ['text', '<a/>trailing'],
+    ['a second root element', '<a/><b/>'],
+    ['a repeated root element', '<a>1</a><a>2</a>'],
+  ])('answers 400 for %s after the XML root element and stores nothing', async (_, body) => {
+    const { delivery, post } = ingestHarness();
+    const response = await post({ stream: 'profiles', contentType: 'application/xml', body });
+    expect(response.statusCode).toBe(400);
+    expect(delivery.batches).toHaveLength(0);
+  });
+
+  it('accepts comments and processing instructions after the XML root element', async () => {
+    const { post } = ingestHarness();
+    const body = '<?xml version="1.0"?>\n<a x=">">1</a>\n<!-- done --><?pi x?>\n';
+    expect((await post({ stream: 'profiles', contentType: 'application/xml', body })).statusCode).toBe(202);
+  });
+
+  it.each(['__proto__', 'constructor', 'prototype'])('answers 400 for an XML attribute named %s', async (name) => {
+    const { delivery, post } = ingestHarness();
+    const response = await post({ stream: 'profiles', contentType: 'application/xml', body: `<p ${name}="x"/>` });
+    expect(response.statusCode).toBe(400);
+    expect(String(bodyOf(response).detail)).toContain('reserved');
+    expect(delivery.batches).toHaveLength(0);
+  });
+
+  it.each([
+    ['SYSTEM', '<!DOCTYPE p SYSTEM "http://example.test/p.dtd"><p/>'],
+    ['PUBLIC', '<!DOCTYPE p PUBLIC "-//X//DTD P//EN" "p.dtd"><p/>'],
+    ['internal-subset', '<!DOCTYPE p [ <!ELEMENT p (#PCDATA)> ]><p/>'],
+    ['bare', '<!DOCTYPE x><x/>'],
+  ])('answers 400 for a %s DOCTYPE without any ENTITY', async (_, body) => {
+    const { delivery, post } = ingestHarness();
+    const response = await post({ stream: 'profiles', contentType: 'application/xml', body });
+    expect(response.statusCode).toBe(400);
+    expect(String(bodyOf(response).detail)).toContain('DOCTYPE');
+    expect(delivery.batches).toHaveLength(0);
+  });
+
+  it.each([
+    ['two joined Content-Type headers', 'application/json, application/json'],
+    ['a list of media types', 'application/json, text/plain'],
+  ])('answers 415 for %s, saying what was received', async (_, contentType) => {
+    const { delivery, post } = ingestHarness();
+    const response = await post({ body: '{"a":1}', contentType });
+    expect(response.statusCode).toBe(415);
+    const detail = String(bodyOf(response).detail);
+    expect(detail).toContain(contentType);
+    expect(detail).not.toContain('is required');
+    expect(delivery.batches).toHaveLength(0);
+  });
+
   it('answers 400 for an XML declaration of another encoding and for UTF-16 bytes', async () => {
     const { post } = ingestHarness();
     const latin = await post({

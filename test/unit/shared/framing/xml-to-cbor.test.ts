@@ -56,6 +56,15 @@ describe('XML to CBOR', () => {
     expect(xmlRefusal('<a><!-- <!DOCTYPE --><![CDATA[<!ENTITY &x;]]></a>')).toBeUndefined();
   });
 
+  it.each([
+    '<!DOCTYPE p SYSTEM "http://example.test/p.dtd"><p/>',
+    '<!DOCTYPE p PUBLIC "-//X//DTD P//EN" "p.dtd"><p/>',
+    '<!DOCTYPE p [ <!ELEMENT p (#PCDATA)> ]><p/>',
+    '<?xml version="1.0"?>\n<!doctype p><p/>',
+  ])('refuses a DOCTYPE without any ENTITY: %s', (text) => {
+    expect(xmlRefusal(text)).toBe('DOCTYPE and entity declarations are not allowed');
+  });
+
   it('refuses character references and raw characters that XML does not allow', () => {
     for (const text of ['<a>&#0;</a>', '<a>&#xD800;</a>', '<a>&#xFFFFFF;</a>', '<a>&#xFFFE;</a>', '<a>\u0001</a>']) {
       expect(() => parseXmlDocument(text)).toThrow(MalformedBodyError);
