@@ -1,8 +1,9 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { encodeEntries } from '#local/buffer-journal';
 import { createS3Client, type EmbeddedS3, startEmbeddedS3 } from '#local/embedded-s3';
 import { FirehoseEmulation } from '#local/firehose-emulation';
 import type { DeliveryBatch } from '#shared/delivery';
@@ -134,6 +135,23 @@ describe('the Firehose emulation', () => {
     await restarted.settled();
     expect((await objects('streams/orders/')).map((object) => object.body.toString())).toEqual(['{"n":1}\n{"n":2}\n']);
     expect(await readdir(home.buffers)).toEqual([]);
+  });
+
+  it('keeps, and does not choke on, a journal named after an Object.prototype member', async () => {
+    const name = 'constructor~records~1767225600000~01900000-0000-7000-8000-000000000000.journal';
+    await mkdir(home.buffers, { recursive: true });
+    await writeFile(join(home.buffers, name), encodeEntries([Buffer.from('{"n":1}\n')]));
+    const warnings: string[] = [];
+    const restarted = new FirehoseEmulation({
+      tenant,
+      s3: client,
+      bucket: s3.bucket,
+      journalDirectory: home.buffers,
+      log: { info: () => undefined, warn: (message) => warnings.push(message) },
+    });
+    expect(await restarted.replay()).toBe(0);
+    expect(warnings.join('\n')).toContain('the tenant has no stream constructor');
+    expect(await readdir(home.buffers)).toEqual([name]);
   });
 
   it('keeps a batch whose put failed and writes it on a later attempt', async () => {

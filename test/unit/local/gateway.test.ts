@@ -57,6 +57,20 @@ const post = (
     body: init.body ?? '{"id":1}',
   });
 
+// node:http rather than fetch: fetch joins repeated headers and drops one named __proto__.
+const rawPost = (path: string, headers: [string, string | string[]][]) =>
+  new Promise<{ status: number }>((resolve, reject) => {
+    const outgoing = request(`${server.url}${path}`, { method: 'POST' }, (response) => {
+      response.resume();
+      resolve({ status: response.statusCode ?? 0 });
+    });
+    outgoing.setHeader('content-type', 'application/json');
+    // An array value sends one header line per item.
+    for (const [name, value] of headers) outgoing.setHeader(name, value);
+    outgoing.on('error', reject);
+    outgoing.end('{"id":1}');
+  });
+
 describe('the local gateway', () => {
   it('answers health, OIDC discovery and the JWKS without a token', async () => {
     expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ status: 'ok' });
@@ -113,18 +127,8 @@ describe('the local gateway', () => {
   });
 
   it('answers 401 for a request with two Authorization headers, even both with the good token', async () => {
-    const status = (authorizations: string[]) =>
-      new Promise<number>((resolve, reject) => {
-        const outgoing = request(`${server.url}/stream/v0/data/orders`, { method: 'POST' }, (response) => {
-          response.resume();
-          resolve(response.statusCode ?? 0);
-        });
-        outgoing.setHeader('content-type', 'application/json');
-        // An array sends one header line per value.
-        outgoing.setHeader('authorization', authorizations);
-        outgoing.on('error', reject);
-        outgoing.end('{"id":1}');
-      });
+    const status = async (authorization: string[]) =>
+      (await rawPost('/stream/v0/data/orders', [['authorization', authorization]])).status;
     expect(await status([`Bearer ${token}`])).toBe(202);
     expect(await status([`Bearer ${token}`, `Bearer ${token}`])).toBe(401);
     expect(await status([`Bearer ${token}`, 'Bearer x'])).toBe(401);
@@ -160,6 +164,21 @@ describe('the local gateway', () => {
         authorizer: { jwt: { claims: { tenant: 'example', iss: server.url }, scopes: ['sluice/write'] } },
       },
     });
+  });
+
+  it('passes headers and query parameters named like Object.prototype members as plain entries', async () => {
+    await rawPost('/stream/v0/data/orders?constructor=1&toString=2&constructor=3', [
+      ['authorization', `Bearer ${token}`],
+      ['constructor', 'yes'],
+      ['__proto__', 'kept'],
+      ['hasOwnProperty', 'too'],
+    ]);
+    const [event] = stub.events;
+    expect(event?.queryStringParameters).toEqual({ constructor: '1,3', toString: '2' });
+    expect(event?.headers.constructor).toBe('yes');
+    expect(event?.headers.hasownproperty).toBe('too');
+    expect(Object.hasOwn(event?.headers ?? {}, '__proto__')).toBe(true);
+    expect(Object.getOwnPropertyDescriptor(event?.headers, '__proto__')?.value).toBe('kept');
   });
 
   it("writes the handler's result back, decoding a base64 body and keeping its headers", async () => {
