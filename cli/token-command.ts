@@ -85,7 +85,7 @@ export async function tokenCommand(
   }
   const tenant = await loadTenant(values.tenant, io.cwd);
   checkRequest(tenant, days, streams);
-  const home = sluiceHome(io.env, io.cwd);
+  const home = sluiceHome(tenant.tenant, io.env, io.cwd);
   const issuer = values.issuer ?? (await readServerState(home.serverStateFile))?.issuer ?? DEFAULT_LOCAL_URL;
   const keySet = await loadOrCreateKeySet(home.keySetFile);
   const token = await signLocalToken(keySet, { issuer, tenant: tenant.tenant, days, ...(streams ? { streams } : {}) });
