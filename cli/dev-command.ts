@@ -89,6 +89,7 @@ export async function devCommand(args: readonly string[], io: CliIo): Promise<nu
     port,
     s3Port,
     ...(flushSeconds === undefined ? {} : { flushSeconds }),
+    accessLog: (line) => io.stdout(`${line}\n`),
     log: {
       info: (message) => io.stdout(`landed ${message}\n`),
       warn: (message) => io.stderr(`warning: ${message}\n`),

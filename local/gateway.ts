@@ -15,6 +15,7 @@ import {
 import { openIdConfiguration } from '#shared/signing-keys';
 import type { TenantConfig } from '#shared/tenant-config';
 import { routeScopes } from '#shared/token-claims';
+import { type AccessLogEntry, acceptedRecords } from './access-log.ts';
 import { type ApiIdentity, buildGatewayEvent, newGatewayRequestId } from './gateway-event.ts';
 import { GATEWAY_PAYLOAD_LIMIT_BYTES, type GatewayResponse, gatewayError, gatewayJson } from './gateway-responses.ts';
 import { authorizationHeader, type JwtAuthorizer } from './jwt-authorizer.ts';
@@ -38,6 +39,8 @@ export interface GatewayOptions {
   readonly api: ApiIdentity;
   /** Called when the handler throws (API Gateway then answers 500). */
   readonly onHandlerError?: (error: unknown) => void;
+  /** Called once per request when its response ends (the dev terminal's access log). */
+  readonly onRequest?: (entry: AccessLogEntry) => void;
 }
 
 interface StreamRoute {
@@ -112,7 +115,12 @@ export function createGateway(options: GatewayOptions): RequestListener {
     });
   }
 
-  async function route(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
+  async function route(
+    request: IncomingMessage,
+    response: ServerResponse,
+    requestId: string,
+    accepted: { records: number },
+  ): Promise<void> {
     const url = request.url ?? '/';
     const path = url.split('?')[0] ?? '/';
     const method = request.method ?? 'GET';
@@ -167,12 +175,27 @@ export function createGateway(options: GatewayOptions): RequestListener {
       options.onHandlerError?.(error);
       return send(response, gatewayError(500), requestId);
     }
+    if (options.onRequest) accepted.records = acceptedRecords(result);
     writeHandlerResult(response, result, requestId);
   }
 
   return (request, response) => {
     const requestId = newGatewayRequestId();
-    route(request, response, requestId).catch((error: unknown) => {
+    const accepted = { records: 0 };
+    const { onRequest } = options;
+    if (onRequest) {
+      const startedAt = performance.now();
+      response.once('close', () =>
+        onRequest({
+          method: request.method ?? 'GET',
+          path: (request.url ?? '/').split('?')[0] ?? '/',
+          status: response.statusCode,
+          milliseconds: performance.now() - startedAt,
+          records: accepted.records,
+        }),
+      );
+    }
+    route(request, response, requestId, accepted).catch((error: unknown) => {
       options.onHandlerError?.(error);
       if (!response.headersSent) send(response, gatewayError(500), requestId);
       else response.destroy();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { devBanner } from '#cli/dev-command';
 import { runCli } from '#cli/main';
 import { defineTenant } from '#shared/tenant-config';
@@ -167,6 +167,51 @@ describe('the sluice command', () => {
       // The example tenant has no stream clicks, and none of acme's data.
       const other = captureIo({ env });
       expect(await runCli(['batches', 'cat', 'clicks'], other.io)).toBe(2);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('dev prints one line per request: method, path, status, milliseconds and records, never the token', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'sluice-access-'));
+    try {
+      const dev = await startDevProcess(join(root, '.sluice'));
+      try {
+        const token = /^ {2}token\s+(\S+)/m.exec(dev.output())?.[1] ?? '';
+        const send = (path: string, body: string, authorization = `Bearer ${token}`) =>
+          fetch(`${dev.url}${path}`, {
+            method: 'POST',
+            headers: { authorization, 'content-type': 'application/json' },
+            body,
+          });
+        const order = {
+          order_id: 'o-1',
+          customer_id: 'c-1',
+          amount: 5,
+          currency: 'EUR',
+          placed_at: '2026-01-02T03:04:05Z',
+        };
+        expect((await send('/stream/v0/data/orders', JSON.stringify(order))).status).toBe(202);
+        expect((await send('/stream/v0/data/events', '[{"a":1},{"a":2}]')).status).toBe(202);
+        expect((await send(`/stream/v0/data/events?token=${token}`, '{', 'Bearer nope')).status).toBe(401);
+        expect((await send(`/stream/v0/data/${token}`, '{}')).status).toBe(404);
+        const expected = [
+          /^POST \/stream\/v0\/data\/orders 202 \d+ ms 1 record$/m,
+          /^POST \/stream\/v0\/data\/events 202 \d+ ms 2 records$/m,
+          /^POST \/stream\/v0\/data\/events 401 \d+ ms 0 records$/m,
+          /^POST \/stream\/v0\/data\/<token> 404 \d+ ms 0 records$/m,
+        ];
+        await vi.waitFor(() => {
+          for (const line of expected) expect(dev.output()).toMatch(line);
+        });
+        const afterBanner = dev.output().slice(dev.output().indexOf('Try it:'));
+        const requestLines = afterBanner.split('\n').filter((line) => line.startsWith('POST '));
+        expect(requestLines).toHaveLength(4);
+        for (const line of requestLines) expect(line).not.toContain(token);
+      } finally {
+        dev.child.kill('SIGTERM');
+        await dev.exited;
+      }
     } finally {
       await rm(root, { recursive: true, force: true });
     }
