@@ -3,22 +3,25 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { readSegments } from '#local/buffer-journal';
 import { createS3Client, LOCAL_BUCKET, startEmbeddedS3 } from '#local/embedded-s3';
+import { DEFAULT_TENANT, loadTenant } from '#local/load-tenant';
 import { readServerState } from '#local/server-state';
-import { sluiceHome } from '#local/sluice-home';
+import { type SluiceHome, sluiceHome } from '#local/sluice-home';
+import type { TenantConfig } from '#shared/tenant-config';
 import { listBatches, readBatchRecords, streamPrefix } from './batch-reader.ts';
 import { CliError, type CliIo, UsageError } from './cli-io.ts';
 import { parseOptions } from './parse-options.ts';
 
 /** Usage of `sluice batches`. */
-export const BATCHES_USAGE = `Usage: sluice batches ls <stream> [--dead-letter] [--bucket <name>] [--endpoint <url>]
-       sluice batches cat <stream> [--dead-letter] [--bucket <name>] [--endpoint <url>]
+export const BATCHES_USAGE = `Usage: sluice batches ls <stream> [--tenant <name or path>] [--dead-letter] [--bucket <name>] [--endpoint <url>]
+       sluice batches cat <stream> [--tenant <name or path>] [--dead-letter] [--bucket <name>] [--endpoint <url>]
 
 ls lists the stream's landed objects (key, records, bytes); cat prints every landed record
 as NDJSON (CBOR decoded), oldest first. Both read through the S3 API.
 
+  --tenant       whose local data to read, and whose streams to expect (default: ${DEFAULT_TENANT})
   --dead-letter  the stream's dead-letter objects (dlq/) instead of its records
   --bucket       bucket to read (default: the local one; with no --endpoint, real S3)
-  --endpoint     S3 endpoint URL (default: the running \`sluice dev\`'s, or .sluice/s3 directly)
+  --endpoint     S3 endpoint URL (default: the tenant's running \`sluice dev\`'s, or its .sluice/<tenant>/s3)
 `;
 
 interface Source {
@@ -29,7 +32,7 @@ interface Source {
 
 const LOOPBACK = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?$/;
 
-async function openSource(values: { bucket?: string; endpoint?: string }, io: CliIo): Promise<Source> {
+async function openSource(values: { bucket?: string; endpoint?: string }, home: SluiceHome): Promise<Source> {
   const done = async () => undefined;
   if (values.endpoint) {
     // A loopback endpoint is s3rver (its fixed credentials); anything else uses the default chain.
@@ -39,7 +42,6 @@ async function openSource(values: { bucket?: string; endpoint?: string }, io: Cl
     return { s3, bucket: values.bucket ?? LOCAL_BUCKET, close: done };
   }
   if (values.bucket) return { s3: createS3Client(), bucket: values.bucket, close: done };
-  const home = sluiceHome(io.env, io.cwd);
   const running = await readServerState(home.serverStateFile);
   if (running) return { s3: createS3Client(running.s3Endpoint), bucket: running.bucket, close: done };
   // No server: serve the same data folder on a free port just for this command.
@@ -47,25 +49,37 @@ async function openSource(values: { bucket?: string; endpoint?: string }, io: Cl
   return { s3: createS3Client(embedded.endpoint), bucket: embedded.bucket, close: () => embedded.close() };
 }
 
-async function noteBuffered(streamId: string, deadLetter: boolean, io: CliIo): Promise<void> {
-  const home = sluiceHome(io.env, io.cwd);
+async function noteBuffered(streamId: string, deadLetter: boolean, home: SluiceHome, io: CliIo): Promise<void> {
   const channel = deadLetter ? 'dead-letter' : 'records';
   const buffered = (await readSegments(home.buffers))
     .filter((segment) => segment.streamId === streamId && segment.channel === channel)
     .reduce((sum, segment) => sum + segment.records.length, 0);
   if (buffered > 0) {
     io.stderr(
-      `note: ${buffered} more record(s) of ${streamId} are buffered and land at the next flush ` +
+      `note: ${buffered} more ${deadLetter ? 'dead-letter ' : ''}record(s) of ${streamId} are buffered and land at the next flush ` +
         '(buffering.seconds; `npm start -- --flush-seconds 1` flushes sooner)\n',
     );
   }
+}
+
+function checkStream(tenant: TenantConfig, stream: string): void {
+  if (Object.hasOwn(tenant.streams, stream)) return;
+  throw new UsageError(
+    `stream ${stream} does not exist in tenant ${tenant.tenant} (it has ${Object.keys(tenant.streams).join(', ')})`,
+    BATCHES_USAGE,
+  );
 }
 
 /** Runs `sluice batches <ls|cat>`. */
 export async function batchesCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOptions(
     args,
-    { 'dead-letter': { type: 'boolean' }, bucket: { type: 'string' }, endpoint: { type: 'string' } },
+    {
+      tenant: { type: 'string' },
+      'dead-letter': { type: 'boolean' },
+      bucket: { type: 'string' },
+      endpoint: { type: 'string' },
+    },
     BATCHES_USAGE,
   );
   if (values.help) {
@@ -79,7 +93,12 @@ export async function batchesCommand(args: readonly string[], io: CliIo): Promis
   if (!stream) throw new UsageError('missing: <stream>', BATCHES_USAGE);
   if (rest.length > 0) throw new UsageError(`unexpected argument: ${rest[0]}`, BATCHES_USAGE);
   const deadLetter = values['dead-letter'] ?? false;
-  const source = await openSource(values, io);
+  const local = !values.bucket && !values.endpoint;
+  // Another bucket may hold a tenant whose config is not here: its streams are checked only when named.
+  const tenant = local || values.tenant ? await loadTenant(values.tenant, io.cwd) : undefined;
+  if (tenant) checkStream(tenant, stream);
+  const home = sluiceHome(tenant?.tenant ?? DEFAULT_TENANT, io.env, io.cwd);
+  const source = await openSource(values, home);
   try {
     let objects: Awaited<ReturnType<typeof listBatches>>;
     try {
@@ -94,10 +113,10 @@ export async function batchesCommand(args: readonly string[], io: CliIo): Promis
       if (action === 'ls') io.stdout(`${object.key}\t${records.length}\t${object.bytes}\n`);
       else io.stdout(records.map((record) => `${record}\n`).join(''));
     }
-    if (objects.length === 0) io.stderr(`no batches of ${stream} yet\n`);
+    if (objects.length === 0) io.stderr(`no ${deadLetter ? 'dead-letter ' : ''}batches of ${stream} yet\n`);
   } finally {
     await source.close();
   }
-  if (!values.bucket && !values.endpoint) await noteBuffered(stream, deadLetter, io);
+  if (local) await noteBuffered(stream, deadLetter, home, io);
   return 0;
 }

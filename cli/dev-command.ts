@@ -13,7 +13,8 @@ import { curlLine, sampleRequest } from './sample-request.ts';
 export const DEV_USAGE = `Usage: sluice dev [--tenant <name or path>] [--port <n>] [--s3-port <n>] [--flush-seconds <n>]
 
 Runs the whole push path on this machine: gateway, ingest handler, Firehose-like
-buffering and an embedded S3, with data under .sluice/ (SLUICE_HOME moves it).
+buffering and an embedded S3, with the tenant's data under .sluice/<tenant>/
+(SLUICE_HOME moves .sluice/).
 
   --tenant         tenant config: a name in tenants/ or a path (default: ${DEFAULT_TENANT})
   --port           gateway port on 127.0.0.1 (default: $PORT or 4000; 0 picks a free one)
@@ -32,6 +33,8 @@ function describeStream(tenant: TenantConfig, id: string): string {
 
 /** The start banner: URL, streams, S3, a day-long token and a curl line that works when pasted. */
 export async function devBanner(server: DevServer, dataRoot: string): Promise<string> {
+  // The CLI's other commands read the example tenant's data unless told another.
+  const tenantOption = server.tenant.tenant === DEFAULT_TENANT ? '' : ` --tenant ${server.tenant.tenant}`;
   const { tenant } = server;
   const token = await server.createToken({ days: 1 });
   const sample = sampleRequest(tenant);
@@ -49,7 +52,7 @@ export async function devBanner(server: DevServer, dataRoot: string): Promise<st
     lines.push(
       'Try it:',
       `  ${curlLine(`${server.url}${ingestPath(sample.stream.id)}`, token, sample)}`,
-      `  npx sluice batches cat ${sample.stream.id}`,
+      `  npx sluice batches cat ${sample.stream.id}${tenantOption}`,
       '',
     );
   }
@@ -79,13 +82,14 @@ export async function devCommand(args: readonly string[], io: CliIo): Promise<nu
   const s3Port = portNumber(values['s3-port'], '--s3-port', port === 0 ? 0 : 4569, DEV_USAGE);
   const flushSeconds = nonNegativeNumber(values['flush-seconds'], '--flush-seconds', DEV_USAGE);
   const tenant = await loadTenant(values.tenant, io.cwd);
-  const home = sluiceHome(io.env, io.cwd);
+  const home = sluiceHome(tenant.tenant, io.env, io.cwd);
   const server = await startDevServer({
     tenant,
     home,
     port,
     s3Port,
     ...(flushSeconds === undefined ? {} : { flushSeconds }),
+    accessLog: (line) => io.stdout(`${line}\n`),
     log: {
       info: (message) => io.stdout(`landed ${message}\n`),
       warn: (message) => io.stderr(`warning: ${message}\n`),

@@ -39,7 +39,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     io.stdout(USAGE);
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
+  // Own keys only: `sluice constructor` must not find Object's constructor.
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     io.stderr(`sluice: unknown command "${name}"\n\n${USAGE}`);
     return 2;

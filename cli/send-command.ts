@@ -1,6 +1,6 @@
 /** `sluice send`: posts one body to a stream, retrying 429 and 5xx; prints the status and body. */
 import { readFile } from 'node:fs/promises';
-import { loadTenant } from '#local/load-tenant';
+import { DEFAULT_TENANT, loadTenant } from '#local/load-tenant';
 import { loadOrCreateKeySet, signLocalToken } from '#local/local-issuer';
 import { readServerState } from '#local/server-state';
 import { sluiceHome } from '#local/sluice-home';
@@ -11,13 +11,14 @@ import { backoffDelay, isRetryable, parseRetryAfter } from './retry-delay.ts';
 import { DEFAULT_LOCAL_URL } from './token-command.ts';
 
 /** Usage of `sluice send`. */
-export const SEND_USAGE = `Usage: sluice send <stream> [file|-] [--url <url>] [--token <jwt>] [--content-type <type>] [--retries <n>]
+export const SEND_USAGE = `Usage: sluice send <stream> [file|-] [--tenant <name or path>] [--url <url>] [--token <jwt>] [--content-type <type>] [--retries <n>]
 
 Posts the file (or stdin) to the stream and prints the status and the body. JSON or XML is
 told by the content (first character "<" is XML) unless --content-type says. Retries 429
 and 5xx with exponential backoff and jitter, honouring Retry-After; other statuses are final.
 
-  --url           base URL (default: the running \`sluice dev\`, else ${DEFAULT_LOCAL_URL})
+  --tenant        whose running \`sluice dev\` to post to (default: ${DEFAULT_TENANT})
+  --url           base URL (default: the tenant's running \`sluice dev\`, else ${DEFAULT_LOCAL_URL})
   --token         bearer token (default: $SLUICE_TOKEN; against \`sluice dev\` one is made)
   --content-type  content type of the body
   --retries       retries after the first attempt (default: 5)
@@ -50,6 +51,7 @@ export async function sendCommand(args: readonly string[], io: CliIo): Promise<n
   const { values, positionals } = parseOptions(
     args,
     {
+      tenant: { type: 'string' },
       url: { type: 'string' },
       token: { type: 'string' },
       'content-type': { type: 'string' },
@@ -65,15 +67,15 @@ export async function sendCommand(args: readonly string[], io: CliIo): Promise<n
   if (!stream) throw new UsageError('missing: <stream>', SEND_USAGE);
   if (rest.length > 0) throw new UsageError(`unexpected argument: ${rest[0]}`, SEND_USAGE);
   const retries = Math.floor(nonNegativeNumber(values.retries, '--retries', SEND_USAGE) ?? 5);
-  const home = sluiceHome(io.env, io.cwd);
+  const tenantName = values.tenant ? (await loadTenant(values.tenant, io.cwd)).tenant : DEFAULT_TENANT;
+  const home = sluiceHome(tenantName, io.env, io.cwd);
   const local = await readServerState(home.serverStateFile);
   const baseUrl = (values.url ?? local?.url ?? DEFAULT_LOCAL_URL).replace(/\/+$/, '');
   let token = values.token ?? io.env.SLUICE_TOKEN;
   if (!token && local && local.url === baseUrl) {
-    const tenant = await loadTenant(local.tenant, io.cwd).catch(() => undefined);
     token = await signLocalToken(await loadOrCreateKeySet(home.keySetFile), {
       issuer: local.issuer,
-      tenant: tenant?.tenant ?? local.tenant,
+      tenant: local.tenant,
       days: 1,
     });
   }

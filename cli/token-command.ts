@@ -26,7 +26,7 @@ Prints a signed JWT for the tenant, and nothing else, on stdout.
 export const DEFAULT_LOCAL_URL = 'http://127.0.0.1:4000';
 
 function checkRequest(tenant: TenantConfig, days: number, streams: readonly string[] | undefined): void {
-  const unknown = streams?.filter((id) => !(id in tenant.streams)) ?? [];
+  const unknown = streams?.filter((id) => !Object.hasOwn(tenant.streams, id)) ?? [];
   if (unknown.length > 0) {
     throw new UsageError(
       `tenant ${tenant.tenant} has no stream ${unknown.join(', ')} (it has ${Object.keys(tenant.streams).join(', ')})`,
@@ -84,7 +84,7 @@ export async function tokenCommand(
   }
   const tenant = await loadTenant(values.tenant, io.cwd);
   checkRequest(tenant, days, streams);
-  const home = sluiceHome(io.env, io.cwd);
+  const home = sluiceHome(tenant.tenant, io.env, io.cwd);
   const issuer = values.issuer ?? (await readServerState(home.serverStateFile))?.issuer ?? DEFAULT_LOCAL_URL;
   const keySet = await loadOrCreateKeySet(home.keySetFile);
   const token = await signLocalToken(keySet, { issuer, tenant: tenant.tenant, days, ...(streams ? { streams } : {}) });

@@ -11,6 +11,7 @@ import type { RecordDelivery } from '#shared/delivery';
 import { publicJwks, type SigningKeySet } from '#shared/signing-keys';
 import type { TenantConfig } from '#shared/tenant-config';
 import { selfIssuerAudience } from '#shared/token-claims';
+import { type AccessLogEntry, accessLogLine } from './access-log.ts';
 import { createS3Client, startEmbeddedS3 } from './embedded-s3.ts';
 import { type DeliveryLog, FirehoseEmulation } from './firehose-emulation.ts';
 import { createGateway, type IngestHandler } from './gateway.ts';
@@ -34,6 +35,8 @@ export interface DevServerOptions {
   /** Defaults to the real ingest handler of functions/ingest. */
   readonly createHandler?: IngestHandlerFactory;
   readonly log?: DeliveryLog & { error(message: string): void };
+  /** Gets one line per request (method, path, status, ms, records; never a token). */
+  readonly accessLog?: (line: string) => void;
 }
 
 /** A running dev server. */
@@ -123,6 +126,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         onHandlerError: (error) => options.log?.error(`ingest handler failed: ${(error as Error).stack ?? error}`),
         onClientAborted: (requestId) =>
           options.log?.warn(`request ${requestId}: the client closed the connection before the body was complete`),
+        ...(options.accessLog
+          ? { onRequest: (entry: AccessLogEntry) => options.accessLog?.(accessLogLine(entry)) }
+          : {}),
       }),
     );
     await writeServerState(home.serverStateFile, {

@@ -5,6 +5,7 @@
 // 'close' closes s3rver and ends the thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import S3rver from 's3rver';
+import { fixDelimiterListing } from './s3rver-delimiter-listing.mjs';
 
 const { directory, port, bucket } = workerData;
 const server = new S3rver({
@@ -14,6 +15,7 @@ const server = new S3rver({
   directory,
   configureBuckets: [{ name: bucket }],
 });
+fixDelimiterListing(server.store);
 const address = await server.run();
 parentPort.postMessage({ port: address.port });
 parentPort.on('message', async (message) => {

@@ -234,7 +234,10 @@ export class FirehoseEmulation implements RecordDelivery {
     const key = `${streamId}~${channel}`;
     let buffer = this.buffers.get(key);
     if (!buffer) {
-      const stream = this.options.tenant.streams[streamId];
+      // Own keys only: a journal named `constructor~…` must not find Object's constructor.
+      const stream = Object.hasOwn(this.options.tenant.streams, streamId)
+        ? this.options.tenant.streams[streamId]
+        : undefined;
       if (!stream) return undefined;
       const seconds = this.options.flushSeconds ?? stream.buffering.seconds;
       buffer = new DeliveryBuffer(stream, channel, this.options, seconds * 1000);

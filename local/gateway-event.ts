@@ -44,24 +44,30 @@ export function isTextContentType(contentType: string | undefined): boolean {
   return mediaType.startsWith('text/') || TEXT_TYPES.has(mediaType);
 }
 
+// Header and parameter names are the client's: a Map, then Object.fromEntries, keeps a
+// `constructor` or `__proto__` a plain own entry, where `name in object` and assignment
+// would reach Object.prototype.
+
 /** Lower-cased headers, duplicates joined with commas, as in payload format 2.0. */
 export function joinHeaders(rawHeaders: readonly string[]): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const headers = new Map<string, string>();
   for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
     const name = (rawHeaders[index] ?? '').toLowerCase();
     const value = rawHeaders[index + 1] ?? '';
-    headers[name] = name in headers ? `${headers[name]},${value}` : value;
+    const earlier = headers.get(name);
+    headers.set(name, earlier === undefined ? value : `${earlier},${value}`);
   }
-  return headers;
+  return Object.fromEntries(headers);
 }
 
 function splitQuery(rawQueryString: string): Record<string, string> | undefined {
   if (!rawQueryString) return undefined;
-  const parameters: Record<string, string> = {};
+  const parameters = new Map<string, string>();
   for (const [name, value] of new URLSearchParams(rawQueryString)) {
-    parameters[name] = name in parameters ? `${parameters[name]},${value}` : value;
+    const earlier = parameters.get(name);
+    parameters.set(name, earlier === undefined ? value : `${earlier},${value}`);
   }
-  return parameters;
+  return Object.fromEntries(parameters);
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -15,11 +15,12 @@ import {
 import { openIdConfiguration } from '#shared/signing-keys';
 import type { TenantConfig } from '#shared/tenant-config';
 import { routeScopes } from '#shared/token-claims';
+import { type AccessLogEntry, acceptedRecords } from './access-log.ts';
 import { type ApiIdentity, buildGatewayEvent, newGatewayRequestId } from './gateway-event.ts';
 import { GATEWAY_PAYLOAD_LIMIT_BYTES, type GatewayResponse, gatewayError, gatewayJson } from './gateway-responses.ts';
-import type { JwtAuthorizer } from './jwt-authorizer.ts';
+import { authorizationHeader, type JwtAuthorizer } from './jwt-authorizer.ts';
 import { createLambdaContext } from './lambda-context.ts';
-import { TokenBucket, takeFromAll } from './token-bucket.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 /** The ingest handler as the gateway invokes it. */
 export type IngestHandler = (
@@ -40,13 +41,15 @@ export interface GatewayOptions {
   readonly onHandlerError?: (error: unknown) => void;
   /** Called when a client goes away before its body is complete; nothing of it is handled. */
   readonly onClientAborted?: (requestId: string) => void;
+  /** Called once per request when its response ends (the dev terminal's access log). */
+  readonly onRequest?: (entry: AccessLogEntry) => void;
 }
 
 interface StreamRoute {
   readonly streamId: string;
   readonly routeKey: string;
   readonly scopes: readonly string[];
-  readonly buckets: readonly TokenBucket[];
+  readonly bucket: TokenBucket;
 }
 
 class BodyTooLargeError extends Error {}
@@ -107,20 +110,26 @@ function writeHandlerResult(response: ServerResponse, result: APIGatewayProxyRes
 
 /** Makes the gateway's request listener for a tenant. */
 export function createGateway(options: GatewayOptions): RequestListener {
-  const tenantBucket = new TokenBucket(options.tenant.throttle.rate, options.tenant.throttle.burst);
   const routes = new Map<string, StreamRoute>();
   for (const stream of Object.values(options.tenant.streams)) {
     const path = ingestPath(stream.id);
-    const streamBuckets = stream.throttle ? [new TokenBucket(stream.throttle.rate, stream.throttle.burst)] : [];
+    // The HTTP API's default route settings (the tenant's throttle) apply to each route on its
+    // own, and a stream's throttle replaces them for its route: there is no shared bucket.
+    const { rate, burst } = stream.throttle ?? options.tenant.throttle;
     routes.set(path, {
       streamId: stream.id,
       routeKey: `POST ${path}`,
       scopes: routeScopes(stream.id),
-      buckets: [tenantBucket, ...streamBuckets],
+      bucket: new TokenBucket(rate, burst),
     });
   }
 
-  async function route(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
+  async function route(
+    request: IncomingMessage,
+    response: ServerResponse,
+    requestId: string,
+    accepted: { records: number },
+  ): Promise<void> {
     const url = request.url ?? '/';
     const path = url.split('?')[0] ?? '/';
     const method = request.method ?? 'GET';
@@ -132,8 +141,8 @@ export function createGateway(options: GatewayOptions): RequestListener {
     if (method === 'GET' && path === JWKS_PATH) return send(response, gatewayJson(options.jwks()), requestId);
     const stream = method === 'POST' ? routes.get(path) : undefined;
     if (!stream) return send(response, gatewayError(404), requestId);
-    if (!takeFromAll(stream.buckets)) return send(response, gatewayError(429), requestId);
-    const decision = await options.authorizer.authorize(request.headers.authorization, stream.scopes);
+    if (!stream.bucket.tryTake()) return send(response, gatewayError(429), requestId);
+    const decision = await options.authorizer.authorize(authorizationHeader(request.rawHeaders), stream.scopes);
     if (!decision.ok) {
       return send(response, gatewayError(decision.status, { 'www-authenticate': decision.challenge }), requestId);
     }
@@ -180,12 +189,27 @@ export function createGateway(options: GatewayOptions): RequestListener {
       options.onHandlerError?.(error);
       return send(response, gatewayError(500), requestId);
     }
+    if (options.onRequest) accepted.records = acceptedRecords(result);
     writeHandlerResult(response, result, requestId);
   }
 
   return (request, response) => {
     const requestId = newGatewayRequestId();
-    route(request, response, requestId).catch((error: unknown) => {
+    const accepted = { records: 0 };
+    const { onRequest } = options;
+    if (onRequest) {
+      const startedAt = performance.now();
+      response.once('close', () =>
+        onRequest({
+          method: request.method ?? 'GET',
+          path: (request.url ?? '/').split('?')[0] ?? '/',
+          status: response.statusCode,
+          milliseconds: performance.now() - startedAt,
+          records: accepted.records,
+        }),
+      );
+    }
+    route(request, response, requestId, accepted).catch((error: unknown) => {
       options.onHandlerError?.(error);
       if (!response.headersSent) send(response, gatewayError(500), requestId);
       else response.destroy();

@@ -1,9 +1,17 @@
 /**
  * JWT checks as the API Gateway HTTP API JWT authorizer makes them: RSA signature against
- * the issuer's JWKS by `kid`, `iss`, `aud`, `exp`/`nbf`, then the route's scopes (any one
- * suffices; the claim is `scope`, space-separated, or `scp`).
+ * the issuer's JWKS by `kid` (required), `iss`, `aud`, `exp` (required)/`nbf`, then the
+ * route's scopes (any one suffices; the claim is `scope`, space-separated, or `scp`).
  */
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
+import {
+  createLocalJWKSet,
+  errors,
+  type FlattenedJWSInput,
+  type JSONWebKeySet,
+  type JWSHeaderParameters,
+  type JWTPayload,
+  jwtVerify,
+} from 'jose';
 import { TOKEN_ALGORITHM } from '#shared/token-claims';
 import { VerifiedTokenCache } from './verified-token-cache.ts';
 
@@ -60,7 +68,12 @@ const invalid = (description: string): Refused => ({
   challenge: `Bearer scope="" error="invalid_token" error_description="${description}"`,
 });
 
+// jose would pick the only key of a one-key JWKS for a token without `kid`; API Gateway
+// looks the key up by `kid` and refuses a token that names none.
+class MissingKidError extends Error {}
+
 function describeFailure(error: unknown): string {
+  if (error instanceof MissingKidError) return 'the token does not name its signing key (kid)';
   if (error instanceof errors.JWTExpired) return EXPIRED;
   if (error instanceof errors.JWTClaimValidationFailed) {
     switch (error.claim) {
@@ -119,6 +132,22 @@ function timeFailure(token: VerifiedToken, now: Date): string | undefined {
   return undefined;
 }
 
+/**
+ * The identity source (`$request.header.Authorization`) as API Gateway reads it: every
+ * Authorization header, joined with commas. Node keeps only the first of duplicate
+ * Authorization headers, which would let a second one pass unseen; joined, two headers
+ * are never one valid token, so the request is 401.
+ */
+export function authorizationHeader(rawHeaders: readonly string[]): string | undefined {
+  let value: string | undefined;
+  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
+    if (rawHeaders[index]?.toLowerCase() !== 'authorization') continue;
+    const next = rawHeaders[index + 1] ?? '';
+    value = value === undefined ? next : `${value},${next}`;
+  }
+  return value;
+}
+
 /** Makes an authorizer for an issuer. */
 export function createJwtAuthorizer(options: JwtAuthorizerOptions): JwtAuthorizer {
   const now = options.now ?? (() => new Date());
@@ -151,7 +180,11 @@ export function createJwtAuthorizer(options: JwtAuthorizerOptions): JwtAuthorize
     }
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, keys, {
+      const keyByKid = (header: JWSHeaderParameters, input: FlattenedJWSInput) => {
+        if (typeof header.kid !== 'string') throw new MissingKidError();
+        return keys(header, input);
+      };
+      ({ payload } = await jwtVerify(token, keyByKid, {
         algorithms: [TOKEN_ALGORITHM],
         issuer: options.issuer,
         audience: [...options.audience],

@@ -1,8 +1,12 @@
-/** Where local mode keeps its data: `.sluice/` in the working directory, or `SLUICE_HOME`. */
+/**
+ * Where local mode keeps a tenant's data: `.sluice/<tenant>/` in the working directory, or
+ * `$SLUICE_HOME/<tenant>/`. Each tenant has its own keys, bucket, journals and server state,
+ * so that two tenants never read or sign with each other's.
+ */
 import { join, resolve } from 'node:path';
 import { ENV } from '#shared/environment';
 
-/** The folders and files of one local data home. */
+/** The folders and files of one tenant's local data home. */
 export interface SluiceHome {
   readonly root: string;
   readonly keys: string;
@@ -12,9 +16,10 @@ export interface SluiceHome {
   readonly serverStateFile: string;
 }
 
-/** Resolves the data home from `SLUICE_HOME` or the working directory. */
-export function sluiceHome(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): SluiceHome {
-  const root = resolve(cwd, env[ENV.home] || '.sluice');
+/** Resolves a tenant's data home under `SLUICE_HOME` or `.sluice/` in the working directory. */
+export function sluiceHome(tenant: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): SluiceHome {
+  // Tenant names are validated lower-case letters, digits and "-": a safe folder name.
+  const root = join(resolve(cwd, env[ENV.home] || '.sluice'), tenant);
   const keys = join(root, 'keys');
   return {
     root,

@@ -14,23 +14,13 @@ export class TokenBucket {
     this.updatedAt = clock();
   }
 
-  /** Whether a token is there now (refilling first). */
-  available(): boolean {
+  /** Takes a token if one is there now (refilling first); whether it did. */
+  tryTake(): boolean {
     const now = this.clock();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.updatedAt) / 1000) * this.rate);
     this.updatedAt = now;
-    return this.tokens >= 1;
-  }
-
-  /** Takes a token; call only after {@link available} said yes. */
-  take(): void {
+    if (this.tokens < 1) return false;
     this.tokens -= 1;
+    return true;
   }
-}
-
-/** Takes one token from every bucket, or from none when one of them is empty. */
-export function takeFromAll(buckets: readonly TokenBucket[]): boolean {
-  if (!buckets.every((bucket) => bucket.available())) return false;
-  for (const bucket of buckets) bucket.take();
-  return true;
 }

@@ -1,5 +1,7 @@
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
 import { importJWK, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadOrCreateKeySet } from '#local/local-issuer';
 import { DEFAULT_MAX_BYTES } from '#shared/contract';
 import { currentSigningKey, newSigningKeySet } from '#shared/signing-keys';
@@ -118,6 +120,28 @@ describe('every status of the contract, over HTTP against local mode', () => {
       contentType: 'text/plain',
     });
     expect(response.status).toBe(415);
+  });
+
+  it('answers 503 when the journal cannot be fsynced before the ack, and that record never lands', async () => {
+    const own = await startTestServer();
+    const probe = await open(join(own.home.root, 'probe'), 'w');
+    const fileHandle = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+    await probe.close();
+    const datasync = vi.spyOn(fileHandle, 'datasync').mockRejectedValueOnce(new Error('EIO: i/o error, fdatasync'));
+    try {
+      const refused = await post(own.server, 'events', '{"id":"unsynced"}', { token: own.token });
+      expect(datasync).toHaveBeenCalled();
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('content-type')).toBe('application/problem+json');
+      expect(await refused.json()).toMatchObject({ status: 503 });
+      datasync.mockRestore();
+      expect((await post(own.server, 'events', '{"id":"synced"}', { token: own.token })).status).toBe(202);
+      await own.stop();
+      expect(await landedRecordsIn(own.home.s3, 'events')).toEqual(['{"id":"synced"}']);
+    } finally {
+      datasync.mockRestore();
+      await own.remove();
+    }
   });
 
   it('answers 429 once the burst is spent', async () => {

@@ -19,8 +19,8 @@ export interface TestServer {
 export async function startTestServer(
   options: { tenant?: TenantConfig; flushSeconds?: number; log?: DevServerOptions['log'] } = {},
 ): Promise<TestServer> {
-  const home = await tempHome();
   const tenant = options.tenant ?? (await loadTenant());
+  const home = await tempHome(tenant.tenant);
   const server = await startDevServer({
     tenant,
     home,

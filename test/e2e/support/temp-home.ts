@@ -4,9 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type SluiceHome, sluiceHome } from '#local/sluice-home';
 
-/** A data home in a new temporary folder, and how to remove it. */
-export async function tempHome(): Promise<SluiceHome & { remove(): Promise<void> }> {
+/**
+ * A tenant's data home in a new temporary folder, the `SLUICE_HOME` it sits in (`base`, what
+ * the CLI is given), and how to remove both.
+ */
+export async function tempHome(tenant = 'example'): Promise<SluiceHome & { base: string; remove(): Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), 'sluice-test-'));
-  const home = sluiceHome({ SLUICE_HOME: join(root, '.sluice') }, root);
-  return { ...home, remove: () => rm(root, { recursive: true, force: true }) };
+  const base = join(root, '.sluice');
+  const home = sluiceHome(tenant, { SLUICE_HOME: base }, root);
+  return { ...home, base, remove: () => rm(root, { recursive: true, force: true }) };
 }

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createS3Client, LOCAL_BUCKET, startEmbeddedS3 } from '#local/embedded-s3';
 import { tempHome } from '../../e2e/support/temp-home.ts';
@@ -53,5 +53,46 @@ it('refuses a port that is taken, with the error and without ending the process'
     await expect(startEmbeddedS3(home.s3, port)).rejects.toMatchObject({ code: 'EADDRINUSE' });
   } finally {
     blocker.close();
+  }
+});
+
+it('lists common prefixes for a delimiter, as `aws s3 ls` without --recursive asks (ListObjectsV2, Delimiter "/")', async () => {
+  const s3 = await startEmbeddedS3(home.s3);
+  try {
+    const client = createS3Client(s3.endpoint);
+    for (const key of [
+      'streams/orders/year=2026/month=01/day=02/hour=03/a.ndjson',
+      'streams/orders/year=2026/month=01/day=02/hour=04/b.ndjson',
+      'streams/events/year=2026/month=01/day=02/hour=03/c.ndjson',
+      'dlq/orders/year=2026/month=01/day=02/hour=03/d.ndjson',
+      'streams/top.txt',
+    ]) {
+      await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: 'x' }));
+    }
+    const ls = async (prefix: string) => {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix, Delimiter: '/' }));
+      return {
+        prefixes: (page.CommonPrefixes ?? []).map((common) => common.Prefix),
+        keys: (page.Contents ?? []).map((object) => object.Key),
+      };
+    };
+    expect(await ls('')).toEqual({ prefixes: ['dlq/', 'streams/'], keys: [] });
+    expect(await ls('streams/')).toEqual({
+      prefixes: ['streams/events/', 'streams/orders/'],
+      keys: ['streams/top.txt'],
+    });
+    expect(await ls('streams/orders/year=2026/month=01/day=02/')).toEqual({
+      prefixes: [
+        'streams/orders/year=2026/month=01/day=02/hour=03/',
+        'streams/orders/year=2026/month=01/day=02/hour=04/',
+      ],
+      keys: [],
+    });
+    expect(await ls('streams/orders/year=2026/month=01/day=02/hour=03/')).toEqual({
+      prefixes: [],
+      keys: ['streams/orders/year=2026/month=01/day=02/hour=03/a.ndjson'],
+    });
+  } finally {
+    await s3.close();
   }
 });

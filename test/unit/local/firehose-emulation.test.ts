@@ -1,11 +1,13 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { encodeEntries } from '#local/buffer-journal';
 import { createS3Client, type EmbeddedS3, startEmbeddedS3 } from '#local/embedded-s3';
 import { FirehoseEmulation } from '#local/firehose-emulation';
 import type { DeliveryBatch } from '#shared/delivery';
+import { DownstreamUnavailableError } from '#shared/errors';
 import { defineTenant } from '#shared/tenant-config';
 import { tempHome } from '../../e2e/support/temp-home.ts';
 
@@ -134,6 +136,88 @@ describe('the Firehose emulation', () => {
     await restarted.settled();
     expect((await objects('streams/orders/')).map((object) => object.body.toString())).toEqual(['{"n":1}\n{"n":2}\n']);
     expect(await readdir(home.buffers)).toEqual([]);
+  });
+
+  it('keeps, and does not choke on, a journal named after an Object.prototype member', async () => {
+    const name = 'constructor~records~1767225600000~01900000-0000-7000-8000-000000000000.journal';
+    await mkdir(home.buffers, { recursive: true });
+    await writeFile(join(home.buffers, name), encodeEntries([Buffer.from('{"n":1}\n')]));
+    const warnings: string[] = [];
+    const restarted = new FirehoseEmulation({
+      tenant,
+      s3: client,
+      bucket: s3.bucket,
+      journalDirectory: home.buffers,
+      log: { info: () => undefined, warn: (message) => warnings.push(message) },
+    });
+    expect(await restarted.replay()).toBe(0);
+    expect(warnings.join('\n')).toContain('the tenant has no stream constructor');
+    expect(await readdir(home.buffers)).toEqual([name]);
+  });
+
+  it('rejects deliver() when the journal cannot be fsynced, and keeps that record out of the batch', async () => {
+    const probe = await open(join(home.root, 'probe'), 'w');
+    const fileHandle = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+    await probe.close();
+    const datasync = vi.spyOn(fileHandle, 'datasync').mockRejectedValueOnce(new Error('EIO: i/o error, fdatasync'));
+    const delivery = emulation();
+    try {
+      await expect(delivery.deliver(batch('orders', ['{"n":1}']))).rejects.toBeInstanceOf(DownstreamUnavailableError);
+      expect(datasync).toHaveBeenCalledTimes(1);
+    } finally {
+      datasync.mockRestore();
+    }
+    await delivery.deliver(batch('orders', ['{"n":2}']));
+    await delivery.flushAll();
+    expect((await objects('streams/orders/')).map((object) => object.body.toString())).toEqual(['{"n":2}\n']);
+  });
+
+  it('resolves deliver() only after the journal is fsynced', async () => {
+    const probe = await open(join(home.root, 'probe'), 'w');
+    const fileHandle = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+    await probe.close();
+    let release: () => void = () => undefined;
+    const synced = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const datasync = vi.spyOn(fileHandle, 'datasync').mockImplementationOnce(() => synced);
+    try {
+      let acknowledged = false;
+      const delivering = emulation()
+        .deliver(batch('orders', ['{"n":1}']))
+        .then(() => {
+          acknowledged = true;
+        });
+      await vi.waitFor(() => expect(datasync).toHaveBeenCalled());
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(acknowledged).toBe(false);
+      release();
+      await delivering;
+      expect(acknowledged).toBe(true);
+    } finally {
+      datasync.mockRestore();
+    }
+  });
+
+  it('replays a dead-letter journal left by a crash into dlq/<stream>/ exactly once', async () => {
+    const crashed = emulation();
+    await crashed.deliver(batch('orders', ['{"reason":"bad","n":1}', '{"reason":"bad","n":2}'], 'dead-letter'));
+    const [segment = ''] = await readdir(home.buffers);
+    expect(segment).toMatch(/^orders~dead-letter~/);
+    // The first emulation is abandoned without a flush, as a killed process would be.
+    const restarted = emulation();
+    expect(await restarted.replay()).toBe(2);
+    await restarted.settled();
+    const dead = await objects('dlq/orders/');
+    expect(dead.map((object) => object.body.toString())).toEqual(['{"reason":"bad","n":1}\n{"reason":"bad","n":2}\n']);
+    expect(dead[0]?.key).toMatch(/\/sluice-example-orders-dlq-1-.*\.ndjson$/);
+    expect(await objects('streams/orders/')).toEqual([]);
+    expect(await readdir(home.buffers)).toEqual([]);
+    // A second start finds nothing left to replay, and the object is still the only one.
+    const again = emulation();
+    expect(await again.replay()).toBe(0);
+    await again.settled();
+    expect(await objects('dlq/orders/')).toHaveLength(1);
   });
 
   it('keeps a batch whose put failed and writes it on a later attempt', async () => {

@@ -42,7 +42,9 @@ describe('the generated docs', () => {
 
   it('states the 413 default in bytes and the 415 causes the function checks', () => {
     expect(statusTable()).toContain('default 254 KiB (260,096 bytes)');
-    expect(statusTable()).toMatch(/\| 415 \| content type, charset or content coding the stream does not take; no `Content-Type`, or several /);
+    expect(statusTable()).toMatch(
+      /\| 415 \| content type, charset or content coding the stream does not take; no `Content-Type`, or several /,
+    );
   });
 
   it('lists every problem type with its URI, status and title', () => {
