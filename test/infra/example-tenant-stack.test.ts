@@ -99,6 +99,29 @@ describe('stack Sluice-example', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
+  it('denies every request without TLS on the landing bucket itself, not only on its access log bucket', () => {
+    const landingIds = Object.keys(resourcesOf('AWS::S3::Bucket')).filter((id) =>
+      /^LandingBucket[0-9A-F]{8}$/.test(id),
+    );
+    expect(landingIds).toHaveLength(1);
+    const landingId = landingIds[0] as string;
+    const landing = { 'Fn::GetAtt': [landingId, 'Arn'] };
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: landingId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            Resource: [landing, { 'Fn::Join': ['', [landing, '/*']] }],
+          }),
+        ]),
+      },
+    });
+  });
+
   it('keeps the landing bucket when the stack is deleted', () => {
     const buckets = Object.values(resourcesOf('AWS::S3::Bucket'));
     expect(buckets.length).toBeGreaterThan(0);
@@ -237,6 +260,26 @@ describe('stack Sluice-example', () => {
     });
     const logGroups = Object.values(resourcesOf('AWS::Logs::LogGroup'));
     for (const group of logGroups) expect(group.Properties?.RetentionInDays).toBeGreaterThan(0);
+  });
+
+  it('writes JSON access logs with the API id in a /aws/vendedlogs/apigateway/ group, outside the Logs resource policy', () => {
+    const [stage] = Object.values(resourcesOf('AWS::ApiGatewayV2::Stage'));
+    const settings = stage?.Properties?.AccessLogSettings as { DestinationArn: unknown; Format: string };
+    const groupId = (settings.DestinationArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const group = resourcesOf('AWS::Logs::LogGroup')[groupId];
+    expect(group?.Properties?.LogGroupName).toEqual({
+      'Fn::Join': ['', ['/aws/vendedlogs/apigateway/', { Ref: expect.stringMatching(/^IngestApi/) }]],
+    });
+    expect(JSON.parse(settings.Format)).toEqual({
+      requestId: '$context.requestId',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      authorizerError: '$context.authorizer.error',
+      integrationErrorMessage: '$context.integrationErrorMessage',
+      integrationLatency: '$context.integrationLatency',
+      responseLatency: '$context.responseLatency',
+      responseLength: '$context.responseLength',
+    });
   });
 
   it('gives health and both discovery routes their own small throttle, so anonymous GETs cannot use up the stage', () => {
