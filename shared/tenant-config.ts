@@ -15,6 +15,8 @@ export type DeliveryMode = 'direct' | 'kinesis';
 
 /** Stream ids: 1 to 64 letters, digits, `-` and `_` (they become a URL path segment and resource names). */
 export const STREAM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** IAM role ARNs, as `aws:PrincipalArn` names a role session's role. */
+export const IAM_ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 /** Tenant names: lower-case letters, digits and `-`, 1 to 32, starting with a letter (they name a stack). */
 export const TENANT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 
@@ -87,6 +89,18 @@ const SelfIssuerSchema = v.strictObject({
   maxTokenDays: v.optional(positiveInteger(365, 'maxTokenDays')),
   /** Days between signing-key rotations. */
   rotationDays: v.optional(positiveInteger(365, 'rotationDays')),
+  /**
+   * IAM role ARNs that may read the signing keys besides the issuer's own functions, such as
+   * the role that runs `sluice token create --stack`. Everyone else is denied (ADR 0005).
+   */
+  keyReaders: v.optional(
+    v.array(
+      v.pipe(
+        v.string(),
+        v.regex(IAM_ROLE_ARN_PATTERN, 'a key reader must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)'),
+      ),
+    ),
+  ),
 });
 
 const ExternalIssuerSchema = v.strictObject({
@@ -153,7 +167,12 @@ export interface StreamConfig {
 
 /** Auth settings with defaults applied. */
 export type AuthConfig =
-  | { readonly issuer: 'self'; readonly maxTokenDays: number; readonly rotationDays: number }
+  | {
+      readonly issuer: 'self';
+      readonly maxTokenDays: number;
+      readonly rotationDays: number;
+      readonly keyReaders: readonly string[];
+    }
   | { readonly issuer: string; readonly audience: readonly string[] };
 
 /** A validated tenant config with every default applied. */
@@ -239,6 +258,7 @@ export function defineTenant(input: TenantConfigInput): TenantConfig {
             (config.auth as v.InferOutput<typeof SelfIssuerSchema>).maxTokenDays ?? TENANT_DEFAULTS.maxTokenDays,
           rotationDays:
             (config.auth as v.InferOutput<typeof SelfIssuerSchema>).rotationDays ?? TENANT_DEFAULTS.rotationDays,
+          keyReaders: (config.auth as v.InferOutput<typeof SelfIssuerSchema>).keyReaders ?? [],
         }
       : { issuer: config.auth.issuer, audience: (config.auth as v.InferOutput<typeof ExternalIssuerSchema>).audience };
   return {

@@ -44,11 +44,11 @@ export class DeadLetterDelivery extends Construct implements DeliveryBindable {
     return this.firehose.deliveryStream.ref;
   }
 
-  /** Grants Firehose PutRecord and PutRecordBatch on this delivery stream only. */
+  /** Grants Firehose PutRecordBatch (the only put the ingest function calls) on this delivery stream only. */
   grantPut(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: ['firehose:PutRecord', 'firehose:PutRecordBatch'],
+      actions: ['firehose:PutRecordBatch'],
       resourceArns: [this.firehose.deliveryStream.attrArn],
     });
   }

@@ -61,7 +61,7 @@ export class StreamDelivery extends Construct implements DeliveryBindable {
     return this.firehose.deliveryStream.ref;
   }
 
-  /** Grants exactly the put action on this stream's entry point: Kinesis PutRecords, or Firehose PutRecord*. */
+  /** Grants exactly the put action the ingest function calls: Kinesis PutRecords, or Firehose PutRecordBatch. */
   grantPut(grantee: iam.IGrantable): iam.Grant {
     if (this.source) {
       return iam.Grant.addToPrincipal({
@@ -72,7 +72,7 @@ export class StreamDelivery extends Construct implements DeliveryBindable {
     }
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: ['firehose:PutRecord', 'firehose:PutRecordBatch'],
+      actions: ['firehose:PutRecordBatch'],
       resourceArns: [this.firehose.deliveryStream.attrArn],
     });
   }

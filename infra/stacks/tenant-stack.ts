@@ -93,6 +93,7 @@ export class TenantStack extends Stack {
           api: this.api,
           rotationDays: auth.rotationDays,
           maxTokenDays: auth.maxTokenDays,
+          keyReaders: auth.keyReaders,
         })
       : undefined;
 

@@ -24,7 +24,7 @@ describe('defineTenant', () => {
   it('applies the documented defaults', () => {
     const config = defineTenant(valid);
     expect(config.throttle).toEqual({ rate: 500, burst: 1000 });
-    expect(config.auth).toEqual({ issuer: 'self', maxTokenDays: 30, rotationDays: 90 });
+    expect(config.auth).toEqual({ issuer: 'self', maxTokenDays: 30, rotationDays: 90, keyReaders: [] });
     expect(config.streams.clicks).toMatchObject({
       id: 'clicks',
       payload: 'json',
@@ -35,6 +35,17 @@ describe('defineTenant', () => {
       delivery: 'direct',
       buffering: { seconds: 60, mebibytes: 5 },
     });
+  });
+
+  it('takes IAM role ARNs as key readers of the self issuer and refuses anything else, naming the field', () => {
+    const reader = 'arn:aws:iam::123456789012:role/ci/token-minter';
+    const config = defineTenant({ ...valid, auth: { issuer: 'self', keyReaders: [reader] } });
+    expect(config.auth).toMatchObject({ keyReaders: [reader] });
+    const problems = problemsOf({
+      ...valid,
+      auth: { issuer: 'self', keyReaders: ['arn:aws:iam::123456789012:user/bob'] },
+    });
+    expect(problems.join('\n')).toMatch(/keyReaders.*must be an IAM role ARN/);
   });
 
   it('refuses an unknown payload type and names the field', () => {
