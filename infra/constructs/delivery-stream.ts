@@ -10,6 +10,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { deliveryStreamName } from '#shared/delivery-stream-names';
 import type { DeliveryTarget } from '#shared/environment';
 import type { StreamConfig } from '#shared/tenant-config';
 import { deliverySettings } from './delivery-stream-defaults.ts';
@@ -18,6 +19,7 @@ import type { DeliveryBindable } from './house-function.ts';
 
 /** Props of {@link StreamDelivery}. */
 export interface StreamDeliveryProps {
+  readonly tenant: string;
   readonly stream: StreamConfig;
   readonly bucket: s3.Bucket;
   readonly dataKey: kms.IKey;
@@ -36,8 +38,10 @@ export class StreamDelivery extends Construct implements DeliveryBindable {
   constructor(scope: Construct, id: string, props: StreamDeliveryProps) {
     super(scope, id);
     const { stream } = props;
+    const name = deliveryStreamName(props.tenant, stream.id, 'records');
     if (stream.delivery === 'kinesis') {
       this.source = new kinesis.Stream(this, 'Source', {
+        streamName: name,
         streamMode: kinesis.StreamMode.ON_DEMAND,
         // The AWS managed key: producers and Firehose need no KMS grants, and no CMK cost per call.
         encryption: kinesis.StreamEncryption.MANAGED,
@@ -45,6 +49,7 @@ export class StreamDelivery extends Construct implements DeliveryBindable {
       });
     }
     this.firehose = new FirehoseToBucket(this, 'Firehose', {
+      name,
       bucket: props.bucket,
       dataKey: props.dataKey,
       settings: deliverySettings(stream, 'records'),

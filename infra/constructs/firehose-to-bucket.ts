@@ -16,6 +16,8 @@ import { type DeliverySettings, staticPrefix } from './delivery-stream-defaults.
 
 /** Props of {@link FirehoseToBucket}. */
 export interface FirehoseToBucketProps {
+  /** The delivery stream's name (`deliveryStreamName` of shared/delivery-stream-names.ts). */
+  readonly name: string;
   readonly bucket: s3.Bucket;
   readonly dataKey: kms.IKey;
   readonly settings: DeliverySettings;
@@ -96,6 +98,7 @@ export class FirehoseToBucket extends Construct {
     );
     const logStream = new logs.LogStream(this, 'ErrorLogStream', { logGroup: errorLogGroup });
     this.deliveryStream = new firehose.CfnDeliveryStream(this, 'Resource', {
+      deliveryStreamName: props.name,
       deliveryStreamType: source ? 'KinesisStreamAsSource' : 'DirectPut',
       ...(source
         ? { kinesisStreamSourceConfiguration: { kinesisStreamArn: source.streamArn, roleArn: this.role.roleArn } }

@@ -183,15 +183,29 @@ describe('stack Sluice-example', () => {
     expect(bundle).not.toContain('Kinesis_20131202');
   });
 
-  it('binds each stream to its Firehose stream (and the dead-letter one) in SLUICE_DELIVERY_TARGETS', () => {
-    const [ordersId] = firehoseWithPrefix(recordsPrefix('orders'));
-    const [ordersDlqId] = firehoseWithPrefix(deadLetterPrefix('orders'));
-    const [eventsId] = firehoseWithPrefix(recordsPrefix('events'));
+  it('binds each stream to its named Firehose stream (and the dead-letter one) in SLUICE_DELIVERY_TARGETS', () => {
+    const nameOf = (prefix: string) => firehoseWithPrefix(prefix)[1].Properties?.DeliveryStreamName;
+    expect(nameOf(recordsPrefix('orders'))).toBe('sluice.example.orders');
+    expect(nameOf(deadLetterPrefix('orders'))).toBe('sluice.example.orders.dlq');
     expect(deliveryTargets(template, 'example')).toEqual({
-      orders: { records: { kind: 'firehose', name: ordersId }, deadLetter: { kind: 'firehose', name: ordersDlqId } },
-      events: { records: { kind: 'firehose', name: eventsId } },
-      profiles: { records: { kind: 'firehose', name: firehoseWithPrefix(recordsPrefix('profiles'))[0] } },
+      orders: {
+        records: { kind: 'firehose', name: 'sluice.example.orders' },
+        deadLetter: { kind: 'firehose', name: 'sluice.example.orders.dlq' },
+      },
+      events: { records: { kind: 'firehose', name: 'sluice.example.events' } },
+      profiles: { records: { kind: 'firehose', name: 'sluice.example.profiles' } },
     });
+  });
+
+  it('reserves the default concurrency of 100 for the ingest function: the tenant-wide cap', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.tenant]: 'example' }) },
+      ReservedConcurrentExecutions: 100,
+    });
+    const reserved = Object.values(resourcesOf('AWS::Lambda::Function')).filter(
+      (fn) => fn.Properties?.ReservedConcurrentExecutions !== undefined,
+    );
+    expect(reserved).toHaveLength(1);
   });
 
   it('lets the ingest function call only firehose:PutRecordBatch, on its own delivery streams', () => {

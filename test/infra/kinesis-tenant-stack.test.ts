@@ -87,11 +87,13 @@ describe('a tenant with Kinesis delivery, gzip and an external issuer', () => {
         ]),
       },
     });
-    const [auditId] = firehoseWithPrefix(recordsPrefix('audit-log'));
-    const [auditDlqId] = firehoseWithPrefix(deadLetterPrefix('audit-log'));
+    template.hasResourceProperties('AWS::Kinesis::Stream', { Name: 'sluice.fixture-kinesis.clicks' });
     expect(deliveryTargets(template, 'fixture-kinesis')).toEqual({
-      clicks: { records: { kind: 'kinesis', name: kinesisId } },
-      'audit-log': { records: { kind: 'firehose', name: auditId }, deadLetter: { kind: 'firehose', name: auditDlqId } },
+      clicks: { records: { kind: 'kinesis', name: 'sluice.fixture-kinesis.clicks' } },
+      'audit-log': {
+        records: { kind: 'firehose', name: 'sluice.fixture-kinesis.audit-log' },
+        deadLetter: { kind: 'firehose', name: 'sluice.fixture-kinesis.audit-log.dlq' },
+      },
     });
   });
 
