@@ -3,7 +3,7 @@
  * Direct PUT, or with `delivery: 'kinesis'` by an on-demand, encrypted Kinesis Data Stream
  * that the ingest function writes to (the scale path: higher quotas, replay, fan-out).
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -46,6 +46,9 @@ export class StreamDelivery extends Construct implements DeliveryBindable {
         // The AWS managed key: producers and Firehose need no KMS grants, and no CMK cost per call.
         encryption: kinesis.StreamEncryption.MANAGED,
         retentionPeriod: Duration.hours(24),
+        // It holds a 24-hour copy of what Firehose lands in the retained bucket; kept, it would
+        // bill by the hour and block a redeploy under the same fixed name.
+        removalPolicy: RemovalPolicy.DESTROY,
       });
     }
     this.firehose = new FirehoseToBucket(this, 'Firehose', {

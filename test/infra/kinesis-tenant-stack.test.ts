@@ -52,6 +52,11 @@ describe('a tenant with Kinesis delivery, gzip and an external issuer', () => {
     expect(clicks.Properties).not.toHaveProperty('DeliveryStreamEncryptionConfigurationInput');
   });
 
+  it('deletes the Kinesis stream with the stack: its records are a copy and its fixed name must be free for a redeploy', () => {
+    const streams = Object.values(template.findResources('AWS::Kinesis::Stream')) as { DeletionPolicy?: string }[];
+    expect(streams.map((stream) => stream.DeletionPolicy)).toEqual(['Delete']);
+  });
+
   it('bundles the Kinesis client into the ingest function of a tenant with a kinesis stream', () => {
     expect(ingestBundle(synth, 'fixture-kinesis')).toContain('Kinesis_20131202');
   });
