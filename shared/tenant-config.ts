@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot';
 import { DEFAULT_MAX_BYTES, MAX_RECORD_BYTES } from './contract.ts';
+import { DELIVERY_STREAM_NAME_MAX, deliveryStreamName } from './delivery-stream-names.ts';
 
 /** Payload type of a stream: one stream takes one. */
 export type PayloadType = 'json' | 'xml';
@@ -15,6 +16,23 @@ export type DeliveryMode = 'direct' | 'kinesis';
 
 /** Stream ids: 1 to 64 letters, digits, `-` and `_` (they become a URL path segment and resource names). */
 export const STREAM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/**
+ * Most streams one tenant may have. The ingest function carries every stream's delivery
+ * bindings in its environment, which Lambda caps at 4 KB (keys and values): at the longest
+ * names the config allows, 12 streams with dead letters take about 3.2 KB, leaving room for
+ * the other variables (test/infra/largest-tenant-stack.test.ts checks it).
+ */
+export const MAX_STREAMS_PER_TENANT = 12;
+
+/**
+ * Reserved concurrency of the ingest function when the config is silent: the tenant-wide cap,
+ * since the throttles apply per route. 100 covers the default 500 posts/s at up to 200 ms each
+ * (docs/capacity.md) and leaves the rest of the Region's 1,000 to other functions.
+ */
+export const DEFAULT_INGEST_CONCURRENCY = 100;
+
+/** IAM role ARNs, as `aws:PrincipalArn` names a role session's role. */
+export const IAM_ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 /** Tenant names: lower-case letters, digits and `-`, 1 to 32, starting with a letter (they name a stack). */
 export const TENANT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 
@@ -87,6 +105,18 @@ const SelfIssuerSchema = v.strictObject({
   maxTokenDays: v.optional(positiveInteger(365, 'maxTokenDays')),
   /** Days between signing-key rotations. */
   rotationDays: v.optional(positiveInteger(365, 'rotationDays')),
+  /**
+   * IAM role ARNs that may read the signing keys besides the issuer's own functions, such as
+   * the role that runs `sluice token create --stack`. Everyone else is denied (ADR 0005).
+   */
+  keyReaders: v.optional(
+    v.array(
+      v.pipe(
+        v.string(),
+        v.regex(IAM_ROLE_ARN_PATTERN, 'a key reader must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)'),
+      ),
+    ),
+  ),
 });
 
 const ExternalIssuerSchema = v.strictObject({
@@ -111,8 +141,7 @@ const StorageSchema = v.strictObject({
   ),
 });
 
-/** The valibot schema of a tenant config. */
-export const TenantConfigSchema = v.strictObject({
+const ConfigObjectSchema = v.strictObject({
   tenant: v.pipe(
     v.string('tenant must be a string'),
     v.regex(TENANT_NAME_PATTERN, 'tenant must be 1 to 32 lower-case letters, digits or "-", starting with a letter'),
@@ -121,6 +150,10 @@ export const TenantConfigSchema = v.strictObject({
     [SelfIssuerSchema, ExternalIssuerSchema],
     'auth must be { issuer: "self" } or { issuer: "https://…", audience: [...] }',
   ),
+  /**
+   * Default throttle of each stream's route (API Gateway's `DefaultRouteSettings` apply per
+   * route), not a tenant total: N streams may take N times this. `concurrency` is the cap.
+   */
   throttle: v.optional(ThrottleSchema),
   storage: v.optional(StorageSchema),
   streams: v.pipe(
@@ -129,8 +162,47 @@ export const TenantConfigSchema = v.strictObject({
       StreamSchema,
     ),
     v.check((streams) => Object.keys(streams).length > 0, 'streams needs at least one stream'),
+    v.check(
+      (streams) => Object.keys(streams).length <= MAX_STREAMS_PER_TENANT,
+      (issue) =>
+        `streams has ${Object.keys(issue.input).length} streams; a tenant takes at most ${MAX_STREAMS_PER_TENANT} (MAX_STREAMS_PER_TENANT: every stream's delivery binding must fit the ingest function's 4 KB environment)`,
+    ),
   ),
+  /**
+   * The ingest function's reserved concurrency: the one tenant-wide cap (each `throttle` is
+   * per route). It also reserves that much of the Region's Lambda concurrency for the tenant.
+   * Past it, Lambda refuses the call and API Gateway answers 500 (retryable; HTTP APIs cannot
+   * remap it), so size it for the route throttles to bite first (docs/capacity.md).
+   */
+  concurrency: v.optional(positiveInteger(10_000, 'concurrency')),
 });
+
+type ConfigOutput = v.InferOutput<typeof ConfigObjectSchema>;
+
+/** Delivery stream names that would be longer than Firehose allows, as messages. */
+function overlongDeliveryStreamNames(config: ConfigOutput): string[] {
+  return Object.entries(config.streams).flatMap(([id, stream]) =>
+    (stream.deadLetter ? (['records', 'dead-letter'] as const) : (['records'] as const))
+      .map((channel) => deliveryStreamName(config.tenant, id, channel))
+      .filter((name) => name.length > DELIVERY_STREAM_NAME_MAX)
+      .map(
+        (name) =>
+          `stream "${id}": its delivery stream name ${name} has ${name.length} characters, over Firehose's ${DELIVERY_STREAM_NAME_MAX}; shorten the stream id or the tenant name`,
+      ),
+  );
+}
+
+/** The valibot schema of a tenant config. */
+export const TenantConfigSchema = v.pipe(
+  ConfigObjectSchema,
+  v.forward(
+    v.check(
+      (config) => overlongDeliveryStreamNames(config).length === 0,
+      (issue) => overlongDeliveryStreamNames(issue.input as ConfigOutput).join('; '),
+    ),
+    ['streams'],
+  ),
+);
 
 /** A tenant config as written in `tenants/<name>.ts`. */
 export type TenantConfigInput = v.InferInput<typeof TenantConfigSchema>;
@@ -153,18 +225,26 @@ export interface StreamConfig {
 
 /** Auth settings with defaults applied. */
 export type AuthConfig =
-  | { readonly issuer: 'self'; readonly maxTokenDays: number; readonly rotationDays: number }
+  | {
+      readonly issuer: 'self';
+      readonly maxTokenDays: number;
+      readonly rotationDays: number;
+      readonly keyReaders: readonly string[];
+    }
   | { readonly issuer: string; readonly audience: readonly string[] };
 
 /** A validated tenant config with every default applied. */
 export interface TenantConfig {
   readonly tenant: string;
   readonly auth: AuthConfig;
+  /** Throttle of each stream route that sets none of its own (per route, not a tenant total). */
   readonly throttle: { readonly rate: number; readonly burst: number };
   readonly storage: {
     readonly expireAfterDays: number | undefined;
     readonly infrequentAccessAfterDays: number | undefined;
   };
+  /** Reserved concurrency of the ingest function: the tenant-wide cap. */
+  readonly concurrency: number;
   readonly streams: Readonly<Record<string, StreamConfig>>;
 }
 
@@ -176,6 +256,7 @@ export const TENANT_DEFAULTS = {
   delivery: 'direct',
   maxTokenDays: 30,
   rotationDays: 90,
+  concurrency: DEFAULT_INGEST_CONCURRENCY,
 } as const;
 
 /** Raised for a tenant config that does not validate; the message names every bad field. */
@@ -239,6 +320,7 @@ export function defineTenant(input: TenantConfigInput): TenantConfig {
             (config.auth as v.InferOutput<typeof SelfIssuerSchema>).maxTokenDays ?? TENANT_DEFAULTS.maxTokenDays,
           rotationDays:
             (config.auth as v.InferOutput<typeof SelfIssuerSchema>).rotationDays ?? TENANT_DEFAULTS.rotationDays,
+          keyReaders: (config.auth as v.InferOutput<typeof SelfIssuerSchema>).keyReaders ?? [],
         }
       : { issuer: config.auth.issuer, audience: (config.auth as v.InferOutput<typeof ExternalIssuerSchema>).audience };
   return {
@@ -249,6 +331,7 @@ export function defineTenant(input: TenantConfigInput): TenantConfig {
       expireAfterDays: config.storage?.expireAfterDays,
       infrequentAccessAfterDays: config.storage?.infrequentAccessAfterDays,
     },
+    concurrency: config.concurrency ?? TENANT_DEFAULTS.concurrency,
     streams,
   };
 }

@@ -3,12 +3,27 @@
  * function reads public keys only and has no access to the secret that holds the private ones.
  * The bootstrap and the rotation write it; discovery reads it.
  */
-import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import {
+  DeleteParameterCommand,
+  GetParameterCommand,
+  ParameterNotFound,
+  PutParameterCommand,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
 import type { JWK } from 'jose';
 import { publicJwks, type SigningKeySet } from '#shared/signing-keys';
 
 /** The JWKS document as served at the JWKS path. */
 export type Jwks = { readonly keys: readonly JWK[] };
+
+/**
+ * Name of a tenant's JWKS parameter. The key bootstrap creates and owns it, not
+ * CloudFormation: an `AWS::SSM::Parameter` is rewritten with its template value on any
+ * change to its description or tags, which would publish an empty JWKS until the next rotation.
+ */
+export function jwksParameterName(tenant: string): string {
+  return `/sluice/${tenant}/jwks`;
+}
 
 /**
  * Largest value of a standard-tier parameter. A public RSA-2048 key with `kid`, `alg` and
@@ -42,16 +57,35 @@ export function jwksParameterValue(set: SigningKeySet): string {
   return value;
 }
 
-/** Overwrites the parameter with the public JWKS of `set`. Idempotent: the same set writes the same value. */
-export async function publishJwks(client: SSMClient, parameterName: string, set: SigningKeySet): Promise<void> {
+/**
+ * Creates or overwrites the parameter with the public JWKS of `set`, with `description`
+ * when given. Idempotent: the same set writes the same value.
+ */
+export async function publishJwks(
+  client: SSMClient,
+  parameterName: string,
+  set: SigningKeySet,
+  description?: string,
+): Promise<void> {
   await client.send(
     new PutParameterCommand({
       Name: parameterName,
       Value: jwksParameterValue(set),
       Type: 'String',
+      Tier: 'Standard',
       Overwrite: true,
+      ...(description ? { Description: description } : {}),
     }),
   );
+}
+
+/** Deletes the parameter; one that is already gone is not an error. */
+export async function deleteJwks(client: SSMClient, parameterName: string): Promise<void> {
+  try {
+    await client.send(new DeleteParameterCommand({ Name: parameterName }));
+  } catch (error) {
+    if (!(error instanceof ParameterNotFound)) throw error;
+  }
 }
 
 /** Reads and parses the published JWKS; throws when the parameter holds no JWKS. */

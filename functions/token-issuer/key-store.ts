@@ -5,6 +5,7 @@
 import {
   GetSecretValueCommand,
   PutSecretValueCommand,
+  ResourceNotFoundException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { hasSigningKey, parseSigningKeySet, type SigningKeySet } from '#shared/signing-keys';
@@ -27,6 +28,29 @@ export async function readKeySet(
   );
   if (result.SecretString === undefined) throw new Error(`secret ${secretId} has no string value`);
   return parseSigningKeySet(result.SecretString);
+}
+
+/**
+ * Reads the pending version `versionId`, or `undefined` while nothing has been written to it:
+ * Secrets Manager stages AWSPENDING on the version before createSecret puts a value, so the
+ * version is absent (or has an empty value) until then.
+ */
+export async function readPendingKeySet(
+  client: SecretsManagerClient,
+  secretId: string,
+  versionId: string,
+): Promise<SigningKeySet | undefined> {
+  let value: string | undefined;
+  try {
+    const result = await client.send(
+      new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSPENDING', VersionId: versionId }),
+    );
+    value = result.SecretString;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+  return value === undefined || value.trim() === '' ? undefined : parseSigningKeySet(value);
 }
 
 /**

@@ -7,6 +7,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { deliveryStreamName } from '#shared/delivery-stream-names';
 import type { DeliveryTarget } from '#shared/environment';
 import type { StreamConfig } from '#shared/tenant-config';
 import { deliverySettings } from './delivery-stream-defaults.ts';
@@ -15,6 +16,7 @@ import type { DeliveryBindable } from './house-function.ts';
 
 /** Props of {@link DeadLetterDelivery}. */
 export interface DeadLetterDeliveryProps {
+  readonly tenant: string;
   readonly stream: StreamConfig;
   readonly bucket: s3.Bucket;
   readonly dataKey: kms.IKey;
@@ -31,6 +33,7 @@ export class DeadLetterDelivery extends Construct implements DeliveryBindable {
   constructor(scope: Construct, id: string, props: DeadLetterDeliveryProps) {
     super(scope, id);
     this.firehose = new FirehoseToBucket(this, 'Firehose', {
+      name: deliveryStreamName(props.tenant, props.stream.id, 'dead-letter'),
       bucket: props.bucket,
       dataKey: props.dataKey,
       settings: deliverySettings(props.stream, 'dead-letter'),
@@ -44,11 +47,11 @@ export class DeadLetterDelivery extends Construct implements DeliveryBindable {
     return this.firehose.deliveryStream.ref;
   }
 
-  /** Grants Firehose PutRecord and PutRecordBatch on this delivery stream only. */
+  /** Grants Firehose PutRecordBatch (the only put the ingest function calls) on this delivery stream only. */
   grantPut(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: ['firehose:PutRecord', 'firehose:PutRecordBatch'],
+      actions: ['firehose:PutRecordBatch'],
       resourceArns: [this.firehose.deliveryStream.attrArn],
     });
   }

@@ -3,13 +3,14 @@
  * Direct PUT, or with `delivery: 'kinesis'` by an on-demand, encrypted Kinesis Data Stream
  * that the ingest function writes to (the scale path: higher quotas, replay, fan-out).
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { deliveryStreamName } from '#shared/delivery-stream-names';
 import type { DeliveryTarget } from '#shared/environment';
 import type { StreamConfig } from '#shared/tenant-config';
 import { deliverySettings } from './delivery-stream-defaults.ts';
@@ -18,6 +19,7 @@ import type { DeliveryBindable } from './house-function.ts';
 
 /** Props of {@link StreamDelivery}. */
 export interface StreamDeliveryProps {
+  readonly tenant: string;
   readonly stream: StreamConfig;
   readonly bucket: s3.Bucket;
   readonly dataKey: kms.IKey;
@@ -36,15 +38,21 @@ export class StreamDelivery extends Construct implements DeliveryBindable {
   constructor(scope: Construct, id: string, props: StreamDeliveryProps) {
     super(scope, id);
     const { stream } = props;
+    const name = deliveryStreamName(props.tenant, stream.id, 'records');
     if (stream.delivery === 'kinesis') {
       this.source = new kinesis.Stream(this, 'Source', {
+        streamName: name,
         streamMode: kinesis.StreamMode.ON_DEMAND,
         // The AWS managed key: producers and Firehose need no KMS grants, and no CMK cost per call.
         encryption: kinesis.StreamEncryption.MANAGED,
         retentionPeriod: Duration.hours(24),
+        // It holds a 24-hour copy of what Firehose lands in the retained bucket; kept, it would
+        // bill by the hour and block a redeploy under the same fixed name.
+        removalPolicy: RemovalPolicy.DESTROY,
       });
     }
     this.firehose = new FirehoseToBucket(this, 'Firehose', {
+      name,
       bucket: props.bucket,
       dataKey: props.dataKey,
       settings: deliverySettings(stream, 'records'),
@@ -61,7 +69,7 @@ export class StreamDelivery extends Construct implements DeliveryBindable {
     return this.firehose.deliveryStream.ref;
   }
 
-  /** Grants exactly the put action on this stream's entry point: Kinesis PutRecords, or Firehose PutRecord*. */
+  /** Grants exactly the put action the ingest function calls: Kinesis PutRecords, or Firehose PutRecordBatch. */
   grantPut(grantee: iam.IGrantable): iam.Grant {
     if (this.source) {
       return iam.Grant.addToPrincipal({
@@ -72,7 +80,7 @@ export class StreamDelivery extends Construct implements DeliveryBindable {
     }
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: ['firehose:PutRecord', 'firehose:PutRecordBatch'],
+      actions: ['firehose:PutRecordBatch'],
       resourceArns: [this.firehose.deliveryStream.attrArn],
     });
   }

@@ -16,6 +16,8 @@ import { type DeliverySettings, staticPrefix } from './delivery-stream-defaults.
 
 /** Props of {@link FirehoseToBucket}. */
 export interface FirehoseToBucketProps {
+  /** The delivery stream's name (`deliveryStreamName` of shared/delivery-stream-names.ts). */
+  readonly name: string;
   readonly bucket: s3.Bucket;
   readonly dataKey: kms.IKey;
   readonly settings: DeliverySettings;
@@ -36,6 +38,10 @@ export class FirehoseToBucket extends Construct {
     super(scope, id);
     const { bucket, dataKey, settings, errorLogGroup, source } = props;
     const stack = Stack.of(this);
+    const objectArns = [
+      bucket.arnForObjects(`${staticPrefix(settings.prefix)}*`),
+      bucket.arnForObjects(`${staticPrefix(settings.errorOutputPrefix)}*`),
+    ];
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
         conditions: { StringEquals: { 'sts:ExternalId': stack.account } },
@@ -50,15 +56,17 @@ export class FirehoseToBucket extends Construct {
         }),
         new iam.PolicyStatement({
           actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
-          resources: [
-            bucket.arnForObjects(`${staticPrefix(settings.prefix)}*`),
-            bucket.arnForObjects(`${staticPrefix(settings.errorOutputPrefix)}*`),
-          ],
+          resources: objectArns,
         }),
         new iam.PolicyStatement({
           actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
           resources: [dataKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
+          conditions: {
+            StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` },
+            // With an S3 Bucket Key, S3 asks KMS with the bucket ARN as context; without one,
+            // with the object ARN. Either way, only this stream's own prefixes of this bucket.
+            StringLike: { 'kms:EncryptionContext:aws:s3:arn': [bucket.bucketArn, ...objectArns] },
+          },
         }),
         new iam.PolicyStatement({
           actions: ['logs:PutLogEvents'],
@@ -90,6 +98,7 @@ export class FirehoseToBucket extends Construct {
     );
     const logStream = new logs.LogStream(this, 'ErrorLogStream', { logGroup: errorLogGroup });
     this.deliveryStream = new firehose.CfnDeliveryStream(this, 'Resource', {
+      deliveryStreamName: props.name,
       deliveryStreamType: source ? 'KinesisStreamAsSource' : 'DirectPut',
       ...(source
         ? { kinesisStreamSourceConfiguration: { kinesisStreamArn: source.streamArn, roleArn: this.role.roleArn } }

@@ -33,6 +33,8 @@ export interface HouseFunctionProps {
   readonly timeout?: Duration;
   readonly memorySize?: number;
   readonly environment?: Readonly<Record<string, string>>;
+  /** Reserved concurrency; none when unset. */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /** A role for a function that may write its own log group and nothing else yet. */
@@ -68,6 +70,9 @@ export class HouseFunction extends NodejsFunction {
       projectRoot: repoPath(),
       depsLockFilePath: repoPath('package-lock.json'),
       bundling: HOUSE_BUNDLING,
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       // Stack traces point into the TypeScript sources instead of the minified bundle.
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
     });

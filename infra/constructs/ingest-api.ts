@@ -1,9 +1,11 @@
 /**
  * The tenant's HTTP API: one `POST /stream/v0/data/<id>` route per stream behind the JWT
  * authorizer with the stream's scopes, stage and route throttling, `GET /health` without
- * auth, and access logs with retention. Every public route has its own small throttle.
+ * auth, and JSON access logs with retention in a vended-logs group. Every public route
+ * has its own small throttle.
  */
 import { Lazy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -16,6 +18,7 @@ import type { TenantConfig } from '#shared/tenant-config';
 import { routeScopes } from '#shared/token-claims';
 import { functionRoleAndLogs } from './house-function.ts';
 import { HOUSE_ARCHITECTURE, HOUSE_LOG_RETENTION, HOUSE_RUNTIME } from './house-function-defaults.ts';
+import { ACCESS_LOG_FORMAT, accessLogGroupName } from './ingest-api-defaults.ts';
 
 /** Who issues the tokens the authorizer accepts. */
 export type ApiAuth =
@@ -100,13 +103,19 @@ export class IngestApi extends Construct {
       'a liveness probe for monitors; it returns a constant and reaches no data',
     );
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: HOUSE_LOG_RETENTION });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      logGroupName: accessLogGroupName(this.api.apiId),
+      retention: HOUSE_LOG_RETENTION,
+    });
     this.stage = new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: tenant.throttle.rate, burstLimit: tenant.throttle.burst },
-      accessLogSettings: { destination: new apigw.LogGroupLogDestination(this.accessLogs) },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(ACCESS_LOG_FORMAT),
+      },
     });
     this.cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
     this.cfnStage.routeSettings = Lazy.any({

@@ -3,18 +3,20 @@
  * customer-managed key), made at deploy time by a custom resource, rotated on a schedule
  * with overlap, and published as OIDC discovery documents on the tenant's own API. The
  * public discovery function reads only an SSM parameter with the public JWKS, which the
- * bootstrap and the rotation write; it has no access to the secret or its key.
+ * bootstrap creates and the rotation rewrites; it has no access to the secret or its key.
+ * The secret's resource policy and the key's policy deny reading the keys to every
+ * principal but the issuer's functions and the config's `keyReaders` (ADR 0005).
  */
-import { type CfnElement, CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type CfnElement, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { JWKS_PARAMETER_MAX_KEYS, scheduledKeyCount } from '#functions/token-issuer/jwks-parameter';
+import { JWKS_PARAMETER_MAX_KEYS, jwksParameterName, scheduledKeyCount } from '#functions/token-issuer/jwks-parameter';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '#shared/contract';
 import { ENV } from '#shared/environment';
 import { acknowledgeWildcardResources, nagAttributeRef } from '../nag-findings.ts';
@@ -31,7 +33,19 @@ export interface TokenIssuerProps {
   readonly rotationDays: number;
   /** Longest token lifetime; retired public keys stay published this long. */
   readonly maxTokenDays: number;
+  /** IAM role ARNs that may read the signing keys besides the issuer's own functions. */
+  readonly keyReaders: readonly string[];
 }
+
+/** The JWKS parameter, which the key bootstrap creates and owns (see jwks-parameter.ts). */
+export interface JwksParameter {
+  readonly parameterName: string;
+  readonly parameterArn: string;
+}
+
+/** What reading and writing the key set take; the deny statements name exactly these. */
+const SECRET_READ_ACTIONS = ['secretsmanager:GetSecretValue'];
+const SECRET_WRITE_ACTIONS = ['secretsmanager:PutSecretValue'];
 
 const issuerEntry = (name: string): string => repoPath('functions', 'token-issuer', name, 'handler.ts');
 
@@ -42,7 +56,7 @@ export class TokenIssuer extends Construct {
   /** The key that encrypts the secret; only the issuer's functions and the CLI's caller decrypt with it. */
   public readonly secretKey: kms.Key;
   /** The public JWKS (public keys only), which discovery serves. */
-  public readonly jwksParameter: ssm.StringParameter;
+  public readonly jwksParameter: JwksParameter;
   /** Serves the OpenID configuration and the JWKS. */
   public readonly discoveryFunction: HouseFunction;
   /** Runs the Secrets Manager rotation. */
@@ -72,13 +86,17 @@ export class TokenIssuer extends Construct {
 
     // Standard tier (4 KB): a public RSA-2048 key takes about 455 bytes in the JWKS, so the
     // usual 2 or 3 keys take 1 to 1.4 KB; the functions refuse to publish past 4 KB (see
-    // functions/token-issuer/jwks-parameter.ts). The bootstrap overwrites the placeholder;
-    // the template value never changes, so a stack update never resets the published JWKS.
-    this.jwksParameter = new ssm.StringParameter(this, 'PublicJwks', {
-      description: `Sluice ${props.tenant}: public JWKS of the token issuer (written by the key bootstrap and rotation)`,
-      stringValue: '{"keys":[]}',
-      tier: ssm.ParameterTier.STANDARD,
-    });
+    // functions/token-issuer/jwks-parameter.ts). The bootstrap creates it, so no template
+    // value can ever be written over the published keys.
+    const parameterName = jwksParameterName(props.tenant);
+    this.jwksParameter = {
+      parameterName,
+      parameterArn: Stack.of(this).formatArn({
+        service: 'ssm',
+        resource: 'parameter',
+        resourceName: parameterName.slice(1),
+      }),
+    };
 
     this.discoveryFunction = new HouseFunction(this, 'Discovery', {
       entry: issuerEntry('discovery'),
@@ -86,7 +104,7 @@ export class TokenIssuer extends Construct {
       memorySize: 256,
       environment: { [ENV.issuerUrl]: props.api.issuer, [ENV.jwksParameter]: this.jwksParameter.parameterName },
     });
-    this.jwksParameter.grantRead(this.discoveryFunction);
+    this.grantParameter(this.discoveryFunction, 'ssm:GetParameter');
     const discovery = new HttpLambdaIntegration('Discovery', this.discoveryFunction);
     const why = 'the JWT authorizer and token verifiers fetch it without credentials; it holds public keys only';
     props.api.addPublicRoute(OPENID_CONFIGURATION_PATH, discovery, why);
@@ -101,7 +119,7 @@ export class TokenIssuer extends Construct {
         [ENV.jwksParameter]: this.jwksParameter.parameterName,
       },
     });
-    this.jwksParameter.grantWrite(this.rotationFunction);
+    this.grantParameter(this.rotationFunction, 'ssm:PutParameter');
     const bootstrap = this.keyBootstrap(props.tenant);
     const schedule = this.secret.addRotationSchedule('Rotation', {
       rotationLambda: this.rotationFunction,
@@ -109,12 +127,69 @@ export class TokenIssuer extends Construct {
       // The bootstrap made the first key; rotating again at deploy would only shorten its life.
       rotateImmediatelyOnUpdate: false,
     });
-    schedule.node.addDependency(bootstrap);
-    // On a stack made before the JWKS parameter existed, the bootstrap's Update publishes the
-    // keys; the discovery function must switch to the parameter only after that, or it could
-    // serve (and cache) the empty placeholder and the authorizer would reject every token.
-    this.discoveryFunction.node.addDependency(bootstrap);
+    schedule.node.addDependency(bootstrap.resource);
+    this.limitRotationInvokeToTheSecret();
+    // When the parameter's name changes (as on stacks made when CloudFormation owned it), the
+    // bootstrap's Update publishes the keys there; the discovery function must switch to it
+    // only after that, or it could serve (and cache) an error and the authorizer would reject
+    // every token.
+    this.discoveryFunction.node.addDependency(bootstrap.resource);
     this.acknowledgeRotationGrants();
+    this.denyKeysToOthers([bootstrap.role, this.rotationFunction.role], props.keyReaders);
+  }
+
+  /** Grants one SSM action on the JWKS parameter only. */
+  private grantParameter(grantee: iam.IGrantable, ...actions: string[]): void {
+    iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.jwksParameter.parameterArn] });
+  }
+
+  /**
+   * IAM allows what any identity policy in the account allows, so `secretsmanager:GetSecretValue`
+   * and `kms:Decrypt` on `*` would read the private keys. A deny in the secret's resource
+   * policy and in the key policy overrides those, for every principal that is not one of
+   * the issuer's roles or a configured key reader. Key administration is not denied, so an
+   * account admin can still change the policies (an audited, deliberate act).
+   */
+  private denyKeysToOthers(roles: readonly (iam.IRole | undefined)[], keyReaders: readonly string[]): void {
+    const allowed = [...roles.flatMap((role) => (role ? [role.roleArn] : [])), ...keyReaders];
+    const othersOnly = { StringNotEquals: { 'aws:PrincipalArn': allowed } };
+    this.secret.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenySigningKeysToOthers',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: [...SECRET_READ_ACTIONS, ...SECRET_WRITE_ACTIONS],
+        resources: ['*'],
+        conditions: othersOnly,
+      }),
+    );
+    // Only Decrypt: CloudFormation needs GenerateDataKey to create the secret's placeholder.
+    this.secretKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenySigningKeyDecryptToOthers',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: othersOnly,
+      }),
+    );
+  }
+
+  /**
+   * The RotationSchedule lets Secrets Manager invoke the rotation function for any secret
+   * in any account; only this secret's rotation may.
+   */
+  private limitRotationInvokeToTheSecret(): void {
+    const permissions = this.rotationFunction.node.children.filter(
+      (child): child is lambda.CfnPermission =>
+        child instanceof lambda.CfnPermission && child.principal === 'secretsmanager.amazonaws.com',
+    );
+    if (permissions.length !== 1) throw new Error('expected one Secrets Manager invoke permission on the rotation');
+    for (const permission of permissions) {
+      permission.sourceArn = this.secret.secretArn;
+      permission.sourceAccount = Stack.of(this).account;
+    }
   }
 
   /**
@@ -122,15 +197,27 @@ export class TokenIssuer extends Construct {
    * exists when `cdk deploy` returns. Secrets Manager's `rotateImmediately` would also
    * make one, but asynchronously, after CloudFormation has already reported success.
    */
-  private keyBootstrap(tenant: string): CustomResource {
+  private keyBootstrap(tenant: string): { resource: CustomResource; role: iam.IRole | undefined } {
     const fn = new HouseFunction(this, 'Bootstrap', {
       entry: issuerEntry('bootstrap'),
       description: `Sluice ${tenant}: first signing key at deploy time`,
       timeout: Duration.seconds(30),
     });
-    this.secret.grantRead(fn);
-    this.secret.grantWrite(fn);
-    this.jwksParameter.grantWrite(fn);
+    // Exactly the calls it makes: read the current set, put the first one, own the parameter.
+    iam.Grant.addToPrincipal({
+      grantee: fn,
+      actions: [...SECRET_READ_ACTIONS, ...SECRET_WRITE_ACTIONS],
+      resourceArns: [this.secret.secretArn],
+    });
+    this.secretKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [fn.grantPrincipal],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
+    this.grantParameter(fn, 'ssm:PutParameter', 'ssm:DeleteParameter');
     const providerRole = new iam.Role(this, 'BootstrapProviderRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });
@@ -147,10 +234,15 @@ export class TokenIssuer extends Construct {
       [`${nagAttributeRef(fn.node.defaultChild as CfnElement, 'Arn')}:*`],
       'The CDK Provider framework may invoke the bootstrap function and its versions; the function is named, only the version qualifier is a wildcard.',
     );
-    return new CustomResource(this, 'FirstSigningKey', {
+    const resource = new CustomResource(this, 'FirstSigningKey', {
       serviceToken: provider.serviceToken,
-      properties: { SecretId: this.secret.secretArn, JwksParameter: this.jwksParameter.parameterName },
+      properties: {
+        SecretId: this.secret.secretArn,
+        JwksParameter: this.jwksParameter.parameterName,
+        JwksDescription: `Sluice ${tenant}: public JWKS of the token issuer (owned by the key bootstrap, rewritten by rotation)`,
+      },
     });
+    return { resource, role: fn.role };
   }
 
   /** The rotation schedule's own grants carry wildcards that IAM cannot narrow. */

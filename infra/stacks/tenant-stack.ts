@@ -50,11 +50,14 @@ export class TenantStack extends Stack {
       description: `Sluice ${config.tenant}: ingest`,
       timeout: timeoutFromMs(INGEST_FUNCTION_TIMEOUT_MS),
       environment: { [ENV.tenant]: config.tenant },
+      // The tenant-wide cap: the API's throttles apply per route (tenant-config.ts).
+      reservedConcurrentExecutions: config.concurrency,
     });
 
     const deliveries: Record<string, StreamDelivery> = {};
     for (const stream of Object.values(config.streams)) {
       const shared = {
+        tenant: config.tenant,
         stream,
         bucket: this.landing.bucket,
         dataKey: this.landing.dataKey,
@@ -93,6 +96,7 @@ export class TenantStack extends Stack {
           api: this.api,
           rotationDays: auth.rotationDays,
           maxTokenDays: auth.maxTokenDays,
+          keyReaders: auth.keyReaders,
         })
       : undefined;
 

@@ -58,11 +58,8 @@ const roleStatementsOf = (description: RegExp): { roleId: string; statements: St
 const actionsOf = (statement: Statement): string[] =>
   Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 
-const jwksParameterId = (): string => {
-  const ids = Object.keys(resourcesOf('AWS::SSM::Parameter'));
-  expect(ids).toHaveLength(1);
-  return ids[0] ?? '';
-};
+const jwksParameter = '/sluice/example/jwks';
+const jwksParameterArn = `:parameter${jwksParameter}`;
 
 const apiEndpoint = { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestApi'), 'ApiEndpoint'] };
 
@@ -97,6 +94,29 @@ describe('stack Sluice-example', () => {
       },
     });
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('denies every request without TLS on the landing bucket itself, not only on its access log bucket', () => {
+    const landingIds = Object.keys(resourcesOf('AWS::S3::Bucket')).filter((id) =>
+      /^LandingBucket[0-9A-F]{8}$/.test(id),
+    );
+    expect(landingIds).toHaveLength(1);
+    const landingId = landingIds[0] as string;
+    const landing = { 'Fn::GetAtt': [landingId, 'Arn'] };
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: landingId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            Resource: [landing, { 'Fn::Join': ['', [landing, '/*']] }],
+          }),
+        ]),
+      },
+    });
   });
 
   it('keeps the landing bucket when the stack is deleted', () => {
@@ -163,18 +183,32 @@ describe('stack Sluice-example', () => {
     expect(bundle).not.toContain('Kinesis_20131202');
   });
 
-  it('binds each stream to its Firehose stream (and the dead-letter one) in SLUICE_DELIVERY_TARGETS', () => {
-    const [ordersId] = firehoseWithPrefix(recordsPrefix('orders'));
-    const [ordersDlqId] = firehoseWithPrefix(deadLetterPrefix('orders'));
-    const [eventsId] = firehoseWithPrefix(recordsPrefix('events'));
+  it('binds each stream to its named Firehose stream (and the dead-letter one) in SLUICE_DELIVERY_TARGETS', () => {
+    const nameOf = (prefix: string) => firehoseWithPrefix(prefix)[1].Properties?.DeliveryStreamName;
+    expect(nameOf(recordsPrefix('orders'))).toBe('sluice.example.orders');
+    expect(nameOf(deadLetterPrefix('orders'))).toBe('sluice.example.orders.dlq');
     expect(deliveryTargets(template, 'example')).toEqual({
-      orders: { records: { kind: 'firehose', name: ordersId }, deadLetter: { kind: 'firehose', name: ordersDlqId } },
-      events: { records: { kind: 'firehose', name: eventsId } },
-      profiles: { records: { kind: 'firehose', name: firehoseWithPrefix(recordsPrefix('profiles'))[0] } },
+      orders: {
+        records: { kind: 'firehose', name: 'sluice.example.orders' },
+        deadLetter: { kind: 'firehose', name: 'sluice.example.orders.dlq' },
+      },
+      events: { records: { kind: 'firehose', name: 'sluice.example.events' } },
+      profiles: { records: { kind: 'firehose', name: 'sluice.example.profiles' } },
     });
   });
 
-  it('lets the ingest function put records only on its own delivery streams', () => {
+  it('reserves the default concurrency of 100 for the ingest function: the tenant-wide cap', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.tenant]: 'example' }) },
+      ReservedConcurrentExecutions: 100,
+    });
+    const reserved = Object.values(resourcesOf('AWS::Lambda::Function')).filter(
+      (fn) => fn.Properties?.ReservedConcurrentExecutions !== undefined,
+    );
+    expect(reserved).toHaveLength(1);
+  });
+
+  it('lets the ingest function call only firehose:PutRecordBatch, on its own delivery streams', () => {
     type Statement = { Action: unknown; Resource: unknown };
     const policies = Object.values(resourcesOf('AWS::IAM::Policy')).filter((policy) =>
       JSON.stringify(policy.Properties?.Roles ?? []).includes('"IngestRole'),
@@ -189,7 +223,7 @@ describe('stack Sluice-example', () => {
     const putStatements = statements.filter((statement) => JSON.stringify(statement.Action).includes('firehose:'));
     expect(putStatements.length).toBeGreaterThan(0);
     for (const statement of putStatements) {
-      expect(statement.Action).toEqual(['firehose:PutRecord', 'firehose:PutRecordBatch']);
+      expect(statement.Action).toBe('firehose:PutRecordBatch');
       const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
       for (const resource of resources) expect(firehoseArns).toContainEqual(resource);
     }
@@ -239,6 +273,26 @@ describe('stack Sluice-example', () => {
     for (const group of logGroups) expect(group.Properties?.RetentionInDays).toBeGreaterThan(0);
   });
 
+  it('writes JSON access logs with the API id in a /aws/vendedlogs/apigateway/ group, outside the Logs resource policy', () => {
+    const [stage] = Object.values(resourcesOf('AWS::ApiGatewayV2::Stage'));
+    const settings = stage?.Properties?.AccessLogSettings as { DestinationArn: unknown; Format: string };
+    const groupId = (settings.DestinationArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const group = resourcesOf('AWS::Logs::LogGroup')[groupId];
+    expect(group?.Properties?.LogGroupName).toEqual({
+      'Fn::Join': ['', ['/aws/vendedlogs/apigateway/', { Ref: expect.stringMatching(/^IngestApi/) }]],
+    });
+    expect(JSON.parse(settings.Format)).toEqual({
+      requestId: '$context.requestId',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      authorizerError: '$context.authorizer.error',
+      integrationErrorMessage: '$context.integrationErrorMessage',
+      integrationLatency: '$context.integrationLatency',
+      responseLatency: '$context.responseLatency',
+      responseLength: '$context.responseLength',
+    });
+  });
+
   it('gives health and both discovery routes their own small throttle, so anonymous GETs cannot use up the stage', () => {
     const publicThrottle = {
       ThrottlingRateLimit: PUBLIC_ROUTE_THROTTLE.rate,
@@ -272,11 +326,12 @@ describe('stack Sluice-example', () => {
     });
   });
 
-  it('publishes the public JWKS in a standard-tier SSM String parameter', () => {
-    template.hasResourceProperties('AWS::SSM::Parameter', { Type: 'String', Tier: 'Standard' });
+  it('leaves the JWKS parameter to the key bootstrap, so no change to its description or tags can empty it', () => {
+    template.resourceCountIs('AWS::SSM::Parameter', 0);
     template.hasResourceProperties('AWS::CloudFormation::CustomResource', {
       SecretId: Match.anyValue(),
-      JwksParameter: { Ref: jwksParameterId() },
+      JwksParameter: jwksParameter,
+      JwksDescription: Match.stringLikeRegexp('public JWKS'),
     });
   });
 
@@ -284,8 +339,8 @@ describe('stack Sluice-example', () => {
     const { roleId, statements } = roleStatementsOf(/OpenID configuration and JWKS/);
     const ssmStatements = statements.filter((statement) => actionsOf(statement).some((a) => a.startsWith('ssm:')));
     expect(ssmStatements).toHaveLength(1);
-    expect(actionsOf(ssmStatements[0] as Statement)).toContain('ssm:GetParameter');
-    expect(JSON.stringify(ssmStatements[0]?.Resource)).toContain(`{"Ref":"${jwksParameterId()}"}`);
+    expect(actionsOf(ssmStatements[0] as Statement)).toEqual(['ssm:GetParameter']);
+    expect(JSON.stringify(ssmStatements[0]?.Resource)).toContain(jwksParameterArn);
     for (const statement of statements) {
       for (const action of actionsOf(statement)) expect(action).toMatch(/^(logs|ssm):/);
     }
@@ -295,7 +350,7 @@ describe('stack Sluice-example', () => {
     }
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('OpenID configuration and JWKS'),
-      Environment: { Variables: Match.objectLike({ [ENV.jwksParameter]: { Ref: jwksParameterId() } }) },
+      Environment: { Variables: Match.objectLike({ [ENV.jwksParameter]: jwksParameter }) },
     });
     const discovery = Object.values(resourcesOf('AWS::Lambda::Function')).find((resource) =>
       /OpenID configuration/.test(String(resource.Properties?.Description)),
@@ -316,22 +371,96 @@ describe('stack Sluice-example', () => {
 
   it('refuses at synth a rotation schedule that would keep more keys published than the parameter holds', async () => {
     const tenant = await loadTenant('example');
-    const auth = { issuer: 'self', rotationDays: 1, maxTokenDays: 30 } as const;
+    const auth = { issuer: 'self', rotationDays: 1, maxTokenDays: 30, keyReaders: [] } as const;
     expect(() => createTenantApp({ ...tenant, config: { ...tenant.config, auth } }, { nag: false })).toThrow(
       /keeps 32 keys published/,
     );
   });
 
-  it('lets the key bootstrap and the rotation write the JWKS parameter', () => {
-    for (const description of [/first signing key/, /signing key rotation/]) {
+  it('lets the key bootstrap write and delete the JWKS parameter, and the rotation write it', () => {
+    const expected = [
+      [/first signing key/, ['ssm:DeleteParameter', 'ssm:PutParameter']],
+      [/signing key rotation/, ['ssm:PutParameter']],
+    ] as const;
+    for (const [description, actions] of expected) {
       const { statements } = roleStatementsOf(description);
-      const puts = statements.filter((statement) => actionsOf(statement).includes('ssm:PutParameter'));
-      expect(puts).toHaveLength(1);
-      expect(JSON.stringify(puts[0]?.Resource)).toContain(`{"Ref":"${jwksParameterId()}"}`);
+      const ssmStatements = statements.filter((statement) => actionsOf(statement).some((a) => a.startsWith('ssm:')));
+      expect(ssmStatements).toHaveLength(1);
+      expect(actionsOf(ssmStatements[0] as Statement).sort()).toEqual([...actions]);
+      expect(JSON.stringify(ssmStatements[0]?.Resource)).toContain(jwksParameterArn);
     }
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('signing key rotation'),
-      Environment: { Variables: Match.objectLike({ [ENV.jwksParameter]: { Ref: jwksParameterId() } }) },
+      Environment: { Variables: Match.objectLike({ [ENV.jwksParameter]: jwksParameter }) },
+    });
+  });
+
+  it('lets the key bootstrap only read and put the key set, not update the secret or move its stages', () => {
+    const { statements } = roleStatementsOf(/first signing key/);
+    const secretActions = statements
+      .flatMap(actionsOf)
+      .filter((action) => action.startsWith('secretsmanager:'))
+      .sort();
+    expect(secretActions).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
+  });
+
+  it('lets Secrets Manager invoke the rotation function only for this secret, from this account', () => {
+    const [secretId] = Object.keys(resourcesOf('AWS::SecretsManager::Secret'));
+    const permissions = Object.values(resourcesOf('AWS::Lambda::Permission')).filter(
+      (permission) => permission.Properties?.Principal === 'secretsmanager.amazonaws.com',
+    );
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0]?.Properties).toMatchObject({
+      FunctionName: { 'Fn::GetAtt': [expect.stringMatching(/^SelfIssuerRotation/), 'Arn'] },
+      SourceArn: { Ref: secretId },
+      SourceAccount: { Ref: 'AWS::AccountId' },
+    });
+  });
+
+  it('denies reading the signing keys to every principal but the bootstrap and rotation roles', () => {
+    const issuerRoles = [/first signing key/, /signing key rotation/].map((description) => ({
+      'Fn::GetAtt': [roleStatementsOf(description).roleId, 'Arn'],
+    }));
+    const denyToOthers = (actions: unknown) =>
+      Match.objectLike({
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: actions,
+        Condition: { StringNotEquals: { 'aws:PrincipalArn': issuerRoles } },
+      });
+    const [secretId] = Object.keys(resourcesOf('AWS::SecretsManager::Secret'));
+    template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      SecretId: { Ref: secretId },
+      ResourcePolicy: {
+        Statement: Match.arrayWith([denyToOthers(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'])]),
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      Description: Match.stringLikeRegexp('token signing keys'),
+      KeyPolicy: { Statement: Match.arrayWith([denyToOthers('kms:Decrypt')]) },
+    });
+  });
+
+  it('lets Firehose use the landing key only through S3, for its own bucket and prefixes', () => {
+    const [bucketId] = Object.keys(resourcesOf('AWS::S3::Bucket')).filter((id) => id.startsWith('LandingBucket'));
+    const bucketArn = { 'Fn::GetAtt': [bucketId, 'Arn'] };
+    const policy = Object.values(resourcesOf('AWS::IAM::Policy')).find((candidate) =>
+      JSON.stringify(candidate.Properties?.Roles).includes('StreamordersFirehoseRole'),
+    );
+    type Conditional = Statement & { Condition?: unknown };
+    const document = policy?.Properties?.PolicyDocument as { Statement?: Conditional[] } | undefined;
+    const statements = document?.Statement ?? [];
+    const kmsStatements = statements.filter((statement) => actionsOf(statement).some((a) => a.startsWith('kms:')));
+    expect(kmsStatements).toHaveLength(1);
+    expect(kmsStatements[0]?.Condition).toMatchObject({
+      StringEquals: { 'kms:ViaService': expect.anything() },
+      StringLike: {
+        'kms:EncryptionContext:aws:s3:arn': [
+          bucketArn,
+          { 'Fn::Join': ['', [bucketArn, '/streams/orders/year=*']] },
+          { 'Fn::Join': ['', [bucketArn, '/errors/orders/*']] },
+        ],
+      },
     });
   });
 

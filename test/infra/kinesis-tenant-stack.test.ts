@@ -52,6 +52,11 @@ describe('a tenant with Kinesis delivery, gzip and an external issuer', () => {
     expect(clicks.Properties).not.toHaveProperty('DeliveryStreamEncryptionConfigurationInput');
   });
 
+  it('deletes the Kinesis stream with the stack: its records are a copy and its fixed name must be free for a redeploy', () => {
+    const streams = Object.values(template.findResources('AWS::Kinesis::Stream')) as { DeletionPolicy?: string }[];
+    expect(streams.map((stream) => stream.DeletionPolicy)).toEqual(['Delete']);
+  });
+
   it('bundles the Kinesis client into the ingest function of a tenant with a kinesis stream', () => {
     expect(ingestBundle(synth, 'fixture-kinesis')).toContain('Kinesis_20131202');
   });
@@ -87,11 +92,13 @@ describe('a tenant with Kinesis delivery, gzip and an external issuer', () => {
         ]),
       },
     });
-    const [auditId] = firehoseWithPrefix(recordsPrefix('audit-log'));
-    const [auditDlqId] = firehoseWithPrefix(deadLetterPrefix('audit-log'));
+    template.hasResourceProperties('AWS::Kinesis::Stream', { Name: 'sluice.fixture-kinesis.clicks' });
     expect(deliveryTargets(template, 'fixture-kinesis')).toEqual({
-      clicks: { records: { kind: 'kinesis', name: kinesisId } },
-      'audit-log': { records: { kind: 'firehose', name: auditId }, deadLetter: { kind: 'firehose', name: auditDlqId } },
+      clicks: { records: { kind: 'kinesis', name: 'sluice.fixture-kinesis.clicks' } },
+      'audit-log': {
+        records: { kind: 'firehose', name: 'sluice.fixture-kinesis.audit-log' },
+        deadLetter: { kind: 'firehose', name: 'sluice.fixture-kinesis.audit-log.dlq' },
+      },
     });
   });
 

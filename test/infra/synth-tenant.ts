@@ -26,20 +26,40 @@ export async function synthTenant(nameOrPath: string): Promise<SynthesizedTenant
   return { stack, template, nagViolations };
 }
 
+type NamedResource = { Properties?: { DeliveryStreamName?: string; Name?: string } };
+
 /**
- * The ingest function's delivery targets, parsed from its environment with every `Ref`
- * replaced by the referenced logical id (what the value will be once deployed: that resource's name).
+ * The ingest function's environment as deployed: every `Ref` replaced by the referenced
+ * delivery stream's or Kinesis stream's name (what `Ref` returns for them).
  */
-export function deliveryTargets(template: Template, tenant: string): unknown {
+export function ingestEnvironment(template: Template, tenant: string): Record<string, string> {
   const functions = template.findResources('AWS::Lambda::Function', {
     Properties: { Environment: { Variables: { SLUICE_TENANT: tenant, SLUICE_DELIVERY_TARGETS: Match.anyValue() } } },
   });
   const [ingest] = Object.values(functions) as {
     Properties: { Environment: { Variables: Record<string, unknown> } };
   }[];
-  const value = ingest?.Properties.Environment.Variables.SLUICE_DELIVERY_TARGETS;
-  const parts = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
-  return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : (part as { Ref: string }).Ref)).join(''));
+  const resources = template.toJSON().Resources as Record<string, NamedResource>;
+  const nameOf = (ref: string): string => {
+    const properties = resources[ref]?.Properties;
+    const name = properties?.DeliveryStreamName ?? properties?.Name;
+    if (name === undefined) throw new Error(`${ref} has no fixed name`);
+    return name;
+  };
+  const resolve = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join) return join[1].map(resolve).join(join[0]);
+    return nameOf((value as { Ref: string }).Ref);
+  };
+  return Object.fromEntries(
+    Object.entries(ingest?.Properties.Environment.Variables ?? {}).map(([key, value]) => [key, resolve(value)]),
+  );
+}
+
+/** The ingest function's delivery targets, parsed from its environment as deployed. */
+export function deliveryTargets(template: Template, tenant: string): unknown {
+  return JSON.parse(ingestEnvironment(template, tenant).SLUICE_DELIVERY_TARGETS ?? 'null');
 }
 
 /** The bundled code of the tenant's ingest function, as the stack's asset holds it. */

@@ -6,7 +6,6 @@
  */
 import {
   DescribeSecretCommand,
-  ResourceNotFoundException,
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
@@ -22,7 +21,7 @@ import {
 } from '#shared/signing-keys';
 import { selfIssuerAudience, signTenantToken } from '#shared/token-claims';
 import { publishJwks } from '../jwks-parameter.ts';
-import { readKeySet, readKeySetIfValid, writeKeySet } from '../key-store.ts';
+import { readKeySet, readKeySetIfValid, readPendingKeySet, writeKeySet } from '../key-store.ts';
 
 /** Settings of the rotation. */
 export interface RotationOptions {
@@ -57,7 +56,7 @@ export async function rotateSigningKeySecret(
       // in finishSecret, once the pending set has passed testSecret.
       return;
     case 'testSecret':
-      return testPendingKeySet(await readKeySet(client, secretId, { stage: 'AWSPENDING', versionId: token }));
+      return testPendingKeySet(await pendingKeySet(client, secretId, token, options));
     case 'finishSecret': {
       const current = Object.entries(described.VersionIdsToStages ?? {}).find(([, labels]) =>
         labels.includes('AWSCURRENT'),
@@ -91,18 +90,31 @@ export async function rotateSigningKeySecret(
   }
 }
 
+/**
+ * The pending set that testSecret checks. At the first rotation after the stack is created
+ * the pending version may still be absent or empty when testSecret runs; then it is written
+ * exactly as createSecret would write it, so the step tests the set that finishSecret publishes.
+ */
+async function pendingKeySet(
+  client: SecretsManagerClient,
+  secretId: string,
+  token: string,
+  options: RotationOptions,
+): Promise<SigningKeySet> {
+  const pending = await readPendingKeySet(client, secretId, token);
+  if (pending) return pending;
+  await createPendingKeySet(client, secretId, token, options);
+  return readKeySet(client, secretId, { stage: 'AWSPENDING', versionId: token });
+}
+
 async function createPendingKeySet(
   client: SecretsManagerClient,
   secretId: string,
   token: string,
   options: RotationOptions,
 ): Promise<void> {
-  try {
-    await readKeySet(client, secretId, { stage: 'AWSPENDING', versionId: token });
-    return; // a retried createSecret must not make a second key
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-  }
+  // A retried createSecret must not make a second key.
+  if (await readPendingKeySet(client, secretId, token)) return;
   const now = options.now ?? new Date();
   const current = await readKeySetIfValid(client, secretId);
   // A secret that still holds CloudFormation's placeholder gets its first key here.

@@ -24,7 +24,7 @@ describe('defineTenant', () => {
   it('applies the documented defaults', () => {
     const config = defineTenant(valid);
     expect(config.throttle).toEqual({ rate: 500, burst: 1000 });
-    expect(config.auth).toEqual({ issuer: 'self', maxTokenDays: 30, rotationDays: 90 });
+    expect(config.auth).toEqual({ issuer: 'self', maxTokenDays: 30, rotationDays: 90, keyReaders: [] });
     expect(config.streams.clicks).toMatchObject({
       id: 'clicks',
       payload: 'json',
@@ -35,6 +35,17 @@ describe('defineTenant', () => {
       delivery: 'direct',
       buffering: { seconds: 60, mebibytes: 5 },
     });
+  });
+
+  it('takes IAM role ARNs as key readers of the self issuer and refuses anything else, naming the field', () => {
+    const reader = 'arn:aws:iam::123456789012:role/ci/token-minter';
+    const config = defineTenant({ ...valid, auth: { issuer: 'self', keyReaders: [reader] } });
+    expect(config.auth).toMatchObject({ keyReaders: [reader] });
+    const problems = problemsOf({
+      ...valid,
+      auth: { issuer: 'self', keyReaders: ['arn:aws:iam::123456789012:user/bob'] },
+    });
+    expect(problems.join('\n')).toMatch(/keyReaders.*must be an IAM role ARN/);
   });
 
   it('refuses an unknown payload type and names the field', () => {
@@ -48,9 +59,43 @@ describe('defineTenant', () => {
     expect(problems.join('\n')).toMatch(/stream id must be 1 to 64 letters/);
   });
 
-  it('refuses a stream id of 65 characters and takes one of 64', () => {
-    expect(() => defineTenant({ ...valid, streams: { ['a'.repeat(64)]: { payload: 'json' } } })).not.toThrow();
-    expect(problemsOf({ ...valid, streams: { ['a'.repeat(65)]: { payload: 'json' } } })).toHaveLength(1);
+  it('refuses a stream id of 65 characters by its pattern', () => {
+    const problems = problemsOf({ ...valid, streams: { ['a'.repeat(65)]: { payload: 'json' } } });
+    expect(problems.join('\n')).toMatch(/stream id must be 1 to 64 letters/);
+  });
+
+  it('takes a stream whose delivery stream name has 64 characters and refuses 65, naming the stream', () => {
+    // sluice.acme.<id> is 12 characters plus the id.
+    expect(() => defineTenant({ ...valid, streams: { ['a'.repeat(52)]: { payload: 'json' } } })).not.toThrow();
+    const problems = problemsOf({ ...valid, streams: { ['a'.repeat(53)]: { payload: 'json' } } });
+    expect(problems).toEqual([
+      `streams: stream "${'a'.repeat(53)}": its delivery stream name sluice.acme.${'a'.repeat(53)} has 65 characters, over Firehose's 64; shorten the stream id or the tenant name`,
+    ]);
+  });
+
+  it("counts the dead-letter stream's .dlq in the name limit", () => {
+    const stream = (id: string) => ({ [id]: { payload: 'json', deadLetter: true } }) as TenantConfigInput['streams'];
+    expect(() => defineTenant({ ...valid, streams: stream('a'.repeat(48)) })).not.toThrow();
+    expect(problemsOf({ ...valid, streams: stream('a'.repeat(49)) }).join('\n')).toMatch(
+      /sluice\.acme\.a{49}\.dlq has 65 characters/,
+    );
+  });
+
+  it('takes 12 streams and refuses 13, naming the maximum', () => {
+    const streams = (count: number) =>
+      Object.fromEntries(Array.from({ length: count }, (_, i) => [`s${i}`, { payload: 'json' as const }]));
+    expect(Object.keys(defineTenant({ ...valid, streams: streams(12) }).streams)).toHaveLength(12);
+    expect(problemsOf({ ...valid, streams: streams(13) })).toEqual([
+      "streams: streams has 13 streams; a tenant takes at most 12 (MAX_STREAMS_PER_TENANT: every stream's delivery binding must fit the ingest function's 4 KB environment)",
+    ]);
+  });
+
+  it('caps the ingest concurrency at 100 by default and takes 1 to 10,000', () => {
+    expect(defineTenant(valid).concurrency).toBe(100);
+    expect(defineTenant({ ...valid, concurrency: 1 }).concurrency).toBe(1);
+    expect(defineTenant({ ...valid, concurrency: 10_000 }).concurrency).toBe(10_000);
+    expect(problemsOf({ ...valid, concurrency: 0 })).toEqual(['concurrency: concurrency must be at least 1']);
+    expect(problemsOf({ ...valid, concurrency: 10_001 })).toEqual(['concurrency: concurrency must be at most 10000']);
   });
 
   it('refuses a negative limit and names it', () => {

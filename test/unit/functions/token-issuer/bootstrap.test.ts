@@ -1,5 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,10 +19,18 @@ afterEach(() => {
   ssmStub.reset();
 });
 
-const event = (requestType: 'Create' | 'Update' | 'Delete') =>
+const properties = (description: string) => ({
+  ServiceToken: 'arn',
+  SecretId: 'sluice-example-keys',
+  JwksParameter: parameterName,
+  JwksDescription: description,
+});
+
+const event = (requestType: 'Create' | 'Update' | 'Delete', description = 'public JWKS') =>
   ({
     RequestType: requestType,
-    ResourceProperties: { ServiceToken: 'arn', SecretId: 'sluice-example-keys', JwksParameter: parameterName },
+    ResourceProperties: properties(description),
+    ...(requestType === 'Update' ? { OldResourceProperties: properties('public JWKS') } : {}),
   }) as unknown as CloudFormationCustomResourceEvent;
 
 const placeholderParameter = (): ParameterValues => new Map([[parameterName, '{"keys":[]}']]);
@@ -66,11 +74,49 @@ describe('the key bootstrap at deploy time', () => {
     expect(JSON.parse(String(parameters.get(parameterName)))).toEqual(publicJwks(set));
   });
 
-  it('leaves the secret and the parameter alone when the resource is deleted', async () => {
+  it('creates the parameter itself with its description, so no CloudFormation resource can overwrite it', async () => {
+    fakeSecret(secrets, new Map([['v0', { value: 'placeholder', stages: ['AWSCURRENT'] }]]));
+    const parameters: ParameterValues = new Map();
+    fakeParameters(ssmStub, parameters);
+    await ensureSigningKeySet(event('Create', 'Sluice example: public JWKS'), client, ssm);
+    expect(JSON.parse(String(parameters.get(parameterName))).keys).toHaveLength(1);
+    expect(ssmStub.commandCalls(PutParameterCommand)[0]?.args[0].input).toMatchObject({
+      Name: parameterName,
+      Type: 'String',
+      Tier: 'Standard',
+      Overwrite: true,
+      Description: 'Sluice example: public JWKS',
+    });
+  });
+
+  it('keeps the published keys when a stack update changes only the description', async () => {
+    const set = await newSigningKeySet();
+    fakeSecret(secrets, new Map([['v1', { value: JSON.stringify(set), stages: ['AWSCURRENT'] }]]));
+    const parameters: ParameterValues = new Map([[parameterName, JSON.stringify(publicJwks(set))]]);
+    fakeParameters(ssmStub, parameters);
+    await ensureSigningKeySet(event('Update', 'a new description'), client, ssm);
+    expect(JSON.parse(String(parameters.get(parameterName)))).toEqual(publicJwks(set));
+    for (const call of ssmStub.commandCalls(PutParameterCommand)) {
+      expect(JSON.parse(String(call.args[0].input.Value)).keys).toHaveLength(1);
+    }
+  });
+
+  it('deletes the parameter and leaves the secret alone when the resource is deleted', async () => {
     const versions: SecretVersions = new Map([['v0', { value: 'placeholder', stages: ['AWSCURRENT'] }]]);
     fakeSecret(secrets, versions);
+    ssmStub.on(DeleteParameterCommand).resolves({});
     await ensureSigningKeySet(event('Delete'), client, ssm);
     expect(secrets.calls()).toHaveLength(0);
-    expect(ssmStub.calls()).toHaveLength(0);
+    expect(ssmStub.commandCalls(DeleteParameterCommand).map((call) => call.args[0].input.Name)).toEqual([
+      parameterName,
+    ]);
+    expect(ssmStub.commandCalls(PutParameterCommand)).toHaveLength(0);
+  });
+
+  it('treats an already deleted parameter as deleted', async () => {
+    ssmStub.on(DeleteParameterCommand).rejects(new ParameterNotFound({ message: 'gone', $metadata: {} }));
+    await expect(ensureSigningKeySet(event('Delete'), client, ssm)).resolves.toMatchObject({
+      Data: { created: 'false' },
+    });
   });
 });

@@ -116,6 +116,41 @@ describe('the signing key rotation', () => {
     expect(set.keys).toHaveLength(1);
   });
 
+  it('passes testSecret at the first rotation when the pending version is still absent, testing the set it then writes', async () => {
+    const versions: SecretVersions = new Map([['v1', { value: 'x7#placeholder', stages: ['AWSCURRENT'] }]]);
+    versions.set('v2', { value: undefined, stages: ['AWSPENDING'] });
+    fakeSecret(secrets, versions);
+    const parameters: ParameterValues = new Map();
+    fakeParameters(ssmStub, parameters);
+    const step = (Step: SecretsManagerRotationEvent['Step']) =>
+      rotateSigningKeySecret({ Step, SecretId: 'keys', ClientRequestToken: 'v2' }, client, ssm, {
+        maxTokenDays: 30,
+        jwksParameter,
+      });
+    await expect(step('testSecret')).resolves.toBeUndefined();
+    const pending = parseSigningKeySet(String(versions.get('v2')?.value));
+    expect(pending.keys).toHaveLength(1);
+    await step('finishSecret');
+    expect(versions.get('v2')?.stages).toEqual(['AWSCURRENT']);
+    expect(published(parameters)).toEqual(pending.keys.map((key) => key.kid));
+  });
+
+  it('passes testSecret when the pending version holds an empty value', async () => {
+    const first = await newSigningKeySet();
+    const versions: SecretVersions = new Map([['v1', { value: JSON.stringify(first), stages: ['AWSCURRENT'] }]]);
+    versions.set('v2', { value: '', stages: ['AWSPENDING'] });
+    fakeSecret(secrets, versions);
+    await expect(
+      rotateSigningKeySecret({ Step: 'testSecret', SecretId: 'keys', ClientRequestToken: 'v2' }, client, ssm, {
+        maxTokenDays: 30,
+        jwksParameter,
+      }),
+    ).resolves.toBeUndefined();
+    const pending = parseSigningKeySet(String(versions.get('v2')?.value));
+    expect(pending.keys.map((key) => key.kid)).toContain(currentSigningKey(first).kid);
+    expect(pending.keys).toHaveLength(2);
+  });
+
   it('does not make a second key when createSecret is retried', async () => {
     const first = await newSigningKeySet();
     const versions: SecretVersions = new Map([['v1', { value: JSON.stringify(first), stages: ['AWSCURRENT'] }]]);

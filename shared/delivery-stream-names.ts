@@ -1,0 +1,17 @@
+/**
+ * Names of a stream's delivery streams (Firehose, and Kinesis in front of it). They are
+ * short and deterministic so that the ingest function's delivery bindings, which carry
+ * them in its environment, fit Lambda's 4 KB; CloudFormation's generated names would not.
+ * `.` separates the parts because neither tenant names nor stream ids may contain it, so
+ * no two (tenant, stream, channel) triples share a name in an account.
+ */
+import type { DeliveryChannel } from './delivery.ts';
+
+/** Longest Firehose delivery stream name (Kinesis allows 128). */
+export const DELIVERY_STREAM_NAME_MAX = 64;
+
+/** The name of a stream's records or dead-letter delivery stream: `sluice.<tenant>.<stream>[.dlq]`. */
+export function deliveryStreamName(tenant: string, streamId: string, channel: DeliveryChannel): string {
+  const name = `sluice.${tenant}.${streamId}`;
+  return channel === 'records' ? name : `${name}.dlq`;
+}
