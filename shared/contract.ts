@@ -127,7 +127,14 @@ export const CONTRACT_STATUS = {
     retry: true,
     source: 'both',
   },
-  internalError: { status: 500, when: 'internal error (details only in the logs)', retry: true, source: 'function' },
+  internalError: {
+    status: 500,
+    when:
+      "internal error (details only in the logs); from the gateway when the function could not run or the tenant's " +
+      '`concurrency` cap was reached',
+    retry: true,
+    source: 'both',
+  },
   serviceUnavailable: {
     status: 503,
     when: 'Firehose/Kinesis unavailable or failing after retries',
