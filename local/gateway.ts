@@ -124,6 +124,10 @@ export function createGateway(options: GatewayOptions): RequestListener {
     });
   }
 
+  // The tenant-wide cap: on AWS the ingest function's reserved concurrency. A Lambda throttle
+  // reaches an HTTP API client as the gateway's own 500, so that is what is answered here too.
+  let handlersInFlight = 0;
+
   async function route(
     request: IncomingMessage,
     response: ServerResponse,
@@ -179,7 +183,9 @@ export function createGateway(options: GatewayOptions): RequestListener {
       requestId,
       new Date(),
     );
+    if (handlersInFlight >= options.tenant.concurrency) return send(response, gatewayError(500), requestId);
     let result: APIGatewayProxyResultV2;
+    handlersInFlight += 1;
     try {
       result = await options.handler(
         event,
@@ -188,6 +194,8 @@ export function createGateway(options: GatewayOptions): RequestListener {
     } catch (error) {
       options.onHandlerError?.(error);
       return send(response, gatewayError(500), requestId);
+    } finally {
+      handlersInFlight -= 1;
     }
     if (options.onRequest) accepted.records = acceptedRecords(result);
     writeHandlerResult(response, result, requestId);
