@@ -55,6 +55,14 @@ export async function devBanner(server: DevServer, dataRoot: string): Promise<st
       `  npx sluice batches cat ${sample.stream.id}${tenantOption}`,
       '',
     );
+  } else {
+    // Every JSON stream has a schema that none of the built-in samples meets: say how to post one's own.
+    const [first] = Object.keys(tenant.streams);
+    lines.push(
+      'Try it (no built-in sample fits these schemas; write a record that does to record.json):',
+      `  npx sluice send ${first}${tenantOption} record.json`,
+      '',
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,0 +1,36 @@
+import * as v from 'valibot';
+import { describe, expect, it } from 'vitest';
+import { devBanner } from '#cli/dev-command';
+import type { DevServer } from '#local/dev-server';
+import { defineTenant, type TenantConfig } from '#shared/tenant-config';
+
+function bannerOf(tenant: TenantConfig): Promise<string> {
+  const server = {
+    tenant,
+    url: 'http://127.0.0.1:4000',
+    s3: { endpoint: 'http://127.0.0.1:4569', bucket: 'sluice-local' },
+    createToken: async () => 'header.payload.signature',
+  } as unknown as DevServer;
+  return devBanner(server, '.sluice/acme');
+}
+
+describe('the sluice dev banner', () => {
+  it('prints a curl line for the first stream a built-in sample fits', async () => {
+    const tenant = defineTenant({ tenant: 'acme', auth: { issuer: 'self' }, streams: { clicks: { payload: 'json' } } });
+    const banner = await bannerOf(tenant);
+    expect(banner).toMatch(/^ {2}curl -i -X POST http:\/\/127\.0\.0\.1:4000\/stream\/v0\/data\/clicks /m);
+    expect(banner).toContain('  npx sluice batches cat clicks --tenant acme\n');
+  });
+
+  it("says how to post one's own record when no built-in sample fits any stream's schema", async () => {
+    const Strict = v.strictObject({ sensor: v.string(), reading: v.number() });
+    const tenant = defineTenant({
+      tenant: 'acme',
+      auth: { issuer: 'self' },
+      streams: { readings: { payload: 'json', schema: Strict } },
+    });
+    const banner = await bannerOf(tenant);
+    expect(banner).not.toContain('curl ');
+    expect(banner).toContain('  npx sluice send readings --tenant acme record.json\n');
+  });
+});
