@@ -1,0 +1,108 @@
+/**
+ * The pull side's ports: the state a source keeps between runs and slices, the store that
+ * keeps it (DynamoDB on AWS, dynalite locally: the same code), where secrets come from, and
+ * the summary every run ends with. The runner in functions/pull/ works only through these.
+ */
+
+/** How a run ended. */
+export type RunStatus = 'succeeded' | 'partial' | 'failed';
+
+/** Where the next request of a run starts: the pagination position after the last committed page. */
+export interface PagePosition {
+  /** Next page's URL (link-header, next-url). */
+  readonly url?: string;
+  /** Next cursor (cursor pagination). */
+  readonly cursor?: string;
+  /** Next offset (offset pagination). */
+  readonly offset?: number;
+  /** Next page number (page pagination). */
+  readonly page?: number;
+}
+
+/** A run in progress, saved with every committed page so that a killed run resumes there. */
+export interface RunProgress {
+  readonly id: string;
+  readonly startedAt: string;
+  /** Where the next page starts; absent before the first page. */
+  readonly position?: PagePosition;
+  /** Pages and records committed so far in this run. */
+  readonly pages: number;
+  readonly records: number;
+  readonly retries: number;
+  readonly waits: number;
+  /** Lower bound this run sends as the incremental `param`. */
+  readonly lowerBound?: string;
+  /** Highest incremental cursor value among the committed records of this run. */
+  readonly highestCursor?: string;
+  /** Digests of the URLs/cursors already requested in this run (to stop a pagination loop). */
+  readonly seen: readonly string[];
+}
+
+/** What one run reports when it ends. */
+export interface RunSummary {
+  readonly source: string;
+  readonly run: string;
+  readonly status: RunStatus;
+  /** Why it stopped: `last page`, `empty page`, `repeated cursor`, `maxPages`, `time budget`, … */
+  readonly reason: string;
+  readonly pages: number;
+  readonly records: number;
+  readonly retries: number;
+  readonly waits: number;
+  readonly durationMs: number;
+  /** The incremental cursor the next run starts from (before the lookback). */
+  readonly nextCursor?: string;
+  readonly startedAt: string;
+  readonly endedAt: string;
+}
+
+/** Everything kept per source. */
+export interface SourceState {
+  readonly source: string;
+  /** Highest incremental cursor committed by a finished run. */
+  readonly cursor?: string;
+  /** The run in progress (or interrupted), if any. */
+  readonly run?: RunProgress;
+  readonly lastRun?: RunSummary;
+  /** End time of the last `succeeded` run. */
+  readonly lastSuccessAt?: string;
+  /** Optimistic-concurrency version: every write is conditional on it. */
+  readonly version: number;
+}
+
+/** Another run holds the source's lease. */
+export class SourceBusyError extends Error {
+  override readonly name = 'SourceBusyError';
+  constructor(
+    readonly source: string,
+    readonly heldBy: string,
+    readonly until: string,
+  ) {
+    super(`source ${source} is already running (run ${heldBy}, lease until ${until}); not starting a second run`);
+  }
+}
+
+/** The state store of a tenant's sources. Every write is conditional (lease owner and version). */
+export interface PullStateStore {
+  read(source: string): Promise<SourceState | undefined>;
+  list(): Promise<SourceState[]>;
+  /** Takes the source's lease for `owner` until `until`; throws {@link SourceBusyError} when another holds it. */
+  acquireLease(source: string, owner: string, until: Date): Promise<SourceState>;
+  /** Extends the lease of `owner` (a long run); fails when the lease was lost. */
+  renewLease(source: string, owner: string, until: Date): Promise<void>;
+  /** Saves a run's progress after a page was acknowledged; fails when `owner` lost the lease or the version moved. */
+  saveProgress(source: string, owner: string, expectedVersion: number, run: RunProgress): Promise<SourceState>;
+  /** Records a finished run (and, when it succeeded or was partial, the new cursor) and releases the lease. */
+  finishRun(
+    source: string,
+    owner: string,
+    expectedVersion: number,
+    summary: RunSummary,
+    cursor?: string,
+  ): Promise<void>;
+}
+
+/** Reads a secret by name (Secrets Manager on AWS; SLUICE_SECRET_<NAME> or `sluice secret set` locally). */
+export interface SecretReader {
+  read(name: string): Promise<string>;
+}
