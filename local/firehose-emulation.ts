@@ -1,8 +1,9 @@
 /**
  * Delivery that follows Firehose's buffering rules, for local mode: per stream and channel
- * a buffer that becomes one S3 object when it is `buffering.seconds` old or holds
- * `buffering.mebibytes`, whichever comes first. Records are journaled before `deliver()`
- * resolves; a failed put keeps the batch (and its journal) and retries until it lands.
+ * a buffer (delivery-buffer.ts) whose batches become one S3 object each when they are
+ * `buffering.seconds` old or hold `buffering.mebibytes`, whichever comes first. This file
+ * routes records to their buffer, replays the journals an earlier run left, and names and
+ * writes the objects.
  */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -18,13 +19,11 @@ import {
   renderPrefix,
 } from '#shared/storage-layout';
 import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
-import { timeOrderedUuid } from './batch-id.ts';
-import { JournalSegment, readSegmentRecords, readSegments, removeSegment } from './buffer-journal.ts';
+import { readSegments, removeSegment } from './buffer-journal.ts';
+import { type BatchToWrite, DeliveryBuffer } from './delivery-buffer.ts';
 
 const gzipAsync = promisify(gzip);
 const MEBIBYTE = 1024 * 1024;
-const RETRY_FIRST_MS = 250;
-const RETRY_MAX_MS = 30_000;
 
 /** Where the emulation reports what it does. */
 export interface DeliveryLog {
@@ -59,171 +58,6 @@ export function batchKey(tenant: string, stream: StreamConfig, channel: Delivery
   return `${prefix}${batchObjectName(deliveryStreamName(tenant, stream.id, channel), at, id, extension)}`;
 }
 
-/** A batch ready for S3; its records are read back from its journal segment when it is written. */
-interface SealedBatch {
-  readonly firstArrival: number;
-  /** The object's id, from the journal segment's name. */
-  readonly batchId: string;
-  /** The journal segment to remove once the object is written. */
-  readonly journal: string;
-}
-
-interface Waiter {
-  readonly records: readonly Uint8Array[];
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-class DeliveryBuffer {
-  private recordCount = 0;
-  private bytes = 0;
-  private segment: JournalSegment | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private fileWork: Promise<void> = Promise.resolve();
-  private waiting: Waiter[] = [];
-  private writeScheduled = false;
-  private readonly sealed: SealedBatch[] = [];
-  private uploading: Promise<void> | undefined;
-  private stopping = false;
-
-  constructor(
-    private readonly stream: StreamConfig,
-    private readonly channel: DeliveryChannel,
-    private readonly options: FirehoseEmulationOptions,
-    private readonly intervalMs: number,
-  ) {}
-
-  private get limitBytes(): number {
-    return this.stream.buffering.mebibytes * MEBIBYTE;
-  }
-
-  append(records: readonly Uint8Array[]): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ records, resolve, reject });
-      if (this.writeScheduled) return;
-      this.writeScheduled = true;
-      this.fileWork = this.fileWork.then(() => this.writeWaiting());
-    });
-  }
-
-  // Group commit: every request waiting at this point shares one write and one fsync.
-  private async writeWaiting(): Promise<void> {
-    const waiters = this.waiting;
-    this.waiting = [];
-    this.writeScheduled = false;
-    const records = waiters.flatMap((waiter) => waiter.records);
-    try {
-      if (!this.segment) {
-        const openedAt = Date.now();
-        this.segment = await JournalSegment.create(this.options.journalDirectory, {
-          streamId: this.stream.id,
-          channel: this.channel,
-          openedAt,
-          batchId: timeOrderedUuid(openedAt),
-        });
-      }
-      await this.segment.append(records);
-    } catch (error) {
-      const failure = new DownstreamUnavailableError(`could not journal records: ${(error as Error).message}`);
-      for (const waiter of waiters) waiter.reject(failure);
-      return;
-    }
-    const wasEmpty = this.recordCount === 0;
-    this.recordCount += records.length;
-    for (const record of records) this.bytes += record.length;
-    for (const waiter of waiters) waiter.resolve();
-    if (this.bytes >= this.limitBytes || this.intervalMs === 0) this.seal();
-    else if (wasEmpty) this.timer = setTimeout(() => this.seal(), this.intervalMs);
-  }
-
-  /** Turns the buffer into a sealed batch (after every write before it) and starts its upload. */
-  seal(): Promise<void> {
-    const done = this.fileWork.then(async () => {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      const segment = this.segment;
-      if (!segment || this.recordCount === 0) return;
-      this.sealed.push({
-        firstArrival: segment.name.openedAt,
-        batchId: segment.name.batchId,
-        journal: segment.path,
-      });
-      this.recordCount = 0;
-      this.bytes = 0;
-      this.segment = undefined;
-      await segment.close();
-      this.startUploads();
-    });
-    this.fileWork = done;
-    return done;
-  }
-
-  /** Adds a batch found in the journal at start. */
-  adopt(batch: SealedBatch): void {
-    this.sealed.push(batch);
-    this.startUploads();
-  }
-
-  private startUploads(): void {
-    // A failure only ends the loop while stopping; drain() then reports what is left.
-    this.uploading ??= this.uploadSealed()
-      .catch(() => undefined)
-      .finally(() => {
-        this.uploading = undefined;
-        if (this.sealed.length > 0 && !this.stopping) this.startUploads();
-      });
-  }
-
-  private async uploadSealed(): Promise<void> {
-    let retryMs = RETRY_FIRST_MS;
-    for (let batch = this.sealed[0]; batch; batch = this.sealed[0]) {
-      try {
-        await this.put(batch);
-        this.sealed.shift();
-        retryMs = RETRY_FIRST_MS;
-        // The object is in S3; a segment that cannot be removed is replayed at the next start
-        // and rewrites the same key (its id is in its name), so it is only worth a warning.
-        await removeSegment(batch.journal).catch((error: Error) =>
-          this.options.log?.warn(`could not remove journal ${batch.journal}: ${error.message}`),
-        );
-      } catch (error) {
-        this.options.log?.warn(
-          `could not write a batch of ${this.stream.id} (${this.channel}) to S3, retrying in ${retryMs} ms: ${(error as Error).message}`,
-        );
-        if (this.stopping) throw error;
-        await sleep(retryMs);
-        retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
-      }
-    }
-  }
-
-  private async put(batch: SealedBatch): Promise<void> {
-    const at = new Date(batch.firstArrival);
-    const key = batchKey(this.options.tenant.tenant, this.stream, this.channel, at, batch.batchId);
-    const records = await readSegmentRecords(batch.journal);
-    const raw = Buffer.concat(records);
-    const body = this.stream.compression === 'gzip' ? await gzipAsync(raw) : raw;
-    await this.options.s3.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: body }));
-    this.options.log?.info(`${key}: ${records.length} records, ${body.length} bytes`);
-  }
-
-  /** Seals and writes everything; throws when a batch could not be written (its journal stays). */
-  async drain(): Promise<void> {
-    await this.seal();
-    this.stopping = true;
-    await this.uploading;
-    // One last attempt for what a failing loop left, without waiting between retries.
-    if (this.sealed.length > 0) await this.uploadSealed();
-  }
-
-  /** Waits until every sealed batch is written (retrying as long as it takes). */
-  async settled(): Promise<void> {
-    while (this.uploading) await this.uploading;
-  }
-}
-
 /** The Firehose emulation: a RecordDelivery for the ingest handler. */
 export class FirehoseEmulation implements RecordDelivery {
   private readonly buffers = new Map<string, DeliveryBuffer>();
@@ -240,10 +74,27 @@ export class FirehoseEmulation implements RecordDelivery {
         : undefined;
       if (!stream) return undefined;
       const seconds = this.options.flushSeconds ?? stream.buffering.seconds;
-      buffer = new DeliveryBuffer(stream, channel, this.options, seconds * 1000);
+      const log = this.options.log;
+      buffer = new DeliveryBuffer({
+        streamId: stream.id,
+        channel,
+        journalDirectory: this.options.journalDirectory,
+        limitBytes: stream.buffering.mebibytes * MEBIBYTE,
+        intervalMs: seconds * 1000,
+        write: (batch) => this.put(stream, channel, batch),
+        ...(log ? { warn: (message: string) => log.warn(message) } : {}),
+      });
       this.buffers.set(key, buffer);
     }
     return buffer;
+  }
+
+  private async put(stream: StreamConfig, channel: DeliveryChannel, batch: BatchToWrite): Promise<void> {
+    const key = batchKey(this.options.tenant.tenant, stream, channel, new Date(batch.firstArrival), batch.batchId);
+    const raw = Buffer.concat(batch.records);
+    const body = stream.compression === 'gzip' ? await gzipAsync(raw) : raw;
+    await this.options.s3.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: body }));
+    this.options.log?.info(`${key}: ${batch.records.length} records, ${body.length} bytes`);
   }
 
   /** Resolves once the records are journaled (durably buffered), as Firehose acknowledges. */
