@@ -208,16 +208,23 @@ export class PullSources extends Construct {
     // Only the Lambda service's errors: a slice that ran and threw fails the execution, visibly.
     slice.addRetry({ errors: [...LAMBDA_SERVICE_ERRORS], ...LAMBDA_RETRY, jitterStrategy: sfn.JitterType.FULL });
 
+    // Anything but a summary that says succeeded or partial fails the execution: a `failed`
+    // run, and an answer that is not one the runner gives, must both reach the alarms.
     const failed = sfn.Fail.jsonata(this, 'Run failed', {
       error: PULL_RUN_FAILED_ERROR,
-      cause: '{% $string($states.input.summary.reason) %}',
+      cause:
+        "{% $exists($states.input.summary.reason) ? $string($states.input.summary.reason) : 'the pull function answered without a summary' %}",
     });
-    const ended = new sfn.Succeed(this, 'Run ended');
     slice.next(
       sfn.Choice.jsonata(this, 'Run done?')
         .when(sfn.Condition.jsonata('{% $states.input.done = false %}'), slice)
-        .when(sfn.Condition.jsonata("{% $states.input.summary.status = 'failed' %}"), failed)
-        .otherwise(ended),
+        .when(
+          sfn.Condition.jsonata(
+            "{% $states.input.done = true and $states.input.summary.status in ['succeeded', 'partial'] %}",
+          ),
+          new sfn.Succeed(this, 'Run ended'),
+        )
+        .otherwise(failed),
     );
 
     const startRun = tasks.StepFunctionsStartExecution.jsonata(this, 'Start run', {

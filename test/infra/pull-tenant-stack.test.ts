@@ -263,16 +263,23 @@ describe('a tenant with pull sources', () => {
     expect(JSON.stringify(slice.Retry)).not.toMatch(/States\.ALL|States\.TaskFailed|Lambda\.Unknown/);
   });
 
-  it('loops while the slice says not done, fails on a failed run and succeeds otherwise', () => {
-    expect(stateOf('Run done?')).toMatchObject({
+  it('loops while the slice says not done, succeeds on a succeeded or partial run and fails on anything else', () => {
+    expect(stateOf('Run done?')).toEqual({
       Type: 'Choice',
       Choices: [
         { Condition: '{% $states.input.done = false %}', Next: 'Pull slice' },
-        { Condition: "{% $states.input.summary.status = 'failed' %}", Next: 'Run failed' },
+        {
+          Condition: "{% $states.input.done = true and $states.input.summary.status in ['succeeded', 'partial'] %}",
+          Next: 'Run ended',
+        },
       ],
-      Default: 'Run ended',
+      Default: 'Run failed',
     });
-    expect(stateOf('Run failed')).toMatchObject({ Type: 'Fail', Error: PULL_RUN_FAILED_ERROR });
+    expect(stateOf('Run failed')).toMatchObject({
+      Type: 'Fail',
+      Error: PULL_RUN_FAILED_ERROR,
+      Cause: expect.stringContaining('$states.input.summary.reason'),
+    });
     expect(stateOf('Run ended').Type).toBe('Succeed');
   });
 
