@@ -16,9 +16,12 @@ import { HouseFunction, timeoutFromMs } from '../constructs/house-function.ts';
 import { HOUSE_LOG_RETENTION } from '../constructs/house-function-defaults.ts';
 import { IngestApi } from '../constructs/ingest-api.ts';
 import { LandingBucket } from '../constructs/landing-bucket.ts';
+import { PullSources, type PullStreamDelivery } from '../constructs/pull-sources.ts';
 import { TokenIssuer } from '../constructs/token-issuer.ts';
 import { writeIngestEntry } from '../ingest-entry.ts';
 import type { LoadedTenant } from '../load-tenant.ts';
+import { repoPath } from '../paths.ts';
+import { tenantSources } from '../tenant-sources.ts';
 
 /** Props of {@link TenantStack}. */
 export interface TenantStackProps extends StackProps {
@@ -37,6 +40,8 @@ export class TenantStack extends Stack {
   public readonly api: IngestApi;
   /** The self issuer, when the tenant uses it. */
   public readonly tokenIssuer: TokenIssuer | undefined;
+  /** The pull side, when the tenant has sources. */
+  public readonly pullSources: PullSources | undefined;
 
   constructor(scope: Construct, id: string, props: TenantStackProps) {
     super(scope, id, { description: `Sluice push path of tenant ${props.tenant.config.tenant}`, ...props });
@@ -55,6 +60,7 @@ export class TenantStack extends Stack {
     });
 
     const deliveries: Record<string, StreamDelivery> = {};
+    const pullDeliveries: Record<string, PullStreamDelivery> = {};
     for (const stream of Object.values(config.streams)) {
       const shared = {
         tenant: config.tenant,
@@ -69,6 +75,7 @@ export class TenantStack extends Stack {
         : undefined;
       this.ingestFunction.bindDeliveryStream(stream.id, delivery, deadLetter);
       deliveries[stream.id] = delivery;
+      pullDeliveries[stream.id] = { records: delivery, deadLetter };
       new CfnOutput(this, deliveryStreamOutput(stream.id), {
         description: `Firehose delivery stream of stream ${stream.id}`,
         value: delivery.deliveryStreamName,
@@ -81,6 +88,17 @@ export class TenantStack extends Stack {
       }
     }
     this.deliveries = deliveries;
+
+    const sources = tenantSources(config);
+    this.pullSources =
+      Object.keys(sources).length > 0
+        ? new PullSources(this, 'Pull', {
+            tenant: config.tenant,
+            sources,
+            deliveries: pullDeliveries,
+            entry: repoPath('functions', 'pull', 'handler.ts'),
+          })
+        : undefined;
 
     const auth = config.auth;
     this.api = new IngestApi(this, 'Ingest-Api', {

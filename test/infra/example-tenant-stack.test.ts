@@ -479,4 +479,16 @@ describe('stack Sluice-example', () => {
       ]),
     );
   });
+
+  it('makes no pull resources for a tenant without sources', () => {
+    for (const type of ['AWS::DynamoDB::Table', 'AWS::StepFunctions::StateMachine', 'AWS::Scheduler::Schedule']) {
+      template.resourceCountIs(type, 0);
+    }
+    template.resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      { Environment: { Variables: { [ENV.pullStateTable]: Match.anyValue() } } },
+      0,
+    );
+    expect(synth.stack.pullSources).toBeUndefined();
+  });
 });
