@@ -6,7 +6,7 @@
  * and its own retried slice, can never both commit: the loser learns it from the condition,
  * not from a read that may already be stale.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -14,6 +14,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { ENV } from '#shared/environment';
 import {
   LeaseLostError,
   type PullStateStore,
@@ -203,8 +204,19 @@ export class DynamoDbStateStore implements PullStateStore {
       ExpressionAttributeValues: expression.values,
       ReturnValues: 'ALL_NEW',
     };
-    const { Attributes } = await this.#client.send(new UpdateCommand(input));
-    return Attributes ?? { source };
+    try {
+      const { Attributes } = await this.#client.send(new UpdateCommand(input));
+      return Attributes ?? { source };
+    } catch (error) {
+      const { name, message } = error as Error;
+      if (name === 'ValidationException' && /item size/i.test(message)) {
+        throw new Error(
+          `the state of source ${source} would be over DynamoDB's 400 KB item limit; nothing was written`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
   }
 }
 
@@ -212,4 +224,17 @@ interface Expression {
   readonly update: string;
   readonly condition: string;
   readonly values: Item;
+}
+
+/**
+ * The pull function's store: the table named by `SLUICE_PULL_STATE_TABLE` (set by the stack),
+ * on `client` (the Lambda's own credentials by default). Create it once, at module scope.
+ */
+export function stateStoreFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  client: DynamoDBClient = new DynamoDBClient({}),
+): DynamoDbStateStore {
+  const table = env[ENV.pullStateTable];
+  if (!table) throw new Error(`${ENV.pullStateTable} is not set: the pull function needs its state table's name`);
+  return new DynamoDbStateStore({ client: stateDocumentClient(client), table });
 }

@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbStateStore, stateDocumentClient } from '#functions/pull/dynamodb-state-store';
+import {
+  DynamoDbStateStore,
+  stateDocumentClient,
+  stateStoreFromEnvironment,
+} from '#functions/pull/dynamodb-state-store';
 import { LeaseLostError, type RunProgress, type RunSummary, SourceBusyError } from '#shared/pull-run';
 
 // A real DynamoDB API (dynalite, in memory) on loopback, with the table as the stack creates it.
@@ -147,6 +151,17 @@ describe('the DynamoDB pull state store', () => {
     expect((await store().read('gh'))?.run).toEqual(progress(1));
   });
 
+  it('keeps 5,000 seen-page digests of 64 hex digits in one item, and says so when a run outgrows the 400 KB item', async () => {
+    const leased = await store().acquireLease('gh', 'run-a', later(60_000));
+    const digests = (count: number) =>
+      Array.from({ length: count }, (_, index) => index.toString(16).padStart(64, '0'));
+    const saved = await store().saveProgress('gh', 'run-a', leased.version, { ...progress(1), seen: digests(5_000) });
+    await expect(
+      store().saveProgress('gh', 'run-a', saved.version, { ...progress(2), seen: digests(10_000) }),
+    ).rejects.toThrow("the state of source gh would be over DynamoDB's 400 KB item limit; nothing was written");
+    expect((await store().read('gh'))?.run?.seen).toHaveLength(5_000);
+  });
+
   it('renews the lease without moving the version, and refuses a renewal from another run', async () => {
     const leased = await store().acquireLease('gh', 'run-a', later(60_000));
     await store().renewLease('gh', 'run-a', later(120_000));
@@ -225,5 +240,19 @@ describe('the DynamoDB pull state store', () => {
   it('lists every source of the table, by name', async () => {
     for (const source of ['zendesk', 'gh', 'hubspot']) await store().acquireLease(source, 'run-a', later(60_000));
     expect((await store().list()).map((state) => state.source)).toEqual(['gh', 'hubspot', 'zendesk']);
+  });
+});
+
+describe('the pull function’s state store', () => {
+  it('uses the table named by SLUICE_PULL_STATE_TABLE', async () => {
+    const fromEnv = stateStoreFromEnvironment({ SLUICE_PULL_STATE_TABLE: table }, client);
+    await fromEnv.acquireLease('gh', 'run-a', new Date(Date.now() + 60_000));
+    expect((await store().read('gh'))?.lease?.owner).toBe('run-a');
+  });
+
+  it('refuses to start without SLUICE_PULL_STATE_TABLE, naming it', () => {
+    expect(() => stateStoreFromEnvironment({}, client)).toThrow(
+      'SLUICE_PULL_STATE_TABLE is not set: the pull function needs its state table',
+    );
   });
 });
