@@ -6,6 +6,7 @@ import { TenantConfigError } from '#shared/tenant-config';
 import { batchesCommand } from './batches-command.ts';
 import { CliError, type CliIo, processIo, UsageError } from './cli-io.ts';
 import { devCommand } from './dev-command.ts';
+import { secretCommand } from './secret-command.ts';
 import { sendCommand } from './send-command.ts';
 import { tokenCommand } from './token-command.ts';
 import { verifyCommand } from './verify-command.ts';
@@ -20,6 +21,7 @@ Commands:
   batches ls <stream>   list landed objects (key, records, bytes)
   batches cat <stream>  print every landed record as NDJSON
   verify --stack <name> check a deployed stack end to end (after \`cdk deploy\`)
+  secret set <name>     store a pull source's secret locally (value from stdin)
 
 \`sluice <command> --help\` tells more.
 `;
@@ -30,6 +32,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<n
   send: sendCommand,
   batches: batchesCommand,
   verify: (args, io) => verifyCommand(args, io),
+  secret: secretCommand,
 };
 
 /** Runs the CLI with `argv` (without node and the script); resolves with the exit code. */

@@ -68,6 +68,8 @@ export interface SourceState {
   readonly lastSuccessAt?: string;
   /** Optimistic-concurrency version: every write is conditional on it. */
   readonly version: number;
+  /** The lease last taken and not released: who and until when (ISO 8601); past `until` after a killed run. */
+  readonly lease?: { readonly owner: string; readonly until: string };
 }
 
 /** Another run holds the source's lease. */
@@ -82,17 +84,37 @@ export class SourceBusyError extends Error {
   }
 }
 
+/** A write of a run that no longer holds the source's lease, or whose state moved under it (another writer). */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+  constructor(
+    readonly source: string,
+    readonly owner: string,
+    reason: string,
+  ) {
+    super(`run ${owner} of source ${source} lost its lease (${reason}); its progress was not saved`);
+  }
+}
+
 /** The state store of a tenant's sources. Every write is conditional (lease owner and version). */
 export interface PullStateStore {
   read(source: string): Promise<SourceState | undefined>;
   list(): Promise<SourceState[]>;
-  /** Takes the source's lease for `owner` until `until`; throws {@link SourceBusyError} when another holds it. */
+  /**
+   * Takes the source's lease for `owner` until `until` (again, when `owner` holds it); throws
+   * {@link SourceBusyError} when another holds it. It moves the version, so an earlier writer of the
+   * same run (a slice retried while the first still runs) can no longer save.
+   */
   acquireLease(source: string, owner: string, until: Date): Promise<SourceState>;
-  /** Extends the lease of `owner` (a long run); fails when the lease was lost. */
+  /** Extends the lease of `owner` (a long run) without changing the version; throws {@link LeaseLostError} when the lease was lost. */
   renewLease(source: string, owner: string, until: Date): Promise<void>;
-  /** Saves a run's progress after a page was acknowledged; fails when `owner` lost the lease or the version moved. */
+  /** Saves a run's progress after a page was acknowledged; throws {@link LeaseLostError} when `owner` lost the lease or the version moved. */
   saveProgress(source: string, owner: string, expectedVersion: number, run: RunProgress): Promise<SourceState>;
-  /** Records a finished run (and, when it succeeded or was partial, the new cursor) and releases the lease. */
+  /**
+   * Records a finished run (and, when it succeeded or was partial, the new cursor) and releases the lease.
+   * The progress of a `partial` run is kept, so that the next run continues from its position; any other
+   * status clears it. Throws {@link LeaseLostError} like `saveProgress`.
+   */
   finishRun(
     source: string,
     owner: string,
@@ -102,7 +124,19 @@ export interface PullStateStore {
   ): Promise<void>;
 }
 
+/** A secret that cannot be read: the message names the secret and how to provide it, never a value. */
+export class SecretUnavailableError extends Error {
+  override readonly name = 'SecretUnavailableError';
+  constructor(
+    readonly secret: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Reads a secret by name (Secrets Manager on AWS; SLUICE_SECRET_<NAME> or `sluice secret set` locally). */
 export interface SecretReader {
+  /** The secret's value; throws {@link SecretUnavailableError} when it cannot be read. */
   read(name: string): Promise<string>;
 }

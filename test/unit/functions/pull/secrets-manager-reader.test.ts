@@ -1,0 +1,86 @@
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SECRET_CACHE_MS, SecretsManagerReader } from '#functions/pull/secrets-manager-reader';
+import { SecretUnavailableError } from '#shared/pull-run';
+
+const secretsManager = mockClient(SecretsManagerClient);
+
+afterEach(() => {
+  secretsManager.reset();
+});
+
+const VALUE = 'ghp_s3cr3t-token-value';
+
+function reader(clock: { now: number }) {
+  return new SecretsManagerReader(new SecretsManagerClient({}), { now: () => clock.now });
+}
+
+describe('the Secrets Manager secret reader', () => {
+  it('reads a secret by its exact name', async () => {
+    secretsManager.on(GetSecretValueCommand, { SecretId: 'github-token' }).resolves({ SecretString: VALUE });
+    expect(await reader({ now: 0 }).read('github-token')).toBe(VALUE);
+  });
+
+  it('reads a binary secret as UTF-8 text', async () => {
+    secretsManager.on(GetSecretValueCommand).resolves({ SecretBinary: Buffer.from('{"client_id":"a"}') });
+    expect(await reader({ now: 0 }).read('oauth')).toBe('{"client_id":"a"}');
+  });
+
+  it('reuses a value until the cache ends, then reads the (maybe rotated) secret again', async () => {
+    secretsManager
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: 'first' })
+      .resolvesOnce({ SecretString: 'rotated' });
+    const clock = { now: 1_000 };
+    const secrets = reader(clock);
+    expect(await Promise.all([secrets.read('token'), secrets.read('token')])).toEqual(['first', 'first']);
+    clock.now += SECRET_CACHE_MS - 1;
+    expect(await secrets.read('token')).toBe('first');
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    clock.now += 1;
+    expect(await secrets.read('token')).toBe('rotated');
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('names a missing secret and says how to fix it, without caching the failure', async () => {
+    secretsManager
+      .on(GetSecretValueCommand)
+      .rejectsOnce(new ResourceNotFoundException({ message: 'not found', $metadata: {} }))
+      .resolves({ SecretString: VALUE });
+    const secrets = reader({ now: 0 });
+    const failure = secrets.read('github-token');
+    await expect(failure).rejects.toBeInstanceOf(SecretUnavailableError);
+    await expect(failure).rejects.toThrow(
+      'cannot read secret github-token from Secrets Manager (ResourceNotFoundException): create it in Secrets Manager under exactly this name',
+    );
+    expect(await secrets.read('github-token')).toBe(VALUE);
+  });
+
+  it('says that the function may read only its sources’ secrets when access is denied', async () => {
+    secretsManager
+      .on(GetSecretValueCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    await expect(reader({ now: 0 }).read('other-tenant-token')).rejects.toThrow(
+      "(AccessDeniedException): the pull function may read only the secrets its tenant's sources name",
+    );
+  });
+
+  it('never puts text of the SDK error, which could quote a value, in its message', async () => {
+    secretsManager.on(GetSecretValueCommand).rejects(Object.assign(new Error(`bad ${VALUE}`), { name: 'Odd' }));
+    const error = await reader({ now: 0 })
+      .read('github-token')
+      .catch((caught: Error) => caught);
+    expect(String((error as Error).message)).not.toContain(VALUE);
+    expect((error as SecretUnavailableError).secret).toBe('github-token');
+  });
+
+  it('refuses a secret without a value', async () => {
+    secretsManager.on(GetSecretValueCommand).resolves({});
+    await expect(reader({ now: 0 }).read('empty')).rejects.toThrow('secret empty in Secrets Manager has no value');
+  });
+});
