@@ -16,8 +16,6 @@ export const ENV = {
   pullStateTable: 'SLUICE_PULL_STATE_TABLE',
   /** Data folder of local mode (default `.sluice` in the working directory). */
   home: 'SLUICE_HOME',
-  /** Name of the DynamoDB table that keeps the pull sources' state (key `source`). */
-  pullStateTable: 'SLUICE_PULL_STATE_TABLE',
 } as const;
 
 /** Where one stream's records go on AWS. */

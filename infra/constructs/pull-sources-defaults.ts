@@ -10,7 +10,7 @@ export const PULL_FUNCTION_TIMEOUT = Duration.minutes(15);
  * conditionally (lease, progress, finished run). No Scan or Query: on AWS a run only ever
  * touches its own source; listing every source is the CLI's, with the caller's rights.
  */
-export const PULL_STATE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
+export const PULL_STATE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'] as const;
 
 /**
  * Errors of the Lambda service itself (not of the function), worth retrying: the slice

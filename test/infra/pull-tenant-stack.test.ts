@@ -145,7 +145,6 @@ describe('a tenant with pull sources', () => {
     expect(statements.flatMap(actionsOf).sort()).toEqual(
       [
         'dynamodb:GetItem',
-        'dynamodb:PutItem',
         'dynamodb:UpdateItem',
         'firehose:PutRecordBatch',
         'kinesis:PutRecords',
@@ -158,7 +157,7 @@ describe('a tenant with pull sources', () => {
     expect(byAction('dynamodb:GetItem')).toEqual([
       expect.objectContaining({
         Resource: arn(tableId),
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       }),
     ]);
     expect(byAction('firehose:PutRecordBatch')[0]?.Resource).toEqual(
