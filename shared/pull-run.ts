@@ -36,6 +36,8 @@ export interface RunProgress {
   readonly highestCursor?: string;
   /** Digests of the URLs/cursors already requested in this run (to stop a pagination loop). */
   readonly seen: readonly string[];
+  /** The API asked to wait until then (Retry-After past the slice's end); the next slice waits first. */
+  readonly resumeAfter?: string;
 }
 
 /** What one run reports when it ends. */
@@ -86,13 +88,20 @@ export class SourceBusyError extends Error {
 export interface PullStateStore {
   read(source: string): Promise<SourceState | undefined>;
   list(): Promise<SourceState[]>;
-  /** Takes the source's lease for `owner` until `until`; throws {@link SourceBusyError} when another holds it. */
+  /**
+   * Takes the source's lease for `owner` until `until` (the same owner may take it again: the
+   * next slice of its run); throws {@link SourceBusyError} when another holds an unexpired lease.
+   */
   acquireLease(source: string, owner: string, until: Date): Promise<SourceState>;
-  /** Extends the lease of `owner` (a long run); fails when the lease was lost. */
+  /** Extends the lease of `owner` (a long run) without changing `version`; fails when the lease was lost. */
   renewLease(source: string, owner: string, until: Date): Promise<void>;
   /** Saves a run's progress after a page was acknowledged; fails when `owner` lost the lease or the version moved. */
   saveProgress(source: string, owner: string, expectedVersion: number, run: RunProgress): Promise<SourceState>;
-  /** Records a finished run (and, when it succeeded or was partial, the new cursor) and releases the lease. */
+  /**
+   * Records a finished run and releases the lease. A `succeeded` run clears `run` and stores
+   * `cursor` when given; a `partial` or `failed` run keeps `run`, so that the next run resumes
+   * from its last committed page.
+   */
   finishRun(
     source: string,
     owner: string,
