@@ -15,6 +15,10 @@ interface CachedToken {
   readonly refreshAt: number;
 }
 
+// Per process, not per slice: the next slice (a warm Lambda, or the next local slice) reuses the
+// token instead of asking the token endpoint again. Keyed by endpoint, client and scope.
+const tokens = new Map<string, CachedToken>();
+
 /** Dependencies of a source's authenticator. */
 export interface AuthContext {
   readonly source: SourceConfig;
@@ -39,7 +43,7 @@ function jsonSecret(context: AuthContext, secret: string, text: string, fields: 
 /** Adds a source's credentials to requests. */
 export class SourceAuthenticator {
   private secret: string | undefined;
-  private token: CachedToken | undefined;
+  private tokenKey: string | undefined;
 
   constructor(private readonly context: AuthContext) {}
 
@@ -56,7 +60,7 @@ export class SourceAuthenticator {
 
   /** Drops the cached token, so that the next request fetches a new one. */
   invalidateToken(): void {
-    this.token = undefined;
+    if (this.tokenKey !== undefined) tokens.delete(this.tokenKey);
   }
 
   /** Sets the credentials on a request about to be sent. */
@@ -101,8 +105,10 @@ export class SourceAuthenticator {
 
   private async accessToken(auth: Extract<SourceConfig['auth'], { type: 'oauth2-client-credentials' }>) {
     const now = this.context.now().getTime();
-    if (this.token !== undefined && now < this.token.refreshAt) return this.token.value;
     const client = jsonSecret(this.context, auth.secret, await this.read(auth.secret), ['client_id', 'client_secret']);
+    this.tokenKey = `${auth.tokenUrl}\n${client.client_id}\n${auth.scope ?? ''}`;
+    const cached = tokens.get(this.tokenKey);
+    if (cached !== undefined && now < cached.refreshAt) return cached.value;
     const form = new URLSearchParams({
       grant_type: 'client_credentials',
       client_id: client.client_id ?? '',
@@ -135,7 +141,7 @@ export class SourceAuthenticator {
     }
     const lifetimeMs = typeof body.expires_in === 'number' ? body.expires_in * 1000 : Number.POSITIVE_INFINITY;
     const margin = Math.min(TOKEN_MARGIN_MS, lifetimeMs / 10);
-    this.token = { value: body.access_token, refreshAt: now + lifetimeMs - margin };
-    return this.token.value;
+    tokens.set(this.tokenKey, { value: body.access_token, refreshAt: now + lifetimeMs - margin });
+    return body.access_token;
   }
 }
