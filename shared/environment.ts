@@ -12,6 +12,8 @@ export const ENV = {
   issuerUrl: 'SLUICE_ISSUER_URL',
   /** The self issuer's longest token lifetime in days; rotation keeps retired public keys this long. */
   maxTokenDays: 'SLUICE_MAX_TOKEN_DAYS',
+  /** Name of the DynamoDB table that holds the pull sources' state (partition key `source`). */
+  pullStateTable: 'SLUICE_PULL_STATE_TABLE',
   /** Data folder of local mode (default `.sluice` in the working directory). */
   home: 'SLUICE_HOME',
 } as const;
