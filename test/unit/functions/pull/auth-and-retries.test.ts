@@ -194,6 +194,41 @@ describe('auth', () => {
   });
 });
 
+describe('secrets', () => {
+  it('never puts a secret value in a log line, a summary, the state, a record or a dead letter', async () => {
+    const auths: SourceConfigInput['auth'][] = [
+      { type: 'bearer', secret: 'token' },
+      { type: 'basic', secret: 'basic' },
+      { type: 'api-key', secret: 'key', in: 'header', name: 'x-key' },
+      { type: 'api-key', secret: 'key', in: 'query', name: 'key' },
+    ];
+    const answers: Record<string, () => { status?: number; body: string }> = {
+      ok: () => ({ body: '[{"id":1},7]' }),
+      rejected: () => ({ status: 401, body: '{}' }),
+      flaky: () => ({ status: 500, body: '{}' }),
+      malformed: () => ({ body: 'not json' }),
+    };
+    for (const auth of auths) {
+      for (const [name, answer] of Object.entries(answers)) {
+        api = await FakeApi.start(answer);
+        const store = new MemoryStateStore();
+        const { summary, delivery, logs } = await pull({ auth }, { store });
+        expect(summary.status).toBe(name === 'ok' ? 'succeeded' : 'failed');
+        const everything = JSON.stringify([
+          summary,
+          logs,
+          [...store.rows.values()],
+          delivery.lines(),
+          delivery.lines('dead-letter'),
+        ]);
+        expect(everything).not.toMatch(/SECRET/);
+        await api.close();
+      }
+    }
+    api = undefined;
+  });
+});
+
 describe('retries and rate limits', () => {
   it('honours Retry-After in seconds on 429 and on 503', async () => {
     api = await FakeApi.start(
