@@ -36,6 +36,8 @@ export interface RunProgress {
   readonly highestCursor?: string;
   /** Digests of the URLs/cursors already requested in this run (to stop a pagination loop). */
   readonly seen: readonly string[];
+  /** The API asked to wait until then (Retry-After past the slice's end); the next slice waits first. */
+  readonly resumeAfter?: string;
 }
 
 /** What one run reports when it ends. */
@@ -111,9 +113,9 @@ export interface PullStateStore {
   /** Saves a run's progress after a page was acknowledged; throws {@link LeaseLostError} when `owner` lost the lease or the version moved. */
   saveProgress(source: string, owner: string, expectedVersion: number, run: RunProgress): Promise<SourceState>;
   /**
-   * Records a finished run (and, when it succeeded or was partial, the new cursor) and releases the lease.
-   * The progress of a `partial` run is kept, so that the next run continues from its position; any other
-   * status clears it. Throws {@link LeaseLostError} like `saveProgress`.
+   * Records a finished run and releases the lease, storing `cursor` when given. A `succeeded`
+   * run clears `run`; a `partial` or `failed` run keeps it, so that the next run resumes from
+   * its last committed page. Throws {@link LeaseLostError} like `saveProgress`.
    */
   finishRun(
     source: string,

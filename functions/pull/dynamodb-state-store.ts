@@ -167,8 +167,9 @@ export class DynamoDbStateStore implements PullStateStore {
       set.push('#lastSuccessAt = :endedAt');
       values[':endedAt'] = summary.endedAt;
     }
-    // A partial run keeps its position: the next run continues from there instead of starting over.
-    const remove = summary.status === 'partial' ? '#leaseOwner, #leaseUntil' : '#leaseOwner, #leaseUntil, #run';
+    // Only a succeeded run is over; a partial or failed one keeps its position, so the next run
+    // continues after its last committed page instead of starting over or skipping pages.
+    const remove = summary.status === 'succeeded' ? '#leaseOwner, #leaseUntil, #run' : '#leaseOwner, #leaseUntil';
     await this.#write(source, owner, {
       update: `SET ${set.join(', ')} REMOVE ${remove}`,
       condition: '#leaseOwner = :owner AND #version = :expected',

@@ -198,7 +198,7 @@ describe('the DynamoDB pull state store', () => {
     expect(state?.lease).toBeUndefined();
   });
 
-  it('leaves the cursor and the last success untouched when a run fails', async () => {
+  it('leaves the cursor and the last success untouched when a run fails, keeping its position for the next run', async () => {
     const first = await store().acquireLease('gh', 'run-a', later(60_000));
     await store().finishRun('gh', 'run-a', first.version, summary('succeeded'), '2026-02-02T00:00:00Z');
     const second = await store().acquireLease('gh', 'run-b', later(60_000));
@@ -208,6 +208,7 @@ describe('the DynamoDB pull state store', () => {
       source: 'gh',
       version: saved.version + 1,
       cursor: '2026-02-02T00:00:00Z',
+      run: { ...progress(1), id: 'run-b' },
       lastRun: summary('failed', 'run-b'),
       lastSuccessAt: '2026-03-01T10:00:05.000Z',
     });

@@ -1,0 +1,112 @@
+/**
+ * What lands from one page: each record's own JSON text (numbers, escapes and key order as the
+ * API sent them) with `"_sluice":{…}` inserted as its first member, framed as an NDJSON line.
+ * `record_id` is the hex SHA-256 of the source name, a newline, and the raw text of the record's
+ * id (of the whole record when the source has no `id`), so that a record fetched twice has the
+ * same id. Records that are not JSON objects, or fail the stream's schema, are set aside for the
+ * dead-letter output; a page that is not JSON, or whose `records` is not an array, is bad.
+ */
+import { createHash } from 'node:crypto';
+import { validateRecord } from '#functions/ingest/record-validation';
+import { MAX_RECORD_BYTES } from '#shared/contract';
+import { jsonArrayElements } from '#shared/framing/json-array-elements';
+import { jsonPointerText, jsonPointerValue } from '#shared/framing/json-pointer-text';
+import { frameJsonRecord } from '#shared/framing/ndjson-line';
+import type { SourceConfig } from '#shared/source-config';
+import type { StreamConfig } from '#shared/tenant-config';
+import { higherCursor, recordCursor } from './incremental-cursor.ts';
+
+/** Where the records of a page come from. */
+export interface PageOrigin {
+  readonly source: SourceConfig;
+  readonly stream: StreamConfig;
+  readonly run: string;
+  readonly page: number;
+  readonly fetchedAt: Date;
+}
+
+/** A record set aside, with why. */
+export interface RejectedText {
+  readonly text: string;
+  readonly reason: string;
+}
+
+/** A page that could be read. */
+export interface PageRecords {
+  readonly ok: true;
+  /** The parsed page (for pagination). */
+  readonly page: unknown;
+  /** Elements of the records array, landed or not. */
+  readonly count: number;
+  readonly lines: Uint8Array[];
+  readonly rejected: RejectedText[];
+  /** Highest incremental cursor among the landed records. */
+  readonly highestCursor: string | undefined;
+}
+
+/** A page that could not be read. */
+export interface BadPage {
+  readonly ok: false;
+  readonly reason: string;
+}
+
+/** The `record_id` of a record: same source and id, same hex digest. */
+export function recordId(source: string, idText: string): string {
+  return createHash('sha256').update(`${source}\n${idText}`).digest('hex');
+}
+
+function withSluiceMember(recordText: string, member: string): string {
+  const rest = recordText.slice(1);
+  return /^\s*\}$/.test(rest) ? `{"_sluice":${member}}` : `{"_sluice":${member},${rest}`;
+}
+
+/** Splits a page into landed lines and rejected records, or says why the page is bad. */
+export function pageRecords(text: string, origin: PageOrigin): PageRecords | BadPage {
+  let page: unknown;
+  try {
+    page = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'the page is not JSON' };
+  }
+  const { source, stream } = origin;
+  const array = jsonPointerValue(page, source.records);
+  if (!Array.isArray(array)) {
+    return { ok: false, reason: `records "${source.records}" does not name an array in the page` };
+  }
+  const arrayText = jsonPointerText(text, source.records) ?? '[]';
+  const elements = array.length === 0 ? [] : jsonArrayElements(arrayText);
+  const meta = {
+    source: source.name,
+    run: origin.run,
+    page: origin.page,
+    fetched_at: origin.fetchedAt.toISOString(),
+  };
+  const lines: Uint8Array[] = [];
+  const rejected: RejectedText[] = [];
+  let highest: string | undefined;
+  elements.forEach((element, index) => {
+    const errors = validateRecord(stream, array[index]);
+    const isObject = element.startsWith('{');
+    if (!isObject || errors.length > 0) {
+      const reason = isObject
+        ? `the record does not match the schema of stream ${stream.id}: ${errors.map((e) => `${e.path || '/'} ${e.message}`).join('; ')}`
+        : 'the record is not a JSON object';
+      rejected.push({ text: element, reason });
+      return;
+    }
+    const idText = (source.id === undefined ? undefined : jsonPointerText(element, source.id)) ?? element;
+    const member = JSON.stringify({ ...meta, record_id: recordId(source.name, idText) });
+    const line = frameJsonRecord(withSluiceMember(element, member));
+    if (line.byteLength > MAX_RECORD_BYTES) {
+      rejected.push({
+        text: element,
+        reason: `the record is over ${MAX_RECORD_BYTES} bytes, the most one record may be`,
+      });
+      return;
+    }
+    lines.push(line);
+    if (source.incremental !== undefined)
+      highest = higherCursor(highest, recordCursor(element, source.incremental.cursor));
+  });
+  return { ok: true, page, count: elements.length, lines, rejected, highestCursor: highest };
+}
