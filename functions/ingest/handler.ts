@@ -5,10 +5,10 @@
  * everything here runs once per cold start.
  */
 import { FirehoseClient } from '@aws-sdk/client-firehose';
-import type { RecordDelivery } from '#shared/delivery';
-import { AwsDelivery } from '#shared/delivery/aws-delivery';
+import { AwsDelivery } from '#functions/delivery/aws-delivery';
+import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
 import { type DeliveryBindings, parseDeliveryBindings } from '#shared/delivery/delivery-bindings';
-import { FirehoseDelivery } from '#shared/delivery/firehose-delivery';
+import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import { ENV } from '#shared/environment';
 import type { TenantConfig } from '#shared/tenant-config';
 import { createIngestHandler } from './create-ingest-handler.ts';

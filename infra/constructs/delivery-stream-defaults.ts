@@ -2,7 +2,7 @@
  * Pure settings of a Firehose delivery stream to the landing bucket, from a stream's
  * config. Prefixes and extensions come from shared/storage-layout.ts, like local mode's.
  */
-import type { DeliveryChannel } from '#shared/delivery';
+import type { DeliveryChannel } from '#shared/delivery/delivery-port';
 import {
   deadLetterExtension,
   deadLetterPrefix,
