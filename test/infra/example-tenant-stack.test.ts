@@ -160,6 +160,15 @@ describe('stack Sluice-example', () => {
     expect(Object.keys(resourcesOf('AWS::Kinesis::Stream'))).toHaveLength(0);
   });
 
+  it('keeps the logical ids of the delivery streams, so that no deploy replaces one', () => {
+    expect(Object.keys(resourcesOf('AWS::KinesisFirehose::DeliveryStream')).sort()).toEqual([
+      'DeadLetterordersFirehoseF7891CB5',
+      'StreameventsFirehose963ABC6D',
+      'StreamordersFirehose89BF24B0',
+      'StreamprofilesFirehose5E62962B',
+    ]);
+  });
+
   it('runs the ingest function on Node.js 24, arm64, below the gateway timeout, with its delivery targets', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',

@@ -52,6 +52,15 @@ describe('a tenant with Kinesis delivery, gzip and an external issuer', () => {
     expect(clicks.Properties).not.toHaveProperty('DeliveryStreamEncryptionConfigurationInput');
   });
 
+  it('keeps the logical ids of the Kinesis stream and the delivery streams, so that no deploy replaces one', () => {
+    expect(Object.keys(resourcesOf('AWS::Kinesis::Stream'))).toEqual(['StreamclicksSourceF325FCD1']);
+    expect(Object.keys(resourcesOf('AWS::KinesisFirehose::DeliveryStream')).sort()).toEqual([
+      'DeadLetterauditlogFirehose97CECAD2',
+      'StreamauditlogFirehose36079B20',
+      'StreamclicksFirehose983F8BA3',
+    ]);
+  });
+
   it('deletes the Kinesis stream with the stack: its records are a copy and its fixed name must be free for a redeploy', () => {
     const streams = Object.values(template.findResources('AWS::Kinesis::Stream')) as { DeletionPolicy?: string }[];
     expect(streams.map((stream) => stream.DeletionPolicy)).toEqual(['Delete']);
