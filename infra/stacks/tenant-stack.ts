@@ -16,7 +16,7 @@ import { HOUSE_LOG_RETENTION } from '../constructs/house-function-defaults.ts';
 import { IngestApi } from '../constructs/ingest-api.ts';
 import { LandingBucket } from '../constructs/landing-bucket.ts';
 import { TokenIssuer } from '../constructs/token-issuer.ts';
-import { writeIngestEntry } from '../ingest-entry.ts';
+import { INGEST_ENTRY, ingestAliases } from '../ingest-bundling.ts';
 import type { LoadedTenant } from '../load-tenant.ts';
 
 /** Props of {@link TenantStack}. */
@@ -45,7 +45,8 @@ export class TenantStack extends Stack {
     const deliveryErrors = new logs.LogGroup(this, 'DeliveryErrors', { retention: HOUSE_LOG_RETENTION });
 
     this.ingestFunction = new HouseFunction(this, 'Ingest', {
-      entry: writeIngestEntry(config, file),
+      entry: INGEST_ENTRY,
+      aliases: ingestAliases(config, file),
       description: `Sluice ${config.tenant}: ingest`,
       timeout: timeoutFromMs(INGEST_FUNCTION_TIMEOUT_MS),
       environment: { [ENV.tenant]: config.tenant },

@@ -14,7 +14,13 @@ import { ENV } from '#shared/environment';
 import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/stack-outputs';
 import { deadLetterPrefix, errorOutputPrefix, fileExtension, recordsPrefix } from '#shared/storage-layout';
 import { routeScopes, selfIssuerAudience } from '#shared/token-claims';
-import { deliveryTargets, ingestBundle, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
+import {
+  deliveryTargets,
+  ingestBundle,
+  ingestBundleSources,
+  type SynthesizedTenant,
+  synthTenant,
+} from './synth-tenant.ts';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };
 
@@ -190,6 +196,9 @@ describe('stack Sluice-example', () => {
     expect(bundle).toContain('AWS_CONTAINER_CREDENTIALS_FULL_URI');
     expect(bundle).not.toMatch(/fromSSO|fromProcess|fromTokenFile|fromInstanceMetadata/);
     expect(bundle).not.toContain('Kinesis_20131202');
+    const sources = ingestBundleSources(synth, 'example');
+    expect(sources.some((source) => source.endsWith('functions/ingest/handler.ts'))).toBe(true);
+    expect(sources.some((source) => source.endsWith('functions/ingest/kinesis-route.ts'))).toBe(false);
   });
 
   it('binds each stream to its named Firehose stream (and the dead-letter one) in SLUICE_DELIVERY_TARGETS', () => {
