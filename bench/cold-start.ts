@@ -1,14 +1,14 @@
 /**
- * Benchmark 2, cold start: bundles the ingest function as the stack does (the generated
- * per-tenant entry, HOUSE_BUNDLING's esbuild options) and a minimal handler that only creates
+ * Benchmark 2, cold start: bundles the ingest function as the stack does (its static entry
+ * with the example tenant's aliases, HOUSE_BUNDLING's esbuild options) and a minimal handler that only creates
  * a FirehoseClient the same way, then times `import()` of each in fresh Node processes,
  * alternating, and reports bundle sizes, median import times and what weighs most.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { build, type Metafile } from 'esbuild';
-import { HOUSE_BUNDLING } from '#infra/constructs/house-function-defaults';
-import { ingestEntrySource, usesKinesis } from '#infra/ingest-entry';
+import { bundlingWithAliases, HOUSE_BUNDLING } from '#infra/constructs/house-function-defaults';
+import { INGEST_ENTRY, ingestAliases } from '#infra/ingest-bundling';
 import { repoPath } from '#infra/paths';
 import { ENV } from '#shared/environment';
 import example from '#tenants/example';
@@ -33,23 +33,27 @@ function aliasesOf(args: Readonly<Record<string, unknown>> | undefined): Record<
   return aliases;
 }
 
-/** The esbuild options NodejsFunction derives from HOUSE_BUNDLING (bundle, ESM .mjs, minify, source map). */
-async function bundle(name: string, entry: string): Promise<{ file: string; bytes: number; metafile: Metafile }> {
+/** The esbuild options NodejsFunction derives from the bundling options (bundle, ESM .mjs, minify, source map). */
+async function bundle(
+  name: string,
+  entry: string,
+  bundling = HOUSE_BUNDLING,
+): Promise<{ file: string; bytes: number; metafile: Metafile }> {
   const outfile = `${OUT}/${name}/index.mjs`;
   const result = await build({
     entryPoints: [entry],
     outfile,
     bundle: true,
     format: 'esm',
-    platform: HOUSE_BUNDLING.platform === 'node' ? 'node' : 'neutral',
-    target: HOUSE_BUNDLING.target ?? 'node24',
-    mainFields: [...(HOUSE_BUNDLING.mainFields ?? [])],
-    minify: HOUSE_BUNDLING.minify === true,
-    sourcemap: HOUSE_BUNDLING.sourceMap === true,
-    sourcesContent: HOUSE_BUNDLING.sourcesContent !== false,
-    external: [...(HOUSE_BUNDLING.externalModules ?? [])],
-    banner: HOUSE_BUNDLING.banner ? { js: HOUSE_BUNDLING.banner } : {},
-    alias: aliasesOf(HOUSE_BUNDLING.esbuildArgs),
+    platform: bundling.platform === 'node' ? 'node' : 'neutral',
+    target: bundling.target ?? 'node24',
+    mainFields: [...(bundling.mainFields ?? [])],
+    minify: bundling.minify === true,
+    sourcemap: bundling.sourceMap === true,
+    sourcesContent: bundling.sourcesContent !== false,
+    external: [...(bundling.externalModules ?? [])],
+    banner: bundling.banner ? { js: bundling.banner } : {},
+    alias: aliasesOf(bundling.esbuildArgs),
     metafile: true,
     logLevel: 'warning',
   });
@@ -120,10 +124,8 @@ function coldImport(file: string, sourceMaps: boolean): ColdImport {
 /** Runs the benchmark; resolves with 0. */
 export async function runColdStart(): Promise<number> {
   mkdirSync(OUT, { recursive: true });
-  const entry = `${OUT}/ingest-example.ts`;
-  // The stack's generated entry, under bench/.out/ so that esbuild resolves #shared/* as it does in cdk.out/.
-  writeFileSync(entry, ingestEntrySource(repoPath('tenants', 'example.ts'), usesKinesis(example)));
-  const ingest = await bundle('ingest', entry);
+  const aliases = ingestAliases(example, repoPath('tenants', 'example.ts'));
+  const ingest = await bundle('ingest', INGEST_ENTRY, bundlingWithAliases(aliases));
   const minimal = await bundle('minimal', repoPath('bench', 'fixtures', 'minimal-handler.ts'));
   writeFileSync(`${OUT}/ingest/metafile.json`, JSON.stringify(ingest.metafile));
   log(`bundles: ingest ${(ingest.bytes / 1024).toFixed(1)} KiB, minimal ${(minimal.bytes / 1024).toFixed(1)} KiB`);

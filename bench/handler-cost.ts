@@ -16,12 +16,12 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import { encode as cborEncode } from 'cbor-x';
 import { XMLParser } from 'fast-xml-parser';
 import * as v from 'valibot';
+import { AwsDelivery } from '#functions/delivery/aws-delivery';
+import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import { createLambdaContext } from '#local/lambda-context';
 import { DEFAULT_MAX_BYTES, INGEST_FUNCTION_TIMEOUT_MS } from '#shared/contract';
-import { AwsDelivery } from '#shared/delivery/aws-delivery';
 import type { DeliveryBindings } from '#shared/delivery/delivery-bindings';
-import { FirehoseDelivery } from '#shared/delivery/firehose-delivery';
 import example, { Order } from '#tenants/example';
 import { InstantFirehoseTransport, instantFirehoseClient } from './support/fake-firehose-transport.ts';
 import { measure, type Operation, type Timing } from './support/harness.ts';

@@ -28,13 +28,6 @@ export function defaultStackClients(): StackClients {
   return { cloudFormation: new CloudFormationClient({}), secretsManager: new SecretsManagerClient({}) };
 }
 
-/** The tenant of a stack named `Sluice-<tenant>` (the tenant config may not be on this machine); else undefined. */
-export function tenantOfStack(stackName: string): string | undefined {
-  return stackName.startsWith('Sluice-') && stackName.length > 'Sluice-'.length
-    ? stackName.slice('Sluice-'.length)
-    : undefined;
-}
-
 /** A deployed stack's outputs by key. */
 export async function readStackOutputs(
   cloudFormation: CloudFormationClient,

@@ -4,10 +4,11 @@ import { DEFAULT_TENANT, loadTenant } from '#local/load-tenant';
 import { loadOrCreateKeySet, signLocalToken } from '#local/local-issuer';
 import { readServerState } from '#local/server-state';
 import { sluiceHome } from '#local/sluice-home';
+import { tenantOfStackName } from '#shared/stack-outputs';
 import { isSelfIssuer, type TenantConfig } from '#shared/tenant-config';
 import { type CliIo, UsageError } from './cli-io.ts';
 import { list, parseOptions, positiveNumber } from './parse-options.ts';
-import { createStackToken, defaultStackClients, type StackClients, tenantOfStack } from './stack-token.ts';
+import { createStackToken, defaultStackClients, type StackClients } from './stack-token.ts';
 
 /** Usage of `sluice token create`. */
 export const TOKEN_USAGE = `Usage: sluice token create [--tenant <name or path>] [--days <n>] [--streams a,b] [--issuer <url>]
@@ -69,7 +70,7 @@ export async function tokenCommand(
   const streams = list(values.streams);
   if (values.stack) {
     const stackName = values.stack;
-    const tenantName = values.tenant ?? tenantOfStack(stackName);
+    const tenantName = values.tenant ?? tenantOfStackName(stackName);
     if (!tenantName) throw new UsageError(`cannot tell the tenant of stack ${stackName}; pass --tenant`, TOKEN_USAGE);
     const tenant = await loadTenant(tenantName, io.cwd).catch(() => undefined);
     if (tenant) checkRequest(tenant, days, streams);

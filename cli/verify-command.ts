@@ -6,20 +6,14 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { loadTenant, TenantNotFoundError } from '#local/load-tenant';
-import { STACK_OUTPUTS } from '#shared/stack-outputs';
+import { STACK_OUTPUTS, tenantOfStackName } from '#shared/stack-outputs';
 import { isSelfIssuer } from '#shared/tenant-config';
 import { selfIssuerAudience, signTenantToken } from '#shared/token-claims';
 import { CliError, type CliIo, UsageError } from './cli-io.ts';
 import { watchLanding } from './landing-watch.ts';
 import { parseOptions, positiveNumber } from './parse-options.ts';
 import { streamSample } from './sample-request.ts';
-import {
-  defaultStackClients,
-  readStackOutputs,
-  readStackSigningKey,
-  type StackClients,
-  tenantOfStack,
-} from './stack-token.ts';
+import { defaultStackClients, readStackOutputs, readStackSigningKey, type StackClients } from './stack-token.ts';
 import { type CheckResult, checkDiscovery, checkJwks, postSample } from './verify-checks.ts';
 
 /** Default wait for the batches: Firehose's default buffering (60 s) several times over. */
@@ -104,7 +98,7 @@ export async function verifyCommand(
   const stackName = values.stack;
   if (!stackName) throw new UsageError('missing: --stack <stack name>', VERIFY_USAGE);
   const timeoutMs = positiveNumber(values.timeout, '--timeout', DEFAULT_VERIFY_TIMEOUT_SECONDS, VERIFY_USAGE) * 1000;
-  const tenantName = values.tenant ?? tenantOfStack(stackName);
+  const tenantName = values.tenant ?? tenantOfStackName(stackName);
   if (!tenantName) throw new UsageError(`cannot tell the tenant of stack ${stackName}; pass --tenant`, VERIFY_USAGE);
   // The samples come from the tenant's streams, so the config must be here (unlike for token create).
   const tenant = await loadTenant(tenantName, io.cwd).catch((error: unknown) => {

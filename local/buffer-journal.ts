@@ -6,7 +6,7 @@
  */
 import { type FileHandle, mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DeliveryChannel } from '#shared/delivery';
+import type { DeliveryChannel } from '#shared/delivery/delivery-port';
 
 const SUFFIX = '.journal';
 const CHANNELS: readonly DeliveryChannel[] = ['records', 'dead-letter'];

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
-import type { RecordDelivery } from '#shared/delivery';
+import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import { publicJwks, type SigningKeySet } from '#shared/signing-keys';
 import type { TenantConfig } from '#shared/tenant-config';
 import { selfIssuerAudience } from '#shared/token-claims';

@@ -5,7 +5,7 @@
  * `.` separates the parts because neither tenant names nor stream ids may contain it, so
  * no two (tenant, stream, channel) triples share a name in an account.
  */
-import type { DeliveryChannel } from './delivery.ts';
+import type { DeliveryChannel } from './delivery/delivery-port.ts';
 
 /** Longest Firehose delivery stream name (Kinesis allows 128). */
 export const DELIVERY_STREAM_NAME_MAX = 64;

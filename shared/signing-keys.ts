@@ -9,7 +9,8 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jo
 import * as v from 'valibot';
 import { type SigningKey, TOKEN_ALGORITHM } from './token-claims.ts';
 
-const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+/** JWK members that hold private key material (RFC 7518 §6.3.2 and §6.4.1): never published. */
+export const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
 const JwkSchema = v.looseObject({ kty: v.literal('RSA'), n: v.string(), e: v.string() });
 

@@ -25,7 +25,16 @@ export function deadLetterStreamOutput(streamId: string): string {
   return `DeadLetterStream${outputSafe(streamId)}`;
 }
 
+const STACK_NAME_PREFIX = 'Sluice-';
+
 /** The stack name of a tenant: `Sluice-<tenant>`. */
 export function tenantStackName(tenant: string): string {
-  return `Sluice-${tenant}`;
+  return `${STACK_NAME_PREFIX}${tenant}`;
+}
+
+/** The tenant of a stack named by {@link tenantStackName}; undefined for any other name. */
+export function tenantOfStackName(stackName: string): string | undefined {
+  return stackName.startsWith(STACK_NAME_PREFIX) && stackName.length > STACK_NAME_PREFIX.length
+    ? stackName.slice(STACK_NAME_PREFIX.length)
+    : undefined;
 }

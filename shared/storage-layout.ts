@@ -2,7 +2,8 @@
  * Where records land in the bucket. The CDK stack gives these templates to Firehose;
  * local mode renders the same templates itself, so keys match exactly.
  */
-import type { Compression, PayloadType } from './tenant-config.ts';
+import type { DeliveryChannel } from './delivery/delivery-port.ts';
+import type { Compression, PayloadType, StreamConfig } from './tenant-config.ts';
 
 /** Top-level prefixes of the landing bucket. */
 export const BUCKET_PREFIXES = { streams: 'streams/', deadLetter: 'dlq/', errors: 'errors/' } as const;
@@ -33,6 +34,25 @@ export function fileExtension(payload: PayloadType, compression: Compression): s
 /** Dead-letter records are always NDJSON (one JSON object per rejected record). */
 export function deadLetterExtension(compression: Compression): string {
   return fileExtension('json', compression);
+}
+
+/** Where one delivery channel of a stream lands: its Firehose `Prefix` template and object extension. */
+export interface ChannelLayout {
+  readonly prefix: string;
+  readonly extension: string;
+}
+
+/**
+ * The prefix and extension of a stream's records or of its dead-letter stream: the one
+ * mapping the stack gives Firehose and local mode renders.
+ */
+export function channelLayout(
+  stream: Pick<StreamConfig, 'id' | 'payload' | 'compression'>,
+  channel: DeliveryChannel,
+): ChannelLayout {
+  return channel === 'records'
+    ? { prefix: recordsPrefix(stream.id), extension: fileExtension(stream.payload, stream.compression) }
+    : { prefix: deadLetterPrefix(stream.id), extension: deadLetterExtension(stream.compression) };
 }
 
 const pad = (value: number, width = 2): string => String(value).padStart(width, '0');

@@ -4,7 +4,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DELIVERY_DEADLINE_MS } from '#shared/contract';
-import type { RecordDelivery } from '#shared/delivery';
+import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import type { TenantConfig } from '#shared/tenant-config';
 import { type IngestOutcome, ingest } from './ingest-core.ts';
 import { toIngestRequest } from './ingest-request.ts';

@@ -1,43 +1,17 @@
 /**
- * The AWS entry of the ingest function. The stack generates, per tenant,
- * `import tenant from '<tenants/x.ts>'; export const handler = createAwsIngestHandler(tenant);`
- * (passing `kinesisRoute` from kinesis-route.ts when the tenant has Kinesis streams), so
- * everything here runs once per cold start.
+ * The AWS entry of the ingest function. The stack bundles this file once per tenant with two
+ * esbuild aliases (infra/ingest-bundling.ts): `#tenant-config` to the tenant's config file, so
+ * the config and its valibot schemas are in the bundle, and `#ingest-kinesis-route` to
+ * kinesis-route.ts only when a stream uses Kinesis (else no-kinesis-route.ts), so other
+ * bundles carry no Kinesis client. package.json maps both to the example tenant and the
+ * Kinesis route for the type checker and for tests.
  */
-import { FirehoseClient } from '@aws-sdk/client-firehose';
-import type { RecordDelivery } from '#shared/delivery';
-import { AwsDelivery } from '#shared/delivery/aws-delivery';
-import { type DeliveryBindings, parseDeliveryBindings } from '#shared/delivery/delivery-bindings';
-import { FirehoseDelivery } from '#shared/delivery/firehose-delivery';
-import { ENV } from '#shared/environment';
-import type { TenantConfig } from '#shared/tenant-config';
-import { createIngestHandler } from './create-ingest-handler.ts';
-
-let firehoseClient: FirehoseClient | undefined;
-
-/** Builds the Kinesis route for the bindings; see kinesis-route.ts. */
-export type KinesisRouteFactory = (bindings: DeliveryBindings) => RecordDelivery;
-
-function assertEveryStreamBound(tenant: TenantConfig, bindings: DeliveryBindings): void {
-  const missing = Object.values(tenant.streams).flatMap((stream) => {
-    const binding = Object.hasOwn(bindings, stream.id) ? bindings[stream.id] : undefined;
-    if (binding === undefined) return [`${stream.id}.records`];
-    return stream.deadLetter && binding.deadLetter === undefined ? [`${stream.id}.deadLetter`] : [];
-  });
-  if (missing.length > 0) throw new Error(`${ENV.deliveryTargets} has no target for ${missing.join(', ')}`);
-}
+import { kinesisRoute } from '#ingest-kinesis-route';
+import tenant from '#tenant-config';
+import { createAwsIngestHandler } from './create-aws-ingest-handler.ts';
 
 /**
- * The ingest handler on AWS: delivery targets from ENV.deliveryTargets, the Firehose client
- * created once per process (standard retry mode retries whole throttled or failed calls).
+ * The Lambda handler: built at cold start, so a missing delivery target fails the init. The
+ * branch folds away when bundling, leaving one call as if written for this tenant.
  */
-export function createAwsIngestHandler(tenant: TenantConfig, kinesisRoute?: KinesisRouteFactory) {
-  const bindings = parseDeliveryBindings(process.env[ENV.deliveryTargets]);
-  assertEveryStreamBound(tenant, bindings);
-  firehoseClient ??= new FirehoseClient({ retryMode: 'standard', maxAttempts: 3 });
-  const routes = {
-    firehose: new FirehoseDelivery(firehoseClient, bindings),
-    ...(kinesisRoute ? { kinesis: kinesisRoute(bindings) } : {}),
-  };
-  return createIngestHandler({ tenant, delivery: new AwsDelivery(routes, bindings) });
-}
+export const handler = kinesisRoute ? createAwsIngestHandler(tenant, kinesisRoute) : createAwsIngestHandler(tenant);

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MAX_RECORD_BYTES } from '#shared/contract';
-import type { RecordDelivery } from '#shared/delivery';
+import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import { BatchRejectedError, type FieldError, PayloadTooLargeError } from '#shared/errors';
 import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
 import type { BodyRecords } from './body-records.ts';

@@ -3,9 +3,9 @@
  * stream import this file, so other bundles carry no Kinesis client.
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import type { RecordDelivery } from '#shared/delivery';
+import { KinesisDelivery } from '#functions/delivery/kinesis-delivery';
 import type { DeliveryBindings } from '#shared/delivery/delivery-bindings';
-import { KinesisDelivery } from '#shared/delivery/kinesis-delivery';
+import type { RecordDelivery } from '#shared/delivery/delivery-port';
 
 let client: KinesisClient | undefined;
 

@@ -2,14 +2,8 @@
  * Pure settings of a Firehose delivery stream to the landing bucket, from a stream's
  * config. Prefixes and extensions come from shared/storage-layout.ts, like local mode's.
  */
-import type { DeliveryChannel } from '#shared/delivery';
-import {
-  deadLetterExtension,
-  deadLetterPrefix,
-  errorOutputPrefix,
-  fileExtension,
-  recordsPrefix,
-} from '#shared/storage-layout';
+import type { DeliveryChannel } from '#shared/delivery/delivery-port';
+import { channelLayout, errorOutputPrefix } from '#shared/storage-layout';
 import type { StreamConfig } from '#shared/tenant-config';
 
 /** What a delivery stream writes where, and how it batches. */
@@ -27,13 +21,11 @@ export interface DeliverySettings {
 
 /** The delivery settings of a stream's records or of its dead-letter stream. */
 export function deliverySettings(stream: StreamConfig, channel: DeliveryChannel): DeliverySettings {
+  const { prefix, extension } = channelLayout(stream, channel);
   return {
-    prefix: channel === 'records' ? recordsPrefix(stream.id) : deadLetterPrefix(stream.id),
+    prefix,
     errorOutputPrefix: errorOutputPrefix(stream.id),
-    fileExtension:
-      channel === 'records'
-        ? fileExtension(stream.payload, stream.compression)
-        : deadLetterExtension(stream.compression),
+    fileExtension: extension,
     bufferingHints: { intervalInSeconds: stream.buffering.seconds, sizeInMBs: stream.buffering.mebibytes },
     compressionFormat: stream.compression === 'gzip' ? 'GZIP' : 'UNCOMPRESSED',
   };

@@ -1,7 +1,8 @@
 /**
- * A Sluice stream's delivery: a Firehose delivery stream to the landing bucket, fed by
- * Direct PUT, or with `delivery: 'kinesis'` by an on-demand, encrypted Kinesis Data Stream
- * that the ingest function writes to (the scale path: higher quotas, replay, fan-out).
+ * One delivery channel of a Sluice stream: a Firehose delivery stream to the landing bucket.
+ * The records channel is fed by Direct PUT, or with `delivery: 'kinesis'` by an on-demand,
+ * encrypted Kinesis Data Stream that the ingest function writes to (the scale path: higher
+ * quotas, replay, fan-out). The dead-letter channel is always Direct PUT: dead letters are few.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,6 +11,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { DeliveryChannel } from '#shared/delivery/delivery-port';
 import { deliveryStreamName } from '#shared/delivery-stream-names';
 import type { DeliveryTarget } from '#shared/environment';
 import type { StreamConfig } from '#shared/tenant-config';
@@ -21,25 +23,27 @@ import type { DeliveryBindable } from './house-function.ts';
 export interface StreamDeliveryProps {
   readonly tenant: string;
   readonly stream: StreamConfig;
+  /** Accepted records (under `streams/`) or rejected ones with their reasons (under `dlq/`). */
+  readonly channel: DeliveryChannel;
   readonly bucket: s3.Bucket;
   readonly dataKey: kms.IKey;
   readonly errorLogGroup: logs.LogGroup;
 }
 
-/** Where one stream's accepted records go. */
+/** Where one channel of a stream goes. */
 export class StreamDelivery extends Construct implements DeliveryBindable {
   /** The Firehose delivery stream to the landing bucket. */
   public readonly firehose: FirehoseToBucket;
-  /** The Kinesis source, in kinesis mode. */
+  /** The Kinesis source, for the records of a kinesis-mode stream. */
   public readonly source: kinesis.Stream | undefined;
   /** What the ingest function writes to. */
   public readonly target: DeliveryTarget;
 
   constructor(scope: Construct, id: string, props: StreamDeliveryProps) {
     super(scope, id);
-    const { stream } = props;
-    const name = deliveryStreamName(props.tenant, stream.id, 'records');
-    if (stream.delivery === 'kinesis') {
+    const { stream, channel } = props;
+    const name = deliveryStreamName(props.tenant, stream.id, channel);
+    if (channel === 'records' && stream.delivery === 'kinesis') {
       this.source = new kinesis.Stream(this, 'Source', {
         streamName: name,
         streamMode: kinesis.StreamMode.ON_DEMAND,
@@ -55,7 +59,7 @@ export class StreamDelivery extends Construct implements DeliveryBindable {
       name,
       bucket: props.bucket,
       dataKey: props.dataKey,
-      settings: deliverySettings(stream, 'records'),
+      settings: deliverySettings(stream, channel),
       errorLogGroup: props.errorLogGroup,
       ...(this.source ? { source: this.source } : {}),
     });

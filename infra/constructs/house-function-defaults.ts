@@ -50,3 +50,9 @@ export const HOUSE_BUNDLING: BundlingOptions = {
   banner:
     "import { createRequire as sluiceCreateRequire } from 'node:module'; const require = sluiceCreateRequire(import.meta.url);",
 };
+
+/** HOUSE_BUNDLING with more esbuild module aliases (module → absolute path), e.g. a tenant bound at bundle time. */
+export function bundlingWithAliases(aliases: Readonly<Record<string, string>>): BundlingOptions {
+  const args = Object.fromEntries(Object.entries(aliases).map(([module, path]) => [`--alias:${module}`, path]));
+  return { ...HOUSE_BUNDLING, esbuildArgs: { ...HOUSE_BUNDLING.esbuildArgs, ...args } };
+}

@@ -11,6 +11,7 @@ import type { Construct } from 'constructs';
 import { type DeliveryTarget, ENV, type StreamDeliveryBinding } from '#shared/environment';
 import { repoPath } from '../paths.ts';
 import {
+  bundlingWithAliases,
   HOUSE_ARCHITECTURE,
   HOUSE_BUNDLING,
   HOUSE_LOG_RETENTION,
@@ -35,6 +36,8 @@ export interface HouseFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
   /** Reserved concurrency; none when unset. */
   readonly reservedConcurrentExecutions?: number;
+  /** esbuild module aliases (module → absolute path) on top of the house bundling. */
+  readonly aliases?: Readonly<Record<string, string>>;
 }
 
 /** A role for a function that may write its own log group and nothing else yet. */
@@ -69,7 +72,7 @@ export class HouseFunction extends NodejsFunction {
       logGroup,
       projectRoot: repoPath(),
       depsLockFilePath: repoPath('package-lock.json'),
-      bundling: HOUSE_BUNDLING,
+      bundling: props.aliases ? bundlingWithAliases(props.aliases) : HOUSE_BUNDLING,
       ...(props.reservedConcurrentExecutions === undefined
         ? {}
         : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),

@@ -10,7 +10,6 @@ import { ENV } from '#shared/environment';
 import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/stack-outputs';
 import { isSelfIssuer } from '#shared/tenant-config';
 import { selfIssuerAudience } from '#shared/token-claims';
-import { DeadLetterDelivery } from '../constructs/dead-letter-delivery.ts';
 import { StreamDelivery } from '../constructs/delivery-stream.ts';
 import { HouseFunction, timeoutFromMs } from '../constructs/house-function.ts';
 import { HOUSE_LOG_RETENTION } from '../constructs/house-function-defaults.ts';
@@ -18,7 +17,7 @@ import { IngestApi } from '../constructs/ingest-api.ts';
 import { LandingBucket } from '../constructs/landing-bucket.ts';
 import { PullSources, type PullStreamDelivery } from '../constructs/pull-sources.ts';
 import { TokenIssuer } from '../constructs/token-issuer.ts';
-import { writeIngestEntry } from '../ingest-entry.ts';
+import { INGEST_ENTRY, ingestAliases } from '../ingest-bundling.ts';
 import type { LoadedTenant } from '../load-tenant.ts';
 import { repoPath } from '../paths.ts';
 import { tenantSources } from '../tenant-sources.ts';
@@ -34,7 +33,7 @@ export class TenantStack extends Stack {
   public readonly landing: LandingBucket;
   /** The ingest function. */
   public readonly ingestFunction: HouseFunction;
-  /** Each stream's delivery, by stream id. */
+  /** Each stream's records delivery, by stream id. */
   public readonly deliveries: Readonly<Record<string, StreamDelivery>>;
   /** The HTTP API. */
   public readonly api: IngestApi;
@@ -51,7 +50,8 @@ export class TenantStack extends Stack {
     const deliveryErrors = new logs.LogGroup(this, 'DeliveryErrors', { retention: HOUSE_LOG_RETENTION });
 
     this.ingestFunction = new HouseFunction(this, 'Ingest', {
-      entry: writeIngestEntry(config, file),
+      entry: INGEST_ENTRY,
+      aliases: ingestAliases(config, file),
       description: `Sluice ${config.tenant}: ingest`,
       timeout: timeoutFromMs(INGEST_FUNCTION_TIMEOUT_MS),
       environment: { [ENV.tenant]: config.tenant },
@@ -69,9 +69,10 @@ export class TenantStack extends Stack {
         dataKey: this.landing.dataKey,
         errorLogGroup: deliveryErrors,
       };
-      const delivery = new StreamDelivery(this, `Stream-${stream.id}`, shared);
+      // The construct ids name the channel: they are the logical ids of deployed delivery streams.
+      const delivery = new StreamDelivery(this, `Stream-${stream.id}`, { ...shared, channel: 'records' });
       const deadLetter = stream.deadLetter
-        ? new DeadLetterDelivery(this, `DeadLetter-${stream.id}`, shared)
+        ? new StreamDelivery(this, `DeadLetter-${stream.id}`, { ...shared, channel: 'dead-letter' })
         : undefined;
       this.ingestFunction.bindDeliveryStream(stream.id, delivery, deadLetter);
       deliveries[stream.id] = delivery;

@@ -1,7 +1,7 @@
 /** Parsing of the delivery bindings env var (ENV.deliveryTargets): stream id → where its records go. */
 import * as v from 'valibot';
-import type { DeliveryChannel } from '../delivery.ts';
 import type { DeliveryTarget, StreamDeliveryBinding } from '../environment.ts';
+import type { DeliveryChannel } from './delivery-port.ts';
 
 const TargetSchema = v.strictObject({
   kind: v.picklist(['firehose', 'kinesis'], 'kind must be "firehose" or "kinesis"'),

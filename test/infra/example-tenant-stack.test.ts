@@ -14,7 +14,13 @@ import { ENV } from '#shared/environment';
 import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/stack-outputs';
 import { deadLetterPrefix, errorOutputPrefix, fileExtension, recordsPrefix } from '#shared/storage-layout';
 import { routeScopes, selfIssuerAudience } from '#shared/token-claims';
-import { deliveryTargets, ingestBundle, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
+import {
+  deliveryTargets,
+  ingestBundle,
+  ingestBundleSources,
+  type SynthesizedTenant,
+  synthTenant,
+} from './synth-tenant.ts';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };
 
@@ -160,6 +166,15 @@ describe('stack Sluice-example', () => {
     expect(Object.keys(resourcesOf('AWS::Kinesis::Stream'))).toHaveLength(0);
   });
 
+  it('keeps the logical ids of the delivery streams, so that no deploy replaces one', () => {
+    expect(Object.keys(resourcesOf('AWS::KinesisFirehose::DeliveryStream')).sort()).toEqual([
+      'DeadLetterordersFirehoseF7891CB5',
+      'StreameventsFirehose963ABC6D',
+      'StreamordersFirehose89BF24B0',
+      'StreamprofilesFirehose5E62962B',
+    ]);
+  });
+
   it('runs the ingest function on Node.js 24, arm64, below the gateway timeout, with its delivery targets', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
@@ -181,6 +196,9 @@ describe('stack Sluice-example', () => {
     expect(bundle).toContain('AWS_CONTAINER_CREDENTIALS_FULL_URI');
     expect(bundle).not.toMatch(/fromSSO|fromProcess|fromTokenFile|fromInstanceMetadata/);
     expect(bundle).not.toContain('Kinesis_20131202');
+    const sources = ingestBundleSources(synth, 'example');
+    expect(sources.some((source) => source.endsWith('functions/ingest/handler.ts'))).toBe(true);
+    expect(sources.some((source) => source.endsWith('functions/ingest/kinesis-route.ts'))).toBe(false);
   });
 
   it('binds each stream to its named Firehose stream (and the dead-letter one) in SLUICE_DELIVERY_TARGETS', () => {

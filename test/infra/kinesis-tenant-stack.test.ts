@@ -5,7 +5,13 @@ import { HEALTH_PATH, ingestPath } from '#shared/contract';
 import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/stack-outputs';
 import { deadLetterPrefix, fileExtension, recordsPrefix } from '#shared/storage-layout';
 import { routeScopes } from '#shared/token-claims';
-import { deliveryTargets, ingestBundle, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
+import {
+  deliveryTargets,
+  ingestBundle,
+  ingestBundleSources,
+  type SynthesizedTenant,
+  synthTenant,
+} from './synth-tenant.ts';
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
 
@@ -52,9 +58,32 @@ describe('a tenant with Kinesis delivery, gzip and an external issuer', () => {
     expect(clicks.Properties).not.toHaveProperty('DeliveryStreamEncryptionConfigurationInput');
   });
 
+  it('keeps the logical ids of the Kinesis stream and the delivery streams, so that no deploy replaces one', () => {
+    expect(Object.keys(resourcesOf('AWS::Kinesis::Stream'))).toEqual(['StreamclicksSourceF325FCD1']);
+    expect(Object.keys(resourcesOf('AWS::KinesisFirehose::DeliveryStream')).sort()).toEqual([
+      'DeadLetterauditlogFirehose97CECAD2',
+      'StreamauditlogFirehose36079B20',
+      'StreamclicksFirehose983F8BA3',
+    ]);
+  });
+
   it('deletes the Kinesis stream with the stack: its records are a copy and its fixed name must be free for a redeploy', () => {
     const streams = Object.values(template.findResources('AWS::Kinesis::Stream')) as { DeletionPolicy?: string }[];
     expect(streams.map((stream) => stream.DeletionPolicy)).toEqual(['Delete']);
+  });
+
+  it("binds this tenant's config into the static ingest entry, not the example tenant the type checker sees", () => {
+    const bundle = ingestBundle(synth, 'fixture-kinesis');
+    expect(bundle).toContain('"fixture-kinesis"');
+    expect(bundle).toContain('"audit-log"');
+    expect(bundle).not.toContain('"profiles"');
+  });
+
+  it('bundles the static entry functions/ingest/handler.ts with the Kinesis route, not a generated entry', () => {
+    const sources = ingestBundleSources(synth, 'fixture-kinesis');
+    expect(sources.some((source) => source.endsWith('functions/ingest/handler.ts'))).toBe(true);
+    expect(sources.some((source) => source.endsWith('functions/ingest/kinesis-route.ts'))).toBe(true);
+    expect(sources.some((source) => source.includes('.entries/'))).toBe(false);
   });
 
   it('bundles the Kinesis client into the ingest function of a tenant with a kinesis stream', () => {

@@ -62,13 +62,23 @@ export function deliveryTargets(template: Template, tenant: string): unknown {
   return JSON.parse(ingestEnvironment(template, tenant).SLUICE_DELIVERY_TARGETS ?? 'null');
 }
 
-/** The bundled code of the tenant's ingest function, as the stack's asset holds it. */
-export function ingestBundle(synth: SynthesizedTenant, tenant: string): string {
+/** A file of the tenant's ingest function asset, as the stack's asset holds it. */
+function ingestAssetFile(synth: SynthesizedTenant, tenant: string, file: string): string {
   const functions = synth.template.findResources('AWS::Lambda::Function', {
     Properties: { Environment: { Variables: { SLUICE_TENANT: tenant } } },
   }) as Record<string, { Properties: { Code: { S3Key: string } } }>;
   const [ingest] = Object.values(functions);
   const assetHash = ingest?.Properties.Code.S3Key.replace(/\.zip$/, '');
   const outdir = Stage.of(synth.stack)?.outdir ?? '';
-  return readFileSync(join(outdir, `asset.${assetHash}`, 'index.mjs'), 'utf8');
+  return readFileSync(join(outdir, `asset.${assetHash}`, file), 'utf8');
+}
+
+/** The bundled code of the tenant's ingest function. */
+export function ingestBundle(synth: SynthesizedTenant, tenant: string): string {
+  return ingestAssetFile(synth, tenant, 'index.mjs');
+}
+
+/** The source files the tenant's ingest bundle was built from, as its source map lists them. */
+export function ingestBundleSources(synth: SynthesizedTenant, tenant: string): string[] {
+  return (JSON.parse(ingestAssetFile(synth, tenant, 'index.mjs.map')) as { sources: string[] }).sources;
 }

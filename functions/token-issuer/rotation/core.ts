@@ -15,6 +15,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import {
   newestSigningKey,
   newSigningKeySet,
+  PRIVATE_JWK_MEMBERS,
   publicJwks,
   rotateSigningKeys,
   type SigningKeySet,
@@ -30,8 +31,6 @@ export interface RotationOptions {
   readonly jwksParameter: string;
   readonly now?: Date;
 }
-
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
 /** Runs one step of a Secrets Manager rotation for the key set secret. */
 export async function rotateSigningKeySecret(
@@ -126,7 +125,7 @@ async function createPendingKeySet(
 export async function testPendingKeySet(set: SigningKeySet): Promise<void> {
   const jwks = publicJwks(set);
   for (const key of jwks.keys) {
-    const leaked = PRIVATE_MEMBERS.filter((member) => member in key);
+    const leaked = PRIVATE_JWK_MEMBERS.filter((member) => member in key);
     if (leaked.length > 0) throw new Error(`the JWKS would publish private members: ${leaked.join(', ')}`);
   }
   const issuer = 'https://rotation-test.invalid';

@@ -4,7 +4,9 @@ import {
   currentSigningKey,
   KEY_PUBLICATION_LEAD_MS,
   newSigningKeySet,
+  PRIVATE_JWK_MEMBERS,
   parseSigningKeySet,
+  publicJwk,
   publicJwks,
   rotateSigningKeys,
 } from '#shared/signing-keys';
@@ -34,6 +36,12 @@ describe('signing keys', () => {
     for (const key of jwks.keys) {
       for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(key).not.toHaveProperty(member);
     }
+  });
+
+  it('strips every member of the one private-member list, the rotation check reads the same list', () => {
+    expect([...PRIVATE_JWK_MEMBERS].sort()).toEqual(['d', 'dp', 'dq', 'k', 'oth', 'p', 'q', 'qi']);
+    const withEveryMember = Object.fromEntries(PRIVATE_JWK_MEMBERS.map((member) => [member, 'secret']));
+    expect(publicJwk({ kty: 'RSA', n: 'n', e: 'AQAB', ...withEveryMember })).toEqual({ kty: 'RSA', n: 'n', e: 'AQAB' });
   });
 
   it('keeps the old public key after a rotation until tokens it signed have expired', async () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { deadLetterStreamOutput, deliveryStreamOutput } from '#shared/stack-outputs';
+import {
+  deadLetterStreamOutput,
+  deliveryStreamOutput,
+  tenantOfStackName,
+  tenantStackName,
+} from '#shared/stack-outputs';
 
 describe('deliveryStreamOutput', () => {
   it('keeps the plain key for an alphanumeric stream id', () => {
@@ -15,5 +20,17 @@ describe('deliveryStreamOutput', () => {
 
   it('keys dead-letter streams apart from record streams', () => {
     expect(deadLetterStreamOutput('orders')).not.toBe(deliveryStreamOutput('orders'));
+  });
+});
+
+describe('the tenant stack name', () => {
+  it('reads back the tenant of every name it gives, including one with a dash', () => {
+    for (const tenant of ['example', 'a', 'acme-prod']) expect(tenantOfStackName(tenantStackName(tenant))).toBe(tenant);
+  });
+
+  it('names no tenant for the bare prefix or a stack Sluice did not name', () => {
+    expect(tenantOfStackName(tenantStackName(''))).toBeUndefined();
+    expect(tenantOfStackName('sluice-example')).toBeUndefined();
+    expect(tenantOfStackName('Other-example')).toBeUndefined();
   });
 });

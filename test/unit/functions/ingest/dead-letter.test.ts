@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
-import type { DeliveryBatch, RecordDelivery } from '#shared/delivery';
+import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
 import { DownstreamUnavailableError, problemType } from '#shared/errors';
 import { defineTenant } from '#shared/tenant-config';
 import { Order } from '#tenants/example';

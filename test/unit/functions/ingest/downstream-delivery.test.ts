@@ -7,13 +7,13 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AwsDelivery } from '#functions/delivery/aws-delivery';
+import type { RetryPolicy } from '#functions/delivery/entry-retries';
+import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
+import { KinesisDelivery } from '#functions/delivery/kinesis-delivery';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
-import type { RecordDelivery } from '#shared/delivery';
-import { AwsDelivery } from '#shared/delivery/aws-delivery';
 import { type DeliveryBindings, parseDeliveryBindings } from '#shared/delivery/delivery-bindings';
-import type { RetryPolicy } from '#shared/delivery/entry-retries';
-import { FirehoseDelivery } from '#shared/delivery/firehose-delivery';
-import { KinesisDelivery } from '#shared/delivery/kinesis-delivery';
+import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import { problemType } from '#shared/errors';
 import tenant from '#tenants/example';
 import { bodyOf, capturedLogger, ingestEvent, lambdaContext } from './ingest-fixtures.ts';

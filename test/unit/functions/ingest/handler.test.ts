@@ -2,7 +2,7 @@ import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose'
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createAwsIngestHandler } from '#functions/ingest/handler';
+import { createAwsIngestHandler } from '#functions/ingest/create-aws-ingest-handler';
 import { kinesisRoute } from '#functions/ingest/kinesis-route';
 import { ENV } from '#shared/environment';
 import tenant from '#tenants/example';
@@ -55,5 +55,20 @@ describe('createAwsIngestHandler', () => {
   it('fails at cold start when a target is a Kinesis stream but the bundle has no Kinesis route', () => {
     vi.stubEnv(ENV.deliveryTargets, JSON.stringify(targets));
     expect(() => createAwsIngestHandler(tenant)).toThrow(/Kinesis/);
+  });
+});
+
+describe('the static ingest entry', () => {
+  it('exports the handler Lambda calls, bound to the tenant config at bundle time', async () => {
+    vi.stubEnv(
+      ENV.deliveryTargets,
+      JSON.stringify({ ...targets, events: { records: { kind: 'firehose', name: 'events-fh' } } }),
+    );
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    firehoseMock.on(PutRecordBatchCommand).resolves({ FailedPutCount: 0, RequestResponses: [{ RecordId: '1' }] });
+    const { handler } = await import('#functions/ingest/handler');
+    const answer = await handler(ingestEvent({ stream: 'events', body: '{"a":1}' }), lambdaContext());
+    expect(answer.statusCode).toBe(202);
+    expect(firehoseMock.commandCalls(PutRecordBatchCommand)[0]?.args[0].input.DeliveryStreamName).toBe('events-fh');
   });
 });

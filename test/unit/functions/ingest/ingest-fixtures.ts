@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambd
 import { vi } from 'vitest';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import { ingestPath } from '#shared/contract';
-import type { DeliveryBatch, RecordDelivery } from '#shared/delivery';
+import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
 import type { TenantConfig } from '#shared/tenant-config';
 import exampleTenant from '#tenants/example';
 

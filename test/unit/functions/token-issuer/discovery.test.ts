@@ -2,8 +2,9 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { answerDiscovery } from '#functions/token-issuer/discovery/core';
-import { cachedJwksReader, jwksParameterValue } from '#functions/token-issuer/jwks-parameter';
+import { cachedJwksReader } from '#functions/token-issuer/jwks-parameter';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '#shared/contract';
+import { jwksParameterValue } from '#shared/jwks-parameter';
 import { newSigningKeySet, publicJwks, rotateSigningKeys, type SigningKeySet } from '#shared/signing-keys';
 import { fakeParameters, type ParameterValues } from './fake-parameter.ts';
 

@@ -1,7 +1,8 @@
 /** The AWS RecordDelivery: routes each batch to Firehose or Kinesis by its binding's target kind. */
-import type { DeliveryBatch, RecordDelivery } from '../delivery.ts';
-import { InternalError } from '../errors.ts';
-import { type DeliveryBindings, deliveryTarget } from './delivery-bindings.ts';
+
+import { type DeliveryBindings, deliveryTarget } from '#shared/delivery/delivery-bindings';
+import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
+import { InternalError } from '#shared/errors';
 
 /**
  * Where each kind of target goes. Kinesis is optional so that a tenant without Kinesis

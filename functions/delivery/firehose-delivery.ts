@@ -3,10 +3,10 @@
  * 4 MiB per call, calls in order, failed entries of a partial failure retried alone.
  */
 import { type _Record, type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import { FIREHOSE_BATCH_LIMITS } from '../contract.ts';
-import type { DeliveryBatch, RecordDelivery } from '../delivery.ts';
-import { InternalError } from '../errors.ts';
-import { type DeliveryBindings, deliveryTarget } from './delivery-bindings.ts';
+import { FIREHOSE_BATCH_LIMITS } from '#shared/contract';
+import { type DeliveryBindings, deliveryTarget } from '#shared/delivery/delivery-bindings';
+import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
+import { InternalError } from '#shared/errors';
 import { DEFAULT_RETRY_POLICY, entryErrorCodes, type RetryPolicy, sendWithEntryRetries } from './entry-retries.ts';
 import { chunkRecords } from './record-chunks.ts';
 

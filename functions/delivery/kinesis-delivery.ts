@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type KinesisClient, PutRecordsCommand, type PutRecordsInput } from '@aws-sdk/client-kinesis';
-import { KINESIS_BATCH_LIMITS } from '../contract.ts';
-import type { DeliveryBatch, RecordDelivery } from '../delivery.ts';
-import { InternalError } from '../errors.ts';
-import { type DeliveryBindings, deliveryTarget } from './delivery-bindings.ts';
+import { KINESIS_BATCH_LIMITS } from '#shared/contract';
+import { type DeliveryBindings, deliveryTarget } from '#shared/delivery/delivery-bindings';
+import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
+import { InternalError } from '#shared/errors';
 import { DEFAULT_RETRY_POLICY, entryErrorCodes, type RetryPolicy, sendWithEntryRetries } from './entry-retries.ts';
 import { chunkRecords } from './record-chunks.ts';
 

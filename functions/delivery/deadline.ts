@@ -1,5 +1,5 @@
 /** Running one downstream call within the delivery deadline. */
-import { DeadlineExceededError } from '../errors.ts';
+import { DeadlineExceededError } from '#shared/errors';
 
 /**
  * Runs `call` with an AbortSignal that fires at `deadlineAt` (epoch ms) and settles no later

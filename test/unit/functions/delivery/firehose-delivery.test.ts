@@ -1,9 +1,9 @@
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
 import { FIREHOSE_BATCH_LIMITS } from '#shared/contract';
 import { parseDeliveryBindings } from '#shared/delivery/delivery-bindings';
-import { FirehoseDelivery } from '#shared/delivery/firehose-delivery';
 import { DeadlineExceededError, InternalError } from '#shared/errors';
 
 const firehoseMock = mockClient(FirehoseClient);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type EntrySender, type RetryPolicy, sendWithEntryRetries } from '#shared/delivery/entry-retries';
+import { type EntrySender, type RetryPolicy, sendWithEntryRetries } from '#functions/delivery/entry-retries';
 import { DownstreamThrottledError } from '#shared/errors';
 
 /** A sender that answers at once with every entry throttled. */

@@ -9,7 +9,7 @@ import {
   DownstreamUnavailableError,
   InternalError,
   type SluiceError,
-} from '../errors.ts';
+} from '#shared/errors';
 
 /** Seconds a client should wait after a downstream throttle: both services' quotas are per second. */
 export const THROTTLE_RETRY_AFTER_SECONDS = 1;

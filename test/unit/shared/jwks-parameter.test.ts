@@ -4,7 +4,7 @@ import {
   JWKS_PARAMETER_MAX_KEYS,
   jwksParameterValue,
   scheduledKeyCount,
-} from '#functions/token-issuer/jwks-parameter';
+} from '#shared/jwks-parameter';
 import { newSigningKeySet, rotateSigningKeys, type SigningKeySet } from '#shared/signing-keys';
 
 const day = 86_400_000;

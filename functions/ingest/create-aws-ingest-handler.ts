@@ -1,0 +1,41 @@
+/**
+ * The ingest handler over AWS delivery: the Firehose client, and the Kinesis route when the
+ * bundle has one. handler.ts calls it once per cold start; tests call it with their tenant.
+ */
+import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { AwsDelivery } from '#functions/delivery/aws-delivery';
+import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
+import { type DeliveryBindings, parseDeliveryBindings } from '#shared/delivery/delivery-bindings';
+import type { RecordDelivery } from '#shared/delivery/delivery-port';
+import { ENV } from '#shared/environment';
+import type { TenantConfig } from '#shared/tenant-config';
+import { createIngestHandler } from './create-ingest-handler.ts';
+
+let firehoseClient: FirehoseClient | undefined;
+
+/** Builds the Kinesis route for the bindings; see kinesis-route.ts. */
+export type KinesisRouteFactory = (bindings: DeliveryBindings) => RecordDelivery;
+
+function assertEveryStreamBound(tenant: TenantConfig, bindings: DeliveryBindings): void {
+  const missing = Object.values(tenant.streams).flatMap((stream) => {
+    const binding = Object.hasOwn(bindings, stream.id) ? bindings[stream.id] : undefined;
+    if (binding === undefined) return [`${stream.id}.records`];
+    return stream.deadLetter && binding.deadLetter === undefined ? [`${stream.id}.deadLetter`] : [];
+  });
+  if (missing.length > 0) throw new Error(`${ENV.deliveryTargets} has no target for ${missing.join(', ')}`);
+}
+
+/**
+ * The ingest handler on AWS: delivery targets from ENV.deliveryTargets, the Firehose client
+ * created once per process (standard retry mode retries whole throttled or failed calls).
+ */
+export function createAwsIngestHandler(tenant: TenantConfig, kinesisRoute?: KinesisRouteFactory) {
+  const bindings = parseDeliveryBindings(process.env[ENV.deliveryTargets]);
+  assertEveryStreamBound(tenant, bindings);
+  firehoseClient ??= new FirehoseClient({ retryMode: 'standard', maxAttempts: 3 });
+  const routes = {
+    firehose: new FirehoseDelivery(firehoseClient, bindings),
+    ...(kinesisRoute ? { kinesis: kinesisRoute(bindings) } : {}),
+  };
+  return createIngestHandler({ tenant, delivery: new AwsDelivery(routes, bindings) });
+}
