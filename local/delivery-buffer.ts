@@ -11,7 +11,7 @@
  *   retried with backoff for as long as the process runs.
  * - landed: written, and its segment removed.
  */
-import type { DeliveryChannel } from '#shared/delivery';
+import type { DeliveryChannel } from '#shared/delivery/delivery-port';
 import { DownstreamUnavailableError } from '#shared/errors';
 import { timeOrderedUuid } from './batch-id.ts';
 import { JournalSegment, readSegmentRecords, removeSegment } from './buffer-journal.ts';

@@ -8,16 +8,10 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { DeliveryBatch, DeliveryChannel, RecordDelivery } from '#shared/delivery';
+import type { DeliveryBatch, DeliveryChannel, RecordDelivery } from '#shared/delivery/delivery-port';
+import { deliveryStreamName } from '#shared/delivery-stream-names';
 import { DeadlineExceededError, DownstreamUnavailableError } from '#shared/errors';
-import {
-  batchObjectName,
-  deadLetterExtension,
-  deadLetterPrefix,
-  fileExtension,
-  recordsPrefix,
-  renderPrefix,
-} from '#shared/storage-layout';
+import { batchObjectName, channelLayout, renderPrefix } from '#shared/storage-layout';
 import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
 import { readSegments, removeSegment } from './buffer-journal.ts';
 import { type BatchToWrite, DeliveryBuffer } from './delivery-buffer.ts';
@@ -43,19 +37,13 @@ export interface FirehoseEmulationOptions {
   readonly log?: DeliveryLog;
 }
 
-/** The Firehose delivery stream name of a Sluice stream (the first part of its object names). */
-export function deliveryStreamName(tenant: string, streamId: string, channel: DeliveryChannel): string {
-  return `sluice-${tenant}-${streamId}${channel === 'dead-letter' ? '-dlq' : ''}`;
-}
-
-/** The S3 key of a batch whose oldest record arrived at `at`. */
+/**
+ * The S3 key of a batch whose oldest record arrived at `at`: the prefix and extension the stack
+ * gives Firehose, and an object name that starts with the delivery stream's name, as on AWS.
+ */
 export function batchKey(tenant: string, stream: StreamConfig, channel: DeliveryChannel, at: Date, id: string): string {
-  const records = channel === 'records';
-  const prefix = renderPrefix(records ? recordsPrefix(stream.id) : deadLetterPrefix(stream.id), at);
-  const extension = records
-    ? fileExtension(stream.payload, stream.compression)
-    : deadLetterExtension(stream.compression);
-  return `${prefix}${batchObjectName(deliveryStreamName(tenant, stream.id, channel), at, id, extension)}`;
+  const { prefix, extension } = channelLayout(stream, channel);
+  return `${renderPrefix(prefix, at)}${batchObjectName(deliveryStreamName(tenant, stream.id, channel), at, id, extension)}`;
 }
 
 /** The Firehose emulation: a RecordDelivery for the ingest handler. */

@@ -5,7 +5,7 @@
  * at its last committed page and lands twice at most the page in flight. The lease keeps one
  * run per source; every write is conditional on it and on the state's version.
  */
-import type { RecordDelivery } from '#shared/delivery';
+import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import type { PullStateStore, RunProgress, RunStatus, RunSummary, SecretReader, SourceState } from '#shared/pull-run';
 import type { SourceConfig } from '#shared/source-config';
 import type { StreamConfig } from '#shared/tenant-config';

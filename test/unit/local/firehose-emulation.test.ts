@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { encodeEntries } from '#local/buffer-journal';
 import { createS3Client, type EmbeddedS3, startEmbeddedS3 } from '#local/embedded-s3';
 import { FirehoseEmulation } from '#local/firehose-emulation';
-import type { DeliveryBatch } from '#shared/delivery';
+import type { DeliveryBatch } from '#shared/delivery/delivery-port';
 import { DownstreamUnavailableError } from '#shared/errors';
 import { defineTenant } from '#shared/tenant-config';
 import { tempHome } from '../../e2e/support/temp-home.ts';
@@ -79,7 +79,7 @@ describe('the Firehose emulation', () => {
     const [object, ...others] = await objects('streams/orders/');
     expect(others).toEqual([]);
     expect(object?.key).toMatch(
-      /^streams\/orders\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/sluice-example-orders-1-[\d-]{19}-[0-9a-f-]{36}\.ndjson$/,
+      /^streams\/orders\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/sluice\.example\.orders-1-[\d-]{19}-[0-9a-f-]{36}\.ndjson$/,
     );
     expect(object?.body.toString()).toBe('{"n":1}\n{"n":2}\n{"n":3}\n');
   });
@@ -118,7 +118,7 @@ describe('the Firehose emulation', () => {
     });
     await delivery.flushAll();
     const [dead] = await objects('dlq/orders/');
-    expect(dead?.key).toMatch(/\/sluice-example-orders-dlq-1-.*\.ndjson$/);
+    expect(dead?.key).toMatch(/\/sluice\.example\.orders\.dlq-1-.*\.ndjson$/);
     expect(dead?.body.toString()).toBe('{"reason":"bad"}\n');
     const [profile] = await objects('streams/profiles/');
     expect(profile?.key).toMatch(/\.cbor\.gz$/);
@@ -210,7 +210,7 @@ describe('the Firehose emulation', () => {
     await restarted.settled();
     const dead = await objects('dlq/orders/');
     expect(dead.map((object) => object.body.toString())).toEqual(['{"reason":"bad","n":1}\n{"reason":"bad","n":2}\n']);
-    expect(dead[0]?.key).toMatch(/\/sluice-example-orders-dlq-1-.*\.ndjson$/);
+    expect(dead[0]?.key).toMatch(/\/sluice\.example\.orders\.dlq-1-.*\.ndjson$/);
     expect(await objects('streams/orders/')).toEqual([]);
     expect(await readdir(home.buffers)).toEqual([]);
     // A second start finds nothing left to replay, and the object is still the only one.

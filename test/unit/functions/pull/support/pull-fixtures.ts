@@ -1,6 +1,6 @@
 /** Sources, a stream, a recording delivery, secrets and a clock for the pull runner's tests. */
 import * as v from 'valibot';
-import type { DeliveryBatch, RecordDelivery } from '#shared/delivery';
+import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
 import type { SecretReader } from '#shared/pull-run';
 import { type SourceConfig, type SourceConfigInput, SourceSchema } from '#shared/source-config';
 import type { StreamConfig } from '#shared/tenant-config';
