@@ -1,10 +1,10 @@
 /** `sluice token create`: prints a signed token (only the JWT) on stdout. */
 
-import { DEFAULT_TENANT, loadTenant } from '#local/load-tenant';
 import { loadOrCreateKeySet, signLocalToken } from '#local/local-issuer';
 import { readServerState } from '#local/server-state';
 import { sluiceHome } from '#local/sluice-home';
 import { isSelfIssuer, type TenantConfig } from '#shared/tenant-config';
+import { DEFAULT_TENANT, loadTenant } from '#shared/tenant-loader';
 import { type CliIo, UsageError } from './cli-io.ts';
 import { list, parseOptions, positiveNumber } from './parse-options.ts';
 import { createStackToken, defaultStackClients, type StackClients, tenantOfStack } from './stack-token.ts';
@@ -71,7 +71,10 @@ export async function tokenCommand(
     const stackName = values.stack;
     const tenantName = values.tenant ?? tenantOfStack(stackName);
     if (!tenantName) throw new UsageError(`cannot tell the tenant of stack ${stackName}; pass --tenant`, TOKEN_USAGE);
-    const tenant = await loadTenant(tenantName, io.cwd).catch(() => undefined);
+    const tenant = await loadTenant(tenantName, { cwd: io.cwd }).then(
+      (loaded) => loaded.config,
+      () => undefined,
+    );
     if (tenant) checkRequest(tenant, days, streams);
     const token = await createStackToken(stackClients(), {
       stackName,
@@ -82,7 +85,7 @@ export async function tokenCommand(
     io.stdout(`${token}\n`);
     return 0;
   }
-  const tenant = await loadTenant(values.tenant, io.cwd);
+  const { config: tenant } = await loadTenant(values.tenant, { cwd: io.cwd });
   checkRequest(tenant, days, streams);
   const home = sluiceHome(tenant.tenant, io.env, io.cwd);
   const issuer = values.issuer ?? (await readServerState(home.serverStateFile))?.issuer ?? DEFAULT_LOCAL_URL;

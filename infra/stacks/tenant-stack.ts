@@ -9,6 +9,7 @@ import { INGEST_FUNCTION_TIMEOUT_MS } from '#shared/contract';
 import { ENV } from '#shared/environment';
 import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/stack-outputs';
 import { isSelfIssuer } from '#shared/tenant-config';
+import type { LoadedTenant } from '#shared/tenant-loader';
 import { selfIssuerAudience } from '#shared/token-claims';
 import { DeadLetterDelivery } from '../constructs/dead-letter-delivery.ts';
 import { StreamDelivery } from '../constructs/delivery-stream.ts';
@@ -18,7 +19,6 @@ import { IngestApi } from '../constructs/ingest-api.ts';
 import { LandingBucket } from '../constructs/landing-bucket.ts';
 import { TokenIssuer } from '../constructs/token-issuer.ts';
 import { writeIngestEntry } from '../ingest-entry.ts';
-import type { LoadedTenant } from '../load-tenant.ts';
 
 /** Props of {@link TenantStack}. */
 export interface TenantStackProps extends StackProps {

@@ -1,7 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PUBLIC_ROUTE_THROTTLE } from '#infra/constructs/ingest-api';
-import { loadTenant } from '#infra/load-tenant';
 import { createTenantApp } from '#infra/tenant-app';
 import {
   HEALTH_PATH,
@@ -13,6 +12,7 @@ import {
 import { ENV } from '#shared/environment';
 import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/stack-outputs';
 import { deadLetterPrefix, errorOutputPrefix, fileExtension, recordsPrefix } from '#shared/storage-layout';
+import { loadTenant } from '#shared/tenant-loader';
 import { routeScopes, selfIssuerAudience } from '#shared/token-claims';
 import { deliveryTargets, ingestBundle, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
 
