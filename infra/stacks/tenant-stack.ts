@@ -112,10 +112,14 @@ export class TenantStack extends Stack {
       description: 'Landing bucket',
       value: this.landing.bucket.bucketName,
     });
-    if (this.tokenIssuer) {
+    if (this.tokenIssuer && isSelfIssuer(auth)) {
       new CfnOutput(this, STACK_OUTPUTS.signingKeySecret, {
         description: 'Secrets Manager secret with the signing key set',
         value: this.tokenIssuer.secret.secretName,
+      });
+      new CfnOutput(this, STACK_OUTPUTS.maxTokenDays, {
+        description: 'Longest token lifetime in days (auth.maxTokenDays)',
+        value: String(auth.maxTokenDays),
       });
     }
   }

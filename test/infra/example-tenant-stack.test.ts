@@ -464,6 +464,10 @@ describe('stack Sluice-example', () => {
     });
   });
 
+  it("outputs the self issuer's maxTokenDays for token create --stack", () => {
+    template.hasOutput(STACK_OUTPUTS.maxTokenDays, { Value: '30' });
+  });
+
   it("outputs the API URL, issuer, bucket, secret and each stream's delivery stream", () => {
     const outputs = Object.keys(template.toJSON().Outputs as object);
     expect(outputs).toEqual(

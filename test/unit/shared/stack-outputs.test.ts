@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deadLetterStreamOutput, deliveryStreamOutput } from '#shared/stack-outputs';
+import { deadLetterStreamOutput, deliveryStreamOutput, streamOfDeliveryStreamOutput } from '#shared/stack-outputs';
 
 describe('deliveryStreamOutput', () => {
   it('keeps the plain key for an alphanumeric stream id', () => {
@@ -15,5 +15,20 @@ describe('deliveryStreamOutput', () => {
 
   it('keys dead-letter streams apart from record streams', () => {
     expect(deadLetterStreamOutput('orders')).not.toBe(deliveryStreamOutput('orders'));
+  });
+});
+
+describe('streamOfDeliveryStreamOutput', () => {
+  it('gives back the stream id of every delivery stream output key', () => {
+    for (const id of ['orders', 'a-b', 'a_b', 'aZdb', 'aZb', 'Z', 'ZZ-_', 'a--b']) {
+      expect(streamOfDeliveryStreamOutput(deliveryStreamOutput(id))).toBe(id);
+    }
+  });
+
+  it('gives nothing for other output keys', () => {
+    expect(streamOfDeliveryStreamOutput(deadLetterStreamOutput('orders'))).toBeUndefined();
+    expect(streamOfDeliveryStreamOutput('ApiUrl')).toBeUndefined();
+    expect(streamOfDeliveryStreamOutput('DeliveryStream')).toBeUndefined();
+    expect(streamOfDeliveryStreamOutput('DeliveryStreamaZx')).toBeUndefined();
   });
 });
