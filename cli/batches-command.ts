@@ -3,10 +3,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { readSegments } from '#local/buffer-journal';
 import { createS3Client, LOCAL_BUCKET, startEmbeddedS3 } from '#local/embedded-s3';
-import { DEFAULT_TENANT, loadTenant } from '#local/load-tenant';
 import { readServerState } from '#local/server-state';
 import { type SluiceHome, sluiceHome } from '#local/sluice-home';
 import type { TenantConfig } from '#shared/tenant-config';
+import { DEFAULT_TENANT, loadTenant } from '#shared/tenant-loader';
 import { listBatches, readBatchRecords, streamPrefix } from './batch-reader.ts';
 import { CliError, type CliIo, UsageError } from './cli-io.ts';
 import { parseOptions } from './parse-options.ts';
@@ -95,7 +95,7 @@ export async function batchesCommand(args: readonly string[], io: CliIo): Promis
   const deadLetter = values['dead-letter'] ?? false;
   const local = !values.bucket && !values.endpoint;
   // Another bucket may hold a tenant whose config is not here: its streams are checked only when named.
-  const tenant = local || values.tenant ? await loadTenant(values.tenant, io.cwd) : undefined;
+  const tenant = local || values.tenant ? (await loadTenant(values.tenant, { cwd: io.cwd })).config : undefined;
   if (tenant) checkStream(tenant, stream);
   const home = sluiceHome(tenant?.tenant ?? DEFAULT_TENANT, io.env, io.cwd);
   const source = await openSource(values, home);

@@ -1,10 +1,10 @@
 /** `sluice dev`: local mode in the foreground until SIGINT or SIGTERM, which flush every buffer. */
 
 import { type DevServer, startDevServer } from '#local/dev-server';
-import { DEFAULT_TENANT, loadTenant } from '#local/load-tenant';
 import { sluiceHome } from '#local/sluice-home';
 import { ingestPath } from '#shared/contract';
 import type { TenantConfig } from '#shared/tenant-config';
+import { DEFAULT_TENANT, loadTenant } from '#shared/tenant-loader';
 import { type CliIo, UsageError } from './cli-io.ts';
 import { nonNegativeNumber, parseOptions, portNumber } from './parse-options.ts';
 import { curlLine, sampleRequest } from './sample-request.ts';
@@ -89,7 +89,7 @@ export async function devCommand(args: readonly string[], io: CliIo): Promise<nu
   const port = portNumber(values.port ?? io.env.PORT, '--port', 4000, DEV_USAGE);
   const s3Port = portNumber(values['s3-port'], '--s3-port', port === 0 ? 0 : 4569, DEV_USAGE);
   const flushSeconds = nonNegativeNumber(values['flush-seconds'], '--flush-seconds', DEV_USAGE);
-  const tenant = await loadTenant(values.tenant, io.cwd);
+  const { config: tenant } = await loadTenant(values.tenant, { cwd: io.cwd });
   const home = sluiceHome(tenant.tenant, io.env, io.cwd);
   const server = await startDevServer({
     tenant,

@@ -1,8 +1,8 @@
 /** The `sluice` command: dispatches to the subcommands and turns errors into exit codes. */
 
 import { AlreadyRunningError } from '#local/dev-server';
-import { TenantNotFoundError } from '#local/load-tenant';
 import { TenantConfigError } from '#shared/tenant-config';
+import { TenantSourceError } from '#shared/tenant-loader';
 import { batchesCommand } from './batches-command.ts';
 import { CliError, type CliIo, processIo, UsageError } from './cli-io.ts';
 import { devCommand } from './dev-command.ts';
@@ -58,7 +58,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     if (
       error instanceof CliError ||
       error instanceof TenantConfigError ||
-      error instanceof TenantNotFoundError ||
+      error instanceof TenantSourceError ||
       error instanceof AlreadyRunningError
     ) {
       io.stderr(`sluice ${name}: ${error.message}\n`);

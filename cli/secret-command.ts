@@ -3,7 +3,7 @@
  * sources name. The value comes from stdin (hidden when stdin is a terminal), so it is never an
  * argument in the shell history or the process list, and nothing prints it.
  */
-import { DEFAULT_TENANT, loadTenant } from '#local/load-tenant';
+
 import {
   InvalidSecretNameError,
   listLocalSecrets,
@@ -13,6 +13,7 @@ import {
   writeLocalSecret,
 } from '#local/local-secrets';
 import { sluiceHome } from '#local/sluice-home';
+import { DEFAULT_TENANT, loadTenant } from '#shared/tenant-loader';
 import { CliError, type CliIo, UsageError } from './cli-io.ts';
 import { parseOptions } from './parse-options.ts';
 
@@ -95,7 +96,7 @@ export async function secretCommand(args: readonly string[], io: CliIo): Promise
   }
   const unexpected = action === 'ls' ? [name, ...rest] : rest;
   if (unexpected[0] !== undefined) throw new UsageError(`unexpected argument: ${unexpected[0]}`, SECRET_USAGE);
-  const tenant = (await loadTenant(values.tenant, io.cwd)).tenant;
+  const tenant = (await loadTenant(values.tenant, { cwd: io.cwd })).config.tenant;
   const home = sluiceHome(tenant, io.env, io.cwd);
   if (action === 'ls') {
     const names = await listLocalSecrets(home);

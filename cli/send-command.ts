@@ -1,10 +1,10 @@
 /** `sluice send`: posts one body to a stream, retrying 429 and 5xx; prints the status and body. */
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_TENANT, loadTenant } from '#local/load-tenant';
 import { loadOrCreateKeySet, signLocalToken } from '#local/local-issuer';
 import { readServerState } from '#local/server-state';
 import { sluiceHome } from '#local/sluice-home';
 import { CONTENT_TYPES, ingestPath } from '#shared/contract';
+import { DEFAULT_TENANT, loadTenant } from '#shared/tenant-loader';
 import { CliError, type CliIo, UsageError } from './cli-io.ts';
 import { nonNegativeNumber, parseOptions } from './parse-options.ts';
 import { backoffDelay, isRetryable, parseRetryAfter } from './retry-delay.ts';
@@ -67,7 +67,7 @@ export async function sendCommand(args: readonly string[], io: CliIo): Promise<n
   if (!stream) throw new UsageError('missing: <stream>', SEND_USAGE);
   if (rest.length > 0) throw new UsageError(`unexpected argument: ${rest[0]}`, SEND_USAGE);
   const retries = Math.floor(nonNegativeNumber(values.retries, '--retries', SEND_USAGE) ?? 5);
-  const tenantName = values.tenant ? (await loadTenant(values.tenant, io.cwd)).tenant : DEFAULT_TENANT;
+  const tenantName = values.tenant ? (await loadTenant(values.tenant, { cwd: io.cwd })).config.tenant : DEFAULT_TENANT;
   const home = sluiceHome(tenantName, io.env, io.cwd);
   const local = await readServerState(home.serverStateFile);
   const baseUrl = (values.url ?? local?.url ?? DEFAULT_LOCAL_URL).replace(/\/+$/, '');

@@ -5,7 +5,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { currentSigningKey, parseSigningKeySet } from '#shared/signing-keys';
-import { STACK_OUTPUTS } from '#shared/stack-outputs';
+import { STACK_OUTPUTS, streamOfDeliveryStreamOutput } from '#shared/stack-outputs';
 import { type SigningKey, signTenantToken } from '#shared/token-claims';
 import { CliError } from './cli-io.ts';
 
@@ -41,6 +41,21 @@ export async function readStackOutputs(
   );
 }
 
+/** What a deployed stack lets a token ask for, read from its outputs rather than a local config. */
+export interface StackTokenLimits {
+  /** The stack's streams: one `DeliveryStream<id>` output each. */
+  readonly streams: readonly string[];
+  /** auth.maxTokenDays; undefined for a stack deployed before it was an output. */
+  readonly maxTokenDays: number | undefined;
+}
+
+/** The limits a stack's outputs state. */
+export function stackTokenLimits(outputs: ReadonlyMap<string, string>): StackTokenLimits {
+  const streams = [...outputs.keys()].flatMap((key) => streamOfDeliveryStreamOutput(key) ?? []);
+  const maxTokenDays = Number(outputs.get(STACK_OUTPUTS.maxTokenDays));
+  return { streams, maxTokenDays: Number.isInteger(maxTokenDays) && maxTokenDays > 0 ? maxTokenDays : undefined };
+}
+
 /** The key that signs now, from the stack's signing key secret. */
 export async function readStackSigningKey(
   secretsManager: SecretsManagerClient,
@@ -51,9 +66,13 @@ export async function readStackSigningKey(
   return currentSigningKey(parseSigningKeySet(secret.SecretString));
 }
 
-/** Signs a token with the stack's current signing key. */
-export async function createStackToken(clients: StackClients, request: StackTokenRequest): Promise<string> {
-  const outputs = await readStackOutputs(clients.cloudFormation, request.stackName);
+/** Signs a token with the stack's current signing key; `outputs` are the stack's, when already read. */
+export async function createStackToken(
+  clients: StackClients,
+  request: StackTokenRequest,
+  outputs?: ReadonlyMap<string, string>,
+): Promise<string> {
+  outputs ??= await readStackOutputs(clients.cloudFormation, request.stackName);
   const issuer = outputs.get(STACK_OUTPUTS.issuer);
   const secretName = outputs.get(STACK_OUTPUTS.signingKeySecret);
   if (!issuer || !secretName) {

@@ -1,14 +1,20 @@
 /** `sluice token create`: prints a signed token (only the JWT) on stdout. */
 
-import { DEFAULT_TENANT, loadTenant } from '#local/load-tenant';
 import { loadOrCreateKeySet, signLocalToken } from '#local/local-issuer';
 import { readServerState } from '#local/server-state';
 import { sluiceHome } from '#local/sluice-home';
 import { tenantOfStackName } from '#shared/stack-outputs';
-import { isSelfIssuer, type TenantConfig } from '#shared/tenant-config';
+import { isSelfIssuer, TENANT_NAME_PATTERN } from '#shared/tenant-config';
+import { DEFAULT_TENANT, loadTenant } from '#shared/tenant-loader';
 import { type CliIo, UsageError } from './cli-io.ts';
 import { list, parseOptions, positiveNumber } from './parse-options.ts';
-import { createStackToken, defaultStackClients, type StackClients } from './stack-token.ts';
+import {
+  createStackToken,
+  defaultStackClients,
+  readStackOutputs,
+  type StackClients,
+  stackTokenLimits,
+} from './stack-token.ts';
 
 /** Usage of `sluice token create`. */
 export const TOKEN_USAGE = `Usage: sluice token create [--tenant <name or path>] [--days <n>] [--streams a,b] [--issuer <url>]
@@ -18,24 +24,34 @@ Prints a signed JWT for the tenant, and nothing else, on stdout.
 
   --tenant   tenant config: a name in tenants/ or a path (default: ${DEFAULT_TENANT})
   --days     lifetime in days (default: 1; at most the tenant's auth.maxTokenDays)
-  --streams  limit the token to these streams (default: every stream of the tenant)
+  --streams  limit the token to these streams (default: every stream of the tenant;
+             with --stack, checked against the deployed stack's streams)
   --issuer   local issuer URL (default: the running \`sluice dev\`, else http://127.0.0.1:4000)
-  --stack    sign with a deployed stack's key (CloudFormation outputs + Secrets Manager)
+  --stack    sign with a deployed stack's key (CloudFormation outputs + Secrets Manager);
+             no local tenant config is read
 `;
 
 /** Default local issuer: `sluice dev` on its default port. */
 export const DEFAULT_LOCAL_URL = 'http://127.0.0.1:4000';
 
-function checkRequest(tenant: TenantConfig, days: number, streams: readonly string[] | undefined): void {
-  const unknown = streams?.filter((id) => !Object.hasOwn(tenant.streams, id)) ?? [];
+/** What the token may ask for: the streams and longest lifetime of a tenant config or a deployed stack. */
+interface TokenLimits {
+  /** Who has the streams, for the message: `tenant example`, `stack Sluice-acme`. */
+  readonly owner: string;
+  readonly streams: readonly string[];
+  readonly maxTokenDays: number | undefined;
+}
+
+function checkRequest(limits: TokenLimits, days: number, streams: readonly string[] | undefined): void {
+  const unknown = streams?.filter((id) => !limits.streams.includes(id)) ?? [];
   if (unknown.length > 0) {
     throw new UsageError(
-      `tenant ${tenant.tenant} has no stream ${unknown.join(', ')} (it has ${Object.keys(tenant.streams).join(', ')})`,
+      `${limits.owner} has no stream ${unknown.join(', ')} (it has ${limits.streams.join(', ')})`,
       TOKEN_USAGE,
     );
   }
-  if (isSelfIssuer(tenant.auth) && days > tenant.auth.maxTokenDays) {
-    throw new UsageError(`--days must be at most ${tenant.auth.maxTokenDays} (auth.maxTokenDays)`, TOKEN_USAGE);
+  if (limits.maxTokenDays !== undefined && days > limits.maxTokenDays) {
+    throw new UsageError(`--days must be at most ${limits.maxTokenDays} (auth.maxTokenDays)`, TOKEN_USAGE);
   }
 }
 
@@ -72,19 +88,28 @@ export async function tokenCommand(
     const stackName = values.stack;
     const tenantName = values.tenant ?? tenantOfStackName(stackName);
     if (!tenantName) throw new UsageError(`cannot tell the tenant of stack ${stackName}; pass --tenant`, TOKEN_USAGE);
-    const tenant = await loadTenant(tenantName, io.cwd).catch(() => undefined);
-    if (tenant) checkRequest(tenant, days, streams);
-    const token = await createStackToken(stackClients(), {
-      stackName,
-      tenant: tenant?.tenant ?? tenantName,
-      days,
-      ...(streams ? { streams } : {}),
-    });
+    if (!TENANT_NAME_PATTERN.test(tenantName)) {
+      throw new UsageError(`with --stack, --tenant takes a tenant name, not "${tenantName}"`, TOKEN_USAGE);
+    }
+    // The deployed stack, not a tenants/ file that may differ from it, says what a token may ask for.
+    const clients = stackClients();
+    const outputs = await readStackOutputs(clients.cloudFormation, stackName);
+    checkRequest({ owner: `stack ${stackName}`, ...stackTokenLimits(outputs) }, days, streams);
+    const token = await createStackToken(
+      clients,
+      { stackName, tenant: tenantName, days, ...(streams ? { streams } : {}) },
+      outputs,
+    );
     io.stdout(`${token}\n`);
     return 0;
   }
-  const tenant = await loadTenant(values.tenant, io.cwd);
-  checkRequest(tenant, days, streams);
+  const { config: tenant } = await loadTenant(values.tenant, { cwd: io.cwd });
+  const limits = {
+    owner: `tenant ${tenant.tenant}`,
+    streams: Object.keys(tenant.streams),
+    maxTokenDays: isSelfIssuer(tenant.auth) ? tenant.auth.maxTokenDays : undefined,
+  };
+  checkRequest(limits, days, streams);
   const home = sluiceHome(tenant.tenant, io.env, io.cwd);
   const issuer = values.issuer ?? (await readServerState(home.serverStateFile))?.issuer ?? DEFAULT_LOCAL_URL;
   const keySet = await loadOrCreateKeySet(home.keySetFile);

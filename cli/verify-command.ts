@@ -5,9 +5,9 @@
  * verdict; exit code 0 only when nothing failed. The token is never printed.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { loadTenant, TenantNotFoundError } from '#local/load-tenant';
 import { STACK_OUTPUTS, tenantOfStackName } from '#shared/stack-outputs';
 import { isSelfIssuer } from '#shared/tenant-config';
+import { loadTenant, TenantSourceError } from '#shared/tenant-loader';
 import { selfIssuerAudience, signTenantToken } from '#shared/token-claims';
 import { CliError, type CliIo, UsageError } from './cli-io.ts';
 import { watchLanding } from './landing-watch.ts';
@@ -101,8 +101,8 @@ export async function verifyCommand(
   const tenantName = values.tenant ?? tenantOfStackName(stackName);
   if (!tenantName) throw new UsageError(`cannot tell the tenant of stack ${stackName}; pass --tenant`, VERIFY_USAGE);
   // The samples come from the tenant's streams, so the config must be here (unlike for token create).
-  const tenant = await loadTenant(tenantName, io.cwd).catch((error: unknown) => {
-    if (error instanceof TenantNotFoundError) {
+  const { config: tenant } = await loadTenant(tenantName, { cwd: io.cwd }).catch((error: unknown) => {
+    if (error instanceof TenantSourceError && error.problem === 'not-found') {
       throw new CliError(`verify posts to each stream of the tenant config: ${error.message}; pass --tenant`);
     }
     throw error;

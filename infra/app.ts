@@ -3,7 +3,7 @@
  * `Sluice-<tenant>`. A missing or bad tenant config stops synthesis with a message naming it.
  */
 import { TenantConfigError } from '#shared/tenant-config';
-import { loadTenant, TenantSourceError } from './load-tenant.ts';
+import { DEFAULT_TENANT, loadTenant, TenantSourceError } from '#shared/tenant-loader';
 import { createTenantApp } from './tenant-app.ts';
 
 const requested = process.env.CDK_CONTEXT_JSON
@@ -11,7 +11,7 @@ const requested = process.env.CDK_CONTEXT_JSON
   : undefined;
 
 try {
-  const tenant = await loadTenant(typeof requested === 'string' && requested ? requested : 'example');
+  const tenant = await loadTenant(typeof requested === 'string' && requested ? requested : DEFAULT_TENANT);
   createTenantApp(tenant).app.synth();
 } catch (error) {
   if (error instanceof TenantSourceError || error instanceof TenantConfigError) {

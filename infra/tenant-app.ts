@@ -2,7 +2,7 @@
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { tenantStackName } from '#shared/stack-outputs';
-import type { LoadedTenant } from './load-tenant.ts';
+import type { LoadedTenant } from '#shared/tenant-loader';
 import { TenantStack } from './stacks/tenant-stack.ts';
 
 /** Feature flags Sluice relies on, set here so that tests and `cdk synth` agree. */

@@ -18,15 +18,5 @@ export const ENV = {
   home: 'SLUICE_HOME',
 } as const;
 
-/** Where one stream's records go on AWS. */
-export interface DeliveryTarget {
-  readonly kind: 'firehose' | 'kinesis';
-  /** Delivery stream name (firehose) or stream name/ARN (kinesis). */
-  readonly name: string;
-}
-
-/** A stream's delivery binding: its records, and its dead-letter stream when `deadLetter` is on. */
-export interface StreamDeliveryBinding {
-  readonly records: DeliveryTarget;
-  readonly deadLetter?: DeliveryTarget;
-}
+// The binding types are inferred from the schema that parses ENV.deliveryTargets.
+export type { DeliveryTarget, StreamDeliveryBinding } from './delivery/delivery-bindings.ts';

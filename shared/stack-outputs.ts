@@ -4,7 +4,11 @@ export const STACK_OUTPUTS = {
   bucket: 'LandingBucketName',
   signingKeySecret: 'SigningKeySecretName',
   issuer: 'TokenIssuer',
+  /** The self issuer's auth.maxTokenDays: `sluice token create --stack` caps `--days` with it. */
+  maxTokenDays: 'MaxTokenDays',
 } as const;
+
+const DELIVERY_STREAM_OUTPUT_PREFIX = 'DeliveryStream';
 
 /**
  * Output keys must be alphanumeric, but stream ids may hold `-` and `_`; dropping them would
@@ -17,7 +21,15 @@ function outputSafe(streamId: string): string {
 
 /** Output key of one stream's delivery stream name. */
 export function deliveryStreamOutput(streamId: string): string {
-  return `DeliveryStream${outputSafe(streamId)}`;
+  return `${DELIVERY_STREAM_OUTPUT_PREFIX}${outputSafe(streamId)}`;
+}
+
+/** The stream id whose delivery stream an output key names (the inverse of {@link deliveryStreamOutput}); else undefined. */
+export function streamOfDeliveryStreamOutput(key: string): string | undefined {
+  if (!key.startsWith(DELIVERY_STREAM_OUTPUT_PREFIX)) return undefined;
+  const escaped = key.slice(DELIVERY_STREAM_OUTPUT_PREFIX.length);
+  if (!/^(?:[A-Ya-z0-9]|Z[Zdu])+$/.test(escaped)) return undefined;
+  return escaped.replace(/Z([Zdu])/g, (_, char: string) => (char === 'Z' ? 'Z' : char === 'd' ? '-' : '_'));
 }
 
 /** Output key of one stream's dead-letter delivery stream name (streams with `deadLetter`). */

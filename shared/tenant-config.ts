@@ -6,13 +6,7 @@
 import * as v from 'valibot';
 import { DEFAULT_MAX_BYTES, MAX_RECORD_BYTES } from './contract.ts';
 import { DELIVERY_STREAM_NAME_MAX, deliveryStreamName } from './delivery-stream-names.ts';
-
-/** Payload type of a stream: one stream takes one. */
-export type PayloadType = 'json' | 'xml';
-/** Compression Firehose applies to a stream's objects. */
-export type Compression = 'none' | 'gzip';
-/** How records reach Firehose: Direct PUT, or through an on-demand Kinesis Data Stream. */
-export type DeliveryMode = 'direct' | 'kinesis';
+import { nearestKey } from './nearest-key.ts';
 
 /** Stream ids: 1 to 64 letters, digits, `-` and `_` (they become a URL path segment and resource names). */
 export const STREAM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -36,6 +30,24 @@ export const IAM_ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/
 /** Tenant names: lower-case letters, digits and `-`, 1 to 32, starting with a letter (they name a stack). */
 export const TENANT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 
+/**
+ * A strict object whose refusals say what went wrong: an unknown key is named, with the
+ * nearest valid key when it looks like a typo, and a missing one is named too.
+ */
+function strictEntries<const TEntries extends v.ObjectEntries>(entries: TEntries, what: string) {
+  return v.strictObject(entries, (issue) => {
+    const key = issue.path?.at(-1)?.key;
+    if (issue.expected === 'never') {
+      const suggestion = nearestKey(String(key), Object.keys(entries));
+      return `unknown key ${String(key)}${suggestion ? `; did you mean ${suggestion}?` : ''}`;
+    }
+    if (issue.kind === 'schema' && issue.type === 'strict_object' && issue.expected?.startsWith('"')) {
+      return `${String(key)} is required`;
+    }
+    return `${what} must be an object`;
+  });
+}
+
 const positiveInteger = (max: number, what: string) =>
   v.pipe(
     v.number(`${what} must be a number`),
@@ -48,29 +60,37 @@ const positiveInteger = (max: number, what: string) =>
  * Throttle limits: up to what an account with raised API Gateway quotas can use. The account's
  * own quota (10,000 requests/s and 5,000 burst by default, shared by every API) still applies.
  */
-const ThrottleSchema = v.strictObject({
-  rate: positiveInteger(100_000, 'rate (requests per second)'),
-  burst: positiveInteger(50_000, 'burst (requests)'),
-});
+const ThrottleSchema = strictEntries(
+  {
+    rate: positiveInteger(100_000, 'rate (requests per second)'),
+    burst: positiveInteger(50_000, 'burst (requests)'),
+  },
+  'throttle',
+);
 
-const BufferingSchema = v.strictObject({
-  seconds: v.optional(
-    v.pipe(
-      v.number(),
-      v.integer(),
-      v.minValue(0, 'seconds must be 0 to 900'),
-      v.maxValue(900, 'seconds must be 0 to 900'),
+const BufferingSchema = strictEntries(
+  {
+    seconds: v.optional(
+      v.pipe(
+        v.number(),
+        v.integer(),
+        v.minValue(0, 'seconds must be 0 to 900'),
+        v.maxValue(900, 'seconds must be 0 to 900'),
+      ),
+      60,
     ),
-  ),
-  mebibytes: v.optional(
-    v.pipe(
-      v.number(),
-      v.integer(),
-      v.minValue(1, 'mebibytes must be 1 to 128'),
-      v.maxValue(128, 'mebibytes must be 1 to 128'),
+    mebibytes: v.optional(
+      v.pipe(
+        v.number(),
+        v.integer(),
+        v.minValue(1, 'mebibytes must be 1 to 128'),
+        v.maxValue(128, 'mebibytes must be 1 to 128'),
+      ),
+      5,
     ),
-  ),
-});
+  },
+  'buffering',
+);
 
 const RecordSchemaSchema = v.custom<v.GenericSchema>(
   (input) => typeof input === 'object' && input !== null && (input as { kind?: unknown }).kind === 'schema',
@@ -78,17 +98,21 @@ const RecordSchemaSchema = v.custom<v.GenericSchema>(
 );
 
 const StreamSchema = v.pipe(
-  v.strictObject({
-    payload: v.picklist(['json', 'xml'], 'payload must be "json" or "xml"'),
-    schema: v.optional(RecordSchemaSchema),
-    deadLetter: v.optional(v.boolean('deadLetter must be true or false')),
-    batch: v.optional(v.boolean('batch must be true or false')),
-    maxBytes: v.optional(positiveInteger(MAX_RECORD_BYTES, 'maxBytes')),
-    throttle: v.optional(ThrottleSchema),
-    buffering: v.optional(BufferingSchema),
-    compression: v.optional(v.picklist(['none', 'gzip'], 'compression must be "none" or "gzip"')),
-    delivery: v.optional(v.picklist(['direct', 'kinesis'], 'delivery must be "direct" or "kinesis"')),
-  }),
+  strictEntries(
+    {
+      payload: v.picklist(['json', 'xml'], 'payload must be "json" or "xml"'),
+      schema: v.optional(RecordSchemaSchema),
+      deadLetter: v.optional(v.boolean('deadLetter must be true or false'), false),
+      batch: v.optional(v.boolean('batch must be true or false'), false),
+      maxBytes: v.optional(positiveInteger(MAX_RECORD_BYTES, 'maxBytes'), DEFAULT_MAX_BYTES),
+      /** This stream's route throttle; absent, the tenant's `throttle` applies. */
+      throttle: v.optional(ThrottleSchema),
+      buffering: v.optional(BufferingSchema, {}),
+      compression: v.optional(v.picklist(['none', 'gzip'], 'compression must be "none" or "gzip"'), 'none'),
+      delivery: v.optional(v.picklist(['direct', 'kinesis'], 'delivery must be "direct" or "kinesis"'), 'direct'),
+    },
+    'a stream',
+  ),
   v.forward(
     v.check((stream) => !(stream.payload === 'xml' && stream.schema), 'a schema is only for JSON streams'),
     ['schema'],
@@ -97,85 +121,119 @@ const StreamSchema = v.pipe(
     v.check((stream) => !(stream.payload === 'xml' && stream.batch), 'batch posts are only for JSON streams'),
     ['batch'],
   ),
+  v.readonly(),
 );
 
-const SelfIssuerSchema = v.strictObject({
-  issuer: v.literal('self'),
-  /** Longest lifetime of a token the CLI will sign; old public keys stay this long after a rotation. */
-  maxTokenDays: v.optional(positiveInteger(365, 'maxTokenDays')),
-  /** Days between signing-key rotations. */
-  rotationDays: v.optional(positiveInteger(365, 'rotationDays')),
-  /**
-   * IAM role ARNs that may read the signing keys besides the issuer's own functions, such as
-   * the role that runs `sluice token create --stack`. Everyone else is denied (ADR 0005).
-   */
-  keyReaders: v.optional(
-    v.array(
+const SelfIssuerSchema = strictEntries(
+  {
+    issuer: v.literal('self'),
+    /** Longest lifetime of a token the CLI will sign; old public keys stay this long after a rotation. */
+    maxTokenDays: v.optional(positiveInteger(365, 'maxTokenDays'), 30),
+    /** Days between signing-key rotations. */
+    rotationDays: v.optional(positiveInteger(365, 'rotationDays'), 90),
+    /**
+     * IAM role ARNs that may read the signing keys besides the issuer's own functions, such as
+     * the role that runs `sluice token create --stack`. Everyone else is denied (ADR 0005).
+     */
+    keyReaders: v.optional(
       v.pipe(
-        v.string(),
-        v.regex(IAM_ROLE_ARN_PATTERN, 'a key reader must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)'),
+        v.array(
+          v.pipe(
+            v.string(),
+            v.regex(IAM_ROLE_ARN_PATTERN, 'a key reader must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)'),
+          ),
+        ),
+        v.readonly(),
+      ),
+      [],
+    ),
+  },
+  'auth',
+);
+
+const ExternalIssuerSchema = strictEntries(
+  {
+    issuer: v.pipe(
+      v.string(),
+      v.url('issuer must be "self" or an https URL'),
+      v.startsWith('https://', 'issuer must be "self" or an https URL'),
+    ),
+    audience: v.pipe(
+      v.array(v.pipe(v.string(), v.nonEmpty('an audience must not be empty'))),
+      v.minLength(1, 'audience needs at least one value'),
+      v.readonly(),
+    ),
+  },
+  'auth',
+);
+
+const AuthSchema = v.variant(
+  'issuer',
+  [v.pipe(SelfIssuerSchema, v.readonly()), v.pipe(ExternalIssuerSchema, v.readonly())],
+  'auth must be { issuer: "self" } or { issuer: "https://…", audience: [...] }',
+);
+
+const StorageSchema = strictEntries(
+  {
+    expireAfterDays: v.optional(positiveInteger(36_500, 'expireAfterDays')),
+    infrequentAccessAfterDays: v.optional(
+      v.pipe(
+        positiveInteger(36_500, 'infrequentAccessAfterDays'),
+        v.minValue(30, 'infrequentAccessAfterDays must be at least 30 (an S3 rule)'),
       ),
     ),
-  ),
-});
+  },
+  'storage',
+);
 
-const ExternalIssuerSchema = v.strictObject({
-  issuer: v.pipe(
-    v.string(),
-    v.url('issuer must be "self" or an https URL'),
-    v.startsWith('https://', 'issuer must be "self" or an https URL'),
+const StreamsSchema = v.pipe(
+  v.record(
+    v.pipe(v.string(), v.regex(STREAM_ID_PATTERN, 'a stream id must be 1 to 64 letters, digits, "-" or "_"')),
+    StreamSchema,
   ),
-  audience: v.pipe(
-    v.array(v.pipe(v.string(), v.nonEmpty('an audience must not be empty'))),
-    v.minLength(1, 'audience needs at least one value'),
+  v.check((streams) => Object.keys(streams).length > 0, 'streams needs at least one stream'),
+  v.check(
+    (streams) => Object.keys(streams).length <= MAX_STREAMS_PER_TENANT,
+    (issue) =>
+      `streams has ${Object.keys(issue.input).length} streams; a tenant takes at most ${MAX_STREAMS_PER_TENANT} (MAX_STREAMS_PER_TENANT: every stream's delivery binding must fit the ingest function's 4 KB environment)`,
   ),
-});
-
-const StorageSchema = v.strictObject({
-  expireAfterDays: v.optional(positiveInteger(36_500, 'expireAfterDays')),
-  infrequentAccessAfterDays: v.optional(
-    v.pipe(
-      positiveInteger(36_500, 'infrequentAccessAfterDays'),
-      v.minValue(30, 'infrequentAccessAfterDays must be at least 30 (an S3 rule)'),
+  // Each stream carries its own id, so code handed one stream still knows which it is; its
+  // schema and throttle keys are always there, `undefined` when the config sets none.
+  v.transform((streams) =>
+    Object.fromEntries(
+      Object.entries(streams).map(([id, stream]) => [
+        id,
+        { id, ...stream, schema: stream.schema, throttle: stream.throttle } as const,
+      ]),
     ),
   ),
-});
+  v.readonly(),
+);
 
-const ConfigObjectSchema = v.strictObject({
-  tenant: v.pipe(
-    v.string('tenant must be a string'),
-    v.regex(TENANT_NAME_PATTERN, 'tenant must be 1 to 32 lower-case letters, digits or "-", starting with a letter'),
-  ),
-  auth: v.union(
-    [SelfIssuerSchema, ExternalIssuerSchema],
-    'auth must be { issuer: "self" } or { issuer: "https://…", audience: [...] }',
-  ),
-  /**
-   * Default throttle of each stream's route (API Gateway's `DefaultRouteSettings` apply per
-   * route), not a tenant total: N streams may take N times this. `concurrency` is the cap.
-   */
-  throttle: v.optional(ThrottleSchema),
-  storage: v.optional(StorageSchema),
-  streams: v.pipe(
-    v.record(
-      v.pipe(v.string(), v.regex(STREAM_ID_PATTERN, 'a stream id must be 1 to 64 letters, digits, "-" or "_"')),
-      StreamSchema,
+const ConfigObjectSchema = strictEntries(
+  {
+    tenant: v.pipe(
+      v.string('tenant must be a string'),
+      v.regex(TENANT_NAME_PATTERN, 'tenant must be 1 to 32 lower-case letters, digits or "-", starting with a letter'),
     ),
-    v.check((streams) => Object.keys(streams).length > 0, 'streams needs at least one stream'),
-    v.check(
-      (streams) => Object.keys(streams).length <= MAX_STREAMS_PER_TENANT,
-      (issue) =>
-        `streams has ${Object.keys(issue.input).length} streams; a tenant takes at most ${MAX_STREAMS_PER_TENANT} (MAX_STREAMS_PER_TENANT: every stream's delivery binding must fit the ingest function's 4 KB environment)`,
-    ),
-  ),
-  /**
-   * The ingest function's reserved concurrency: the one tenant-wide cap (each `throttle` is
-   * per route). It also reserves that much of the Region's Lambda concurrency for the tenant.
-   * Past it, Lambda refuses the call and API Gateway answers 500 (retryable; HTTP APIs cannot
-   * remap it), so size it for the route throttles to bite first (docs/capacity.md).
-   */
-  concurrency: v.optional(positiveInteger(10_000, 'concurrency')),
-});
+    auth: AuthSchema,
+    /**
+     * Default throttle of each stream's route (API Gateway's `DefaultRouteSettings` apply per
+     * route), not a tenant total: N streams may take N times this. `concurrency` is the cap.
+     */
+    throttle: v.optional(ThrottleSchema, { rate: 500, burst: 1000 }),
+    storage: v.optional(StorageSchema, {}),
+    streams: StreamsSchema,
+    /**
+     * The ingest function's reserved concurrency: the one tenant-wide cap (each `throttle` is
+     * per route). It also reserves that much of the Region's Lambda concurrency for the tenant.
+     * Past it, Lambda refuses the call and API Gateway answers 500 (retryable; HTTP APIs cannot
+     * remap it), so size it for the route throttles to bite first (docs/capacity.md).
+     */
+    concurrency: v.optional(positiveInteger(10_000, 'concurrency'), DEFAULT_INGEST_CONCURRENCY),
+  },
+  'the tenant config',
+);
 
 type ConfigOutput = v.InferOutput<typeof ConfigObjectSchema>;
 
@@ -192,7 +250,7 @@ function overlongDeliveryStreamNames(config: ConfigOutput): string[] {
   );
 }
 
-/** The valibot schema of a tenant config. */
+/** The valibot schema of a tenant config: its one definition, defaults included. */
 export const TenantConfigSchema = v.pipe(
   ConfigObjectSchema,
   v.forward(
@@ -202,61 +260,37 @@ export const TenantConfigSchema = v.pipe(
     ),
     ['streams'],
   ),
+  v.readonly(),
 );
 
 /** A tenant config as written in `tenants/<name>.ts`. */
 export type TenantConfigInput = v.InferInput<typeof TenantConfigSchema>;
 /** One stream as written in the config. */
 export type StreamConfigInput = v.InferInput<typeof StreamSchema>;
-
-/** A stream with every default applied. */
-export interface StreamConfig {
-  readonly id: string;
-  readonly payload: PayloadType;
-  readonly schema: v.GenericSchema | undefined;
-  readonly deadLetter: boolean;
-  readonly batch: boolean;
-  readonly maxBytes: number;
-  readonly throttle: { readonly rate: number; readonly burst: number } | undefined;
-  readonly buffering: { readonly seconds: number; readonly mebibytes: number };
-  readonly compression: Compression;
-  readonly delivery: DeliveryMode;
-}
-
-/** Auth settings with defaults applied. */
-export type AuthConfig =
-  | {
-      readonly issuer: 'self';
-      readonly maxTokenDays: number;
-      readonly rotationDays: number;
-      readonly keyReaders: readonly string[];
-    }
-  | { readonly issuer: string; readonly audience: readonly string[] };
-
 /** A validated tenant config with every default applied. */
-export interface TenantConfig {
-  readonly tenant: string;
-  readonly auth: AuthConfig;
-  /** Throttle of each stream route that sets none of its own (per route, not a tenant total). */
-  readonly throttle: { readonly rate: number; readonly burst: number };
-  readonly storage: {
-    readonly expireAfterDays: number | undefined;
-    readonly infrequentAccessAfterDays: number | undefined;
-  };
-  /** Reserved concurrency of the ingest function: the tenant-wide cap. */
-  readonly concurrency: number;
-  readonly streams: Readonly<Record<string, StreamConfig>>;
-}
+export type TenantConfig = v.InferOutput<typeof TenantConfigSchema>;
+/** A stream with every default applied, and its id. */
+export type StreamConfig = TenantConfig['streams'][string];
+/** Auth settings with defaults applied. */
+export type AuthConfig = TenantConfig['auth'];
+/** Payload type of a stream: one stream takes one. */
+export type PayloadType = StreamConfig['payload'];
+/** Compression Firehose applies to a stream's objects. */
+export type Compression = StreamConfig['compression'];
+/** How records reach Firehose: Direct PUT, or through an on-demand Kinesis Data Stream. */
+export type DeliveryMode = StreamConfig['delivery'];
 
-/** Defaults applied where the config is silent. */
+const selfIssuerDefaults = v.getDefaults(SelfIssuerSchema);
+
+/** Defaults applied where the config is silent, as the schema holds them (docs and other code read them here). */
 export const TENANT_DEFAULTS = {
-  throttle: { rate: 500, burst: 1000 },
-  buffering: { seconds: 60, mebibytes: 5 },
-  compression: 'none',
-  delivery: 'direct',
-  maxTokenDays: 30,
-  rotationDays: 90,
-  concurrency: DEFAULT_INGEST_CONCURRENCY,
+  throttle: v.getDefault(ConfigObjectSchema.entries.throttle),
+  buffering: v.getDefaults(BufferingSchema),
+  compression: v.getDefault(StreamSchema.pipe[0].entries.compression),
+  delivery: v.getDefault(StreamSchema.pipe[0].entries.delivery),
+  maxTokenDays: selfIssuerDefaults.maxTokenDays,
+  rotationDays: selfIssuerDefaults.rotationDays,
+  concurrency: v.getDefault(ConfigObjectSchema.entries.concurrency),
 } as const;
 
 /** Raised for a tenant config that does not validate; the message names every bad field. */
@@ -282,6 +316,15 @@ export function isSelfIssuer(auth: AuthConfig): auth is Extract<AuthConfig, { is
   return auth.issuer === 'self';
 }
 
+// Marks what defineTenant returned, so a loader can tell it from a plain object. A registry
+// symbol, not a module-local one, so that two copies of this module still agree.
+const DEFINED = Symbol.for('sluice.defineTenant');
+
+/** Whether `value` was returned by {@link defineTenant} (a plain object with the same shape was not validated). */
+export function isDefinedTenant(value: unknown): value is TenantConfig {
+  return typeof value === 'object' && value !== null && (value as { [DEFINED]?: unknown })[DEFINED] === true;
+}
+
 /**
  * Validates a tenant config and applies its defaults. Throws {@link TenantConfigError}
  * naming every bad field.
@@ -293,45 +336,6 @@ export function defineTenant(input: TenantConfigInput): TenantConfig {
       typeof (input as { tenant?: unknown })?.tenant === 'string' ? (input as { tenant: string }).tenant : '';
     throw new TenantConfigError(name, describeIssues(result.issues));
   }
-  const config = result.output;
-  const streams: Record<string, StreamConfig> = {};
-  for (const [id, stream] of Object.entries(config.streams)) {
-    streams[id] = {
-      id,
-      payload: stream.payload,
-      schema: stream.schema,
-      deadLetter: stream.deadLetter ?? false,
-      batch: stream.batch ?? false,
-      maxBytes: stream.maxBytes ?? DEFAULT_MAX_BYTES,
-      throttle: stream.throttle,
-      buffering: {
-        seconds: stream.buffering?.seconds ?? TENANT_DEFAULTS.buffering.seconds,
-        mebibytes: stream.buffering?.mebibytes ?? TENANT_DEFAULTS.buffering.mebibytes,
-      },
-      compression: stream.compression ?? TENANT_DEFAULTS.compression,
-      delivery: stream.delivery ?? TENANT_DEFAULTS.delivery,
-    };
-  }
-  const auth: AuthConfig =
-    config.auth.issuer === 'self'
-      ? {
-          issuer: 'self',
-          maxTokenDays:
-            (config.auth as v.InferOutput<typeof SelfIssuerSchema>).maxTokenDays ?? TENANT_DEFAULTS.maxTokenDays,
-          rotationDays:
-            (config.auth as v.InferOutput<typeof SelfIssuerSchema>).rotationDays ?? TENANT_DEFAULTS.rotationDays,
-          keyReaders: (config.auth as v.InferOutput<typeof SelfIssuerSchema>).keyReaders ?? [],
-        }
-      : { issuer: config.auth.issuer, audience: (config.auth as v.InferOutput<typeof ExternalIssuerSchema>).audience };
-  return {
-    tenant: config.tenant,
-    auth,
-    throttle: config.throttle ?? TENANT_DEFAULTS.throttle,
-    storage: {
-      expireAfterDays: config.storage?.expireAfterDays,
-      infrequentAccessAfterDays: config.storage?.infrequentAccessAfterDays,
-    },
-    concurrency: config.concurrency ?? TENANT_DEFAULTS.concurrency,
-    streams,
-  };
+  // Not enumerable: equality checks and JSON see the config alone.
+  return Object.defineProperty(result.output, DEFINED, { value: true });
 }

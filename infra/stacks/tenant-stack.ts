@@ -9,6 +9,7 @@ import { INGEST_FUNCTION_TIMEOUT_MS } from '#shared/contract';
 import { ENV } from '#shared/environment';
 import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/stack-outputs';
 import { isSelfIssuer } from '#shared/tenant-config';
+import type { LoadedTenant } from '#shared/tenant-loader';
 import { selfIssuerAudience } from '#shared/token-claims';
 import { StreamDelivery } from '../constructs/delivery-stream.ts';
 import { HouseFunction, timeoutFromMs } from '../constructs/house-function.ts';
@@ -18,7 +19,6 @@ import { LandingBucket } from '../constructs/landing-bucket.ts';
 import { PullSources, type PullStreamDelivery } from '../constructs/pull-sources.ts';
 import { TokenIssuer } from '../constructs/token-issuer.ts';
 import { INGEST_ENTRY, ingestAliases } from '../ingest-bundling.ts';
-import type { LoadedTenant } from '../load-tenant.ts';
 import { repoPath } from '../paths.ts';
 import { tenantSources } from '../tenant-sources.ts';
 
@@ -131,10 +131,14 @@ export class TenantStack extends Stack {
       description: 'Landing bucket',
       value: this.landing.bucket.bucketName,
     });
-    if (this.tokenIssuer) {
+    if (this.tokenIssuer && isSelfIssuer(auth)) {
       new CfnOutput(this, STACK_OUTPUTS.signingKeySecret, {
         description: 'Secrets Manager secret with the signing key set',
         value: this.tokenIssuer.secret.secretName,
+      });
+      new CfnOutput(this, STACK_OUTPUTS.maxTokenDays, {
+        description: 'Longest token lifetime in days (auth.maxTokenDays)',
+        value: String(auth.maxTokenDays),
       });
     }
   }

@@ -1,18 +1,27 @@
 /** Parsing of the delivery bindings env var (ENV.deliveryTargets): stream id → where its records go. */
 import * as v from 'valibot';
-import type { DeliveryTarget, StreamDeliveryBinding } from '../environment.ts';
 import type { DeliveryChannel } from './delivery-port.ts';
 
-const TargetSchema = v.strictObject({
-  kind: v.picklist(['firehose', 'kinesis'], 'kind must be "firehose" or "kinesis"'),
-  name: v.pipe(v.string(), v.nonEmpty('name must not be empty')),
-});
-
-const BindingsSchema = v.record(
-  v.string(),
-  v.strictObject({ records: TargetSchema, deadLetter: v.optional(TargetSchema) }),
+const TargetSchema = v.pipe(
+  v.strictObject({
+    kind: v.picklist(['firehose', 'kinesis'], 'kind must be "firehose" or "kinesis"'),
+    /** Delivery stream name (firehose) or stream name/ARN (kinesis). */
+    name: v.pipe(v.string(), v.nonEmpty('name must not be empty')),
+  }),
+  v.readonly(),
 );
 
+const BindingSchema = v.pipe(
+  v.strictObject({ records: TargetSchema, deadLetter: v.optional(TargetSchema) }),
+  v.readonly(),
+);
+
+const BindingsSchema = v.record(v.string(), BindingSchema);
+
+/** Where one stream's records go on AWS. */
+export type DeliveryTarget = v.InferOutput<typeof TargetSchema>;
+/** A stream's delivery binding: its records, and its dead-letter stream when `deadLetter` is on. */
+export type StreamDeliveryBinding = v.InferOutput<typeof BindingSchema>;
 /** Delivery bindings by stream id. */
 export type DeliveryBindings = Readonly<Record<string, StreamDeliveryBinding>>;
 

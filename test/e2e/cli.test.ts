@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -124,10 +125,13 @@ describe('the sluice command', () => {
   it("dev --tenant prints a working curl line and keeps that tenant's keys, bucket and journals apart", async () => {
     const root = await mkdtemp(join(tmpdir(), 'sluice-tenant-'));
     try {
+      // A tenant outside the repository: it imports defineTenant by file URL (#shared/* resolves only inside).
       const tenantFile = join(root, 'acme.mjs');
+      const defineTenantUrl = pathToFileURL(join(REPO_ROOT, 'shared/tenant-config.ts')).href;
       await writeFile(
         tenantFile,
-        "export default { tenant: 'acme', auth: { issuer: 'self' }, streams: { clicks: { payload: 'json' } } };\n",
+        `import { defineTenant } from '${defineTenantUrl}';\n` +
+          "export default defineTenant({ tenant: 'acme', auth: { issuer: 'self' }, streams: { clicks: { payload: 'json' } } });\n",
       );
       const base = join(root, '.sluice');
       const env = { SLUICE_HOME: base };

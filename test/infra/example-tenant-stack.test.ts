@@ -1,7 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PUBLIC_ROUTE_THROTTLE } from '#infra/constructs/ingest-api';
-import { loadTenant } from '#infra/load-tenant';
 import { createTenantApp } from '#infra/tenant-app';
 import {
   HEALTH_PATH,
@@ -13,6 +12,7 @@ import {
 import { ENV } from '#shared/environment';
 import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/stack-outputs';
 import { deadLetterPrefix, errorOutputPrefix, fileExtension, recordsPrefix } from '#shared/storage-layout';
+import { loadTenant } from '#shared/tenant-loader';
 import { routeScopes, selfIssuerAudience } from '#shared/token-claims';
 import {
   deliveryTargets,
@@ -480,6 +480,10 @@ describe('stack Sluice-example', () => {
         ],
       },
     });
+  });
+
+  it("outputs the self issuer's maxTokenDays for token create --stack", () => {
+    template.hasOutput(STACK_OUTPUTS.maxTokenDays, { Value: '30' });
   });
 
   it("outputs the API URL, issuer, bucket, secret and each stream's delivery stream", () => {

@@ -7,9 +7,9 @@ import {
   PULL_RUN_FAILED_ERROR,
   RUN_NAME_EXPRESSION,
 } from '#infra/constructs/pull-sources-defaults';
-import { loadTenant } from '#infra/load-tenant';
 import { createTenantApp } from '#infra/tenant-app';
 import { ENV } from '#shared/environment';
+import { loadTenant } from '#shared/tenant-loader';
 import { type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };

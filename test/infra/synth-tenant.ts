@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { type PolicyViolation, Stage } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { loadTenant } from '#infra/load-tenant';
 import type { TenantStack } from '#infra/stacks/tenant-stack';
 import { createTenantApp } from '#infra/tenant-app';
+import { loadTenant } from '#shared/tenant-loader';
 
 /** A synthesized tenant stack, its template, and its unacknowledged AwsSolutions findings. */
 export interface SynthesizedTenant {

@@ -1,7 +1,7 @@
 /** Local mode for tests: a dev server with the real ingest handler on a free port and a fresh data home. */
 import { type DevServer, type DevServerOptions, startDevServer } from '#local/dev-server';
-import { loadTenant } from '#local/load-tenant';
 import type { TenantConfig } from '#shared/tenant-config';
+import { loadTenant } from '#shared/tenant-loader';
 import { tempHome } from './temp-home.ts';
 
 /** A running server, its data home, and how to stop both. */
@@ -19,7 +19,7 @@ export interface TestServer {
 export async function startTestServer(
   options: { tenant?: TenantConfig; flushSeconds?: number; log?: DevServerOptions['log'] } = {},
 ): Promise<TestServer> {
-  const tenant = options.tenant ?? (await loadTenant());
+  const tenant = options.tenant ?? (await loadTenant()).config;
   const home = await tempHome(tenant.tenant);
   const server = await startDevServer({
     tenant,

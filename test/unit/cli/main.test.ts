@@ -1,8 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '#cli/main';
+import { REPO_ROOT } from '#infra/paths';
 import { captureIo } from './io-capture.ts';
 
 let root: string;
@@ -30,6 +32,23 @@ describe('the sluice command', () => {
     const captured = io();
     expect(await runCli(['token', 'create', '--streams', 'orders,constructor'], captured.io)).toBe(2);
     expect(captured.stderr()).toContain('tenant example has no stream constructor');
+    expect(captured.stdout()).toBe('');
+  });
+
+  it('loads --tenant with the shared loader and fails naming the file and the field, exit 1', async () => {
+    await mkdir(join(root, 'configs'));
+    const defineTenant = pathToFileURL(join(REPO_ROOT, 'shared/tenant-config.ts')).href;
+    await writeFile(
+      join(root, 'configs/invalid.ts'),
+      `import { defineTenant } from '${defineTenant}';
+export default defineTenant({ tenant: 'invalid', auth: { issuer: 'self' }, streams: { clicks: { payload: 'csv' } } });
+`,
+    );
+    const captured = io();
+    expect(await runCli(['token', 'create', '--tenant', 'configs/invalid.ts'], captured.io)).toBe(1);
+    expect(captured.stderr()).toBe(
+      'sluice token: configs/invalid.ts: tenant config "invalid" is invalid:\n  - streams.clicks.payload: payload must be "json" or "xml"\n',
+    );
     expect(captured.stdout()).toBe('');
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   deadLetterStreamOutput,
   deliveryStreamOutput,
+  streamOfDeliveryStreamOutput,
   tenantOfStackName,
   tenantStackName,
 } from '#shared/stack-outputs';
@@ -32,5 +33,20 @@ describe('the tenant stack name', () => {
     expect(tenantOfStackName(tenantStackName(''))).toBeUndefined();
     expect(tenantOfStackName('sluice-example')).toBeUndefined();
     expect(tenantOfStackName('Other-example')).toBeUndefined();
+  });
+});
+
+describe('streamOfDeliveryStreamOutput', () => {
+  it('gives back the stream id of every delivery stream output key', () => {
+    for (const id of ['orders', 'a-b', 'a_b', 'aZdb', 'aZb', 'Z', 'ZZ-_', 'a--b']) {
+      expect(streamOfDeliveryStreamOutput(deliveryStreamOutput(id))).toBe(id);
+    }
+  });
+
+  it('gives nothing for other output keys', () => {
+    expect(streamOfDeliveryStreamOutput(deadLetterStreamOutput('orders'))).toBeUndefined();
+    expect(streamOfDeliveryStreamOutput('ApiUrl')).toBeUndefined();
+    expect(streamOfDeliveryStreamOutput('DeliveryStream')).toBeUndefined();
+    expect(streamOfDeliveryStreamOutput('DeliveryStreamaZx')).toBeUndefined();
   });
 });

@@ -1,7 +1,13 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_BYTES } from '#shared/contract';
-import { defineTenant, TenantConfigError, type TenantConfigInput } from '#shared/tenant-config';
+import {
+  defineTenant,
+  isDefinedTenant,
+  TENANT_DEFAULTS,
+  TenantConfigError,
+  type TenantConfigInput,
+} from '#shared/tenant-config';
 import example from '#tenants/example';
 
 const valid: TenantConfigInput = {
@@ -114,6 +120,62 @@ describe('defineTenant', () => {
     expect(problemsOf({ ...valid, streams: { clicks: { payload: 'json', bufering: {} } } }).join('\n')).toMatch(
       /streams\.clicks\.bufering/,
     );
+  });
+
+  it('names a mistyped stream key and the key it most likely meant', () => {
+    expect(problemsOf({ ...valid, streams: { clicks: { payload: 'json', bufering: {} } } })).toEqual([
+      'streams.clicks.bufering: unknown key bufering; did you mean buffering?',
+    ]);
+  });
+
+  it('names a mistyped tenant-level key and the key it most likely meant', () => {
+    expect(problemsOf({ ...valid, concurency: 5 })).toEqual([
+      'concurency: unknown key concurency; did you mean concurrency?',
+    ]);
+  });
+
+  it('suggests a key two edits away and none three edits away', () => {
+    expect(problemsOf({ ...valid, throttle: { rate: 1, brust: 2, burst: 2 } })).toEqual([
+      'throttle.brust: unknown key brust; did you mean burst?',
+    ]);
+    expect(problemsOf({ ...valid, throttle: { rate: 1, burst: 2, ab: 1 } })).toEqual(['throttle.ab: unknown key ab']);
+  });
+
+  it('names an unknown key that resembles no valid key without a suggestion', () => {
+    expect(problemsOf({ ...valid, streams: { clicks: { payload: 'json', colour: 'red' } } })).toEqual([
+      'streams.clicks.colour: unknown key colour',
+    ]);
+  });
+
+  it('names a missing required key', () => {
+    expect(problemsOf({ tenant: 'acme', auth: { issuer: 'self' } })).toEqual(['streams: streams is required']);
+  });
+
+  it('refuses an audience on the self issuer as a key it does not take', () => {
+    expect(problemsOf({ ...valid, auth: { issuer: 'self', audience: ['x'] } })).toEqual([
+      'auth.audience: unknown key audience',
+    ]);
+  });
+
+  it('exports the defaults it applies', () => {
+    const config = defineTenant(valid);
+    const clicks = config.streams.clicks;
+    expect(TENANT_DEFAULTS).toEqual({
+      throttle: config.throttle,
+      buffering: clicks?.buffering,
+      compression: clicks?.compression,
+      delivery: clicks?.delivery,
+      maxTokenDays: 30,
+      rotationDays: 90,
+      concurrency: config.concurrency,
+    });
+  });
+
+  it('marks what it returns, so a plain object of the same shape is told apart', () => {
+    const config = defineTenant(valid);
+    expect(isDefinedTenant(config)).toBe(true);
+    expect(isDefinedTenant({ ...config })).toBe(false);
+    expect(JSON.parse(JSON.stringify(config))).toEqual(JSON.parse(JSON.stringify({ ...config })));
   });
 
   it('refuses a plain-http external issuer and an empty audience', () => {
