@@ -2,7 +2,7 @@
  * `sluice dev` as a library: the embedded S3, the Firehose emulation (replaying journals
  * left by an earlier run), the local issuer and the gateway in front of the ingest handler.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -17,6 +17,7 @@ import { type DeliveryLog, FirehoseEmulation } from './firehose-emulation.ts';
 import { createGateway, type IngestHandler } from './gateway.ts';
 import { createJwtAuthorizer } from './jwt-authorizer.ts';
 import { loadOrCreateKeySet, signLocalToken } from './local-issuer.ts';
+import { createSampleApi, SAMPLE_API_PREFIX, SAMPLE_EVENTS_PATH } from './sample-api.ts';
 import { clearServerState, readServerState, writeServerState } from './server-state.ts';
 import type { SluiceHome } from './sluice-home.ts';
 
@@ -37,12 +38,16 @@ export interface DevServerOptions {
   readonly log?: DeliveryLog & { error(message: string): void };
   /** Gets one line per request (method, path, status, ms, records; never a token). */
   readonly accessLog?: (line: string) => void;
+  /** Records of the sample API (default local/sample-api/events.json). */
+  readonly sampleApiFile?: string;
 }
 
 /** A running dev server. */
 export interface DevServer {
   readonly url: string;
   readonly issuer: string;
+  /** The sample API's collection URL (a cursor-paginated stand-in for a third-party API). */
+  readonly sampleApiUrl: string;
   readonly tenant: TenantConfig;
   readonly s3: { readonly endpoint: string; readonly bucket: string; readonly client: S3Client };
   /** Records replayed from journals at start. */
@@ -114,23 +119,24 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // then sees the same object and skips comparing the JWKS on every request.
     const publicKeys = publicJwks(keySet);
     const jwks = () => publicKeys;
-    server.on(
-      'request',
-      createGateway({
-        tenant,
-        handler,
-        authorizer: createJwtAuthorizer({ issuer, audience: [selfIssuerAudience(tenant.tenant)], jwks }),
-        issuerUrl: issuer,
-        jwks,
-        api: { accountId: '000000000000', apiId: 'local', domainName: `127.0.0.1:${port}` },
-        onHandlerError: (error) => options.log?.error(`ingest handler failed: ${(error as Error).stack ?? error}`),
-        onClientAborted: (requestId) =>
-          options.log?.warn(`request ${requestId}: the client closed the connection before the body was complete`),
-        ...(options.accessLog
-          ? { onRequest: (entry: AccessLogEntry) => options.accessLog?.(accessLogLine(entry)) }
-          : {}),
-      }),
-    );
+    const gateway = createGateway({
+      tenant,
+      handler,
+      authorizer: createJwtAuthorizer({ issuer, audience: [selfIssuerAudience(tenant.tenant)], jwks }),
+      issuerUrl: issuer,
+      jwks,
+      api: { accountId: '000000000000', apiId: 'local', domainName: `127.0.0.1:${port}` },
+      onHandlerError: (error) => options.log?.error(`ingest handler failed: ${(error as Error).stack ?? error}`),
+      onClientAborted: (requestId) =>
+        options.log?.warn(`request ${requestId}: the client closed the connection before the body was complete`),
+      ...(options.accessLog ? { onRequest: (entry: AccessLogEntry) => options.accessLog?.(accessLogLine(entry)) } : {}),
+    });
+    const sampleApi = createSampleApi(options.sampleApiFile);
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      // The sample API stands in for a third party, so it is outside the gateway's auth and routes.
+      if (request.url?.startsWith(SAMPLE_API_PREFIX)) sampleApi(request, response);
+      else gateway(request, response);
+    });
     await writeServerState(home.serverStateFile, {
       pid: process.pid,
       url: issuer,
@@ -145,6 +151,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     return {
       url: issuer,
       issuer,
+      sampleApiUrl: `${issuer}${SAMPLE_EVENTS_PATH}`,
       tenant,
       s3: { endpoint: s3.endpoint, bucket: s3.bucket, client },
       replayedRecords,
