@@ -2,10 +2,12 @@
 
 import { AlreadyRunningError } from '#local/dev-server';
 import { TenantNotFoundError } from '#local/load-tenant';
+import { UnknownSourceError } from '#local/tenant-sources';
 import { TenantConfigError } from '#shared/tenant-config';
 import { batchesCommand } from './batches-command.ts';
 import { CliError, type CliIo, processIo, UsageError } from './cli-io.ts';
 import { devCommand } from './dev-command.ts';
+import { pullCommand } from './pull-command.ts';
 import { sendCommand } from './send-command.ts';
 import { tokenCommand } from './token-command.ts';
 import { verifyCommand } from './verify-command.ts';
@@ -19,6 +21,7 @@ Commands:
   send <stream> [file]  post a record, retrying 429 and 5xx
   batches ls <stream>   list landed objects (key, records, bytes)
   batches cat <stream>  print every landed record as NDJSON
+  pull <source>         run a pull source now (--status: every source's state)
   verify --stack <name> check a deployed stack end to end (after \`cdk deploy\`)
 
 \`sluice <command> --help\` tells more.
@@ -29,6 +32,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<n
   token: (args, io) => tokenCommand(args, io),
   send: sendCommand,
   batches: batchesCommand,
+  pull: (args, io) => pullCommand(args, io),
   verify: (args, io) => verifyCommand(args, io),
 };
 
@@ -56,6 +60,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       error instanceof CliError ||
       error instanceof TenantConfigError ||
       error instanceof TenantNotFoundError ||
+      error instanceof UnknownSourceError ||
       error instanceof AlreadyRunningError
     ) {
       io.stderr(`sluice ${name}: ${error.message}\n`);
