@@ -6,7 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { RecordDelivery } from '#shared/delivery';
-import type { PullStateStore, RunSummary, SecretReader, SourceState } from '#shared/pull-run';
+import {
+  type PullStateStore,
+  type RunSummary,
+  type SecretReader,
+  SourceBusyError,
+  type SourceState,
+} from '#shared/pull-run';
 import type { SourceConfig } from '#shared/source-config';
 import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
 import { tenantSource } from './tenant-sources.ts';
@@ -94,35 +100,24 @@ export function createLocalPull(options: LocalPullOptions): LocalPull {
   const now = options.now ?? (() => new Date());
   const sliceMs = (options.sliceSeconds ?? LOCAL_SLICE_SECONDS) * 1000;
   let stopping = false;
+  // Runs of this process by source. The state database is open in one process only, so this
+  // is every live run of the tenant; it keeps a second start from taking the first's id below.
+  const running = new Map<string, string>();
   return {
     async run(name, runOptions = {}) {
       const { source, stream } = tenantSource(options.tenant, name);
-      // A run that a killed or stopped process left keeps its id: it is the lease owner, and
-      // the runner resumes it from its last committed page.
-      const interrupted = (await options.store.read(name))?.run?.id;
-      const runId = interrupted ?? localRunId(name, now());
-      for (;;) {
-        if (stopping) throw new PullStoppedError(`local mode stopped; run ${runId} of ${name} resumes at the next run`);
-        const result = await options.runSlice(
-          {
-            tenant: options.tenant.tenant,
-            source,
-            stream,
-            runId,
-            ...(runOptions.fullRefresh ? { fullRefresh: true } : {}),
-            sliceDeadline: new Date(now().getTime() + sliceMs),
-          },
-          {
-            store: options.store,
-            secrets: options.secrets,
-            delivery: options.delivery,
-            now,
-            ...(options.fetch ? { fetch: options.fetch } : {}),
-            ...(runOptions.onPage ? { onPage: runOptions.onPage } : {}),
-            ...(options.log ? { log: options.log } : {}),
-          },
-        );
-        if (result.done) return result.summary;
+      const live = running.get(name);
+      if (live) throw new SourceBusyError(name, live, 'that run ends');
+      running.set(name, 'starting');
+      try {
+        // A run that a killed or stopped process left keeps its id: it is the lease owner, and
+        // the runner resumes it from its last committed page.
+        const interrupted = (await options.store.read(name))?.run?.id;
+        const runId = interrupted ?? localRunId(name, now());
+        running.set(name, runId);
+        return await runSlices(source, stream, runId, runOptions);
+      } finally {
+        running.delete(name);
       }
     },
     status: () => options.store.list(),
@@ -130,4 +125,31 @@ export function createLocalPull(options: LocalPullOptions): LocalPull {
       stopping = true;
     },
   };
+
+  async function runSlices(source: SourceConfig, stream: StreamConfig, runId: string, runOptions: RunOptions) {
+    const name = source.name;
+    for (;;) {
+      if (stopping) throw new PullStoppedError(`local mode stopped; run ${runId} of ${name} resumes at the next run`);
+      const result = await options.runSlice(
+        {
+          tenant: options.tenant.tenant,
+          source,
+          stream,
+          runId,
+          ...(runOptions.fullRefresh ? { fullRefresh: true } : {}),
+          sliceDeadline: new Date(now().getTime() + sliceMs),
+        },
+        {
+          store: options.store,
+          secrets: options.secrets,
+          delivery: options.delivery,
+          now,
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+          ...(runOptions.onPage ? { onPage: runOptions.onPage } : {}),
+          ...(options.log ? { log: options.log } : {}),
+        },
+      );
+      if (result.done) return result.summary;
+    }
+  }
 }

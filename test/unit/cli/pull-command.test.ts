@@ -98,7 +98,7 @@ describe('sluice pull', () => {
     await pull(['sample']).viaCli();
     const result = await pull(['--status']).viaCli();
     expect(result.stdout()).toMatch(
-      /^sample: last run sample-\S+ ended \S+; pull sample succeeded: 2 pages, 6 records.*; cursor 2025-01-06T14:00:00Z\nother: never run\n$/,
+      /^sample: last run sample-\S+ ended \S+; pull sample succeeded: 2 pages, 6 records.*; cursor 2025-01-06T14:00:00Z\nslow: never run\n$/,
     );
     expect(result.code).toBe(0);
   });
@@ -106,7 +106,7 @@ describe('sluice pull', () => {
   it('exits 2 for a source the tenant does not have, for no source, and for --status with a source', async () => {
     const { pull } = await setup({ server: false });
     const unknown = await pull(['nope']).viaCli();
-    expect(unknown.stderr()).toContain('source nope does not exist in tenant puller (it has sample, other)');
+    expect(unknown.stderr()).toContain('source nope does not exist in tenant puller (it has sample, slow)');
     expect(unknown.code).toBe(2);
     expect((await pull([]).viaCli()).code).toBe(2);
     expect((await pull(['--status', 'sample']).viaCli()).code).toBe(2);

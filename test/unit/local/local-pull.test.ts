@@ -1,7 +1,7 @@
 import * as v from 'valibot';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLocalPull, type PullSliceRunner, PullStoppedError } from '#local/local-pull';
-import type { PullStateStore, RunSummary, SourceState } from '#shared/pull-run';
+import { type PullStateStore, type RunSummary, SourceBusyError, type SourceState } from '#shared/pull-run';
 import { SourceSchema } from '#shared/source-config';
 import { defineTenant, type TenantConfig } from '#shared/tenant-config';
 
@@ -83,6 +83,32 @@ describe('local pull runs', () => {
     });
     await createLocalPull({ tenant, store, secrets, delivery, runSlice }).run('sample');
     expect(runIds).toEqual(['sample-killed']);
+  });
+
+  it('refuses a second run of a source while one runs, though the state already names the first run', async () => {
+    let release: () => void = () => undefined;
+    const slices: string[] = [];
+    const runSlice: PullSliceRunner = async (request) => {
+      slices.push(request.runId);
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return { done: true, summary: finished(request.runId) };
+    };
+    // The first run saved progress: a second start would otherwise resume it under the same id.
+    const store = storeWith({
+      run: { id: 'sample-first', startedAt: '', pages: 1, records: 10, retries: 0, waits: 0, seen: [] },
+    });
+    const pull = createLocalPull({ tenant, store, secrets, delivery, runSlice });
+    const first = pull.run('sample');
+    await expect(pull.run('sample')).rejects.toThrow(
+      'source sample is already running (run starting, lease until that run ends); not starting a second run',
+    );
+    await vi.waitFor(() => expect(slices).toEqual(['sample-first']));
+    await expect(pull.run('sample')).rejects.toThrow(SourceBusyError);
+    release();
+    await first;
+    expect(slices).toEqual(['sample-first']);
   });
 
   it('passes --full-refresh and the page callback to the runner', async () => {
