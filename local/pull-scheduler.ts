@@ -4,7 +4,7 @@
  * on is skipped here, and one started elsewhere (`sluice pull`) is refused by the lease.
  */
 import { type RunSummary, SourceBusyError } from '#shared/pull-run';
-import type { RunOptions } from './local-pull.ts';
+import { PullStoppedError, type RunOptions } from './local-pull.ts';
 import { runSummaryLine } from './run-summary-line.ts';
 import { parseSchedule, type Schedule } from './schedule.ts';
 
@@ -55,9 +55,9 @@ export function startPullScheduler(options: PullSchedulerOptions): PullScheduler
       .then(
         (summary) => options.report(runSummaryLine(summary)),
         (error: unknown) => {
-          if (stopped) return;
-          const refused = error instanceof SourceBusyError;
-          options.report(`pull ${name} ${refused ? 'refused' : 'failed'}: ${(error as Error).message}`);
+          const outcome =
+            error instanceof SourceBusyError ? 'refused' : error instanceof PullStoppedError ? 'stopped' : 'failed';
+          options.report(`pull ${name} ${outcome}: ${(error as Error).message}`);
         },
       )
       .finally(() => running.delete(name));

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PullStoppedError } from '#local/local-pull';
 import { startPullScheduler } from '#local/pull-scheduler';
 import { type RunSummary, SourceBusyError } from '#shared/pull-run';
 
@@ -133,6 +134,19 @@ describe('the pull scheduler of sluice dev', () => {
     await scheduler.stop();
     expect(lines[0]).toMatch(/^pull odd not scheduled: cron\(0 12 L \* \? \*\): day-of-month/);
     expect(lines[1]).toMatch(/^pull sample succeeded/);
+  });
+
+  it('says a run was stopped when local mode stops it between slices', async () => {
+    const scheduler = startPullScheduler({
+      sources: [{ name: 'sample', schedule: 'rate(1 minute)' }],
+      run: async () => {
+        throw new PullStoppedError('local mode stopped; run sample-1 of sample resumes at the next run');
+      },
+      report,
+      now,
+    });
+    await scheduler.stop();
+    expect(lines).toEqual(['pull sample stopped: local mode stopped; run sample-1 of sample resumes at the next run']);
   });
 
   it('starts no run after stop, and stop waits for the run in flight', async () => {
