@@ -56,18 +56,14 @@ function exitCode(summary: RunSummary): number {
 /** One source's state as a line of `--status`. */
 export function statusLine(name: string, state: SourceState | undefined): string {
   if (!state) return `${name}: never run`;
-  const parts = [`${name}:`];
-  parts.push(
-    state.lastRun
-      ? `last run ${state.lastRun.run} ended ${state.lastRun.endedAt}; ${runSummaryLine(state.lastRun)}`
-      : 'no finished run',
-  );
-  if (state.cursor !== undefined) parts.push(`; cursor ${state.cursor}`);
-  if (state.run)
-    parts.push(
-      `; run ${state.run.id} in progress or interrupted after ${state.run.pages} pages, ${state.run.records} records`,
-    );
-  return parts.join(' ');
+  const last = state.lastRun
+    ? `last run ${state.lastRun.run} ended ${state.lastRun.endedAt}; ${runSummaryLine(state.lastRun)}`
+    : 'no finished run';
+  const cursor = state.cursor === undefined ? '' : `; cursor ${state.cursor}`;
+  const run = state.run
+    ? `; run ${state.run.id} in progress or interrupted after ${state.run.pages} pages, ${state.run.records} records`
+    : '';
+  return `${name}: ${last}${cursor}${run}`;
 }
 
 async function serverRequest(server: ServerState, path: string, method: 'GET' | 'POST'): Promise<Response> {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '#cli/main';
-import { pullCommand } from '#cli/pull-command';
+import { pullCommand, statusLine } from '#cli/pull-command';
 import { type DevServer, startDevServer } from '#local/dev-server';
 import { loadTenant } from '#local/load-tenant';
 import { readServerState } from '#local/server-state';
@@ -138,5 +138,16 @@ describe('sluice pull', () => {
     expect(result.code).toBe(0);
     expect(standIn?.isClosed()).toBe(true);
     expect(await landedRecordsIn(home.s3, 'events')).toHaveLength(6);
+  });
+
+  it('--status shows a run that a killed process left, with the pages it committed', () => {
+    const line = statusLine('slow', {
+      source: 'slow',
+      version: 7,
+      run: { id: 'slow-20250106T090000Z-abcdef', startedAt: '', pages: 5, records: 25, retries: 0, waits: 0, seen: [] },
+    });
+    expect(line).toBe(
+      'slow: no finished run; run slow-20250106T090000Z-abcdef in progress or interrupted after 5 pages, 25 records',
+    );
   });
 });
