@@ -2,6 +2,7 @@
 
 import { type DevServer, startDevServer } from '#local/dev-server';
 import { sluiceHome } from '#local/sluice-home';
+import { tenantSource, tenantSourceNames } from '#local/tenant-sources';
 import { ingestPath } from '#shared/contract';
 import type { TenantConfig } from '#shared/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/tenant-loader';
@@ -12,8 +13,9 @@ import { curlLine, sampleRequest } from './sample-request.ts';
 /** Usage of `sluice dev`. */
 export const DEV_USAGE = `Usage: sluice dev [--tenant <name or path>] [--port <n>] [--s3-port <n>] [--flush-seconds <n>]
 
-Runs the whole push path on this machine: gateway, ingest handler, Firehose-like
-buffering and an embedded S3, with the tenant's data under .sluice/<tenant>/
+Runs Sluice on this machine: gateway, ingest handler, Firehose-like buffering and an
+embedded S3, the tenant's pull sources on their schedules (state in an embedded DynamoDB)
+and a sample API to pull from, with the tenant's data under .sluice/<tenant>/
 (SLUICE_HOME moves .sluice/).
 
   --tenant         tenant config: a name in tenants/ or a path (default: ${DEFAULT_TENANT})
@@ -31,6 +33,18 @@ function describeStream(tenant: TenantConfig, id: string): string {
   return `${id.padEnd(12)} ${`(${traits})`.padEnd(28)} POST ${ingestPath(id)}`;
 }
 
+function sourceLines(server: DevServer): string[] {
+  const names = tenantSourceNames(server.tenant);
+  const sources = names.map((name) => {
+    const { source } = tenantSource(server.tenant, name);
+    return `${name.padEnd(12)} ${source.schedule.padEnd(28)} → ${source.stream}`;
+  });
+  return [
+    ...(sources.length > 0 ? [`  sources  ${sources.join('\n           ')}`] : []),
+    `  sample API  ${server.sampleApiUrl}  (a stand-in third-party API for pull sources)`,
+  ];
+}
+
 /** The start banner: URL, streams, S3, a day-long token and a curl line that works when pasted. */
 export async function devBanner(server: DevServer, dataRoot: string): Promise<string> {
   // The CLI's other commands read the example tenant's data unless told another.
@@ -44,6 +58,7 @@ export async function devBanner(server: DevServer, dataRoot: string): Promise<st
     `  URL      ${server.url}`,
     `  streams  ${streams.join('\n           ')}`,
     `  S3       ${server.s3.endpoint}  bucket ${server.s3.bucket}  (data in ${dataRoot})`,
+    ...sourceLines(server),
     `  token    ${token}`,
     '           (valid for 1 day; `npx sluice token create --help` for more)',
     '',
@@ -53,6 +68,11 @@ export async function devBanner(server: DevServer, dataRoot: string): Promise<st
       'Try it:',
       `  ${curlLine(`${server.url}${ingestPath(sample.stream.id)}`, token, sample)}`,
       `  npx sluice batches cat ${sample.stream.id}${tenantOption}`,
+      ...tenantSourceNames(tenant)
+        .slice(0, 1)
+        .map(
+          (name) => `  npx sluice pull ${name}${tenantOption}     (runs it now; --status shows every source's state)`,
+        ),
       '',
     );
   } else {
@@ -98,6 +118,7 @@ export async function devCommand(args: readonly string[], io: CliIo): Promise<nu
     s3Port,
     ...(flushSeconds === undefined ? {} : { flushSeconds }),
     accessLog: (line) => io.stdout(`${line}\n`),
+    pullLog: (line) => io.stdout(`${line}\n`),
     log: {
       info: (message) => io.stdout(`landed ${message}\n`),
       warn: (message) => io.stderr(`warning: ${message}\n`),

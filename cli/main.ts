@@ -1,11 +1,13 @@
 /** The `sluice` command: dispatches to the subcommands and turns errors into exit codes. */
 
 import { AlreadyRunningError } from '#local/dev-server';
+import { UnknownSourceError } from '#local/tenant-sources';
 import { TenantConfigError } from '#shared/tenant-config';
 import { TenantSourceError } from '#shared/tenant-loader';
 import { batchesCommand } from './batches-command.ts';
 import { CliError, type CliIo, processIo, UsageError } from './cli-io.ts';
 import { devCommand } from './dev-command.ts';
+import { pullCommand } from './pull-command.ts';
 import { secretCommand } from './secret-command.ts';
 import { sendCommand } from './send-command.ts';
 import { tokenCommand } from './token-command.ts';
@@ -20,6 +22,7 @@ Commands:
   send <stream> [file]  post a record, retrying 429 and 5xx
   batches ls <stream>   list landed objects (key, records, bytes)
   batches cat <stream>  print every landed record as NDJSON
+  pull <source>         run a pull source now (--status: every source's state)
   verify --stack <name> check a deployed stack end to end (after \`cdk deploy\`)
   secret set <name>     store a pull source's secret locally (value from stdin)
 
@@ -31,6 +34,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<n
   token: (args, io) => tokenCommand(args, io),
   send: sendCommand,
   batches: batchesCommand,
+  pull: (args, io) => pullCommand(args, io),
   verify: (args, io) => verifyCommand(args, io),
   secret: secretCommand,
 };
@@ -59,6 +63,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       error instanceof CliError ||
       error instanceof TenantConfigError ||
       error instanceof TenantSourceError ||
+      error instanceof UnknownSourceError ||
       error instanceof AlreadyRunningError
     ) {
       io.stderr(`sluice ${name}: ${error.message}\n`);

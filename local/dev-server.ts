@@ -2,7 +2,8 @@
  * `sluice dev` as a library: the embedded S3, the Firehose emulation (replaying journals
  * left by an earlier run), the local issuer and the gateway in front of the ingest handler.
  */
-import { createServer, type Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -17,8 +18,13 @@ import { type DeliveryLog, FirehoseEmulation } from './firehose-emulation.ts';
 import { createGateway, type IngestHandler } from './gateway.ts';
 import { createJwtAuthorizer } from './jwt-authorizer.ts';
 import { loadOrCreateKeySet, signLocalToken } from './local-issuer.ts';
+import { createPullRoutes, PULL_ROUTE_PREFIX } from './pull-admin-route.ts';
+import { type PullScheduler, startPullScheduler } from './pull-scheduler.ts';
+import type { OpenLocalPull } from './pull-wiring.ts';
+import { createSampleApi, SAMPLE_API_PREFIX, SAMPLE_EVENTS_PATH } from './sample-api.ts';
 import { clearServerState, readServerState, writeServerState } from './server-state.ts';
 import type { SluiceHome } from './sluice-home.ts';
+import { tenantSource, tenantSourceNames } from './tenant-sources.ts';
 
 /** Makes the ingest handler for a tenant and a delivery. */
 export type IngestHandlerFactory = (tenant: TenantConfig, delivery: RecordDelivery) => Promise<IngestHandler>;
@@ -37,12 +43,27 @@ export interface DevServerOptions {
   readonly log?: DeliveryLog & { error(message: string): void };
   /** Gets one line per request (method, path, status, ms, records; never a token). */
   readonly accessLog?: (line: string) => void;
+  /** Records of the sample API (default local/sample-api/events.json). */
+  readonly sampleApiFile?: string;
+  /**
+   * Opens the pull side for a tenant with sources (default: local/pull-wiring.ts, the real
+   * runner and embedded DynamoDB); `false` runs no sources.
+   */
+  readonly openPull?:
+    | false
+    | ((options: { tenant: TenantConfig; home: SluiceHome; delivery: RecordDelivery }) => Promise<OpenLocalPull>);
+  /** Whether sources run on their schedules (default true); `sluice pull` works either way. */
+  readonly schedules?: boolean;
+  /** Gets one line per pull run. */
+  readonly pullLog?: (line: string) => void;
 }
 
 /** A running dev server. */
 export interface DevServer {
   readonly url: string;
   readonly issuer: string;
+  /** The sample API's collection URL (a cursor-paginated stand-in for a third-party API). */
+  readonly sampleApiUrl: string;
   readonly tenant: TenantConfig;
   readonly s3: { readonly endpoint: string; readonly bucket: string; readonly client: S3Client };
   /** Records replayed from journals at start. */
@@ -57,6 +78,9 @@ export interface DevServer {
 export class AlreadyRunningError extends Error {
   override readonly name = 'AlreadyRunningError';
 }
+
+const realPull = async (options: { tenant: TenantConfig; home: SluiceHome; delivery: RecordDelivery }) =>
+  (await import('./pull-wiring.ts')).openLocalPull(options);
 
 const realIngestHandler: IngestHandlerFactory = async (tenant, delivery) => {
   // Quiet by default: one JSON line per request drowns the dev server's own output.
@@ -92,6 +116,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   );
   let httpServer: Server | undefined;
   let emulation: FirehoseEmulation | undefined;
+  let pull: OpenLocalPull | undefined;
   try {
     const client = createS3Client(s3.endpoint);
     emulation = new FirehoseEmulation({
@@ -105,6 +130,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const replayedRecords = await emulation.replay();
     await emulation.settled();
     const handler = await (options.createHandler ?? realIngestHandler)(tenant, emulation);
+    const sourceNames = tenantSourceNames(tenant);
+    const openPull = options.openPull ?? realPull;
+    if (sourceNames.length > 0 && openPull) {
+      // Checked before anything starts: a source whose stream is missing fails the start, naming it.
+      for (const name of sourceNames) tenantSource(tenant, name);
+      pull = await openPull({ tenant, home, delivery: emulation });
+    }
 
     const server = createServer();
     httpServer = server;
@@ -114,23 +146,37 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // then sees the same object and skips comparing the JWKS on every request.
     const publicKeys = publicJwks(keySet);
     const jwks = () => publicKeys;
-    server.on(
-      'request',
-      createGateway({
-        tenant,
-        handler,
-        authorizer: createJwtAuthorizer({ issuer, audience: [selfIssuerAudience(tenant.tenant)], jwks }),
-        issuerUrl: issuer,
-        jwks,
-        api: { accountId: '000000000000', apiId: 'local', domainName: `127.0.0.1:${port}` },
-        onHandlerError: (error) => options.log?.error(`ingest handler failed: ${(error as Error).stack ?? error}`),
-        onClientAborted: (requestId) =>
-          options.log?.warn(`request ${requestId}: the client closed the connection before the body was complete`),
-        ...(options.accessLog
-          ? { onRequest: (entry: AccessLogEntry) => options.accessLog?.(accessLogLine(entry)) }
-          : {}),
-      }),
-    );
+    const gateway = createGateway({
+      tenant,
+      handler,
+      authorizer: createJwtAuthorizer({ issuer, audience: [selfIssuerAudience(tenant.tenant)], jwks }),
+      issuerUrl: issuer,
+      jwks,
+      api: { accountId: '000000000000', apiId: 'local', domainName: `127.0.0.1:${port}` },
+      onHandlerError: (error) => options.log?.error(`ingest handler failed: ${(error as Error).stack ?? error}`),
+      onClientAborted: (requestId) =>
+        options.log?.warn(`request ${requestId}: the client closed the connection before the body was complete`),
+      ...(options.accessLog ? { onRequest: (entry: AccessLogEntry) => options.accessLog?.(accessLogLine(entry)) } : {}),
+    });
+    const sampleApi = createSampleApi(options.sampleApiFile);
+    const pullKey = randomBytes(32).toString('base64url');
+    const pullRuns = new Set<Promise<unknown>>();
+    const pullRoutes = createPullRoutes({
+      tenant,
+      pull,
+      key: pullKey,
+      track: (run) => {
+        pullRuns.add(run);
+        void run.finally(() => pullRuns.delete(run));
+      },
+    });
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      // The sample API stands in for a third party, so it is outside the gateway's auth and routes.
+      if (request.url?.startsWith(SAMPLE_API_PREFIX)) sampleApi(request, response);
+      else if (request.url === PULL_ROUTE_PREFIX || request.url?.startsWith(`${PULL_ROUTE_PREFIX}/`)) {
+        pullRoutes(request, response);
+      } else gateway(request, response);
+    });
     await writeServerState(home.serverStateFile, {
       pid: process.pid,
       url: issuer,
@@ -138,13 +184,24 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       tenant: tenant.tenant,
       s3Endpoint: s3.endpoint,
       bucket: s3.bucket,
+      pullKey,
     });
+    const openedPull = pull;
+    const scheduler: PullScheduler | undefined =
+      openedPull && options.schedules !== false
+        ? startPullScheduler({
+            sources: sourceNames.map((name) => ({ name, schedule: tenantSource(tenant, name).source.schedule })),
+            run: (name, runOptions) => openedPull.run(name, runOptions),
+            report: (line) => (options.pullLog ?? options.log?.info)?.(line),
+          })
+        : undefined;
 
     const delivery = emulation;
     let closing: Promise<void> | undefined;
     return {
       url: issuer,
       issuer,
+      sampleApiUrl: `${issuer}${SAMPLE_EVENTS_PATH}`,
       tenant,
       s3: { endpoint: s3.endpoint, bucket: s3.bucket, client },
       replayedRecords,
@@ -161,8 +218,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
           // Stop taking requests, let the ones in flight finish, then flush what they buffered.
           const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
           server.closeIdleConnections();
+          // Runs end after their current slice with their progress saved; then their records are flushed.
+          openedPull?.stop();
+          await scheduler?.stop();
+          await Promise.allSettled(pullRuns);
           await stopped;
           try {
+            await openedPull?.close();
             await delivery.flushAll();
           } finally {
             await clearServerState(home.serverStateFile);
@@ -174,6 +236,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     };
   } catch (error) {
     httpServer?.close();
+    await pull?.close().catch(() => undefined);
     await emulation?.flushAll().catch(() => undefined);
     await s3.close();
     throw error;

@@ -3,7 +3,7 @@
  * (token, send, batches) finds it, and so that a second server on the same data refuses
  * to start.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import * as v from 'valibot';
 
 const ServerStateSchema = v.object({
@@ -13,6 +13,8 @@ const ServerStateSchema = v.object({
   tenant: v.string(),
   s3Endpoint: v.string(),
   bucket: v.string(),
+  /** Key of the pull routes (local/pull-admin-route.ts); the file is 0600 for that reason. */
+  pullKey: v.optional(v.string()),
 });
 
 /** What a running dev server publishes about itself. */
@@ -48,7 +50,10 @@ export async function readServerState(file: string): Promise<ServerState | undef
 
 /** Publishes the state of this process's server. */
 export async function writeServerState(file: string, state: ServerState): Promise<void> {
-  await writeFile(file, `${JSON.stringify(state, null, 2)}\n`);
+  // 0600: the file holds the pull routes' key, for this user's CLI only.
+  await writeFile(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  // The mode applies only when the file is created; one left by a killed server may be older.
+  await chmod(file, 0o600);
 }
 
 /** Removes the state when the server stops (only if it is still this process's). */

@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { devBanner } from '#cli/dev-command';
 import type { DevServer } from '#local/dev-server';
 import { defineTenant, type TenantConfig } from '#shared/tenant-config';
+import { loadTenant } from '#shared/tenant-loader';
 
 function bannerOf(tenant: TenantConfig): Promise<string> {
   const server = {
     tenant,
     url: 'http://127.0.0.1:4000',
+    sampleApiUrl: 'http://127.0.0.1:4000/sample-api/v1/events',
     s3: { endpoint: 'http://127.0.0.1:4569', bucket: 'sluice-local' },
     createToken: async () => 'header.payload.signature',
   } as unknown as DevServer;
@@ -32,5 +34,13 @@ describe('the sluice dev banner', () => {
     const banner = await bannerOf(tenant);
     expect(banner).not.toContain('curl ');
     expect(banner).toContain('  npx sluice send readings --tenant acme record.json\n');
+  });
+
+  it("names the sample API, and the tenant's sources with their schedules and how to run one now", async () => {
+    const tenant = (await loadTenant('test/unit/cli/fixtures/pull-tenant.ts')).config;
+    const banner = await bannerOf(tenant);
+    expect(banner).toContain('  sample API  http://127.0.0.1:4000/sample-api/v1/events');
+    expect(banner).toMatch(/^ {2}sources {2}sample {7}rate\(1 day\) +→ events\n {11}slow /m);
+    expect(banner).toContain('  npx sluice pull sample --tenant puller');
   });
 });
