@@ -119,7 +119,7 @@ describe('the sluice command', () => {
     await local.stop();
     const listed = captureIo({ env: { SLUICE_HOME: local.home.base } });
     expect(await runCli(['batches', 'ls', 'orders', '--dead-letter'], listed.io)).toBe(0);
-    expect(listed.stdout()).toMatch(/^dlq\/orders\/year=\d{4}\/.*-dlq-1-.*\.ndjson\t1\t\d+\n$/);
+    expect(listed.stdout()).toMatch(/^dlq\/orders\/year=\d{4}\/.*\.dlq-1-.*\.ndjson\t1\t\d+\n$/);
   });
 
   it("dev --tenant prints a working curl line and keeps that tenant's keys, bucket and journals apart", async () => {
