@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { DynamoDbStateStore, stateDocumentClient } from '#functions/pull/dynamodb-state-store';
+import { isProcessAlive } from './process-alive.ts';
 import type { SluiceHome } from './sluice-home.ts';
 
 /** The pull state table of local mode. */
@@ -75,15 +76,6 @@ export class DynamoDbFolderInUseError extends Error {
   override readonly name = 'DynamoDbFolderInUseError';
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 // LevelDB's own lock fails late and badly through dynalite (requests hang until its 30 s
 // shutdown timeout), so the folder is claimed first with a pid file beside it; the pid file of
 // a process that is gone (kill -9) is taken over.
@@ -98,7 +90,7 @@ async function claimFolder(directory: string): Promise<() => Promise<void>> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && isProcessAlive(holder)) {
         throw new DynamoDbFolderInUseError(
           `the embedded DynamoDB data folder ${directory} is in use by process ${holder} (a running sluice dev or pull?)`,
         );

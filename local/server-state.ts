@@ -5,6 +5,7 @@
  */
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import * as v from 'valibot';
+import { isProcessAlive } from './process-alive.ts';
 
 const ServerStateSchema = v.object({
   pid: v.number(),
@@ -19,15 +20,6 @@ const ServerStateSchema = v.object({
 
 /** What a running dev server publishes about itself. */
 export type ServerState = v.InferOutput<typeof ServerStateSchema>;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The state of a dev server that is still running on this data home, if any. */
 export async function readServerState(file: string): Promise<ServerState | undefined> {
@@ -44,7 +36,7 @@ export async function readServerState(file: string): Promise<ServerState | undef
     return undefined;
   }
   const parsed = v.safeParse(ServerStateSchema, json);
-  if (!parsed.success || !isAlive(parsed.output.pid)) return undefined;
+  if (!parsed.success || !isProcessAlive(parsed.output.pid)) return undefined;
   return parsed.output;
 }
 
