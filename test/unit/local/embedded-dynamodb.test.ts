@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { embeddedDynamoDbDirectory, LOCAL_PULL_STATE_TABLE, startEmbeddedDynamoDb } from '#local/embedded-dynamodb';
+import { portIsFree } from '../../e2e/support/port-is-free.ts';
 import { tempHome } from '../../e2e/support/temp-home.ts';
 
 let home: Awaited<ReturnType<typeof tempHome>>;
@@ -13,14 +14,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await home.remove();
 });
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-}
 
 const summary = {
   source: 'gh_issues',

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createS3Client, LOCAL_BUCKET, startEmbeddedS3 } from '#local/embedded-s3';
+import { portIsFree } from '../../e2e/support/port-is-free.ts';
 import { tempHome } from '../../e2e/support/temp-home.ts';
 
 let home: Awaited<ReturnType<typeof tempHome>>;
@@ -13,14 +14,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await home.remove();
 });
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-}
 
 it('serves the landing bucket, keeps its objects on disk and frees its port on close', async () => {
   const first = await startEmbeddedS3(home.s3);
