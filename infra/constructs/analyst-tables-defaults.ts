@@ -43,7 +43,7 @@ export const FIRST_PROJECTED_YEAR = 2024;
 /** Last year the projection offers (an integer projection needs a bound; queries past it find nothing). */
 export const LAST_PROJECTED_YEAR = 2099;
 
-const HOUR_TEMPLATE = 'year=${year}/month=${month}/day=${day}/hour=${hour}/';
+const HOUR_TEMPLATE = `year=\${year}/month=\${month}/day=\${day}/hour=\${hour}/`;
 
 /**
  * Partition projection of the hour folders: integer ranges whose `digits` match the zero
