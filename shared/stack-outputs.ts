@@ -6,6 +6,14 @@ export const STACK_OUTPUTS = {
   issuer: 'TokenIssuer',
   /** The self issuer's auth.maxTokenDays: `sluice token create --stack` caps `--days` with it. */
   maxTokenDays: 'MaxTokenDays',
+  /** The Glue database of the analyst tables (shared/analyst-tables.ts). */
+  glueDatabase: 'GlueDatabaseName',
+  /** The Athena workgroup analysts query in. */
+  athenaWorkGroup: 'AthenaWorkGroupName',
+  /** The analyst table names, comma-separated. */
+  analystTables: 'AnalystTableNames',
+  /** ARN of the managed policy that lets a role query the analyst tables. */
+  analystQueryPolicy: 'AnalystQueryPolicyArn',
 } as const;
 
 const DELIVERY_STREAM_OUTPUT_PREFIX = 'DeliveryStream';

@@ -110,6 +110,8 @@ const StreamSchema = v.pipe(
       buffering: v.optional(BufferingSchema, {}),
       compression: v.optional(v.picklist(['none', 'gzip'], 'compression must be "none" or "gzip"'), 'none'),
       delivery: v.optional(v.picklist(['direct', 'kinesis'], 'delivery must be "direct" or "kinesis"'), 'direct'),
+      /** XML streams only: also land each record as NDJSON under `streams/<stream>/json/` for Athena (docs/analysts.md). */
+      projection: v.optional(v.literal('json', 'projection must be "json"')),
     },
     'a stream',
   ),
@@ -120,6 +122,13 @@ const StreamSchema = v.pipe(
   v.forward(
     v.check((stream) => !(stream.payload === 'xml' && stream.batch), 'batch posts are only for JSON streams'),
     ['batch'],
+  ),
+  v.forward(
+    v.check(
+      (stream) => !(stream.payload === 'json' && stream.projection),
+      'projection is only for XML streams (JSON streams land as NDJSON already)',
+    ),
+    ['projection'],
   ),
   v.readonly(),
 );
@@ -186,6 +195,28 @@ const StorageSchema = strictEntries(
   'storage',
 );
 
+/**
+ * Athena's cutoff per query when the config is silent: 10 GiB, about $0.05 at $5 per TB
+ * scanned, so that a query without a partition filter cannot run up a bill.
+ */
+export const DEFAULT_BYTES_SCANNED_CUTOFF_MB = 10_240;
+
+const AnalyticsSchema = strictEntries(
+  {
+    /** Athena's `BytesScannedCutoffPerQuery` of the tenant's workgroup, in MiB (Athena's least is 10 MiB). */
+    bytesScannedCutoffMb: v.optional(
+      v.pipe(
+        v.number(),
+        v.integer('bytesScannedCutoffMb must be a whole number'),
+        v.minValue(10, 'bytesScannedCutoffMb must be at least 10 (an Athena rule)'),
+        v.maxValue(1_048_576, 'bytesScannedCutoffMb must be at most 1048576 (1 TiB)'),
+      ),
+      DEFAULT_BYTES_SCANNED_CUTOFF_MB,
+    ),
+  },
+  'analytics',
+);
+
 const StreamsSchema = v.pipe(
   v.record(
     v.pipe(v.string(), v.regex(STREAM_ID_PATTERN, 'a stream id must be 1 to 64 letters, digits, "-" or "_"')),
@@ -223,6 +254,8 @@ const ConfigObjectSchema = strictEntries(
      */
     throttle: v.optional(ThrottleSchema, { rate: 500, burst: 1000 }),
     storage: v.optional(StorageSchema, {}),
+    /** The analyst side on AWS: Athena's workgroup settings. */
+    analytics: v.optional(AnalyticsSchema, {}),
     streams: StreamsSchema,
     /**
      * The ingest function's reserved concurrency: the one tenant-wide cap (each `throttle` is

@@ -11,6 +11,7 @@ import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#sh
 import { isSelfIssuer } from '#shared/tenant-config';
 import type { LoadedTenant } from '#shared/tenant-loader';
 import { selfIssuerAudience } from '#shared/token-claims';
+import { AnalystTables } from '../constructs/analyst-tables.ts';
 import { StreamDelivery } from '../constructs/delivery-stream.ts';
 import { HouseFunction, timeoutFromMs } from '../constructs/house-function.ts';
 import { HOUSE_LOG_RETENTION } from '../constructs/house-function-defaults.ts';
@@ -41,6 +42,8 @@ export class TenantStack extends Stack {
   public readonly tokenIssuer: TokenIssuer | undefined;
   /** The pull side, when the tenant has sources. */
   public readonly pullSources: PullSources | undefined;
+  /** Glue tables and the Athena workgroup over the landed batches. */
+  public readonly analystTables: AnalystTables;
 
   constructor(scope: Construct, id: string, props: TenantStackProps) {
     super(scope, id, { description: `Sluice push path of tenant ${props.tenant.config.tenant}`, ...props });
@@ -101,6 +104,15 @@ export class TenantStack extends Stack {
           })
         : undefined;
 
+    this.analystTables = new AnalystTables(this, 'Analyst', {
+      tenant: config.tenant,
+      streams: Object.values(config.streams),
+      pulledStreams: new Set(Object.values(sources).map((source) => source.stream)),
+      bucket: this.landing.bucket,
+      dataKey: this.landing.dataKey,
+      bytesScannedCutoffMb: config.analytics.bytesScannedCutoffMb,
+    });
+
     const auth = config.auth;
     this.api = new IngestApi(this, 'Ingest-Api', {
       tenant: config,
@@ -130,6 +142,22 @@ export class TenantStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.bucket, {
       description: 'Landing bucket',
       value: this.landing.bucket.bucketName,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.glueDatabase, {
+      description: 'Glue database of the analyst tables',
+      value: this.analystTables.databaseName,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.athenaWorkGroup, {
+      description: 'Athena workgroup to query the analyst tables in',
+      value: this.analystTables.workGroupName,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.analystTables, {
+      description: 'Analyst tables (comma-separated)',
+      value: Object.keys(this.analystTables.tables).join(','),
+    });
+    new CfnOutput(this, STACK_OUTPUTS.analystQueryPolicy, {
+      description: 'Managed policy to attach to an analyst role',
+      value: this.analystTables.queryPolicy.managedPolicyArn,
     });
     if (this.tokenIssuer && isSelfIssuer(auth)) {
       new CfnOutput(this, STACK_OUTPUTS.signingKeySecret, {

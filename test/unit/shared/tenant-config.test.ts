@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_BYTES } from '#shared/contract';
 import {
+  DEFAULT_BYTES_SCANNED_CUTOFF_MB,
   defineTenant,
   isDefinedTenant,
   TENANT_DEFAULTS,
@@ -107,6 +108,24 @@ describe('defineTenant', () => {
   it('refuses a negative limit and names it', () => {
     expect(problemsOf({ ...valid, streams: { clicks: { payload: 'json', maxBytes: -1 } } })).toEqual([
       'streams.clicks.maxBytes: maxBytes must be at least 1',
+    ]);
+  });
+
+  it("sets Athena's cutoff to 10 GiB by default and takes 10 MiB but not 9", () => {
+    expect(defineTenant(valid).analytics).toEqual({ bytesScannedCutoffMb: DEFAULT_BYTES_SCANNED_CUTOFF_MB });
+    expect(DEFAULT_BYTES_SCANNED_CUTOFF_MB).toBe(10_240);
+    expect(defineTenant({ ...valid, analytics: { bytesScannedCutoffMb: 10 } }).analytics.bytesScannedCutoffMb).toBe(10);
+    expect(problemsOf({ ...valid, analytics: { bytesScannedCutoffMb: 9 } })).toEqual([
+      'analytics.bytesScannedCutoffMb: bytesScannedCutoffMb must be at least 10 (an Athena rule)',
+    ]);
+  });
+
+  it('takes a JSON projection on an XML stream and refuses it on a JSON stream', () => {
+    expect(
+      defineTenant({ ...valid, streams: { p: { payload: 'xml', projection: 'json' } } }).streams.p?.projection,
+    ).toBe('json');
+    expect(problemsOf({ ...valid, streams: { c: { payload: 'json', projection: 'json' } } })).toEqual([
+      'streams.c.projection: projection is only for XML streams (JSON streams land as NDJSON already)',
     ]);
   });
 

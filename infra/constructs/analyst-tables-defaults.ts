@@ -1,0 +1,134 @@
+/**
+ * The Glue table inputs of the analyst tables, as pure data: what Athena needs to read the
+ * landed batches without crawlers or `MSCK REPAIR` (partition projection on the key layout).
+ */
+import type { CfnTable } from 'aws-cdk-lib/aws-glue';
+import {
+  type Column,
+  DEAD_LETTER_COLUMNS,
+  DEAD_LETTER_PARTITION_COLUMNS,
+  PARTITION_COLUMNS,
+  readsRawLines,
+  type TableStream,
+  tableColumns,
+} from '#shared/analyst-tables';
+import { BUCKET_PREFIXES } from '#shared/storage-layout';
+
+/** The Hive JSON SerDe: AWS documents the OpenX SerDe as non-deterministic on duplicate keys, this one is not. */
+export const HIVE_JSON_SERDE = 'org.apache.hive.hcatalog.data.JsonSerDe';
+/** The delimited text SerDe that reads each raw line into the one `record` column. */
+export const LAZY_SIMPLE_SERDE = 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe';
+/**
+ * Field delimiter of the raw-line tables: U+0001. RFC 8259 forbids raw control characters in
+ * JSON strings (they must be escaped) and allows only space, tab, CR and LF between tokens, so
+ * no JSON line holds it and the whole line stays one field.
+ */
+export const RAW_LINE_DELIMITER = '\u0001';
+/**
+ * ISO 8601 date-times as `toISOString()` and most clients write them (Joda patterns). The
+ * Hive JSON SerDe otherwise takes only `yyyy-MM-dd HH:mm:ss`.
+ */
+export const TIMESTAMP_FORMATS = [
+  "yyyy-MM-dd'T'HH:mm:ss.SSSZZ",
+  "yyyy-MM-dd'T'HH:mm:ssZZ",
+  "yyyy-MM-dd'T'HH:mm:ss.SSS",
+  "yyyy-MM-dd'T'HH:mm:ss",
+].join(',');
+
+const TEXT_INPUT = 'org.apache.hadoop.mapred.TextInputFormat';
+const TEXT_OUTPUT = 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat';
+
+/** First year the projection offers; Sluice lands no older data. */
+export const FIRST_PROJECTED_YEAR = 2024;
+/** Last year the projection offers (an integer projection needs a bound; queries past it find nothing). */
+export const LAST_PROJECTED_YEAR = 2099;
+
+const HOUR_TEMPLATE = `year=\${year}/month=\${month}/day=\${day}/hour=\${hour}/`;
+
+/**
+ * Partition projection of the hour folders: integer ranges whose `digits` match the zero
+ * padding Firehose writes (`month=03`), so `WHERE month = '03'` prunes to that folder.
+ */
+function hourProjection(): Record<string, string> {
+  return {
+    'projection.enabled': 'true',
+    'projection.year.type': 'integer',
+    'projection.year.range': `${FIRST_PROJECTED_YEAR},${LAST_PROJECTED_YEAR}`,
+    'projection.year.digits': '4',
+    'projection.month.type': 'integer',
+    'projection.month.range': '1,12',
+    'projection.month.digits': '2',
+    'projection.day.type': 'integer',
+    'projection.day.range': '1,31',
+    'projection.day.digits': '2',
+    'projection.hour.type': 'integer',
+    'projection.hour.range': '0,23',
+    'projection.hour.digits': '2',
+  };
+}
+
+const glueColumns = (columns: readonly Column[]): CfnTable.ColumnProperty[] =>
+  columns.map(({ name, type }) => ({ name, type }));
+
+function storage(location: string, columns: readonly Column[], raw: boolean): CfnTable.StorageDescriptorProperty {
+  return {
+    location,
+    columns: glueColumns(columns),
+    inputFormat: TEXT_INPUT,
+    outputFormat: TEXT_OUTPUT,
+    // TextInputFormat picks the codec by file extension, so `.ndjson.gz` objects of a gzip
+    // stream are read decompressed; Athena engine v3 reads gzip text (docs/analysts.md).
+    serdeInfo: raw
+      ? { serializationLibrary: LAZY_SIMPLE_SERDE, parameters: { 'field.delim': RAW_LINE_DELIMITER } }
+      : { serializationLibrary: HIVE_JSON_SERDE, parameters: { 'timestamp.formats': TIMESTAMP_FORMATS } },
+  };
+}
+
+/** The Glue table input of one stream's records over `s3://<bucket>/streams/<stream>/`. */
+export function streamTableInput(
+  bucketName: string,
+  name: string,
+  stream: TableStream & { readonly id: string },
+  pulled: boolean,
+): CfnTable.TableInputProperty {
+  const location = `s3://${bucketName}/${BUCKET_PREFIXES.streams}${stream.id}/`;
+  return {
+    name,
+    description: `Sluice stream ${stream.id}`,
+    tableType: 'EXTERNAL_TABLE',
+    partitionKeys: PARTITION_COLUMNS.map((name) => ({ name, type: 'string' })),
+    parameters: {
+      classification: 'json',
+      ...hourProjection(),
+      'storage.location.template': `${location}${HOUR_TEMPLATE}`,
+    },
+    storageDescriptor: storage(location, tableColumns(stream, { pulled }), readsRawLines(stream)),
+  };
+}
+
+/**
+ * The Glue table input of the dead letters over `s3://<bucket>/dlq/`. `dlq_stream` projects as
+ * an enum of every stream id: a stream without dead letters simply has no folder.
+ */
+export function deadLettersTableInput(
+  bucketName: string,
+  name: string,
+  streamIds: readonly string[],
+): CfnTable.TableInputProperty {
+  const location = `s3://${bucketName}/${BUCKET_PREFIXES.deadLetter}`;
+  const [streamColumn] = DEAD_LETTER_PARTITION_COLUMNS;
+  return {
+    name,
+    description: 'Sluice dead letters: rejected records with their reasons',
+    tableType: 'EXTERNAL_TABLE',
+    partitionKeys: DEAD_LETTER_PARTITION_COLUMNS.map((name) => ({ name, type: 'string' })),
+    parameters: {
+      classification: 'json',
+      ...hourProjection(),
+      [`projection.${streamColumn}.type`]: 'enum',
+      [`projection.${streamColumn}.values`]: streamIds.join(','),
+      'storage.location.template': `${location}\${${streamColumn}}/${HOUR_TEMPLATE}`,
+    },
+    storageDescriptor: storage(location, DEAD_LETTER_COLUMNS, false),
+  };
+}

@@ -1,0 +1,272 @@
+import { fileURLToPath } from 'node:url';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { HIVE_JSON_SERDE, LAZY_SIMPLE_SERDE, RAW_LINE_DELIMITER } from '#infra/constructs/analyst-tables-defaults';
+import { EXAMPLE_QUERIES, latestViewSql, SLUICE_COLUMN } from '#shared/analyst-tables';
+import { STACK_OUTPUTS } from '#shared/stack-outputs';
+import { type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
+
+let example: SynthesizedTenant;
+let fixture: SynthesizedTenant;
+
+beforeAll(async () => {
+  example = await synthTenant('example');
+  fixture = await synthTenant(fileURLToPath(new URL('./fixtures/analyst-tenant.ts', import.meta.url)));
+});
+
+type TableInput = {
+  Name: string;
+  Parameters: Record<string, unknown>;
+  PartitionKeys: { Name: string; Type: string }[];
+  StorageDescriptor: {
+    Columns: { Name: string; Type: string }[];
+    Location: unknown;
+    SerdeInfo: { SerializationLibrary: string; Parameters: Record<string, string> };
+  };
+};
+
+const tablesOf = (template: Template): Record<string, TableInput> =>
+  Object.fromEntries(
+    Object.values(template.findResources('AWS::Glue::Table')).map((resource) => {
+      const input = (resource as { Properties: { TableInput: TableInput } }).Properties.TableInput;
+      return [input.Name, input];
+    }),
+  );
+
+const table = (template: Template, name: string): TableInput => {
+  const found = tablesOf(template)[name];
+  if (!found) throw new Error(`no table ${name}`);
+  return found;
+};
+
+const bucketPath = (path: string) => ({
+  'Fn::Join': ['', ['s3://', { Ref: Match.stringLikeRegexp('^LandingBucket') }, path]],
+});
+
+describe('the Glue database', () => {
+  it('is named after the tenant with - as _', () => {
+    fixture.template.hasResourceProperties('AWS::Glue::Database', {
+      DatabaseInput: { Name: 'sluice_fixture_analyst' },
+    });
+    example.template.resourceCountIs('AWS::Glue::Database', 1);
+  });
+});
+
+describe('a stream table', () => {
+  it('has one table per JSON stream plus dead_letters, and none for an XML stream', () => {
+    expect(Object.keys(tablesOf(example.template)).sort()).toEqual(['dead_letters', 'events', 'orders']);
+    expect(Object.keys(tablesOf(fixture.template)).sort()).toEqual(['clicks', 'crm_deals', 'dead_letters']);
+  });
+
+  it("reads the stream's folder with the Hive JSON SerDe and ISO timestamps", () => {
+    const orders = table(example.template, 'orders');
+    expect(orders.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe(HIVE_JSON_SERDE);
+    expect(orders.StorageDescriptor.SerdeInfo.Parameters['timestamp.formats']).toContain("yyyy-MM-dd'T'HH:mm:ss.SSSZZ");
+    expect(JSON.stringify(example.template.toJSON())).not.toMatch(/openx/i);
+    example.template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: { Name: 'orders', StorageDescriptor: { Location: bucketPath('/streams/orders/') } },
+    });
+  });
+
+  it("takes its columns from the stream's schema", () => {
+    expect(table(example.template, 'orders').StorageDescriptor.Columns).toEqual([
+      { Name: 'order_id', Type: 'string' },
+      { Name: 'customer_id', Type: 'string' },
+      { Name: 'amount', Type: 'double' },
+      { Name: 'currency', Type: 'string' },
+      { Name: 'placed_at', Type: 'timestamp' },
+      { Name: 'items', Type: 'array<struct<sku:string,qty:decimal(38,0)>>' },
+    ]);
+  });
+
+  it('adds the _sluice struct to a stream a pull source lands in, and not to the others', () => {
+    expect(table(fixture.template, 'crm_deals').StorageDescriptor.Columns).toEqual([
+      { Name: 'id', Type: 'decimal(38,0)' },
+      { Name: 'closed_at', Type: 'timestamp' },
+      { Name: SLUICE_COLUMN.name, Type: SLUICE_COLUMN.type },
+    ]);
+    expect(table(fixture.template, 'clicks').StorageDescriptor.Columns).toEqual([{ Name: 'record', Type: 'string' }]);
+  });
+
+  it('projects year, month, day and hour as zero-padded integers onto the key layout', () => {
+    const deals = table(fixture.template, 'crm_deals');
+    expect(deals.PartitionKeys).toEqual(['year', 'month', 'day', 'hour'].map((Name) => ({ Name, Type: 'string' })));
+    expect(deals.Parameters).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.year.type': 'integer',
+      'projection.year.digits': '4',
+      'projection.month.type': 'integer',
+      'projection.month.range': '1,12',
+      'projection.month.digits': '2',
+      'projection.day.range': '1,31',
+      'projection.day.digits': '2',
+      'projection.hour.range': '0,23',
+      'projection.hour.digits': '2',
+    });
+    fixture.template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: {
+        Name: 'crm_deals',
+        Parameters: {
+          'storage.location.template': bucketPath(
+            `/streams/crm-deals/year=\${year}/month=\${month}/day=\${day}/hour=\${hour}/`,
+          ),
+        },
+      },
+    });
+  });
+
+  it('reads a gzip stream with the same text input format, which decompresses .gz objects', () => {
+    const deals = table(fixture.template, 'crm_deals');
+    expect(deals.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe(HIVE_JSON_SERDE);
+    fixture.template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: { Name: 'crm_deals', StorageDescriptor: { InputFormat: 'org.apache.hadoop.mapred.TextInputFormat' } },
+    });
+  });
+
+  it('reads each line of a schemaless stream whole, split on a character no JSON line holds', () => {
+    const events = table(example.template, 'events');
+    expect(events.StorageDescriptor.SerdeInfo).toEqual({
+      SerializationLibrary: LAZY_SIMPLE_SERDE,
+      Parameters: { 'field.delim': RAW_LINE_DELIMITER },
+    });
+    expect(RAW_LINE_DELIMITER.codePointAt(0)).toBe(1);
+    expect(() => JSON.parse(`"a${RAW_LINE_DELIMITER}b"`)).toThrow();
+  });
+});
+
+describe('the dead_letters table', () => {
+  it('reads dlq/ with the dead-letter line columns and projects the stream folder as an enum', () => {
+    const dead = table(fixture.template, 'dead_letters');
+    expect(dead.StorageDescriptor.Columns.map((column) => column.Name)).toEqual([
+      'tenant',
+      'stream',
+      'request_id',
+      'received_at',
+      'index',
+      'problem',
+      'reasons',
+      'reasons_truncated',
+      'record',
+      'record_truncated',
+    ]);
+    expect(dead.PartitionKeys.map((key) => key.Name)).toEqual(['dlq_stream', 'year', 'month', 'day', 'hour']);
+    expect(dead.Parameters).toMatchObject({
+      'projection.dlq_stream.type': 'enum',
+      'projection.dlq_stream.values': 'crm-deals,clicks,profiles',
+    });
+    fixture.template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: {
+        Name: 'dead_letters',
+        Parameters: {
+          'storage.location.template': bucketPath(
+            `/dlq/\${dlq_stream}/year=\${year}/month=\${month}/day=\${day}/hour=\${hour}/`,
+          ),
+        },
+        StorageDescriptor: { Location: bucketPath('/dlq/') },
+      },
+    });
+  });
+});
+
+describe('the Athena workgroup', () => {
+  it('enforces its settings, runs engine v3 and writes KMS-encrypted results to athena-results/', () => {
+    example.template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      Name: 'sluice-example',
+      WorkGroupConfiguration: {
+        EnforceWorkGroupConfiguration: true,
+        EngineVersion: { SelectedEngineVersion: 'Athena engine version 3' },
+        ResultConfiguration: {
+          OutputLocation: bucketPath('/athena-results/'),
+          EncryptionConfiguration: {
+            EncryptionOption: 'SSE_KMS',
+            KmsKey: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LandingDataKey'), 'Arn'] },
+          },
+        },
+      },
+    });
+  });
+
+  it('cuts a query off at 10 GiB by default and at the configured 10 MiB', () => {
+    example.template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      WorkGroupConfiguration: { BytesScannedCutoffPerQuery: 10 * 1024 ** 3 },
+    });
+    fixture.template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      WorkGroupConfiguration: { BytesScannedCutoffPerQuery: 10 * 1024 ** 2 },
+    });
+  });
+
+  it('holds one named query per table with exactly the example SQL of the docs', () => {
+    for (const [name, sql] of Object.entries(EXAMPLE_QUERIES)) {
+      example.template.hasResourceProperties('AWS::Athena::NamedQuery', {
+        Name: `${name}: example`,
+        Database: 'sluice_example',
+        WorkGroup: 'sluice-example',
+        QueryString: sql,
+      });
+    }
+    example.template.resourceCountIs('AWS::Athena::NamedQuery', 3);
+  });
+
+  it('holds a run-once query that creates the latest view of a pulled stream', () => {
+    const deals = table(fixture.template, 'crm_deals').StorageDescriptor.Columns.map(({ Name, Type }) => ({
+      name: Name,
+      type: Type,
+    }));
+    fixture.template.hasResourceProperties('AWS::Athena::NamedQuery', {
+      Name: 'crm_deals_latest: create the view (run once)',
+      QueryString: `CREATE OR REPLACE VIEW crm_deals_latest AS\n${latestViewSql('crm-deals', deals)}`,
+    });
+    expect(
+      Object.keys(
+        example.template.findResources('AWS::Athena::NamedQuery', {
+          Properties: { Name: Match.stringLikeRegexp('_latest') },
+        }),
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('the analyst query policy', () => {
+  type Statement = { Sid: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+  const statements = (): Statement[] => {
+    const policies = Object.values(
+      example.template.findResources('AWS::IAM::ManagedPolicy', {
+        Properties: { Description: Match.stringLikeRegexp('query the analyst tables') },
+      }),
+    ) as { Properties: { PolicyDocument: { Statement: Statement[] } } }[];
+    expect(policies).toHaveLength(1);
+    return policies[0]?.Properties.PolicyDocument.Statement ?? [];
+  };
+
+  it('reads objects only under streams/, dlq/ and athena-results/ and writes only results', () => {
+    const byId = Object.fromEntries(statements().map((statement) => [statement.Sid, statement]));
+    expect(byId.ReadTheLandedObjects?.Action).toBe('s3:GetObject');
+    const read = JSON.stringify(byId.ReadTheLandedObjects?.Resource);
+    for (const prefix of ['/streams/*', '/dlq/*', '/athena-results/*']) expect(read).toContain(prefix);
+    expect(read).not.toContain('/errors/');
+    expect(byId.WriteQueryResults?.Action).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+    expect(JSON.stringify(byId.WriteQueryResults?.Resource)).toContain('/athena-results/*');
+    expect(JSON.stringify(statements())).not.toMatch(/"(s3|glue|athena|kms):\*"|s3:DeleteObject/);
+  });
+
+  it('runs queries only in the tenant workgroup and reads only its database', () => {
+    const byId = Object.fromEntries(statements().map((statement) => [statement.Sid, statement]));
+    expect(JSON.stringify(byId.RunQueriesInTheWorkGroup?.Resource)).toContain(':workgroup/sluice-example');
+    expect(JSON.stringify(byId.ReadTheCatalog?.Resource)).toContain(':table/sluice_example/*');
+  });
+});
+
+describe('outputs and cdk-nag', () => {
+  it('outputs the database, the workgroup, the table names and the policy', () => {
+    const outputs = fixture.template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs[STACK_OUTPUTS.glueDatabase]?.Value).toBe('sluice_fixture_analyst');
+    expect(outputs[STACK_OUTPUTS.athenaWorkGroup]?.Value).toBe('sluice-fixture-analyst');
+    expect(outputs[STACK_OUTPUTS.analystTables]?.Value).toBe('crm_deals,clicks,dead_letters');
+    expect(outputs[STACK_OUTPUTS.analystQueryPolicy]).toBeDefined();
+  });
+
+  it('leaves no unacknowledged AwsSolutions finding', () => {
+    expect(example.nagViolations.map((violation) => violation.ruleName)).toEqual([]);
+    expect(fixture.nagViolations.map((violation) => violation.ruleName)).toEqual([]);
+  });
+});
