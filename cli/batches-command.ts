@@ -24,7 +24,8 @@ as NDJSON (CBOR decoded), oldest first. Both read through the S3 API.
   --endpoint     S3 endpoint URL (default: the tenant's running \`sluice dev\`'s, or its .sluice/<tenant>/s3)
 `;
 
-interface Source {
+/** A bucket to read and its client; `close` stops an embedded S3 started for the command. */
+export interface LandingSource {
   readonly s3: S3Client;
   readonly bucket: string;
   close(): Promise<void>;
@@ -32,7 +33,11 @@ interface Source {
 
 const LOOPBACK = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?$/;
 
-async function openSource(values: { bucket?: string; endpoint?: string }, home: SluiceHome): Promise<Source> {
+/** The bucket a command reads: the named one, else the tenant's running `sluice dev`'s, else its data folder served for the command. */
+export async function openLandingSource(
+  values: { bucket?: string | undefined; endpoint?: string | undefined },
+  home: SluiceHome,
+): Promise<LandingSource> {
   const done = async () => undefined;
   if (values.endpoint) {
     // A loopback endpoint is s3rver (its fixed credentials); anything else uses the default chain.
@@ -98,7 +103,7 @@ export async function batchesCommand(args: readonly string[], io: CliIo): Promis
   const tenant = local || values.tenant ? (await loadTenant(values.tenant, { cwd: io.cwd })).config : undefined;
   if (tenant) checkStream(tenant, stream);
   const home = sluiceHome(tenant?.tenant ?? DEFAULT_TENANT, io.env, io.cwd);
-  const source = await openSource(values, home);
+  const source = await openLandingSource(values, home);
   try {
     let objects: Awaited<ReturnType<typeof listBatches>>;
     try {
