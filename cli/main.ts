@@ -23,6 +23,7 @@ Commands:
   send <stream> [file]  post a record, retrying 429 and 5xx
   batches ls <stream>   list landed objects (key, records, bytes)
   batches cat <stream>  print every landed record as NDJSON
+  batches export <stream> write one Parquet or NDJSON file of a stream
   pull <source>         run a pull source now (--status: every source's state)
   query "<SQL>"         run SQL over the landed batches (DuckDB; same tables as Athena)
   verify --stack <name> check a deployed stack end to end (after \`cdk deploy\`)

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '#cli/main';
@@ -161,5 +163,55 @@ describe('sluice query over batches landed by real posts', () => {
     const wrong = await query(sql, '--format', 'xml');
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('--format must be one of table, json, ndjson, csv');
+  });
+});
+
+describe('sluice batches export', () => {
+  async function exportTo(stream: string, format: string, ...options: string[]) {
+    const out = join(local.home.root, `${stream}.${format}`);
+    const captured = captureIo({ env: { SLUICE_HOME: local.home.base } });
+    const code = await runCli(
+      ['batches', 'export', stream, '--format', format, '--out', out, '--tenant', TENANT_FILE, ...options],
+      captured.io,
+    );
+    return { code, out, stderr: captured.stderr() };
+  }
+
+  it('writes the records as landed to one NDJSON file, 64-bit ids and CBOR documents included', async () => {
+    const ledger = await exportTo('ledger', 'ndjson');
+    expect(ledger.code).toBe(0);
+    expect(await readFile(ledger.out, 'utf8')).toBe(
+      `{"id":${BIG_ID},"note":"first"}\n{"id":123456789012345678901234567890,"note":"huge"}\n`,
+    );
+    const profiles = await exportTo('profiles', 'ndjson');
+    expect(JSON.parse(await readFile(profiles.out, 'utf8'))).toEqual({
+      profile: { '@id': '7', name: 'Ada & "Co"', tag: ['a', 'b'] },
+    });
+  });
+
+  it('writes the typed table to one Parquet file that DuckDB reads back exactly', async () => {
+    const ledger = await exportTo('ledger', 'parquet');
+    expect(ledger.code).toBe(0);
+    expect(ledger.stderr).toMatch(/^1 batch\(es\) of ledger written to .*ledger\.parquet \(parquet\)\n$/);
+    const back = await query(
+      `SELECT id, note, year FROM read_parquet('${ledger.out.replaceAll("'", "''")}') ORDER BY note`,
+      '--format',
+      'ndjson',
+    );
+    expect(back.stdout).toMatch(
+      new RegExp(
+        `^\\{"id":${BIG_ID},"note":"first","year":"\\d{4}"\\}\\n\\{"id":123456789012345678901234567890,"note":"huge",`,
+      ),
+    );
+  });
+
+  it('leaves out the hours before --since, and refuses a missing --format or a bad --since with exit 2', async () => {
+    const future = await exportTo('ledger', 'ndjson', '--since', '2999-01-01');
+    expect(future.code).toBe(0);
+    expect(await readFile(future.out, 'utf8')).toBe('');
+    expect((await exportTo('ledger', 'csv')).code).toBe(2);
+    const badSince = await exportTo('ledger', 'ndjson', '--since', 'yesterday');
+    expect(badSince.code).toBe(2);
+    expect(badSince.stderr).toContain('--since must be a duration');
   });
 });
