@@ -2,7 +2,8 @@
  * The analysts' tables as DuckDB views over a folder of landed batches in the bucket's key
  * layout, decoded to NDJSON (`<folder>/streams/<stream>/year=…/…/<name>.ndjson`, and `dlq/`).
  * A view is named like the Athena table and has its columns, typed as the Glue table types
- * them, then the partition columns as strings; a stream with no files still has its view,
+ * them, then the partition columns as strings (`dead_letters` adds `dlq_stream`, the stream
+ * folder, as Athena's projection does); a stream with no files still has its view,
  * empty, so that a query over it answers no rows rather than an error.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -10,9 +11,13 @@ import { join } from 'node:path';
 import {
   type Column,
   DEAD_LETTER_COLUMNS,
+  DEAD_LETTER_PARTITION_COLUMNS,
   DEAD_LETTERS_TABLE,
   latestViewName,
+  latestViewSql,
   PARTITION_COLUMNS,
+  RAW_RECORD_COLUMN,
+  readsRawLines,
   tableColumns,
   tableName,
 } from '#shared/analyst-tables';
@@ -33,14 +38,18 @@ export function sqlIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-// Splits a Hive type list at its top-level commas (`a:string,b:struct<c:bigint,d:string>`).
+// Splits a Hive type list at its top-level commas (`a:string,b:struct<c:bigint,d:string>`);
+// a backticked field name (`` `a-b` ``) may hold any character.
 function topLevel(list: string): string[] {
   const parts: string[] = [];
   let depth = 0;
+  let quoted = false;
   let start = 0;
   for (let index = 0; index < list.length; index += 1) {
     const char = list[index];
-    if (char === '<' || char === '(') depth += 1;
+    if (char === '`') quoted = !quoted;
+    else if (quoted) continue;
+    else if (char === '<' || char === '(') depth += 1;
     else if (char === '>' || char === ')') depth -= 1;
     else if (char === ',' && depth === 0) {
       parts.push(list.slice(start, index));
@@ -51,28 +60,40 @@ function topLevel(list: string): string[] {
   return parts;
 }
 
+// A struct field `name:type`, the name plain or backticked with `` `` `` for a backtick.
+function structField(field: string): string {
+  const quoted = /^`((?:[^`]|``)*)`:(.*)$/s.exec(field);
+  if (quoted) return `${sqlIdentifier((quoted[1] ?? '').replaceAll('``', '`'))} ${duckdbType(quoted[2] ?? '')}`;
+  const colon = field.indexOf(':');
+  return `${sqlIdentifier(field.slice(0, colon))} ${duckdbType(field.slice(colon + 1))}`;
+}
+
+const SIMPLE_TYPES: Readonly<Record<string, string>> = {
+  string: 'VARCHAR',
+  bigint: 'BIGINT',
+  int: 'INTEGER',
+  double: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  timestamp: 'TIMESTAMP',
+  date: 'DATE',
+};
+
 /** The DuckDB type of a Hive type (`struct<a:string>` becomes `STRUCT("a" VARCHAR)`). */
 export function duckdbType(hive: string): string {
   const type = hive.trim();
-  const nested = /^(array|struct)<(.*)>$/s.exec(type);
+  const nested = /^(array|struct|map)<(.*)>$/s.exec(type);
   if (nested?.[1] === 'array') return `${duckdbType(nested[2] ?? 'string')}[]`;
-  if (nested?.[1] === 'struct') {
-    const fields = topLevel(nested[2] ?? '').map((field) => {
-      const colon = field.indexOf(':');
-      return `${sqlIdentifier(field.slice(0, colon))} ${duckdbType(field.slice(colon + 1))}`;
-    });
-    return `STRUCT(${fields.join(', ')})`;
+  if (nested?.[1] === 'struct')
+    return `STRUCT(${topLevel(nested[2] ?? '')
+      .map(structField)
+      .join(', ')})`;
+  if (nested?.[1] === 'map') {
+    const [key, value, ...rest] = topLevel(nested[2] ?? '');
+    if (key !== undefined && value !== undefined && rest.length === 0) {
+      return `MAP(${duckdbType(key)}, ${duckdbType(value)})`;
+    }
   }
-  const simple: Record<string, string> = {
-    string: 'VARCHAR',
-    bigint: 'BIGINT',
-    int: 'INTEGER',
-    double: 'DOUBLE',
-    boolean: 'BOOLEAN',
-    timestamp: 'TIMESTAMP',
-    date: 'DATE',
-  };
-  if (Object.hasOwn(simple, type)) return simple[type] as string;
+  if (Object.hasOwn(SIMPLE_TYPES, type)) return SIMPLE_TYPES[type] as string;
   if (/^decimal\(\d+,\d+\)$/.test(type)) return type.toUpperCase();
   throw new Error(`no DuckDB type for the Hive type ${hive}`);
 }
@@ -84,80 +105,100 @@ function hasFiles(folder: string): boolean {
 
 const HIVE_OPTIONS = `hive_partitioning = true, hive_types = {${PARTITION_COLUMNS.map((name) => `${sqlString(name)}: 'VARCHAR'`).join(', ')}}`;
 
-// How a column is read from the JSON line: timestamps go through TIMESTAMPTZ so that an ISO
-// offset is applied (a plain TIMESTAMP cast drops it), and land as UTC.
-function readAs(column: Column): { read: string; select: string } {
+// How a column is read from the JSON line: by its key (the Hive JSON SerDe matches keys
+// case-insensitively, DuckDB by the exact key); timestamps go through TIMESTAMPTZ so that an
+// ISO offset is applied (a plain TIMESTAMP cast drops it), and land as UTC.
+function readAs(column: Column): { key: string; read: string; select: string } {
+  const key = column.key ?? column.name;
   const name = sqlIdentifier(column.name);
   if (column.type === 'timestamp') {
-    return { read: 'VARCHAR', select: `CAST(CAST(${name} AS TIMESTAMPTZ) AS TIMESTAMP) AS ${name}` };
+    return { key, read: 'VARCHAR', select: `CAST(CAST(${sqlIdentifier(key)} AS TIMESTAMPTZ) AS TIMESTAMP) AS ${name}` };
   }
-  return { read: duckdbType(column.type), select: name };
+  return { key, read: duckdbType(column.type), select: `${sqlIdentifier(key)} AS ${name}` };
 }
 
-function emptySelect(columns: readonly Column[]): string {
-  const typed = columns.map((column) => `CAST(NULL AS ${duckdbType(column.type)}) AS ${sqlIdentifier(column.name)}`);
-  const partitions = PARTITION_COLUMNS.map((name) => `CAST(NULL AS VARCHAR) AS ${name}`);
+// The partition columns of one source: from its `key=value` folders, or fixed by the folder.
+function partitionSelects(table: AnalystTable, source: TableSource): string[] {
+  return table.partitions.map((name) => {
+    const fixed = source.fixed[name];
+    return fixed === undefined ? sqlIdentifier(name) : `${sqlString(fixed)} AS ${sqlIdentifier(name)}`;
+  });
+}
+
+function emptySelect(table: AnalystTable): string {
+  const typed = table.columns.map(
+    (column) => `CAST(NULL AS ${duckdbType(column.type)}) AS ${sqlIdentifier(column.name)}`,
+  );
+  const partitions = table.partitions.map((name) => `CAST(NULL AS VARCHAR) AS ${sqlIdentifier(name)}`);
   return `SELECT ${[...typed, ...partitions].join(', ')} WHERE false`;
 }
 
-function jsonSelect(glob: string, columns: readonly Column[]): string {
-  const reads = columns.map(readAs);
-  const struct = columns.map((column, index) => `${sqlString(column.name)}: ${sqlString(reads[index]?.read ?? '')}`);
-  return `SELECT ${[...reads.map((read) => read.select), ...PARTITION_COLUMNS].join(', ')}
+function jsonSelect(table: AnalystTable, source: TableSource, glob: string): string {
+  const reads = table.columns.map(readAs);
+  const struct = reads.map((read) => `${sqlString(read.key)}: ${sqlString(read.read)}`);
+  return `SELECT ${[...reads.map((read) => read.select), ...partitionSelects(table, source)].join(', ')}
     FROM read_json(${sqlString(glob)}, format = 'newline_delimited', columns = {${struct.join(', ')}}, ${HIVE_OPTIONS})`;
 }
 
 // The raw line as one string: a delimiter that cannot occur in a JSON line (control
 // characters are escaped in JSON text) and no quoting, so the line comes through unchanged.
-function recordSelect(glob: string, columns: readonly Column[]): string {
-  const extra = columns
-    .filter((column) => column.name !== 'record')
-    .map(
-      (column) =>
-        `TRY_CAST(json_extract(record, ${sqlString(`$.${column.name}`)}) AS ${duckdbType(column.type)}) AS ${sqlIdentifier(column.name)}`,
-    );
-  return `SELECT ${['record', ...extra, ...PARTITION_COLUMNS].join(', ')}
-    FROM read_csv(${sqlString(glob)}, columns = {'record': 'VARCHAR'}, delim = '\u0001', quote = '', escape = '',
-      header = false, auto_detect = false, max_line_size = 8388608, ${HIVE_OPTIONS})`;
+function recordSelect(table: AnalystTable, source: TableSource, glob: string): string {
+  return `SELECT ${[sqlIdentifier(RAW_RECORD_COLUMN.name), ...partitionSelects(table, source)].join(', ')}
+    FROM read_csv(${sqlString(glob)}, columns = {${sqlString(RAW_RECORD_COLUMN.name)}: 'VARCHAR'}, delim = '\u0001',
+      quote = '', escape = '', header = false, auto_detect = false, max_line_size = 8388608, ${HIVE_OPTIONS})`;
 }
 
-/** The view definition of a table over a folder of decoded files. */
+/** The view definition of a table over its folders of decoded files. */
 export function viewSelect(table: AnalystTable): string {
-  if (!hasFiles(table.folder)) return emptySelect(table.columns);
-  const glob = join(table.folder, ...Array(table.depth).fill('*'), `*${DECODED_EXTENSION}`);
-  return table.raw ? recordSelect(glob, table.columns) : jsonSelect(glob, table.columns);
+  const selects = table.sources
+    .filter((source) => hasFiles(source.folder))
+    .map((source) => {
+      const glob = join(source.folder, ...PARTITION_COLUMNS.map(() => '*'), `*${DECODED_EXTENSION}`);
+      return table.raw ? recordSelect(table, source, glob) : jsonSelect(table, source, glob);
+    });
+  return selects.length > 0 ? selects.join('\n    UNION ALL BY NAME\n    ') : emptySelect(table);
 }
 
 /** Streams a pull source lands in: their tables get `_sluice` and a `_latest` view. */
 export type PulledStreams = ReadonlySet<string>;
 
-/** One table of the tenant: its view name, its columns and the folder it reads. */
+/** A folder a table reads, its hour partitions below it as `key=value` folders. */
+export interface TableSource {
+  readonly folder: string;
+  /** Partition columns the folder itself decides (the stream folder of a dead letter). */
+  readonly fixed: Readonly<Record<string, string>>;
+}
+
+/** One table of the tenant: its view name, columns, partition columns and the folders it reads. */
 export interface AnalystTable {
   readonly name: string;
   readonly columns: readonly Column[];
-  readonly folder: string;
-  /** Folder levels between `folder` and the files: the partitions, and the stream for dlq/. */
-  readonly depth: number;
-  /** A schemaless stream: the table holds each line whole, in `record`. */
+  readonly partitions: readonly string[];
+  readonly sources: readonly TableSource[];
+  /** Each line read whole into `record` (shared/analyst-tables.ts `readsRawLines`). */
   readonly raw: boolean;
 }
 
-/** The tenant's tables over a folder in the bucket's key layout. */
+/** The tenant's tables over a folder in the bucket's key layout, as the Glue tables define them. */
 export function analystTables(tenant: TenantConfig, folder: string, pulled: PulledStreams): AnalystTable[] {
   const streams = Object.values(tenant.streams) as StreamConfig[];
+  const [streamPartition] = DEAD_LETTER_PARTITION_COLUMNS;
   return [
     ...streams.map((stream) => ({
       name: tableName(stream.id),
       columns: tableColumns(stream, { pulled: pulled.has(stream.id) }),
-      folder: join(folder, BUCKET_PREFIXES.streams, stream.id),
-      depth: PARTITION_COLUMNS.length,
-      raw: !stream.schema,
+      partitions: PARTITION_COLUMNS,
+      sources: [{ folder: join(folder, BUCKET_PREFIXES.streams, stream.id), fixed: {} }],
+      raw: readsRawLines(stream),
     })),
     {
       name: DEAD_LETTERS_TABLE,
       columns: DEAD_LETTER_COLUMNS,
-      folder: join(folder, BUCKET_PREFIXES.deadLetter),
-      depth: PARTITION_COLUMNS.length + 1,
+      partitions: DEAD_LETTER_PARTITION_COLUMNS,
+      sources: streams.map((stream) => ({
+        folder: join(folder, BUCKET_PREFIXES.deadLetter, stream.id),
+        fixed: { [streamPartition]: stream.id },
+      })),
       raw: false,
     },
   ];
@@ -168,12 +209,12 @@ export function viewStatements(tenant: TenantConfig, folder: string, pulled: Pul
   const views = analystTables(tenant, folder, pulled).map(
     (table) => `CREATE OR REPLACE VIEW ${sqlIdentifier(table.name)} AS ${viewSelect(table)}`,
   );
-  const latest = [...pulled].map((streamId) => {
-    const table = sqlIdentifier(tableName(streamId));
-    // The newest fetch of each record id wins; ties (one fetch, two pages) go to the later page.
-    return `CREATE OR REPLACE VIEW ${sqlIdentifier(latestViewName(streamId))} AS
-      SELECT * EXCLUDE (sluice_rank) FROM (SELECT *, row_number() OVER (PARTITION BY _sluice.record_id
-        ORDER BY _sluice.fetched_at DESC, _sluice.page DESC) AS sluice_rank FROM ${table}) WHERE sluice_rank = 1`;
-  });
+  // The `_latest` views run the SQL the Athena named query holds, word for word.
+  const latest = (Object.values(tenant.streams) as StreamConfig[])
+    .filter((stream) => pulled.has(stream.id))
+    .map(
+      (stream) =>
+        `CREATE OR REPLACE VIEW ${sqlIdentifier(latestViewName(stream.id))} AS\n${latestViewSql(stream.id, tableColumns(stream, { pulled: true }))}`,
+    );
   return ["SET TimeZone = 'UTC'", ...ATHENA_MACROS, ...views, ...latest];
 }
