@@ -1,5 +1,6 @@
-/** `sluice batches ls|cat <stream>`: what landed in the bucket, read through the S3 API. */
+/** `sluice batches ls|cat|export <stream>`: what landed in the bucket, read through the S3 API. */
 
+import { resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { readSegments } from '#local/buffer-journal';
 import { createS3Client, LOCAL_BUCKET, startEmbeddedS3 } from '#local/embedded-s3';
@@ -7,24 +8,34 @@ import { readServerState } from '#local/server-state';
 import { type SluiceHome, sluiceHome } from '#local/sluice-home';
 import type { TenantConfig } from '#shared/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/tenant-loader';
+import { EXPORT_FORMATS, type ExportFormat, exportBatches } from './batch-export.ts';
 import { listBatches, readBatchRecords, streamPrefix } from './batch-reader.ts';
 import { CliError, type CliIo, UsageError } from './cli-io.ts';
 import { parseOptions } from './parse-options.ts';
+import { parseTimeWindow } from './time-window.ts';
 
 /** Usage of `sluice batches`. */
 export const BATCHES_USAGE = `Usage: sluice batches ls <stream> [--tenant <name or path>] [--dead-letter] [--bucket <name>] [--endpoint <url>]
        sluice batches cat <stream> [--tenant <name or path>] [--dead-letter] [--bucket <name>] [--endpoint <url>]
+       sluice batches export <stream> --format parquet|ndjson --out <file> [--since <duration|date>] [--until <…>]
+                             [--tenant <name or path>] [--bucket <name>] [--endpoint <url>]
 
 ls lists the stream's landed objects (key, records, bytes); cat prints every landed record
-as NDJSON (CBOR decoded), oldest first. Both read through the S3 API.
+as NDJSON (CBOR decoded), oldest first. export writes one file: ndjson holds the records as
+cat prints them, parquet the stream's table as \`sluice query\` sees it. All read through the S3 API.
 
   --tenant       whose local data to read, and whose streams to expect (default: ${DEFAULT_TENANT})
   --dead-letter  the stream's dead-letter objects (dlq/) instead of its records
   --bucket       bucket to read (default: the local one; with no --endpoint, real S3)
   --endpoint     S3 endpoint URL (default: the tenant's running \`sluice dev\`'s, or its .sluice/<tenant>/s3)
+  --format       export: parquet or ndjson
+  --out          export: the file to write
+  --since        export: only hour partitions from then on: a duration back (90m, 6h, 7d) or a date
+  --until        export: only hour partitions up to then
 `;
 
-interface Source {
+/** A bucket to read and its client; `close` stops an embedded S3 started for the command. */
+export interface LandingSource {
   readonly s3: S3Client;
   readonly bucket: string;
   close(): Promise<void>;
@@ -32,7 +43,11 @@ interface Source {
 
 const LOOPBACK = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?$/;
 
-async function openSource(values: { bucket?: string; endpoint?: string }, home: SluiceHome): Promise<Source> {
+/** The bucket a command reads: the named one, else the tenant's running `sluice dev`'s, else its data folder served for the command. */
+export async function openLandingSource(
+  values: { bucket?: string | undefined; endpoint?: string | undefined },
+  home: SluiceHome,
+): Promise<LandingSource> {
   const done = async () => undefined;
   if (values.endpoint) {
     // A loopback endpoint is s3rver (its fixed credentials); anything else uses the default chain.
@@ -70,7 +85,39 @@ function checkStream(tenant: TenantConfig, stream: string): void {
   );
 }
 
-/** Runs `sluice batches <ls|cat>`. */
+async function exportCommand(
+  stream: string,
+  values: {
+    tenant?: string | undefined;
+    bucket?: string | undefined;
+    endpoint?: string | undefined;
+    format?: string | undefined;
+    out?: string | undefined;
+    since?: string | undefined;
+    until?: string | undefined;
+  },
+  io: CliIo,
+): Promise<number> {
+  const format = values.format as ExportFormat | undefined;
+  if (!format || !EXPORT_FORMATS.includes(format)) {
+    throw new UsageError(`export needs --format ${EXPORT_FORMATS.join(' or ')}`, BATCHES_USAGE);
+  }
+  if (!values.out) throw new UsageError('export needs --out <file>', BATCHES_USAGE);
+  const window = parseTimeWindow(values, new Date(), BATCHES_USAGE);
+  const tenant = (await loadTenant(values.tenant, { cwd: io.cwd })).config;
+  checkStream(tenant, stream);
+  const source = await openLandingSource(values, sluiceHome(tenant.tenant, io.env, io.cwd));
+  const out = resolve(io.cwd, values.out);
+  try {
+    const batches = await exportBatches({ tenant, stream, format, out, window, s3: source.s3, bucket: source.bucket });
+    io.stderr(`${batches} batch(es) of ${stream} written to ${out} (${format})\n`);
+  } finally {
+    await source.close();
+  }
+  return 0;
+}
+
+/** Runs `sluice batches <ls|cat|export>`. */
 export async function batchesCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOptions(
     args,
@@ -79,6 +126,10 @@ export async function batchesCommand(args: readonly string[], io: CliIo): Promis
       'dead-letter': { type: 'boolean' },
       bucket: { type: 'string' },
       endpoint: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
     },
     BATCHES_USAGE,
   );
@@ -87,18 +138,19 @@ export async function batchesCommand(args: readonly string[], io: CliIo): Promis
     return 0;
   }
   const [action, stream, ...rest] = positionals;
-  if (action !== 'ls' && action !== 'cat') {
-    throw new UsageError(action ? `unknown subcommand: ${action}` : 'missing: ls or cat', BATCHES_USAGE);
+  if (action !== 'ls' && action !== 'cat' && action !== 'export') {
+    throw new UsageError(action ? `unknown subcommand: ${action}` : 'missing: ls, cat or export', BATCHES_USAGE);
   }
   if (!stream) throw new UsageError('missing: <stream>', BATCHES_USAGE);
   if (rest.length > 0) throw new UsageError(`unexpected argument: ${rest[0]}`, BATCHES_USAGE);
+  if (action === 'export') return exportCommand(stream, values, io);
   const deadLetter = values['dead-letter'] ?? false;
   const local = !values.bucket && !values.endpoint;
   // Another bucket may hold a tenant whose config is not here: its streams are checked only when named.
   const tenant = local || values.tenant ? (await loadTenant(values.tenant, { cwd: io.cwd })).config : undefined;
   if (tenant) checkStream(tenant, stream);
   const home = sluiceHome(tenant?.tenant ?? DEFAULT_TENANT, io.env, io.cwd);
-  const source = await openSource(values, home);
+  const source = await openLandingSource(values, home);
   try {
     let objects: Awaited<ReturnType<typeof listBatches>>;
     try {

@@ -8,6 +8,7 @@ import { batchesCommand } from './batches-command.ts';
 import { CliError, type CliIo, processIo, UsageError } from './cli-io.ts';
 import { devCommand } from './dev-command.ts';
 import { pullCommand } from './pull-command.ts';
+import { queryCommand } from './query-command.ts';
 import { secretCommand } from './secret-command.ts';
 import { sendCommand } from './send-command.ts';
 import { tokenCommand } from './token-command.ts';
@@ -22,7 +23,9 @@ Commands:
   send <stream> [file]  post a record, retrying 429 and 5xx
   batches ls <stream>   list landed objects (key, records, bytes)
   batches cat <stream>  print every landed record as NDJSON
+  batches export <stream> write one Parquet or NDJSON file of a stream
   pull <source>         run a pull source now (--status: every source's state)
+  query "<SQL>"         run SQL over the landed batches (DuckDB; same tables as Athena)
   verify --stack <name> check a deployed stack end to end (after \`cdk deploy\`)
   secret set <name>     store a pull source's secret locally (value from stdin)
 
@@ -35,6 +38,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<n
   send: sendCommand,
   batches: batchesCommand,
   pull: (args, io) => pullCommand(args, io),
+  query: (args, io) => queryCommand(args, io),
   verify: (args, io) => verifyCommand(args, io),
   secret: secretCommand,
 };

@@ -18,6 +18,11 @@ export type HiveType = string;
 export interface Column {
   readonly name: string;
   readonly type: HiveType;
+  /**
+   * The JSON key the column reads, where it is not `name` (a schema property with capitals):
+   * the Hive JSON SerDe matches keys case-insensitively, and `sluice query` reads this key.
+   */
+  readonly key?: string;
 }
 
 /** The table of rejected records (every stream's `dlq/` lines). */
@@ -178,7 +183,11 @@ export function tableColumns(stream: TableStream, options: TableColumnsOptions =
   // Hive names are case-insensitive and the JSON SerDe matches keys in lower case.
   const columns = properties
     .filter(([name]) => name.toLowerCase() !== SLUICE_COLUMN.name)
-    .map(([name, field]) => ({ name: name.toLowerCase(), type: hiveType(field) }));
+    .map(([name, field]) => ({
+      name: name.toLowerCase(),
+      type: hiveType(field),
+      ...(name.toLowerCase() === name ? {} : { key: name }),
+    }));
   return options.pulled ? [...columns, SLUICE_COLUMN] : columns;
 }
 

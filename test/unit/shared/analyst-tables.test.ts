@@ -67,6 +67,14 @@ describe('tableColumns', () => {
     expect(typeOf(v.object({ Inner: v.object({ 'a-b': v.number() }) }))).toBe('struct<inner:struct<`a-b`:double>>');
   });
 
+  it('names a column in lower case and keeps the JSON key it reads when the property has capitals', () => {
+    expect(tableColumns(json(v.object({ orderId: v.string(), id: v.string() })))).toEqual([
+      { name: 'orderid', type: 'string', key: 'orderId' },
+      { name: 'id', type: 'string' },
+    ]);
+    expect(tableColumns(json(v.object({ id: v.string() })))[0]).not.toHaveProperty('key');
+  });
+
   it('reads what Hive cannot type exactly, such as a union of string and number, as its text', () => {
     expect(typeOf(v.union([v.string(), v.number()]))).toBe('string');
   });

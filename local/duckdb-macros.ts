@@ -1,0 +1,16 @@
+/**
+ * Athena functions DuckDB lacks, defined as DuckDB macros, so that the same SQL text runs in
+ * `sluice query` and on Athena (docs/analysts.md).
+ */
+
+/**
+ * `json_extract_scalar(json, path)`: the scalar at the path as text; NULL for an object, an
+ * array, a JSON null, a missing path or text that is not JSON, as Athena answers.
+ */
+const JSON_EXTRACT_SCALAR = `CREATE OR REPLACE MACRO json_extract_scalar(j, p) AS
+  CASE WHEN NOT json_valid(j) THEN NULL
+       WHEN json_type(j, p) IN ('OBJECT', 'ARRAY') THEN NULL
+       ELSE json_extract_string(j, p) END`;
+
+/** The statements that define every Athena function the example queries use. */
+export const ATHENA_MACROS: readonly string[] = [JSON_EXTRACT_SCALAR];

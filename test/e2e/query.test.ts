@@ -1,0 +1,227 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '#cli/main';
+import { EXAMPLE_QUERIES, exampleQuery } from '#shared/analyst-tables';
+import { captureIo } from '../unit/cli/io-capture.ts';
+import tenant from './fixtures/query-tenant.ts';
+import { post, startTestServer, type TestServer } from './support/local-server.ts';
+
+const TENANT_FILE = fileURLToPath(new URL('./fixtures/query-tenant.ts', import.meta.url));
+
+const BIG_ID = '9007199254740993'; // 2^53 + 1: a double reads it as ...992
+const PROTO_EVENT = `{"type":"special","__proto__":{"x":1},"id":${BIG_ID}}`;
+const PROFILE = '<profile id="7"><name>Ada &amp; "Co"</name><tag>a</tag><tag>b</tag></profile>';
+
+function order(id: string, currency: string, amount: number): string {
+  return JSON.stringify({
+    order_id: id,
+    customer_id: 'c1',
+    amount,
+    currency,
+    placed_at: '2024-05-01T10:00:00Z',
+  });
+}
+
+let local: TestServer;
+
+beforeAll(async () => {
+  local = await startTestServer({ tenant });
+  const posts: [string, string, string?][] = [
+    ['orders', order('o1', 'EUR', 10.25)],
+    ['orders', order('o2', 'EUR', 20.25)],
+    ['orders', order('o3', 'USD', 5)],
+    ['orders', '{"order_id":""}'],
+    ['events', '[{"type":"click"},{"type":"click"},{"type":"view"}]'],
+    ['events', PROTO_EVENT],
+    ['ledger', `{"id":${BIG_ID},"note":"first"}`],
+    ['ledger', '{"id":123456789012345678901234567890,"note":"huge"}'],
+    ['profiles', PROFILE, 'application/xml'],
+    ['visits', '{"visitId":"v1","Tags":{"beta":true}}'],
+  ];
+  for (const [stream, body, contentType] of posts) {
+    await post(local.server, stream, body, { token: local.token, ...(contentType ? { contentType } : {}) });
+  }
+  // Stopping flushes every buffer: what was accepted is in the bucket.
+  await local.stop();
+}, 60_000);
+
+afterAll(() => local?.remove());
+
+async function query(sql: string, ...options: string[]) {
+  const captured = captureIo({ env: { SLUICE_HOME: local.home.base } });
+  const code = await runCli(['query', sql, '--tenant', TENANT_FILE, ...options], captured.io);
+  return { code, stdout: captured.stdout(), stderr: captured.stderr() };
+}
+
+async function rows(sql: string): Promise<unknown[]> {
+  const answer = await query(sql, '--format', 'json');
+  expect(answer.stderr).toBe('');
+  expect(answer.code).toBe(0);
+  return JSON.parse(answer.stdout) as unknown[];
+}
+
+/** What each example query of shared/analyst-tables.ts answers over the posts above. */
+const EXPECTED: Record<string, unknown[]> = {
+  orders: [
+    { currency: 'EUR', orders: 2, total: 30.5 },
+    { currency: 'USD', orders: 1, total: 5 },
+  ],
+  events: [
+    { type: 'click', events: 2 },
+    { type: 'special', events: 1 },
+    { type: 'view', events: 1 },
+  ],
+  dead_letters: [{ stream: 'orders', problem: 'urn:sluice:problem:schema-violation', records: 1 }],
+};
+
+describe('sluice query over batches landed by real posts', () => {
+  it('runs every example query of docs/analysts.md, as the Athena named queries hold it, with the expected rows', async () => {
+    expect(Object.keys(EXAMPLE_QUERIES).sort()).toEqual(Object.keys(EXPECTED).sort());
+    for (const [table, sql] of Object.entries(EXAMPLE_QUERIES)) {
+      expect(await rows(sql), table).toEqual(EXPECTED[table]);
+    }
+  });
+
+  it('runs the records-per-hour query a table without its own example gets', async () => {
+    const perHour = (await rows(exampleQuery('ledger'))) as { year: string; hour: string; records: number }[];
+    expect(perHour.reduce((sum, row) => sum + row.records, 0)).toBe(2);
+    expect(perHour[0]).toMatchObject({
+      year: expect.stringMatching(/^\d{4}$/),
+      hour: expect.stringMatching(/^\d{2}$/),
+    });
+  });
+
+  it('names the stream folder of each dead letter in dlq_stream, as the Athena table does', async () => {
+    expect(await rows('SELECT dlq_stream, stream, year FROM dead_letters')).toEqual([
+      { dlq_stream: 'orders', stream: 'orders', year: expect.stringMatching(/^\d{4}$/) },
+    ]);
+  });
+
+  it('reads a schema property with capitals into its lower-case column, and a record into a map', async () => {
+    expect(await rows('SELECT visitid, tags FROM visits')).toEqual([
+      { visitid: 'v1', tags: [{ key: 'beta', value: true }] },
+    ]);
+  });
+
+  it('keeps a 64-bit id exact, in a typed column and in the raw line', async () => {
+    const answer = await query('SELECT id, note FROM ledger ORDER BY note', '--format', 'ndjson');
+    expect(answer.stdout).toBe(
+      `{"id":${BIG_ID},"note":"first"}\n{"id":123456789012345678901234567890,"note":"huge"}\n`,
+    );
+    expect(
+      await rows("SELECT json_extract_scalar(record, '$.id') AS id FROM events WHERE record LIKE '%special%'"),
+    ).toEqual([{ id: BIG_ID }]);
+  });
+
+  it('gives a record with a __proto__ key back as it was posted', async () => {
+    expect(
+      await rows(
+        "SELECT record, json_extract_scalar(record, '$.__proto__.x') AS x FROM events WHERE json_extract_scalar(record, '$.type') = 'special'",
+      ),
+    ).toEqual([{ record: PROTO_EVENT, x: '1' }]);
+  });
+
+  it('reads a CBOR document as its JSON form, the same as batches cat prints', async () => {
+    const cat = captureIo({ env: { SLUICE_HOME: local.home.base } });
+    expect(await runCli(['batches', 'cat', 'profiles', '--tenant', TENANT_FILE], cat.io)).toBe(0);
+    const [record] = (await rows('SELECT record FROM profiles')) as { record: string }[];
+    expect(`${record?.record}\n`).toBe(cat.stdout());
+    expect(JSON.parse(record?.record ?? '')).toEqual({
+      profile: { '@id': '7', name: 'Ada & "Co"', tag: ['a', 'b'] },
+    });
+    expect(await rows("SELECT json_extract_scalar(record, '$.profile.name') AS name FROM profiles")).toEqual([
+      { name: 'Ada & "Co"' },
+    ]);
+  });
+
+  it('answers an empty result for streams with no batches, with their columns', async () => {
+    const answer = await query('SELECT * FROM idle', '--format', 'csv');
+    expect(answer).toEqual({ code: 0, stdout: 'n,year,month,day,hour\r\n', stderr: '' });
+    expect(await rows('SELECT record, year FROM quiet')).toEqual([]);
+    expect(await rows('SELECT count(*) AS n FROM quiet')).toEqual([{ n: 0 }]);
+  });
+
+  it('exits 2 with one line naming the problem for a statement DuckDB refuses', async () => {
+    for (const sql of ['SELEC 1', 'SELECT * FROM nope', 'SELECT nope FROM orders']) {
+      const answer = await query(sql);
+      expect(answer.code).toBe(2);
+      expect(answer.stdout).toBe('');
+      expect(answer.stderr).toMatch(/^sluice query: .*Error.*\n$/);
+    }
+  });
+
+  it('prints a table, CSV with quoting, and NDJSON', async () => {
+    const sql = 'SELECT currency, count(*) AS orders, \'a,"b"\' AS odd FROM orders GROUP BY currency ORDER BY currency';
+    expect((await query(sql)).stdout).toBe(
+      [
+        'currency | orders | odd',
+        '---------+--------+------',
+        'EUR      | 2      | a,"b"',
+        'USD      | 1      | a,"b"',
+        '(2 rows)',
+        '',
+      ].join('\n'),
+    );
+    expect((await query(sql, '--format', 'csv')).stdout).toBe(
+      'currency,orders,odd\r\nEUR,2,"a,""b"""\r\nUSD,1,"a,""b"""\r\n',
+    );
+    expect((await query(sql, '--format', 'ndjson')).stdout).toBe(
+      '{"currency":"EUR","orders":2,"odd":"a,\\"b\\""}\n{"currency":"USD","orders":1,"odd":"a,\\"b\\""}\n',
+    );
+    const wrong = await query(sql, '--format', 'xml');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--format must be one of table, json, ndjson, csv');
+  });
+});
+
+describe('sluice batches export', () => {
+  async function exportTo(stream: string, format: string, ...options: string[]) {
+    const out = join(local.home.root, `${stream}.${format}`);
+    const captured = captureIo({ env: { SLUICE_HOME: local.home.base } });
+    const code = await runCli(
+      ['batches', 'export', stream, '--format', format, '--out', out, '--tenant', TENANT_FILE, ...options],
+      captured.io,
+    );
+    return { code, out, stderr: captured.stderr() };
+  }
+
+  it('writes the records as landed to one NDJSON file, 64-bit ids and CBOR documents included', async () => {
+    const ledger = await exportTo('ledger', 'ndjson');
+    expect(ledger.code).toBe(0);
+    expect(await readFile(ledger.out, 'utf8')).toBe(
+      `{"id":${BIG_ID},"note":"first"}\n{"id":123456789012345678901234567890,"note":"huge"}\n`,
+    );
+    const profiles = await exportTo('profiles', 'ndjson');
+    expect(JSON.parse(await readFile(profiles.out, 'utf8'))).toEqual({
+      profile: { '@id': '7', name: 'Ada & "Co"', tag: ['a', 'b'] },
+    });
+  });
+
+  it('writes the typed table to one Parquet file that DuckDB reads back exactly', async () => {
+    const ledger = await exportTo('ledger', 'parquet');
+    expect(ledger.code).toBe(0);
+    expect(ledger.stderr).toMatch(/^1 batch\(es\) of ledger written to .*ledger\.parquet \(parquet\)\n$/);
+    const back = await query(
+      `SELECT id, note, year FROM read_parquet('${ledger.out.replaceAll("'", "''")}') ORDER BY note`,
+      '--format',
+      'ndjson',
+    );
+    expect(back.stdout).toMatch(
+      new RegExp(
+        `^\\{"id":${BIG_ID},"note":"first","year":"\\d{4}"\\}\\n\\{"id":123456789012345678901234567890,"note":"huge",`,
+      ),
+    );
+  });
+
+  it('leaves out the hours before --since, and refuses a missing --format or a bad --since with exit 2', async () => {
+    const future = await exportTo('ledger', 'ndjson', '--since', '2999-01-01');
+    expect(future.code).toBe(0);
+    expect(await readFile(future.out, 'utf8')).toBe('');
+    expect((await exportTo('ledger', 'csv')).code).toBe(2);
+    const badSince = await exportTo('ledger', 'ndjson', '--since', 'yesterday');
+    expect(badSince.code).toBe(2);
+    expect(badSince.stderr).toContain('--since must be a duration');
+  });
+});
