@@ -17,7 +17,6 @@ import { type DeliveryBindings, parseDeliveryBindings } from '#shared/delivery/d
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import { ENV } from '#shared/environment';
 import type { PullStateStore, RunSummary, SecretReader } from '#shared/pull-run';
-import type { SourceConfig } from '#shared/source-config';
 import type { TenantConfig } from '#shared/tenant-config';
 import { stateStoreFromEnvironment } from './dynamodb-state-store.ts';
 import { runPullSlice } from './run-pull.ts';
@@ -38,11 +37,6 @@ export const PullEventSchema = v.strictObject({
 /** What one invocation answers: the state machine loops while `done` is false. */
 export type PullSliceAnswer = { done: false; runId: string } | { done: true; runId: string; summary: RunSummary };
 
-/** The tenant as the pull handler reads it (the tenant config carries `sources`). */
-export type PullTenant = Pick<TenantConfig, 'tenant' | 'streams'> & {
-  readonly sources: Readonly<Record<string, SourceConfig>>;
-};
-
 /** Builds the Kinesis route for the bindings (functions/ingest/kinesis-route.ts). */
 export type KinesisRouteFactory = (bindings: DeliveryBindings) => RecordDelivery;
 
@@ -62,7 +56,7 @@ export function scheduledRunId(source: string, scheduledTime: string): string {
 let firehoseClient: FirehoseClient | undefined;
 
 /** The pull handler on AWS: delivery from ENV.deliveryTargets, state from ENV.pullStateTable. */
-export function createAwsPullHandler(tenant: PullTenant, overrides: PullHandlerOverrides = {}) {
+export function createAwsPullHandler(tenant: TenantConfig, overrides: PullHandlerOverrides = {}) {
   const bindings = parseDeliveryBindings(process.env[ENV.deliveryTargets]);
   firehoseClient ??= new FirehoseClient({ retryMode: 'standard', maxAttempts: 3 });
   const delivery = new AwsDelivery(

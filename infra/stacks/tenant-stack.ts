@@ -20,7 +20,6 @@ import { PullSources, type PullStreamDelivery } from '../constructs/pull-sources
 import { TokenIssuer } from '../constructs/token-issuer.ts';
 import { INGEST_ENTRY, ingestAliases } from '../ingest-bundling.ts';
 import { repoPath } from '../paths.ts';
-import { tenantSources } from '../tenant-sources.ts';
 
 /** Props of {@link TenantStack}. */
 export interface TenantStackProps extends StackProps {
@@ -90,7 +89,7 @@ export class TenantStack extends Stack {
     }
     this.deliveries = deliveries;
 
-    const sources = tenantSources(config);
+    const { sources } = config;
     this.pullSources =
       Object.keys(sources).length > 0
         ? new PullSources(this, 'Pull', {
