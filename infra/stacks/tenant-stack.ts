@@ -19,7 +19,7 @@ import { LandingBucket } from '../constructs/landing-bucket.ts';
 import { PullSources, type PullStreamDelivery } from '../constructs/pull-sources.ts';
 import { TokenIssuer } from '../constructs/token-issuer.ts';
 import { INGEST_ENTRY, ingestAliases } from '../ingest-bundling.ts';
-import { repoPath } from '../paths.ts';
+import { PULL_ENTRY, pullAliases } from '../pull-bundling.ts';
 
 /** Props of {@link TenantStack}. */
 export interface TenantStackProps extends StackProps {
@@ -96,7 +96,8 @@ export class TenantStack extends Stack {
             tenant: config.tenant,
             sources,
             deliveries: pullDeliveries,
-            entry: repoPath('functions', 'pull', 'handler.ts'),
+            entry: PULL_ENTRY,
+            aliases: pullAliases(config, file),
           })
         : undefined;
 

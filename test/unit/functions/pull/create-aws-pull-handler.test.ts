@@ -1,7 +1,7 @@
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createAwsPullHandler, SLICE_RESERVE_MS } from '#functions/pull/handler';
+import { createAwsPullHandler, SLICE_RESERVE_MS } from '#functions/pull/create-aws-pull-handler';
 import { ENV } from '#shared/environment';
 import { defineTenant } from '#shared/tenant-config';
 import { FakeApi, pagedApi, recordTexts } from './support/fake-api.ts';
