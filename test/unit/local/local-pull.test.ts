@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createLocalPull, type PullSliceRunner, PullStoppedError } from '#local/local-pull';
+import type { runPullSlice } from '#functions/pull/run-pull';
+import { createLocalPull, PullStoppedError } from '#local/local-pull';
 import { type PullStateStore, type RunSummary, SourceBusyError, type SourceState } from '#shared/pull-run';
 import { defineTenant } from '#shared/tenant-config';
 
@@ -55,7 +56,7 @@ const secrets = { read: async () => '' };
 describe('local pull runs', () => {
   it('runs slices with one run id until the runner says the run is done', async () => {
     const calls: { runId: string; stream: string; source: string }[] = [];
-    const runSlice: PullSliceRunner = async (request) => {
+    const runSlice: typeof runPullSlice = async (request) => {
       calls.push({ runId: request.runId, stream: request.stream.id, source: request.source.name });
       return calls.length < 3
         ? { done: false, runId: request.runId }
@@ -71,7 +72,7 @@ describe('local pull runs', () => {
 
   it('resumes the run a killed process left, with its id (the lease owner)', async () => {
     const runIds: string[] = [];
-    const runSlice: PullSliceRunner = async (request) => {
+    const runSlice: typeof runPullSlice = async (request) => {
       runIds.push(request.runId);
       return { done: true, summary: finished(request.runId) };
     };
@@ -85,7 +86,7 @@ describe('local pull runs', () => {
   it('refuses a second run of a source while one runs, though the state already names the first run', async () => {
     let release: () => void = () => undefined;
     const slices: string[] = [];
-    const runSlice: PullSliceRunner = async (request) => {
+    const runSlice: typeof runPullSlice = async (request) => {
       slices.push(request.runId);
       await new Promise<void>((resolve) => {
         release = resolve;
@@ -110,7 +111,7 @@ describe('local pull runs', () => {
 
   it('passes --full-refresh and the page callback to the runner', async () => {
     const pages: number[] = [];
-    const runSlice: PullSliceRunner = async (request, deps) => {
+    const runSlice: typeof runPullSlice = async (request, deps) => {
       expect(request.fullRefresh).toBe(true);
       deps.onPage?.({ source: 'sample', run: request.runId, page: 1, records: 10, url: 'http://x/' });
       return { done: true, summary: finished(request.runId) };
