@@ -1,6 +1,7 @@
 /** `sluice dev`: local mode in the foreground until SIGINT or SIGTERM, which flush every buffer. */
 
 import { type DevServer, startDevServer } from '#local/dev-server';
+import { SAMPLE_API_ORIGIN } from '#local/sample-api-route';
 import { sluiceHome } from '#local/sluice-home';
 import { tenantSource, tenantSourceNames } from '#local/tenant-sources';
 import { ingestPath } from '#shared/contract';
@@ -41,7 +42,7 @@ function sourceLines(server: DevServer): string[] {
   });
   return [
     ...(sources.length > 0 ? [`  sources  ${sources.join('\n           ')}`] : []),
-    `  sample API  ${server.sampleApiUrl}  (a stand-in third-party API for pull sources)`,
+    `  sample API  ${server.sampleApiUrl}  (a stand-in third-party API; sources reach it as ${SAMPLE_API_ORIGIN})`,
   ];
 }
 

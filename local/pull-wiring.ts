@@ -1,13 +1,15 @@
 /**
  * Opens the pull side of a tenant on this machine: the embedded DynamoDB that keeps the state,
  * the local secrets and the runner, bound by local-pull.ts. The same state store code as on
- * AWS, on dynalite instead of DynamoDB.
+ * AWS, on dynalite instead of DynamoDB; requests to the sample API's origin go to local mode's
+ * sample API (sample-api-route.ts).
  */
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import type { TenantConfig } from '#shared/tenant-config';
 import { embeddedDynamoDbDirectory, startEmbeddedDynamoDb } from './embedded-dynamodb.ts';
 import { createLocalPull, type LocalPull, type LocalPullOptions } from './local-pull.ts';
 import { LocalSecretReader } from './local-secrets.ts';
+import { ownSampleApi, routeSampleApi } from './sample-api-route.ts';
 import type { SluiceHome } from './sluice-home.ts';
 
 /** The pull side of a tenant, and how to close its embedded DynamoDB. */
@@ -20,22 +22,30 @@ export async function openLocalPull(options: {
   readonly delivery: RecordDelivery;
   readonly env?: NodeJS.ProcessEnv;
   readonly fetch?: typeof fetch;
+  /**
+   * Base URL of a running server that serves the sample API (the dev server's); without it,
+   * the first request to the sample API starts one of this process's own.
+   */
+  readonly sampleApiBase?: () => Promise<string>;
   readonly log?: LocalPullOptions['log'];
 }): Promise<OpenLocalPull> {
   const database = await startEmbeddedDynamoDb(embeddedDynamoDbDirectory(options.home));
+  // Starts nothing until a source asks for the sample API without a dev server's.
+  const ownSample = ownSampleApi();
+  const sampleApiBase = options.sampleApiBase ?? ownSample.base;
   const pull = createLocalPull({
     tenant: options.tenant,
     store: database.stateStore(),
     secrets: new LocalSecretReader(options.tenant.tenant, options.home, options.env ?? process.env),
     delivery: options.delivery,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch: routeSampleApi(sampleApiBase, options.fetch),
     ...(options.log ? { log: options.log } : {}),
   });
   return {
     ...pull,
     async close() {
       pull.stop();
-      await database.close();
+      await Promise.all([database.close(), ownSample.close()]);
     },
   };
 }

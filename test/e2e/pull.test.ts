@@ -223,3 +223,42 @@ describe('sluice pull with the real runner', () => {
     }
   });
 });
+
+describe("the example tenant's sample source", () => {
+  async function examplePull(base: string, ...args: string[]) {
+    const captured = captureIo({ env: { SLUICE_HOME: base } });
+    const code = await runCli(['pull', ...args], captured.io);
+    return { code, stdout: captured.stdout(), stderr: captured.stderr() };
+  }
+
+  it('pulls the sample API through a dev server on any port, and lands records with _sluice', async () => {
+    const home = await tempHome('example');
+    homes.push(home);
+    const tenant = (await loadTenant('example')).config;
+    const server = await startDevServer({ tenant, home, port: 0, schedules: false });
+    try {
+      const result = await examplePull(home.base, 'sample');
+      expect(result.stdout).toMatch(
+        /^pull sample page 1: 10 records from http:\/\/sample-api\.sluice\.localhost\/v1\/events/m,
+      );
+      expect(result.stdout).toMatch(/^pull sample succeeded: /m);
+      expect(result.code).toBe(0);
+    } finally {
+      await server.close();
+    }
+    const fileRecords = (await readFile(SAMPLE_EVENTS_FILE, 'utf8')).match(/\{\s*"id":[^}]*\}/g) ?? [];
+    const landed = parseLanded(await landedRecordsIn(home.s3, 'events'));
+    expect(landed).toHaveLength(fileRecords.length);
+    expect(landed.every((record) => record._sluice.record_id.length > 0)).toBe(true);
+  });
+
+  it('pulls the sample API without a dev server, from a sample API of its own', async () => {
+    const home = await tempHome('example');
+    homes.push(home);
+    const result = await examplePull(home.base, 'sample');
+    expect(result.stdout).toMatch(/^pull sample succeeded: /m);
+    expect(result.code).toBe(0);
+    const fileRecords = (await readFile(SAMPLE_EVENTS_FILE, 'utf8')).match(/\{\s*"id":[^}]*\}/g) ?? [];
+    expect(await landedRecordsIn(home.s3, 'events')).toHaveLength(fileRecords.length);
+  });
+});
