@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PUBLIC_ROUTE_THROTTLE } from '#infra/constructs/ingest-api';
@@ -18,6 +19,7 @@ import {
   deliveryTargets,
   ingestBundle,
   ingestBundleSources,
+  pullBundlePath,
   pullBundleSources,
   type SynthesizedTenant,
   synthTenant,
@@ -510,7 +512,7 @@ describe('stack Sluice-example', () => {
     const sources = pullBundleSources(synth, 'example');
     expect(sources.some((source) => source.endsWith('functions/pull/handler.ts'))).toBe(true);
     expect(sources.some((source) => source.endsWith('tenants/example.ts'))).toBe(true);
-    expect(sources.some((source) => source.endsWith('functions/ingest/no-kinesis-route.ts'))).toBe(true);
     expect(sources.some((source) => source.endsWith('functions/ingest/kinesis-route.ts'))).toBe(false);
+    expect(readFileSync(pullBundlePath(synth, 'example'), 'utf8')).not.toContain('Kinesis_20131202');
   });
 });
