@@ -1,6 +1,7 @@
 /** `sluice dev`: local mode in the foreground until SIGINT or SIGTERM, which flush every buffer. */
 
 import { type DevServer, startDevServer } from '#local/dev-server';
+import { SAMPLE_API_ORIGIN } from '#local/sample-api-route';
 import { sluiceHome } from '#local/sluice-home';
 import { tenantSource, tenantSourceNames } from '#local/tenant-sources';
 import { ingestPath } from '#shared/contract';
@@ -22,6 +23,7 @@ and a sample API to pull from, with the tenant's data under .sluice/<tenant>/
   --port           gateway port on 127.0.0.1 (default: $PORT or 4000; 0 picks a free one)
   --s3-port        embedded S3 port (default: 4569, or a free one when --port is 0)
   --flush-seconds  flush every buffer after this many seconds (overrides the streams' buffering.seconds)
+  --no-schedules   run no source on its schedule (\`sluice pull <source>\` still runs one now)
 `;
 
 function describeStream(tenant: TenantConfig, id: string): string {
@@ -41,7 +43,7 @@ function sourceLines(server: DevServer): string[] {
   });
   return [
     ...(sources.length > 0 ? [`  sources  ${sources.join('\n           ')}`] : []),
-    `  sample API  ${server.sampleApiUrl}  (a stand-in third-party API for pull sources)`,
+    `  sample API  ${server.sampleApiUrl}  (a stand-in third-party API; sources reach it as ${SAMPLE_API_ORIGIN})`,
   ];
 }
 
@@ -96,6 +98,7 @@ export async function devCommand(args: readonly string[], io: CliIo): Promise<nu
       port: { type: 'string' },
       's3-port': { type: 'string' },
       'flush-seconds': { type: 'string' },
+      'no-schedules': { type: 'boolean' },
     },
     DEV_USAGE,
   );
@@ -117,6 +120,7 @@ export async function devCommand(args: readonly string[], io: CliIo): Promise<nu
     port,
     s3Port,
     ...(flushSeconds === undefined ? {} : { flushSeconds }),
+    ...(values['no-schedules'] ? { schedules: false } : {}),
     accessLog: (line) => io.stdout(`${line}\n`),
     pullLog: (line) => io.stdout(`${line}\n`),
     log: {

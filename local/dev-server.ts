@@ -49,13 +49,20 @@ export interface DevServerOptions {
    * Opens the pull side for a tenant with sources (default: local/pull-wiring.ts, the real
    * runner and embedded DynamoDB); `false` runs no sources.
    */
-  readonly openPull?:
-    | false
-    | ((options: { tenant: TenantConfig; home: SluiceHome; delivery: RecordDelivery }) => Promise<OpenLocalPull>);
+  readonly openPull?: false | ((options: PullOpenOptions) => Promise<OpenLocalPull>);
   /** Whether sources run on their schedules (default true); `sluice pull` works either way. */
   readonly schedules?: boolean;
   /** Gets one line per pull run. */
   readonly pullLog?: (line: string) => void;
+}
+
+/** What the dev server gives the pull side: its tenant, data, delivery and where its sample API is. */
+export interface PullOpenOptions {
+  readonly tenant: TenantConfig;
+  readonly home: SluiceHome;
+  readonly delivery: RecordDelivery;
+  /** This server's base URL, once it listens (the sample source's requests go there). */
+  readonly sampleApiBase: () => Promise<string>;
 }
 
 /** A running dev server. */
@@ -79,8 +86,7 @@ export class AlreadyRunningError extends Error {
   override readonly name = 'AlreadyRunningError';
 }
 
-const realPull = async (options: { tenant: TenantConfig; home: SluiceHome; delivery: RecordDelivery }) =>
-  (await import('./pull-wiring.ts')).openLocalPull(options);
+const realPull = async (options: PullOpenOptions) => (await import('./pull-wiring.ts')).openLocalPull(options);
 
 const realIngestHandler: IngestHandlerFactory = async (tenant, delivery) => {
   // Quiet by default: one JSON line per request drowns the dev server's own output.
@@ -117,6 +123,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   let httpServer: Server | undefined;
   let emulation: FirehoseEmulation | undefined;
   let pull: OpenLocalPull | undefined;
+  // Sources reach the sample API through this server, whose port is known once it listens.
+  let listeningAt: (url: string) => void = () => {};
+  const listening = new Promise<string>((resolve) => {
+    listeningAt = resolve;
+  });
   try {
     const client = createS3Client(s3.endpoint);
     emulation = new FirehoseEmulation({
@@ -135,13 +146,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     if (sourceNames.length > 0 && openPull) {
       // Checked before anything starts: a source whose stream is missing fails the start, naming it.
       for (const name of sourceNames) tenantSource(tenant, name);
-      pull = await openPull({ tenant, home, delivery: emulation });
+      pull = await openPull({ tenant, home, delivery: emulation, sampleApiBase: () => listening });
     }
 
     const server = createServer();
     httpServer = server;
     const port = await listen(server, options.port);
     const issuer = `http://127.0.0.1:${port}`;
+    listeningAt(issuer);
     // The key set is read once per process, so its public half is built once: the authorizer
     // then sees the same object and skips comparing the JWKS on every request.
     const publicKeys = publicJwks(keySet);

@@ -5,6 +5,7 @@
  * dev server ends a run between two slices with its progress saved rather than mid-page.
  */
 import { randomBytes } from 'node:crypto';
+import { runPullSlice } from '#functions/pull/run-pull';
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import {
   type PullStateStore,
@@ -27,27 +28,6 @@ export interface PageProgress {
   readonly url: string;
 }
 
-/** The agreed `runPullSlice` of functions/pull/run-pull.ts, as local mode calls it. */
-export type PullSliceRunner = (
-  request: {
-    readonly tenant: string;
-    readonly source: SourceConfig;
-    readonly stream: StreamConfig;
-    readonly runId: string;
-    readonly fullRefresh?: boolean;
-    readonly sliceDeadline: Date;
-  },
-  deps: {
-    readonly store: PullStateStore;
-    readonly secrets: SecretReader;
-    readonly delivery: RecordDelivery;
-    readonly fetch?: typeof fetch;
-    readonly now?: () => Date;
-    readonly onPage?: (page: PageProgress) => void;
-    readonly log?: { info(msg: string, extra?: object): void; warn(msg: string, extra?: object): void };
-  },
-) => Promise<{ readonly done: false; readonly runId: string } | { readonly done: true; readonly summary: RunSummary }>;
-
 /** Raised when local mode stops while a run is between slices; the next run resumes it. */
 export class PullStoppedError extends Error {
   override readonly name = 'PullStoppedError';
@@ -59,7 +39,8 @@ export interface LocalPullOptions {
   readonly store: PullStateStore;
   readonly secrets: SecretReader;
   readonly delivery: RecordDelivery;
-  readonly runSlice: PullSliceRunner;
+  /** The runner's slice; tests put a stand-in here. Default functions/pull/run-pull.ts. */
+  readonly runSlice?: typeof runPullSlice;
   readonly fetch?: typeof fetch;
   readonly now?: () => Date;
   /** Length of one slice; the run checks between slices whether local mode is stopping. */
@@ -99,6 +80,7 @@ export function localRunId(source: string, at: Date): string {
 export function createLocalPull(options: LocalPullOptions): LocalPull {
   const now = options.now ?? (() => new Date());
   const sliceMs = (options.sliceSeconds ?? LOCAL_SLICE_SECONDS) * 1000;
+  const runSlice = options.runSlice ?? runPullSlice;
   let stopping = false;
   // Runs of this process by source. The state database is open in one process only, so this
   // is every live run of the tenant; it keeps a second start from taking the first's id below.
@@ -130,7 +112,7 @@ export function createLocalPull(options: LocalPullOptions): LocalPull {
     const name = source.name;
     for (;;) {
       if (stopping) throw new PullStoppedError(`local mode stopped; run ${runId} of ${name} resumes at the next run`);
-      const result = await options.runSlice(
+      const result = await runSlice(
         {
           tenant: options.tenant.tenant,
           source,

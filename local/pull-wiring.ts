@@ -1,24 +1,16 @@
 /**
- * Opens the pull side of a tenant on this machine: the embedded DynamoDB that keeps the state
- * (local/embedded-dynamodb.ts), the local secrets (local/local-secrets.ts) and the runner
- * (functions/pull/run-pull.ts), bound by local-pull.ts. Those three modules are written in
- * parallel with this one, so they are imported by name at run time, only for tenants that
- * have sources; the imports become static once they are all on main.
+ * Opens the pull side of a tenant on this machine: the embedded DynamoDB that keeps the state,
+ * the local secrets and the runner, bound by local-pull.ts. The same state store code as on
+ * AWS, on dynalite instead of DynamoDB; requests to the sample API's origin go to local mode's
+ * sample API (sample-api-route.ts).
  */
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
-import type { PullStateStore, SecretReader } from '#shared/pull-run';
 import type { TenantConfig } from '#shared/tenant-config';
-import { createLocalPull, type LocalPull, type LocalPullOptions, type PullSliceRunner } from './local-pull.ts';
+import { embeddedDynamoDbDirectory, startEmbeddedDynamoDb } from './embedded-dynamodb.ts';
+import { createLocalPull, type LocalPull, type LocalPullOptions } from './local-pull.ts';
+import { LocalSecretReader } from './local-secrets.ts';
+import { ownSampleApi, routeSampleApi } from './sample-api-route.ts';
 import type { SluiceHome } from './sluice-home.ts';
-
-const RUNNER_MODULE = '#functions/pull/run-pull';
-const DYNAMODB_MODULE = '#local/embedded-dynamodb';
-const SECRETS_MODULE = '#local/local-secrets';
-
-interface EmbeddedStateStore {
-  stateStore(): PullStateStore;
-  close(): Promise<void>;
-}
 
 /** The pull side of a tenant, and how to close its embedded DynamoDB. */
 export type OpenLocalPull = LocalPull & { close(): Promise<void> };
@@ -29,30 +21,31 @@ export async function openLocalPull(options: {
   readonly home: SluiceHome;
   readonly delivery: RecordDelivery;
   readonly env?: NodeJS.ProcessEnv;
+  readonly fetch?: typeof fetch;
+  /**
+   * Base URL of a running server that serves the sample API (the dev server's); without it,
+   * the first request to the sample API starts one of this process's own.
+   */
+  readonly sampleApiBase?: () => Promise<string>;
   readonly log?: LocalPullOptions['log'];
 }): Promise<OpenLocalPull> {
-  const { runPullSlice } = (await import(RUNNER_MODULE)) as { runPullSlice: PullSliceRunner };
-  const dynamodb = (await import(DYNAMODB_MODULE)) as {
-    embeddedDynamoDbDirectory(home: Pick<SluiceHome, 'root'>): string;
-    startEmbeddedDynamoDb(directory: string, port?: number): Promise<EmbeddedStateStore>;
-  };
-  const secrets = (await import(SECRETS_MODULE)) as {
-    LocalSecretReader: new (options: { home: SluiceHome; env: NodeJS.ProcessEnv }) => SecretReader;
-  };
-  const database = await dynamodb.startEmbeddedDynamoDb(dynamodb.embeddedDynamoDbDirectory(options.home));
+  const database = await startEmbeddedDynamoDb(embeddedDynamoDbDirectory(options.home));
+  // Starts nothing until a source asks for the sample API without a dev server's.
+  const ownSample = ownSampleApi();
+  const sampleApiBase = options.sampleApiBase ?? ownSample.base;
   const pull = createLocalPull({
     tenant: options.tenant,
     store: database.stateStore(),
-    secrets: new secrets.LocalSecretReader({ home: options.home, env: options.env ?? process.env }),
+    secrets: new LocalSecretReader(options.tenant.tenant, options.home, options.env ?? process.env),
     delivery: options.delivery,
-    runSlice: runPullSlice,
+    fetch: routeSampleApi(sampleApiBase, options.fetch),
     ...(options.log ? { log: options.log } : {}),
   });
   return {
     ...pull,
     async close() {
       pull.stop();
-      await database.close();
+      await Promise.all([database.close(), ownSample.close()]);
     },
   };
 }

@@ -1,7 +1,6 @@
 /**
- * A tenant's pull sources with their names, and the JSON stream each lands in. The tenant
- * config gains `sources` in shared/tenant-config.ts; until every branch has it, it is read
- * here through a narrow type so that local mode builds either way.
+ * A tenant's pull sources by name, and the JSON stream each lands in, with a refusal that says
+ * what the tenant has (the CLI and the dev server's admin route answer with it).
  */
 import type { SourceConfig } from '#shared/source-config';
 import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
@@ -17,18 +16,14 @@ export class UnknownSourceError extends Error {
   override readonly name = 'UnknownSourceError';
 }
 
-/** The tenant's sources in config order (none when the config has no `sources`). */
+/** The tenant's sources in config order. */
 export function tenantSourceNames(tenant: TenantConfig): string[] {
-  return Object.keys(sourcesOf(tenant));
-}
-
-function sourcesOf(tenant: TenantConfig): Readonly<Record<string, Omit<SourceConfig, 'name'>>> {
-  return (tenant as { sources?: Readonly<Record<string, Omit<SourceConfig, 'name'>>> }).sources ?? {};
+  return Object.keys(tenant.sources);
 }
 
 /** One source of the tenant and its stream; throws {@link UnknownSourceError} saying what the tenant has. */
 export function tenantSource(tenant: TenantConfig, name: string): TenantSource {
-  const sources = sourcesOf(tenant);
+  const { sources } = tenant;
   // Own keys only: a source called `constructor` must not find Object's constructor.
   const config = Object.hasOwn(sources, name) ? sources[name] : undefined;
   if (!config) {
@@ -37,11 +32,13 @@ export function tenantSource(tenant: TenantConfig, name: string): TenantSource {
       `source ${name} does not exist in tenant ${tenant.tenant} (${names.length > 0 ? `it has ${names.join(', ')}` : 'it has no sources'})`,
     );
   }
+  // defineTenant already refuses a source whose stream is not JSON; this keeps a config built
+  // past it from reaching the runner.
   const stream = Object.hasOwn(tenant.streams, config.stream) ? tenant.streams[config.stream] : undefined;
   if (stream?.payload !== 'json') {
     throw new UnknownSourceError(
       `source ${name} lands in ${config.stream}, which is not a JSON stream of tenant ${tenant.tenant}`,
     );
   }
-  return { source: { ...config, name }, stream };
+  return { source: config, stream };
 }

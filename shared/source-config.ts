@@ -4,6 +4,7 @@
  * is the one definition; the types are inferred from it.
  */
 import * as v from 'valibot';
+import { strictEntries } from './strict-entries.ts';
 
 /** Source names: they become schedule and Step Functions execution names, so a short, safe alphabet. */
 export const SOURCE_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,39}$/;
@@ -43,39 +44,48 @@ const HttpUrl = v.pipe(
   v.check((url) => /^https?:\/\//.test(url), 'must be an http or https URL'),
 );
 
-const RequestSchema = v.strictObject({
-  url: HttpUrl,
-  method: v.optional(v.picklist(['GET', 'POST'], 'method must be "GET" or "POST"'), 'GET'),
-  query: v.optional(v.record(v.string(), v.string()), {}),
-  headers: v.optional(v.record(v.string(), v.string()), {}),
-  /** A JSON body for POST (GraphQL: `{ query, variables }`). */
-  body: v.optional(v.unknown()),
-  timeoutSeconds: v.optional(
-    v.pipe(positiveInteger('timeoutSeconds'), v.maxValue(300)),
-    DEFAULT_REQUEST_TIMEOUT_SECONDS,
-  ),
-});
+const RequestSchema = strictEntries(
+  {
+    url: HttpUrl,
+    method: v.optional(v.picklist(['GET', 'POST'], 'method must be "GET" or "POST"'), 'GET'),
+    query: v.optional(v.record(v.string(), v.string()), {}),
+    headers: v.optional(v.record(v.string(), v.string()), {}),
+    /** A JSON body for POST (GraphQL: `{ query, variables }`). */
+    body: v.optional(v.unknown()),
+    timeoutSeconds: v.optional(
+      v.pipe(positiveInteger('timeoutSeconds'), v.maxValue(300)),
+      DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    ),
+  },
+  'request',
+);
 
 const AuthSchema = v.variant(
   'type',
   [
-    v.strictObject({ type: v.literal('none') }),
-    v.strictObject({ type: v.literal('bearer'), secret: SecretName }),
+    strictEntries({ type: v.literal('none') }, 'auth'),
+    strictEntries({ type: v.literal('bearer'), secret: SecretName }, 'auth'),
     /** The secret holds `{"username","password"}`. */
-    v.strictObject({ type: v.literal('basic'), secret: SecretName }),
-    v.strictObject({
-      type: v.literal('api-key'),
-      secret: SecretName,
-      in: v.picklist(['header', 'query'], 'in must be "header" or "query"'),
-      name: v.pipe(v.string(), v.nonEmpty('name must name the header or query parameter')),
-    }),
+    strictEntries({ type: v.literal('basic'), secret: SecretName }, 'auth'),
+    strictEntries(
+      {
+        type: v.literal('api-key'),
+        secret: SecretName,
+        in: v.picklist(['header', 'query'], 'in must be "header" or "query"'),
+        name: v.pipe(v.string(), v.nonEmpty('name must name the header or query parameter')),
+      },
+      'auth',
+    ),
     /** The secret holds `{"client_id","client_secret"}`. */
-    v.strictObject({
-      type: v.literal('oauth2-client-credentials'),
-      secret: SecretName,
-      tokenUrl: HttpUrl,
-      scope: v.optional(v.string()),
-    }),
+    strictEntries(
+      {
+        type: v.literal('oauth2-client-credentials'),
+        secret: SecretName,
+        tokenUrl: HttpUrl,
+        scope: v.optional(v.string()),
+      },
+      'auth',
+    ),
   ],
   'auth.type must be none, bearer, basic, api-key or oauth2-client-credentials',
 );
@@ -83,80 +93,98 @@ const AuthSchema = v.variant(
 const PaginateSchema = v.variant(
   'type',
   [
-    v.strictObject({ type: v.literal('none') }),
+    strictEntries({ type: v.literal('none') }, 'paginate'),
     /** RFC 8288 `Link: <…>; rel="next"`. */
-    v.strictObject({ type: v.literal('link-header') }),
+    strictEntries({ type: v.literal('link-header') }, 'paginate'),
     /** An absolute or relative URL of the next page in the body. */
-    v.strictObject({ type: v.literal('next-url'), path: JsonPointer }),
+    strictEntries({ type: v.literal('next-url'), path: JsonPointer }, 'paginate'),
     /** A cursor in the body, sent back as query `param` or, for POST bodies, at `bodyPath`. */
     v.pipe(
-      v.strictObject({
-        type: v.literal('cursor'),
-        path: JsonPointer,
-        param: v.optional(v.pipe(v.string(), v.nonEmpty())),
-        bodyPath: v.optional(JsonPointer),
-        /** A boolean in the body that says whether another page exists (GraphQL `pageInfo.hasNextPage`). */
-        hasMore: v.optional(JsonPointer),
-      }),
+      strictEntries(
+        {
+          type: v.literal('cursor'),
+          path: JsonPointer,
+          param: v.optional(v.pipe(v.string(), v.nonEmpty())),
+          bodyPath: v.optional(JsonPointer),
+          /** A boolean in the body that says whether another page exists (GraphQL `pageInfo.hasNextPage`). */
+          hasMore: v.optional(JsonPointer),
+        },
+        'paginate',
+      ),
       v.check(
         (paginate) => (paginate.param === undefined) !== (paginate.bodyPath === undefined),
         'a cursor is sent either as a query param or at a bodyPath: give exactly one',
       ),
     ),
-    v.strictObject({
-      type: v.literal('offset'),
-      param: v.pipe(v.string(), v.nonEmpty()),
-      limitParam: v.pipe(v.string(), v.nonEmpty()),
-      limit: positiveInteger('limit'),
-      /** The total number of records, where the API says it. */
-      total: v.optional(JsonPointer),
-    }),
-    v.strictObject({
-      type: v.literal('page'),
-      param: v.pipe(v.string(), v.nonEmpty()),
-      start: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 1),
-      sizeParam: v.optional(v.pipe(v.string(), v.nonEmpty())),
-      size: v.optional(positiveInteger('size')),
-      totalPages: v.optional(JsonPointer),
-    }),
+    strictEntries(
+      {
+        type: v.literal('offset'),
+        param: v.pipe(v.string(), v.nonEmpty()),
+        limitParam: v.pipe(v.string(), v.nonEmpty()),
+        limit: positiveInteger('limit'),
+        /** The total number of records, where the API says it. */
+        total: v.optional(JsonPointer),
+      },
+      'paginate',
+    ),
+    strictEntries(
+      {
+        type: v.literal('page'),
+        param: v.pipe(v.string(), v.nonEmpty()),
+        start: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 1),
+        sizeParam: v.optional(v.pipe(v.string(), v.nonEmpty())),
+        size: v.optional(positiveInteger('size')),
+        totalPages: v.optional(JsonPointer),
+      },
+      'paginate',
+    ),
   ],
   'paginate.type must be none, link-header, next-url, cursor, offset or page',
 );
 
-const IncrementalSchema = v.strictObject({
-  /** Pointer to the record's cursor value (an ISO 8601 time or a number). */
-  cursor: JsonPointer,
-  /** Query parameter that carries the lower bound. */
-  param: v.pipe(v.string(), v.nonEmpty()),
-  /** Lower bound of the first run. */
-  initial: v.string(),
-  /** Re-read this many seconds before the highest committed cursor (late updates). */
-  lookbackSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
-});
+const IncrementalSchema = strictEntries(
+  {
+    /** Pointer to the record's cursor value (an ISO 8601 time or a number). */
+    cursor: JsonPointer,
+    /** Query parameter that carries the lower bound. */
+    param: v.pipe(v.string(), v.nonEmpty()),
+    /** Lower bound of the first run. */
+    initial: v.string(),
+    /** Re-read this many seconds before the highest committed cursor (late updates). */
+    lookbackSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
+  },
+  'incremental',
+);
 
 /** The valibot schema of one pull source. */
-export const SourceSchema = v.strictObject({
-  /** A JSON stream of this tenant; pulled records are delivered like posts. */
-  stream: v.pipe(v.string('stream must name a JSON stream of this tenant'), v.nonEmpty()),
-  schedule: v.pipe(
-    v.string(),
-    v.regex(SCHEDULE_PATTERN, 'schedule must be EventBridge Scheduler syntax: rate(5 minutes) or cron(0 * * * ? *)'),
-  ),
-  request: RequestSchema,
-  auth: v.optional(AuthSchema, { type: 'none' }),
-  /** Pointer to the records array in a page; '' when the page is the array. */
-  records: v.optional(JsonPointer, ''),
-  paginate: v.optional(PaginateSchema, { type: 'none' }),
-  maxPages: v.optional(positiveInteger('maxPages'), DEFAULT_MAX_PAGES),
-  incremental: v.optional(IncrementalSchema),
-  /** Pointer to the record's primary key; `_sluice.record_id` is derived from it. */
-  id: v.optional(JsonPointer),
-  /** A run that would go on (or wait for a rate limit) past this stops as `partial`; the next run continues. */
-  maxRunMinutes: v.optional(v.pipe(positiveInteger('maxRunMinutes'), v.maxValue(24 * 60)), DEFAULT_MAX_RUN_MINUTES),
-  rateLimit: v.optional(
-    v.strictObject({ perSecond: v.pipe(v.number(), v.gtValue(0, 'perSecond must be above 0'), v.maxValue(1_000)) }),
-  ),
-});
+export const SourceSchema = strictEntries(
+  {
+    /** A JSON stream of this tenant; pulled records are delivered like posts. */
+    stream: v.pipe(v.string('stream must name a JSON stream of this tenant'), v.nonEmpty()),
+    schedule: v.pipe(
+      v.string(),
+      v.regex(SCHEDULE_PATTERN, 'schedule must be EventBridge Scheduler syntax: rate(5 minutes) or cron(0 * * * ? *)'),
+    ),
+    request: RequestSchema,
+    auth: v.optional(AuthSchema, { type: 'none' }),
+    /** Pointer to the records array in a page; '' when the page is the array. */
+    records: v.optional(JsonPointer, ''),
+    paginate: v.optional(PaginateSchema, { type: 'none' }),
+    maxPages: v.optional(positiveInteger('maxPages'), DEFAULT_MAX_PAGES),
+    incremental: v.optional(IncrementalSchema),
+    /** Pointer to the record's primary key; `_sluice.record_id` is derived from it. */
+    id: v.optional(JsonPointer),
+    /** A run that would go on (or wait for a rate limit) past this stops as `partial`; the next run continues. */
+    maxRunMinutes: v.optional(v.pipe(positiveInteger('maxRunMinutes'), v.maxValue(24 * 60)), DEFAULT_MAX_RUN_MINUTES),
+    rateLimit: v.optional(
+      strictEntries(
+        { perSecond: v.pipe(v.number(), v.gtValue(0, 'perSecond must be above 0'), v.maxValue(1_000)) },
+        'rateLimit',
+      ),
+    ),
+  },
+  'a source',
+);
 
 /** A source as written in the tenant file. */
 export type SourceConfigInput = v.InferInput<typeof SourceSchema>;

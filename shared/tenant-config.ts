@@ -6,7 +6,8 @@
 import * as v from 'valibot';
 import { DEFAULT_MAX_BYTES, MAX_RECORD_BYTES } from './contract.ts';
 import { DELIVERY_STREAM_NAME_MAX, deliveryStreamName } from './delivery-stream-names.ts';
-import { nearestKey } from './nearest-key.ts';
+import { SOURCE_NAME_PATTERN, type SourceConfig, SourceSchema } from './source-config.ts';
+import { strictEntries } from './strict-entries.ts';
 
 /** Stream ids: 1 to 64 letters, digits, `-` and `_` (they become a URL path segment and resource names). */
 export const STREAM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -29,24 +30,6 @@ export const DEFAULT_INGEST_CONCURRENCY = 100;
 export const IAM_ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 /** Tenant names: lower-case letters, digits and `-`, 1 to 32, starting with a letter (they name a stack). */
 export const TENANT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
-
-/**
- * A strict object whose refusals say what went wrong: an unknown key is named, with the
- * nearest valid key when it looks like a typo, and a missing one is named too.
- */
-function strictEntries<const TEntries extends v.ObjectEntries>(entries: TEntries, what: string) {
-  return v.strictObject(entries, (issue) => {
-    const key = issue.path?.at(-1)?.key;
-    if (issue.expected === 'never') {
-      const suggestion = nearestKey(String(key), Object.keys(entries));
-      return `unknown key ${String(key)}${suggestion ? `; did you mean ${suggestion}?` : ''}`;
-    }
-    if (issue.kind === 'schema' && issue.type === 'strict_object' && issue.expected?.startsWith('"')) {
-      return `${String(key)} is required`;
-    }
-    return `${what} must be an object`;
-  });
-}
 
 const positiveInteger = (max: number, what: string) =>
   v.pipe(
@@ -241,6 +224,25 @@ const StreamsSchema = v.pipe(
   v.readonly(),
 );
 
+const SourcesSchema = v.pipe(
+  v.record(
+    v.pipe(
+      v.string(),
+      v.regex(
+        SOURCE_NAME_PATTERN,
+        'a source name must be 1 to 40 lower-case letters, digits, "-" or "_", starting with a letter',
+      ),
+    ),
+    SourceSchema,
+  ),
+  // Each source carries its own name, as each stream carries its id.
+  v.transform(
+    (sources): Readonly<Record<string, SourceConfig>> =>
+      Object.fromEntries(Object.entries(sources).map(([name, source]) => [name, { ...source, name }])),
+  ),
+  v.readonly(),
+);
+
 const ConfigObjectSchema = strictEntries(
   {
     tenant: v.pipe(
@@ -257,6 +259,8 @@ const ConfigObjectSchema = strictEntries(
     /** The analyst side on AWS: Athena's workgroup settings. */
     analytics: v.optional(AnalyticsSchema, {}),
     streams: StreamsSchema,
+    /** Pull sources: third-party APIs fetched on a schedule into a JSON stream (docs/pull.md). */
+    sources: v.optional(SourcesSchema, {}),
     /**
      * The ingest function's reserved concurrency: the one tenant-wide cap (each `throttle` is
      * per route). It also reserves that much of the Region's Lambda concurrency for the tenant.
@@ -283,9 +287,35 @@ function overlongDeliveryStreamNames(config: ConfigOutput): string[] {
   );
 }
 
+/**
+ * Adds an issue at `sources.<name>.stream` for each source whose stream is not a JSON stream
+ * of the tenant (pulled records are JSON; an XML stream could not frame them).
+ */
+function checkSourceStreams(context: v.RawCheckContext<ConfigOutput>): void {
+  if (!context.dataset.typed) return;
+  const config = context.dataset.value;
+  const { streams, sources } = config;
+  for (const [name, source] of Object.entries(sources)) {
+    const stream = Object.hasOwn(streams, source.stream) ? streams[source.stream] : undefined;
+    if (stream?.payload === 'json') continue;
+    const sourceInput: Record<string, unknown> = source;
+    context.addIssue({
+      message: stream
+        ? `source "${name}" names stream "${source.stream}", which is an XML stream; a source lands in a JSON stream`
+        : `source "${name}" names stream "${source.stream}", which this tenant does not have (it has ${Object.keys(streams).join(', ')})`,
+      path: [
+        { type: 'object', origin: 'value', input: config, key: 'sources', value: sources },
+        { type: 'object', origin: 'value', input: sources, key: name, value: sourceInput },
+        { type: 'object', origin: 'value', input: sourceInput, key: 'stream', value: source.stream },
+      ],
+    });
+  }
+}
+
 /** The valibot schema of a tenant config: its one definition, defaults included. */
 export const TenantConfigSchema = v.pipe(
   ConfigObjectSchema,
+  v.rawCheck(checkSourceStreams),
   v.forward(
     v.check(
       (config) => overlongDeliveryStreamNames(config).length === 0,
@@ -304,6 +334,8 @@ export type StreamConfigInput = v.InferInput<typeof StreamSchema>;
 export type TenantConfig = v.InferOutput<typeof TenantConfigSchema>;
 /** A stream with every default applied, and its id. */
 export type StreamConfig = TenantConfig['streams'][string];
+/** The tenant's pull sources by name, each with its defaults and its name. */
+export type SourcesConfig = TenantConfig['sources'];
 /** Auth settings with defaults applied. */
 export type AuthConfig = TenantConfig['auth'];
 /** Payload type of a stream: one stream takes one. */

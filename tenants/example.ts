@@ -30,4 +30,17 @@ export default defineTenant({
     events: { payload: 'json', batch: true },
     profiles: { payload: 'xml' },
   },
+  sources: {
+    // Local mode's sample API, served on the dev server's own port whatever it is: local mode
+    // routes this local-only origin there. On AWS nothing answers it (docs/pull.md).
+    sample: {
+      stream: 'events',
+      schedule: 'rate(1 minute)',
+      request: { url: 'http://sample-api.sluice.localhost/v1/events', query: { limit: '10' } },
+      records: '/data',
+      paginate: { type: 'cursor', path: '/next', param: 'after' },
+      id: '/id',
+      incremental: { cursor: '/updated_at', param: 'since', initial: '2025-01-01T00:00:00Z' },
+    },
+  },
 });

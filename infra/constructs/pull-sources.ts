@@ -58,6 +58,8 @@ export interface PullSourcesProps {
   readonly deliveries: Readonly<Record<string, PullStreamDelivery>>;
   /** Absolute path of the pull function's entry. */
   readonly entry: string;
+  /** esbuild aliases that bind the entry to the tenant (infra/pull-bundling.ts). */
+  readonly aliases?: Readonly<Record<string, string>>;
 }
 
 /** The pull side of one tenant: state table, function, state machine and schedules. */
@@ -92,6 +94,7 @@ export class PullSources extends Construct {
 
     this.pullFunction = new HouseFunction(this, 'Function', {
       entry: props.entry,
+      ...(props.aliases ? { aliases: props.aliases } : {}),
       description: `Sluice ${props.tenant}: pull sources`,
       timeout: PULL_FUNCTION_TIMEOUT,
       environment: { [ENV.tenant]: props.tenant, [ENV.pullStateTable]: this.table.tableName },

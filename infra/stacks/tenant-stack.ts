@@ -20,8 +20,7 @@ import { LandingBucket } from '../constructs/landing-bucket.ts';
 import { PullSources, type PullStreamDelivery } from '../constructs/pull-sources.ts';
 import { TokenIssuer } from '../constructs/token-issuer.ts';
 import { INGEST_ENTRY, ingestAliases } from '../ingest-bundling.ts';
-import { repoPath } from '../paths.ts';
-import { tenantSources } from '../tenant-sources.ts';
+import { PULL_ENTRY, pullAliases } from '../pull-bundling.ts';
 
 /** Props of {@link TenantStack}. */
 export interface TenantStackProps extends StackProps {
@@ -93,14 +92,15 @@ export class TenantStack extends Stack {
     }
     this.deliveries = deliveries;
 
-    const sources = tenantSources(config);
+    const { sources } = config;
     this.pullSources =
       Object.keys(sources).length > 0
         ? new PullSources(this, 'Pull', {
             tenant: config.tenant,
             sources,
             deliveries: pullDeliveries,
-            entry: repoPath('functions', 'pull', 'handler.ts'),
+            entry: PULL_ENTRY,
+            aliases: pullAliases(config, file),
           })
         : undefined;
 

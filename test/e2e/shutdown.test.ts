@@ -38,7 +38,7 @@ const ids = (lines: string[]) => lines.map((line) => (JSON.parse(line) as { id: 
 describe('stopping local mode', () => {
   it('flushes every buffered record to S3 on SIGTERM, then exits 0', async () => {
     // buffering.seconds is 60: nothing would flush on its own during the test.
-    const dev = await startDevProcess(home.base);
+    const dev = await startDevProcess(home.base, ['--no-schedules']);
     const sent = await postEvents(dev.url, 20);
     expect(await landedRecordsIn(home.s3, 'events')).toEqual([]);
     dev.child.kill('SIGTERM');
@@ -49,12 +49,12 @@ describe('stopping local mode', () => {
   });
 
   it('delivers acknowledged records at the next start after a crash (SIGKILL)', async () => {
-    const crashed = await startDevProcess(home.base);
+    const crashed = await startDevProcess(home.base, ['--no-schedules']);
     const sent = await postEvents(crashed.url, 5);
     crashed.child.kill('SIGKILL');
     expect(await crashed.exited).toBe('SIGKILL');
     expect((await readdir(home.buffers)).length).toBeGreaterThan(0);
-    const restarted = await startDevProcess(home.base);
+    const restarted = await startDevProcess(home.base, ['--no-schedules']);
     expect(restarted.output()).toContain('delivered 5 records journaled by an earlier run');
     restarted.child.kill('SIGINT');
     expect(await restarted.exited).toBe(0);

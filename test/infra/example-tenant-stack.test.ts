@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PUBLIC_ROUTE_THROTTLE } from '#infra/constructs/ingest-api';
@@ -18,6 +19,8 @@ import {
   deliveryTargets,
   ingestBundle,
   ingestBundleSources,
+  pullBundlePath,
+  pullBundleSources,
   type SynthesizedTenant,
   synthTenant,
 } from './synth-tenant.ts';
@@ -502,15 +505,14 @@ describe('stack Sluice-example', () => {
     );
   });
 
-  it('makes no pull resources for a tenant without sources', () => {
-    for (const type of ['AWS::DynamoDB::Table', 'AWS::StepFunctions::StateMachine', 'AWS::Scheduler::Schedule']) {
-      template.resourceCountIs(type, 0);
-    }
-    template.resourcePropertiesCountIs(
-      'AWS::Lambda::Function',
-      { Environment: { Variables: { [ENV.pullStateTable]: Match.anyValue() } } },
-      0,
-    );
-    expect(synth.stack.pullSources).toBeUndefined();
+  it('pulls its sample source on a one-minute schedule with a pull function bundled from its own config, without Kinesis', () => {
+    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 minute)' });
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    const sources = pullBundleSources(synth, 'example');
+    expect(sources.some((source) => source.endsWith('functions/pull/handler.ts'))).toBe(true);
+    expect(sources.some((source) => source.endsWith('tenants/example.ts'))).toBe(true);
+    expect(sources.some((source) => source.endsWith('functions/ingest/kinesis-route.ts'))).toBe(false);
+    expect(readFileSync(pullBundlePath(synth, 'example'), 'utf8')).not.toContain('Kinesis_20131202');
   });
 });

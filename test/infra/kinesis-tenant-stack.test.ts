@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HEALTH_PATH, ingestPath } from '#shared/contract';
+import { ENV } from '#shared/environment';
 import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/stack-outputs';
 import { deadLetterPrefix, fileExtension, recordsPrefix } from '#shared/storage-layout';
 import { routeScopes } from '#shared/token-claims';
@@ -193,5 +194,17 @@ describe('a tenant with Kinesis delivery, gzip and an external issuer', () => {
       ]),
     );
     expect(deliveryStreamOutput('audit-log')).not.toBe(deliveryStreamOutput('auditlog'));
+  });
+
+  it('makes no pull resources for a tenant without sources', () => {
+    for (const type of ['AWS::DynamoDB::Table', 'AWS::StepFunctions::StateMachine', 'AWS::Scheduler::Schedule']) {
+      template.resourceCountIs(type, 0);
+    }
+    template.resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      { Environment: { Variables: { [ENV.pullStateTable]: Match.anyValue() } } },
+      0,
+    );
+    expect(synth.stack.pullSources).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   EXECUTION_EXISTS_ERROR,
   LAMBDA_SERVICE_ERRORS,
@@ -10,7 +10,7 @@ import {
 import { createTenantApp } from '#infra/tenant-app';
 import { ENV } from '#shared/environment';
 import { loadTenant } from '#shared/tenant-loader';
-import { type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
+import { pullBundlePath, pullBundleSources, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
@@ -120,6 +120,33 @@ describe('a tenant with pull sources', () => {
       Timeout: 900,
       Handler: 'index.handler',
     });
+  });
+
+  it("builds the pull function from the static entry functions/pull/handler.ts with this tenant's config and the Kinesis route", () => {
+    const sources = pullBundleSources(synth, 'fixture-pull');
+    expect(sources.some((source) => source.endsWith('functions/pull/handler.ts'))).toBe(true);
+    expect(sources.some((source) => source.endsWith('test/infra/fixtures/pull-tenant.ts'))).toBe(true);
+    expect(sources.some((source) => source.endsWith('tenants/example.ts'))).toBe(false);
+    // `hubspot` lands in `deals`, a Kinesis stream.
+    expect(sources.some((source) => source.endsWith('functions/ingest/kinesis-route.ts'))).toBe(true);
+  });
+
+  it('exports a handler bound to the tenant from the bundle, which refuses an unknown source by name', async () => {
+    vi.stubEnv(ENV.deliveryTargets, JSON.stringify({ issues: { records: { kind: 'firehose', name: 'issues-fh' } } }));
+    vi.stubEnv(ENV.pullStateTable, 'state');
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    try {
+      const bundle = (await import(pathToFileURL(pullBundlePath(synth, 'fixture-pull')).href)) as {
+        handler?: (event: unknown, context: unknown) => Promise<unknown>;
+      };
+      expect(typeof bundle.handler).toBe('function');
+      const context = { getRemainingTimeInMillis: () => 900_000 };
+      await expect(
+        bundle.handler?.({ source: 'nope', scheduledTime: '2026-03-01T12:15:00Z' }, context),
+      ).rejects.toThrow('tenant fixture-pull has no source nope');
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('gives the pull function the tenant, the state table and the delivery bindings of exactly the sources’ streams', () => {
@@ -363,15 +390,13 @@ describe('a tenant with pull sources', () => {
 
 describe('a source whose stream the tenant does not have', () => {
   it('stops synthesis naming the source and the stream', async () => {
+    // A config built past defineTenant (which refuses it) still cannot synthesize.
     const loaded = await loadTenant(fixture);
-    const config = loaded.config as typeof loaded.config & { sources: Record<string, { stream: string }> };
+    const { sources } = loaded.config;
     const broken = {
       ...loaded,
-      config: {
-        ...config,
-        sources: { ...config.sources, gh_issues: { ...config.sources.gh_issues, stream: 'tickets' } },
-      },
-    };
+      config: { ...loaded.config, sources: { ...sources, gh_issues: { ...sources.gh_issues, stream: 'tickets' } } },
+    } as typeof loaded;
     expect(() => createTenantApp(broken, { nag: false })).toThrow(
       /source "gh_issues": stream "tickets" is not a stream of tenant fixture-pull/,
     );

@@ -62,23 +62,44 @@ export function deliveryTargets(template: Template, tenant: string): unknown {
   return JSON.parse(ingestEnvironment(template, tenant).SLUICE_DELIVERY_TARGETS ?? 'null');
 }
 
-/** A file of the tenant's ingest function asset, as the stack's asset holds it. */
-function ingestAssetFile(synth: SynthesizedTenant, tenant: string, file: string): string {
+/** The folder of a function's asset, as the synthesized stack holds it. */
+function functionAssetDir(synth: SynthesizedTenant, tenant: string, kind: 'ingest' | 'pull'): string {
   const functions = synth.template.findResources('AWS::Lambda::Function', {
     Properties: { Environment: { Variables: { SLUICE_TENANT: tenant } } },
-  }) as Record<string, { Properties: { Code: { S3Key: string } } }>;
-  const [ingest] = Object.values(functions);
-  const assetHash = ingest?.Properties.Code.S3Key.replace(/\.zip$/, '');
+  }) as Record<
+    string,
+    { Properties: { Code: { S3Key: string }; Environment: { Variables: Record<string, unknown> } } }
+  >;
+  // Both functions carry the tenant; only the pull function has a state table.
+  const found = Object.values(functions).filter(
+    (fn) => (fn.Properties.Environment.Variables.SLUICE_PULL_STATE_TABLE !== undefined) === (kind === 'pull'),
+  );
+  if (found.length !== 1) throw new Error(`expected one ${kind} function of ${tenant}, found ${found.length}`);
+  const assetHash = found[0]?.Properties.Code.S3Key.replace(/\.zip$/, '');
   const outdir = Stage.of(synth.stack)?.outdir ?? '';
-  return readFileSync(join(outdir, `asset.${assetHash}`, file), 'utf8');
+  return join(outdir, `asset.${assetHash}`);
 }
 
 /** The bundled code of the tenant's ingest function. */
 export function ingestBundle(synth: SynthesizedTenant, tenant: string): string {
-  return ingestAssetFile(synth, tenant, 'index.mjs');
+  return readFileSync(join(functionAssetDir(synth, tenant, 'ingest'), 'index.mjs'), 'utf8');
 }
 
 /** The source files the tenant's ingest bundle was built from, as its source map lists them. */
 export function ingestBundleSources(synth: SynthesizedTenant, tenant: string): string[] {
-  return (JSON.parse(ingestAssetFile(synth, tenant, 'index.mjs.map')) as { sources: string[] }).sources;
+  return bundleSources(functionAssetDir(synth, tenant, 'ingest'));
+}
+
+/** Absolute path of the tenant's bundled pull function (its `index.mjs`). */
+export function pullBundlePath(synth: SynthesizedTenant, tenant: string): string {
+  return join(functionAssetDir(synth, tenant, 'pull'), 'index.mjs');
+}
+
+/** The source files the tenant's pull bundle was built from, as its source map lists them. */
+export function pullBundleSources(synth: SynthesizedTenant, tenant: string): string[] {
+  return bundleSources(functionAssetDir(synth, tenant, 'pull'));
+}
+
+function bundleSources(assetDir: string): string[] {
+  return (JSON.parse(readFileSync(join(assetDir, 'index.mjs.map'), 'utf8')) as { sources: string[] }).sources;
 }

@@ -25,6 +25,8 @@ export async function startTestServer(
     tenant,
     home,
     port: 0,
+    // Tests of the push side count what lands; the example's sample source would add to it.
+    schedules: false,
     ...(options.flushSeconds === undefined ? {} : { flushSeconds: options.flushSeconds }),
     ...(options.log === undefined ? {} : { log: options.log }),
   });

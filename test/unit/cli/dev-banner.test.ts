@@ -43,4 +43,11 @@ describe('the sluice dev banner', () => {
     expect(banner).toMatch(/^ {2}sources {2}sample {7}rate\(1 day\) +→ events\n {11}slow /m);
     expect(banner).toContain('  npx sluice pull sample --tenant puller');
   });
+
+  it("shows the example tenant's sample source every minute, and the origin it reaches the sample API by", async () => {
+    const banner = await bannerOf((await loadTenant('example')).config);
+    expect(banner).toMatch(/^ {2}sources {2}sample {7}rate\(1 minute\) +→ events$/m);
+    expect(banner).toContain('sources reach it as http://sample-api.sluice.localhost');
+    expect(banner).toContain('  npx sluice pull sample     (runs it now');
+  });
 });

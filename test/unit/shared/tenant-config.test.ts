@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_BYTES } from '#shared/contract';
+import { DEFAULT_MAX_PAGES, DEFAULT_MAX_RUN_MINUTES, DEFAULT_REQUEST_TIMEOUT_SECONDS } from '#shared/source-config';
 import {
   DEFAULT_BYTES_SCANNED_CUTOFF_MB,
   defineTenant,
@@ -205,6 +206,75 @@ describe('defineTenant', () => {
 
   it('puts the tenant name in the error message', () => {
     expect(() => defineTenant({ ...valid, tenant: 'acme', streams: {} })).toThrow(/tenant config "acme" is invalid/);
+  });
+});
+
+describe('defineTenant with pull sources', () => {
+  const withSource = (source: Record<string, unknown>, name = 'gh_issues'): unknown => ({
+    ...valid,
+    streams: { issues: { payload: 'json' }, profiles: { payload: 'xml' } },
+    sources: {
+      [name]: {
+        stream: 'issues',
+        schedule: 'rate(15 minutes)',
+        request: { url: 'https://api.github.com/repos/o/r/issues' },
+        ...source,
+      },
+    },
+  });
+
+  it('has no sources when the config names none', () => {
+    expect(defineTenant(valid).sources).toEqual({});
+  });
+
+  it('takes a source, applies its defaults and gives it its name', () => {
+    const config = defineTenant(withSource({}) as TenantConfigInput);
+    expect(config.sources.gh_issues).toEqual({
+      name: 'gh_issues',
+      stream: 'issues',
+      schedule: 'rate(15 minutes)',
+      request: {
+        url: 'https://api.github.com/repos/o/r/issues',
+        method: 'GET',
+        query: {},
+        headers: {},
+        timeoutSeconds: DEFAULT_REQUEST_TIMEOUT_SECONDS,
+      },
+      auth: { type: 'none' },
+      records: '',
+      paginate: { type: 'none' },
+      maxPages: DEFAULT_MAX_PAGES,
+      maxRunMinutes: DEFAULT_MAX_RUN_MINUTES,
+    });
+  });
+
+  it('refuses a source that names a stream the tenant does not have, naming the source and the stream', () => {
+    expect(problemsOf(withSource({ stream: 'tickets' }))).toEqual([
+      'sources.gh_issues.stream: source "gh_issues" names stream "tickets", which this tenant does not have (it has issues, profiles)',
+    ]);
+  });
+
+  it('refuses a source that lands in an XML stream, naming the source and the stream', () => {
+    expect(problemsOf(withSource({ stream: 'profiles' }))).toEqual([
+      'sources.gh_issues.stream: source "gh_issues" names stream "profiles", which is an XML stream; a source lands in a JSON stream',
+    ]);
+  });
+
+  it('names a mistyped source key and the key it most likely meant', () => {
+    expect(problemsOf(withSource({ paginate: { type: 'cursor', path: '/next', parm: 'after' } }))).toContain(
+      'sources.gh_issues.paginate.parm: unknown key parm; did you mean param?',
+    );
+    expect(problemsOf(withSource({ shedule: 'rate(1 hour)' }))).toEqual([
+      'sources.gh_issues.shedule: unknown key shedule; did you mean schedule?',
+    ]);
+  });
+
+  it('takes a source name of 40 characters and refuses 41 or an upper-case one by its pattern', () => {
+    expect(Object.keys(defineTenant(withSource({}, `a${'b'.repeat(39)}`) as TenantConfigInput).sources)).toEqual([
+      `a${'b'.repeat(39)}`,
+    ]);
+    expect(problemsOf(withSource({}, `a${'b'.repeat(40)}`)).join('\n')).toMatch(/a source name must be 1 to 40/);
+    expect(problemsOf(withSource({}, 'GhIssues')).join('\n')).toMatch(/a source name must be 1 to 40/);
   });
 });
 

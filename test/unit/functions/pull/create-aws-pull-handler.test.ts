@@ -1,11 +1,12 @@
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createAwsPullHandler, SLICE_RESERVE_MS } from '#functions/pull/handler';
+import { createAwsPullHandler, SLICE_RESERVE_MS } from '#functions/pull/create-aws-pull-handler';
 import { ENV } from '#shared/environment';
+import { defineTenant } from '#shared/tenant-config';
 import { FakeApi, pagedApi, recordTexts } from './support/fake-api.ts';
 import { MemoryStateStore } from './support/memory-state-store.ts';
-import { secrets, source, stream } from './support/pull-fixtures.ts';
+import { secrets } from './support/pull-fixtures.ts';
 
 const firehoseMock = mockClient(FirehoseClient);
 let api: FakeApi | undefined;
@@ -25,11 +26,12 @@ async function handlerFor(store = new MemoryStateStore()) {
     FailedPutCount: 0,
     RequestResponses: input.Records.map((_, index) => ({ RecordId: String(index) })),
   }));
-  const tenant = {
+  const tenant = defineTenant({
     tenant: 't',
-    streams: { events: stream(false) },
-    sources: { gh: source({ request: { url: api.url('/items') } }, 'gh') },
-  };
+    auth: { issuer: 'self' },
+    streams: { events: { payload: 'json' } },
+    sources: { gh: { stream: 'events', schedule: 'rate(1 minute)', request: { url: api.url('/items') } } },
+  });
   return { handler: createAwsPullHandler(tenant, { store, secrets: secrets() }), store };
 }
 

@@ -1,0 +1,93 @@
+/**
+ * The pull function on AWS: one slice of one run per invocation. The tenant's Step Functions
+ * state machine invokes it with `{ source, scheduledTime, runId? }` until it answers
+ * `done: true`. handler.ts binds it to the tenant at bundle time. Clients are created once per
+ * cold start. A slice stops a minute before the Lambda timeout, so that the page in flight is
+ * delivered and committed before Lambda ends the invocation.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context } from 'aws-lambda';
+import * as v from 'valibot';
+import { AwsDelivery } from '#functions/delivery/aws-delivery';
+import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
+import { type DeliveryBindings, parseDeliveryBindings } from '#shared/delivery/delivery-bindings';
+import type { RecordDelivery } from '#shared/delivery/delivery-port';
+import { ENV } from '#shared/environment';
+import type { PullStateStore, RunSummary, SecretReader } from '#shared/pull-run';
+import type { TenantConfig } from '#shared/tenant-config';
+import { stateStoreFromEnvironment } from './dynamodb-state-store.ts';
+import { runPullSlice } from './run-pull.ts';
+import { SecretsManagerReader } from './secrets-manager-reader.ts';
+
+/** Time kept back from the Lambda timeout for the page in flight. */
+export const SLICE_RESERVE_MS = 60_000;
+
+/** The event Step Functions sends. */
+export const PullEventSchema = v.strictObject({
+  source: v.pipe(v.string(), v.nonEmpty()),
+  scheduledTime: v.pipe(v.string(), v.isoTimestamp('scheduledTime must be an ISO 8601 time')),
+  runId: v.optional(
+    v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,80}$/, 'runId must be 1 to 80 of A-Z a-z 0-9 _ . -')),
+  ),
+});
+
+/** What one invocation answers: the state machine loops while `done` is false. */
+export type PullSliceAnswer = { done: false; runId: string } | { done: true; runId: string; summary: RunSummary };
+
+/** Builds the Kinesis route for the bindings (functions/ingest/kinesis-route.ts). */
+export type KinesisRouteFactory = (bindings: DeliveryBindings) => RecordDelivery;
+
+/** What a test (or local wiring) may put in place of the AWS clients. */
+export interface PullHandlerOverrides {
+  readonly store?: PullStateStore;
+  readonly secrets?: SecretReader;
+  readonly fetch?: typeof fetch;
+  readonly kinesisRoute?: KinesisRouteFactory;
+}
+
+/** The run id of a scheduled run: the source and the scheduled time, so that a duplicate start is the same run. */
+export function scheduledRunId(source: string, scheduledTime: string): string {
+  return `${source}-${new Date(scheduledTime).toISOString().replace(/[-:]|\.\d+/g, '')}`;
+}
+
+let firehoseClient: FirehoseClient | undefined;
+
+/** The pull handler on AWS: delivery from ENV.deliveryTargets, state from ENV.pullStateTable. */
+export function createAwsPullHandler(tenant: TenantConfig, overrides: PullHandlerOverrides = {}) {
+  const bindings = parseDeliveryBindings(process.env[ENV.deliveryTargets]);
+  firehoseClient ??= new FirehoseClient({ retryMode: 'standard', maxAttempts: 3 });
+  const delivery = new AwsDelivery(
+    {
+      firehose: new FirehoseDelivery(firehoseClient, bindings),
+      ...(overrides.kinesisRoute ? { kinesis: overrides.kinesisRoute(bindings) } : {}),
+    },
+    bindings,
+  );
+  const store = overrides.store ?? stateStoreFromEnvironment();
+  const secrets = overrides.secrets ?? new SecretsManagerReader(new SecretsManagerClient({}));
+  const logger = new Logger({ serviceName: 'sluice-pull' });
+  const log = {
+    info: (msg: string, extra: object = {}) => logger.info(msg, { ...extra }),
+    warn: (msg: string, extra: object = {}) => logger.warn(msg, { ...extra }),
+  };
+
+  return async (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<PullSliceAnswer> => {
+    const parsed = v.safeParse(PullEventSchema, event);
+    if (!parsed.success) throw new Error(`bad pull event: ${parsed.issues.map((issue) => issue.message).join('; ')}`);
+    const { source: name, scheduledTime } = parsed.output;
+    const source = Object.hasOwn(tenant.sources, name) ? tenant.sources[name] : undefined;
+    if (source === undefined) throw new Error(`tenant ${tenant.tenant} has no source ${name}`);
+    const stream = Object.hasOwn(tenant.streams, source.stream) ? tenant.streams[source.stream] : undefined;
+    if (stream === undefined)
+      throw new Error(`source ${name} names stream ${source.stream}, which tenant ${tenant.tenant} has not`);
+    const runId = parsed.output.runId ?? scheduledRunId(name, scheduledTime);
+    const sliceDeadline = new Date(Date.now() + context.getRemainingTimeInMillis() - SLICE_RESERVE_MS);
+    const result = await runPullSlice(
+      { tenant: tenant.tenant, source, stream, runId, sliceDeadline },
+      { store, secrets, delivery, log, ...(overrides.fetch ? { fetch: overrides.fetch } : {}) },
+    );
+    return result.done ? { done: true, runId, summary: result.summary } : { done: false, runId };
+  };
+}
