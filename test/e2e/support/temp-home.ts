@@ -12,5 +12,5 @@ export async function tempHome(tenant = 'example'): Promise<SluiceHome & { base:
   const root = await mkdtemp(join(tmpdir(), 'sluice-test-'));
   const base = join(root, '.sluice');
   const home = sluiceHome(tenant, { SLUICE_HOME: base }, root);
-  return { ...home, base, remove: () => rm(root, { recursive: true, force: true }) };
+  return { ...home, base, remove: () => rm(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }) };
 }

@@ -339,7 +339,9 @@ describe('retries and rate limits', () => {
     const times = api.requests.map((request) => request.receivedAt);
     for (let index = 20; index < times.length; index++)
       expect((times[index] ?? 0) - (times[index - 20] ?? 0)).toBeGreaterThanOrEqual(990);
-    // 12 requests spaced 50 ms apart take at least 550 ms.
-    expect((times.at(-1) ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(540);
+    // 12 requests spaced 50 ms apart take 550 ms; arrival times measured at the server can
+    // shrink that by the first request's own delay on a busy machine, so allow 10 %. Without a
+    // limit the 12 pages arrive within a few milliseconds.
+    expect((times.at(-1) ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(495);
   });
 });
