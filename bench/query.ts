@@ -24,7 +24,7 @@ import { round, spread } from './support/stats.ts';
 
 const COMMAND = 'npm run bench -- query';
 const QUICK = process.env.SLUICE_BENCH_QUICK === '1';
-const RECORDS = Number(process.env.SLUICE_BENCH_QUERY_RECORDS ?? (QUICK ? 50_000 : 500_000));
+const RECORDS = Number(process.env.SLUICE_BENCH_QUERY_RECORDS ?? (QUICK ? 50_000 : 1_000_000));
 const RECORDS_PER_OBJECT = 5_000;
 const RUNS = QUICK ? 1 : 3;
 const TARGET_RATIO = 1.2;
