@@ -1,15 +1,17 @@
 /**
- * `npm run bench` runs every benchmark; `npm run bench -- handler` (or cold-start, throughput)
+ * `npm run bench` runs every benchmark; `npm run bench -- handler` (or cold-start, throughput, query)
  * runs one. Each writes bench/results/<name>.json; docs/performance.md explains them.
  */
 import { runColdStart } from './cold-start.ts';
 import { runHandlerCost } from './handler-cost.ts';
+import { runQuery } from './query.ts';
 import { runThroughput } from './throughput.ts';
 
 const BENCHMARKS: Readonly<Record<string, () => Promise<number>>> = {
   handler: runHandlerCost,
   'cold-start': runColdStart,
   throughput: runThroughput,
+  query: runQuery,
 };
 
 const requested = process.argv.slice(2);
