@@ -15,6 +15,11 @@ export function recordsPrefix(streamId: string): string {
   return `${BUCKET_PREFIXES.streams}${streamId}/${HOURLY_PARTITIONS}`;
 }
 
+/** Firehose `Prefix` for the NDJSON copy of an XML stream with `projection: 'json'`. */
+export function jsonProjectionPrefix(streamId: string): string {
+  return `${BUCKET_PREFIXES.streams}${streamId}/json/${HOURLY_PARTITIONS}`;
+}
+
 /** Firehose `Prefix` for a stream's dead-letter delivery stream. */
 export function deadLetterPrefix(streamId: string): string {
   return `${BUCKET_PREFIXES.deadLetter}${streamId}/${HOURLY_PARTITIONS}`;
@@ -43,16 +48,21 @@ export interface ChannelLayout {
 }
 
 /**
- * The prefix and extension of a stream's records or of its dead-letter stream: the one
- * mapping the stack gives Firehose and local mode renders.
+ * The prefix and extension of one delivery channel of a stream: the one mapping the stack
+ * gives Firehose and local mode renders.
  */
 export function channelLayout(
   stream: Pick<StreamConfig, 'id' | 'payload' | 'compression'>,
   channel: DeliveryChannel,
 ): ChannelLayout {
-  return channel === 'records'
-    ? { prefix: recordsPrefix(stream.id), extension: fileExtension(stream.payload, stream.compression) }
-    : { prefix: deadLetterPrefix(stream.id), extension: deadLetterExtension(stream.compression) };
+  switch (channel) {
+    case 'records':
+      return { prefix: recordsPrefix(stream.id), extension: fileExtension(stream.payload, stream.compression) };
+    case 'dead-letter':
+      return { prefix: deadLetterPrefix(stream.id), extension: deadLetterExtension(stream.compression) };
+    case 'json-projection':
+      return { prefix: jsonProjectionPrefix(stream.id), extension: fileExtension('json', stream.compression) };
+  }
 }
 
 const pad = (value: number, width = 2): string => String(value).padStart(width, '0');

@@ -12,7 +12,11 @@ const TargetSchema = v.pipe(
 );
 
 const BindingSchema = v.pipe(
-  v.strictObject({ records: TargetSchema, deadLetter: v.optional(TargetSchema) }),
+  v.strictObject({
+    records: TargetSchema,
+    deadLetter: v.optional(TargetSchema),
+    jsonProjection: v.optional(TargetSchema),
+  }),
   v.readonly(),
 );
 
@@ -20,7 +24,7 @@ const BindingsSchema = v.record(v.string(), BindingSchema);
 
 /** Where one stream's records go on AWS. */
 export type DeliveryTarget = v.InferOutput<typeof TargetSchema>;
-/** A stream's delivery binding: its records, and its dead-letter stream when `deadLetter` is on. */
+/** A stream's delivery binding: its records, its dead-letter stream when `deadLetter` is on, its JSON copy with `projection: 'json'`. */
 export type StreamDeliveryBinding = v.InferOutput<typeof BindingSchema>;
 /** Delivery bindings by stream id. */
 export type DeliveryBindings = Readonly<Record<string, StreamDeliveryBinding>>;
@@ -50,5 +54,12 @@ export function deliveryTarget(
   channel: DeliveryChannel,
 ): DeliveryTarget | undefined {
   const binding = Object.hasOwn(bindings, streamId) ? bindings[streamId] : undefined;
-  return channel === 'records' ? binding?.records : binding?.deadLetter;
+  switch (channel) {
+    case 'records':
+      return binding?.records;
+    case 'dead-letter':
+      return binding?.deadLetter;
+    case 'json-projection':
+      return binding?.jsonProjection;
+  }
 }

@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
+import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
+import { DownstreamThrottledError, DownstreamUnavailableError } from '#shared/errors';
+import { defineTenant } from '#shared/tenant-config';
+import { capturedLogger, ingestEvent, ingestHarness, lambdaContext } from './ingest-fixtures.ts';
+
+const tenant = defineTenant({
+  tenant: 'example',
+  auth: { issuer: 'self' },
+  streams: {
+    profiles: { payload: 'xml', projection: 'json' },
+    plain: { payload: 'xml' },
+  },
+});
+
+const PROFILE = '<profile id="18446744073709551615"><name>Ada &amp; co</name><tag>a</tag><tag>b</tag></profile>';
+const xml = (stream: string) => ({ stream, body: PROFILE, contentType: 'application/xml' });
+
+/** A delivery whose every call waits until the test settles it. */
+class GatedDelivery implements RecordDelivery {
+  readonly pending = new Map<DeliveryBatch['channel'], { resolve: () => void; reject: (error: Error) => void }>();
+
+  deliver(batch: DeliveryBatch): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.set(batch.channel, { resolve, reject });
+    });
+  }
+}
+
+function gatedHandler() {
+  const delivery = new GatedDelivery();
+  const { logger } = capturedLogger();
+  const handler = createIngestHandler({ tenant, delivery, logger });
+  let settled = false;
+  const answer = handler(ingestEvent(xml('profiles')), lambdaContext()).finally(() => {
+    settled = true;
+  });
+  return { delivery, answer, isSettled: () => settled };
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("an XML stream with projection: 'json'", () => {
+  it('delivers the CBOR item on the records channel and its JSON form on the json-projection channel', async () => {
+    const { delivery, post } = ingestHarness({ tenant });
+    const response = await post(xml('profiles'));
+    expect(response.statusCode).toBe(202);
+    const [records] = delivery.batches.filter((batch) => batch.channel === 'records');
+    expect(records?.records[0]?.[0]).toBe(0xa1); // a CBOR map of one entry: the root element
+    expect(delivery.texts('json-projection')).toEqual([
+      '{"profile":{"name":"Ada & co","tag":["a","b"],"@id":"18446744073709551615"}}\n',
+    ]);
+  });
+
+  it('answers 202 only after both deliveries were acknowledged', async () => {
+    const { delivery, answer, isSettled } = gatedHandler();
+    await tick();
+    expect([...delivery.pending.keys()].sort()).toEqual(['json-projection', 'records']);
+    delivery.pending.get('records')?.resolve();
+    await tick();
+    expect(isSettled()).toBe(false);
+    delivery.pending.get('json-projection')?.resolve();
+    expect((await answer).statusCode).toBe(202);
+  });
+
+  it('answers 503 when the projection fails though the records were acknowledged', async () => {
+    const { delivery, post } = ingestHarness({ tenant });
+    delivery.failure = (batch) =>
+      batch.channel === 'json-projection' ? new DownstreamUnavailableError('firehose down') : undefined;
+    expect((await post(xml('profiles'))).statusCode).toBe(503);
+  });
+
+  it('answers 429 when the records are throttled though the projection was acknowledged', async () => {
+    const { delivery, post } = ingestHarness({ tenant });
+    delivery.failure = (batch) =>
+      batch.channel === 'records' ? new DownstreamThrottledError('slow down', 1) : undefined;
+    expect((await post(xml('profiles'))).statusCode).toBe(429);
+  });
+
+  it('delivers nothing on the json-projection channel for an XML stream without it', async () => {
+    const { delivery, post } = ingestHarness({ tenant });
+    expect((await post(xml('plain'))).statusCode).toBe(202);
+    expect(delivery.batches.map((batch) => batch.channel)).toEqual(['records']);
+  });
+});
