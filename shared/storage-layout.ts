@@ -10,14 +10,24 @@ export const BUCKET_PREFIXES = { streams: 'streams/', deadLetter: 'dlq/', errors
 
 const HOURLY_PARTITIONS = 'year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/';
 
+/** The folder above a stream's hour partitions of accepted records: `streams/<stream>/`. */
+export function recordsFolder(streamId: string): string {
+  return `${BUCKET_PREFIXES.streams}${streamId}/`;
+}
+
 /** Firehose `Prefix` for a stream's accepted records. */
 export function recordsPrefix(streamId: string): string {
-  return `${BUCKET_PREFIXES.streams}${streamId}/${HOURLY_PARTITIONS}`;
+  return `${recordsFolder(streamId)}${HOURLY_PARTITIONS}`;
+}
+
+/** The folder above the hour partitions of an XML stream's JSON projection: `streams/<stream>/json/`. */
+export function jsonProjectionFolder(streamId: string): string {
+  return `${recordsFolder(streamId)}json/`;
 }
 
 /** Firehose `Prefix` for the NDJSON copy of an XML stream with `projection: 'json'`. */
 export function jsonProjectionPrefix(streamId: string): string {
-  return `${BUCKET_PREFIXES.streams}${streamId}/json/${HOURLY_PARTITIONS}`;
+  return `${jsonProjectionFolder(streamId)}${HOURLY_PARTITIONS}`;
 }
 
 /** Firehose `Prefix` for a stream's dead-letter delivery stream. */
