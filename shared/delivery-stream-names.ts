@@ -16,6 +16,11 @@ const CHANNEL_SUFFIXES: Readonly<Record<DeliveryChannel, string>> = {
   'json-projection': '.json',
 };
 
+/** The JSON projection's Firehose stream name from its records' stream (or Kinesis source) name: `<records>.json`. */
+export function jsonProjectionStreamName(recordsName: string): string {
+  return `${recordsName}${CHANNEL_SUFFIXES['json-projection']}`;
+}
+
 /** The name of one delivery stream of a stream: `sluice.<tenant>.<stream>[.dlq|.json]`. */
 export function deliveryStreamName(tenant: string, streamId: string, channel: DeliveryChannel): string {
   return `sluice.${tenant}.${streamId}${CHANNEL_SUFFIXES[channel]}`;

@@ -100,7 +100,8 @@ export class HouseFunction extends NodejsFunction {
     this.deliveryTargets[streamId] = {
       records: records.target,
       ...(deadLetter ? { deadLetter: deadLetter.target } : {}),
-      ...(jsonProjection ? { jsonProjection: jsonProjection.target } : {}),
+      // Only a flag: the function derives the name `<records>.json` (shared/delivery-bindings.ts).
+      ...(jsonProjection ? { jsonProjection: true as const } : {}),
     };
     records.grantPut(this);
     deadLetter?.grantPut(this);

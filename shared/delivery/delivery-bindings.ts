@@ -1,5 +1,6 @@
 /** Parsing of the delivery bindings env var (ENV.deliveryTargets): stream id → where its records go. */
 import * as v from 'valibot';
+import { jsonProjectionStreamName } from '../delivery-stream-names.ts';
 import type { DeliveryChannel } from './delivery-port.ts';
 
 const TargetSchema = v.pipe(
@@ -15,7 +16,11 @@ const BindingSchema = v.pipe(
   v.strictObject({
     records: TargetSchema,
     deadLetter: v.optional(TargetSchema),
-    jsonProjection: v.optional(TargetSchema),
+    /**
+     * A flag, not a target: the projection's Firehose stream is named after the records'
+     * (`<records>.json`), and 12 full targets more would push the bindings past Lambda's 4 KB.
+     */
+    jsonProjection: v.optional(v.literal(true, 'jsonProjection must be true')),
   }),
   v.readonly(),
 );
@@ -60,6 +65,8 @@ export function deliveryTarget(
     case 'dead-letter':
       return binding?.deadLetter;
     case 'json-projection':
-      return binding?.jsonProjection;
+      return binding?.jsonProjection
+        ? { kind: 'firehose', name: jsonProjectionStreamName(binding.records.name) }
+        : undefined;
   }
 }

@@ -302,7 +302,7 @@ describe("an XML stream's JSON projection", () => {
     const targets = deliveryTargets(fixture.template, 'fixture-analyst') as Record<string, Record<string, unknown>>;
     expect(targets.documents).toEqual({
       records: { kind: 'firehose', name: 'sluice.fixture-analyst.documents' },
-      jsonProjection: { kind: 'firehose', name: 'sluice.fixture-analyst.documents.json' },
+      jsonProjection: true,
     });
     expect(targets.profiles).toEqual({ records: { kind: 'firehose', name: 'sluice.fixture-analyst.profiles' } });
   });

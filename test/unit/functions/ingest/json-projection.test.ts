@@ -1,5 +1,10 @@
+import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AwsDelivery } from '#functions/delivery/aws-delivery';
+import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
+import { parseDeliveryBindings } from '#shared/delivery/delivery-bindings';
 import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
 import { DownstreamThrottledError, DownstreamUnavailableError } from '#shared/errors';
 import { defineTenant } from '#shared/tenant-config';
@@ -41,7 +46,10 @@ function gatedHandler() {
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 
+const firehoseMock = mockClient(FirehoseClient);
+
 afterEach(() => {
+  firehoseMock.reset();
   vi.restoreAllMocks();
 });
 
@@ -86,5 +94,23 @@ describe("an XML stream with projection: 'json'", () => {
     const { delivery, post } = ingestHarness({ tenant });
     expect((await post(xml('plain'))).statusCode).toBe(202);
     expect(delivery.batches.map((batch) => batch.channel)).toEqual(['records']);
+  });
+
+  it('puts the projection to the records stream name plus .json on AWS, from a binding that only flags it', async () => {
+    firehoseMock.on(PutRecordBatchCommand).resolves({ FailedPutCount: 0, RequestResponses: [{ RecordId: 'r' }] });
+    const bindings = parseDeliveryBindings(
+      JSON.stringify({
+        profiles: { records: { kind: 'firehose', name: 'sluice.example.profiles' }, jsonProjection: true },
+      }),
+    );
+    const delivery = new AwsDelivery(
+      { firehose: new FirehoseDelivery(new FirehoseClient({ region: 'eu-west-1' }), bindings) },
+      bindings,
+    );
+    const { logger } = capturedLogger();
+    const handler = createIngestHandler({ tenant, delivery, logger });
+    expect((await handler(ingestEvent(xml('profiles')), lambdaContext())).statusCode).toBe(202);
+    const names = firehoseMock.commandCalls(PutRecordBatchCommand).map((call) => call.args[0].input.DeliveryStreamName);
+    expect(names.sort()).toEqual(['sluice.example.profiles', 'sluice.example.profiles.json']);
   });
 });
