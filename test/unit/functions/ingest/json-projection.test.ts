@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AwsDelivery } from '#functions/delivery/aws-delivery';
 import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
+import { MAX_RECORD_BYTES } from '#shared/contract';
 import { parseDeliveryBindings } from '#shared/delivery/delivery-bindings';
 import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
 import { DownstreamThrottledError, DownstreamUnavailableError } from '#shared/errors';
@@ -16,6 +17,7 @@ const tenant = defineTenant({
   streams: {
     profiles: { payload: 'xml', projection: 'json' },
     plain: { payload: 'xml' },
+    large: { payload: 'xml', projection: 'json', maxBytes: MAX_RECORD_BYTES },
   },
 });
 
@@ -112,5 +114,21 @@ describe("an XML stream with projection: 'json'", () => {
     expect((await handler(ingestEvent(xml('profiles')), lambdaContext())).statusCode).toBe(202);
     const names = firehoseMock.commandCalls(PutRecordBatchCommand).map((call) => call.args[0].input.DeliveryStreamName);
     expect(names.sort()).toEqual(['sluice.example.profiles', 'sluice.example.profiles.json']);
+  });
+
+  it('answers 202 when the JSON line is exactly the record limit and 413 at one byte more, though the XML is half that', async () => {
+    // `{"a":"…"}\n` is 9 bytes around the text, and each `"` of the text doubles as `\"`.
+    const document = (jsonBytes: number) => {
+      const quotes = 500_000;
+      return `<a>${'"'.repeat(quotes)}${'x'.repeat(jsonBytes - 9 - 2 * quotes)}</a>`;
+    };
+    const { delivery, post } = ingestHarness({ tenant });
+    const atLimit = await post({ stream: 'large', body: document(MAX_RECORD_BYTES), contentType: 'application/xml' });
+    expect(atLimit.statusCode).toBe(202);
+    expect(delivery.batches.find((batch) => batch.channel === 'json-projection')?.records[0]?.byteLength).toBe(
+      MAX_RECORD_BYTES,
+    );
+    const over = await post({ stream: 'large', body: document(MAX_RECORD_BYTES + 1), contentType: 'application/xml' });
+    expect(over.statusCode).toBe(413);
   });
 });
