@@ -22,8 +22,13 @@ export function streamPrefix(streamId: string, deadLetter = false): string {
   return `${deadLetter ? BUCKET_PREFIXES.deadLetter : BUCKET_PREFIXES.streams}${streamId}/`;
 }
 
+// An XML stream's JSON projection lands in `streams/<stream>/json/`, below its own records'
+// prefix; it is a copy of the same records, so listing the records must not count it twice.
+const PROJECTION_KEY = new RegExp(`^${BUCKET_PREFIXES.streams}[^/]+/json/`);
+
 /**
- * Every object under the prefix, oldest first: keys carry the hour partitions, then the
+ * Every object under the prefix, oldest first (without a JSON projection's copies, unless the
+ * prefix is inside one): keys carry the hour partitions, then the
  * delivery stream name, the batch time and a time-ordered id, so key order is time order.
  */
 export async function listBatches(s3: S3Client, bucket: string, prefix: string): Promise<LandedObject[]> {
@@ -34,7 +39,8 @@ export async function listBatches(s3: S3Client, bucket: string, prefix: string):
       new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
     );
     for (const item of page.Contents ?? []) {
-      if (item.Key) objects.push({ key: item.Key, bytes: item.Size ?? 0 });
+      if (!item.Key || (PROJECTION_KEY.test(item.Key) && !PROJECTION_KEY.test(prefix))) continue;
+      objects.push({ key: item.Key, bytes: item.Size ?? 0 });
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);

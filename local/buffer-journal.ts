@@ -6,10 +6,9 @@
  */
 import { type FileHandle, mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DeliveryChannel } from '#shared/delivery/delivery-port';
+import { DELIVERY_CHANNELS, type DeliveryChannel } from '#shared/delivery/delivery-port';
 
 const SUFFIX = '.journal';
-const CHANNELS: readonly DeliveryChannel[] = ['records', 'dead-letter'];
 
 /** What a segment file's name says. */
 export interface SegmentName {
@@ -31,9 +30,11 @@ export function segmentFileName(name: SegmentName): string {
 
 /** Parses a segment file name; undefined for files that are not segments. */
 export function parseSegmentFileName(name: string): SegmentName | undefined {
-  const match = /^([A-Za-z0-9_-]{1,64})~(records|dead-letter)~(\d+)~([0-9a-f-]{36})\.journal$/.exec(name);
+  const match = /^([A-Za-z0-9_-]{1,64})~(records|dead-letter|json-projection)~(\d+)~([0-9a-f-]{36})\.journal$/.exec(
+    name,
+  );
   if (!match?.[1] || !match[2] || !match[3] || !match[4]) return undefined;
-  const channel = CHANNELS.find((candidate) => candidate === match[2]);
+  const channel = DELIVERY_CHANNELS.find((candidate) => candidate === match[2]);
   return channel ? { streamId: match[1], channel, openedAt: Number(match[3]), batchId: match[4] } : undefined;
 }
 

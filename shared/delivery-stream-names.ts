@@ -10,8 +10,18 @@ import type { DeliveryChannel } from './delivery/delivery-port.ts';
 /** Longest Firehose delivery stream name (Kinesis allows 128). */
 export const DELIVERY_STREAM_NAME_MAX = 64;
 
-/** The name of a stream's records or dead-letter delivery stream: `sluice.<tenant>.<stream>[.dlq]`. */
+const CHANNEL_SUFFIXES: Readonly<Record<DeliveryChannel, string>> = {
+  records: '',
+  'dead-letter': '.dlq',
+  'json-projection': '.json',
+};
+
+/** The JSON projection's Firehose stream name from its records' stream (or Kinesis source) name: `<records>.json`. */
+export function jsonProjectionStreamName(recordsName: string): string {
+  return `${recordsName}${CHANNEL_SUFFIXES['json-projection']}`;
+}
+
+/** The name of one delivery stream of a stream: `sluice.<tenant>.<stream>[.dlq|.json]`. */
 export function deliveryStreamName(tenant: string, streamId: string, channel: DeliveryChannel): string {
-  const name = `sluice.${tenant}.${streamId}`;
-  return channel === 'records' ? name : `${name}.dlq`;
+  return `sluice.${tenant}.${streamId}${CHANNEL_SUFFIXES[channel]}`;
 }

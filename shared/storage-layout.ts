@@ -10,9 +10,24 @@ export const BUCKET_PREFIXES = { streams: 'streams/', deadLetter: 'dlq/', errors
 
 const HOURLY_PARTITIONS = 'year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/';
 
+/** The folder above a stream's hour partitions of accepted records: `streams/<stream>/`. */
+export function recordsFolder(streamId: string): string {
+  return `${BUCKET_PREFIXES.streams}${streamId}/`;
+}
+
 /** Firehose `Prefix` for a stream's accepted records. */
 export function recordsPrefix(streamId: string): string {
-  return `${BUCKET_PREFIXES.streams}${streamId}/${HOURLY_PARTITIONS}`;
+  return `${recordsFolder(streamId)}${HOURLY_PARTITIONS}`;
+}
+
+/** The folder above the hour partitions of an XML stream's JSON projection: `streams/<stream>/json/`. */
+export function jsonProjectionFolder(streamId: string): string {
+  return `${recordsFolder(streamId)}json/`;
+}
+
+/** Firehose `Prefix` for the NDJSON copy of an XML stream with `projection: 'json'`. */
+export function jsonProjectionPrefix(streamId: string): string {
+  return `${jsonProjectionFolder(streamId)}${HOURLY_PARTITIONS}`;
 }
 
 /** Firehose `Prefix` for a stream's dead-letter delivery stream. */
@@ -43,16 +58,21 @@ export interface ChannelLayout {
 }
 
 /**
- * The prefix and extension of a stream's records or of its dead-letter stream: the one
- * mapping the stack gives Firehose and local mode renders.
+ * The prefix and extension of one delivery channel of a stream: the one mapping the stack
+ * gives Firehose and local mode renders.
  */
 export function channelLayout(
   stream: Pick<StreamConfig, 'id' | 'payload' | 'compression'>,
   channel: DeliveryChannel,
 ): ChannelLayout {
-  return channel === 'records'
-    ? { prefix: recordsPrefix(stream.id), extension: fileExtension(stream.payload, stream.compression) }
-    : { prefix: deadLetterPrefix(stream.id), extension: deadLetterExtension(stream.compression) };
+  switch (channel) {
+    case 'records':
+      return { prefix: recordsPrefix(stream.id), extension: fileExtension(stream.payload, stream.compression) };
+    case 'dead-letter':
+      return { prefix: deadLetterPrefix(stream.id), extension: deadLetterExtension(stream.compression) };
+    case 'json-projection':
+      return { prefix: jsonProjectionPrefix(stream.id), extension: fileExtension('json', stream.compression) };
+  }
 }
 
 const pad = (value: number, width = 2): string => String(value).padStart(width, '0');

@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot';
 import { DEFAULT_MAX_BYTES, MAX_RECORD_BYTES } from './contract.ts';
+import { streamChannels } from './delivery/delivery-port.ts';
 import { DELIVERY_STREAM_NAME_MAX, deliveryStreamName } from './delivery-stream-names.ts';
 import { SOURCE_NAME_PATTERN, type SourceConfig, SourceSchema } from './source-config.ts';
 import { strictEntries } from './strict-entries.ts';
@@ -277,7 +278,7 @@ type ConfigOutput = v.InferOutput<typeof ConfigObjectSchema>;
 /** Delivery stream names that would be longer than Firehose allows, as messages. */
 function overlongDeliveryStreamNames(config: ConfigOutput): string[] {
   return Object.entries(config.streams).flatMap(([id, stream]) =>
-    (stream.deadLetter ? (['records', 'dead-letter'] as const) : (['records'] as const))
+    streamChannels(stream)
       .map((channel) => deliveryStreamName(config.tenant, id, channel))
       .filter((name) => name.length > DELIVERY_STREAM_NAME_MAX)
       .map(

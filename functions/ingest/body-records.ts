@@ -5,6 +5,8 @@ import type { FieldError, MalformedBodyError, SchemaViolationError } from '#shar
 export interface AcceptedRecord {
   readonly index: number;
   readonly framed: Uint8Array;
+  /** The record's NDJSON line, for an XML stream with `projection: 'json'`. */
+  readonly projected?: Uint8Array;
 }
 
 /** A record that failed: its position, its posted text and why. */

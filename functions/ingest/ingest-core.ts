@@ -72,6 +72,17 @@ async function deliverDeadLetters(
   }
 }
 
+// Only XML streams with `projection: 'json'` carry projected lines; every other stream skips this.
+function deliverProjection(stream: StreamConfig, body: BodyRecords, deps: IngestDependencies): Promise<void> {
+  if (stream.projection !== 'json') return Promise.resolve();
+  return deps.delivery.deliver({
+    streamId: stream.id,
+    channel: 'json-projection',
+    records: body.accepted.flatMap((record) => (record.projected ? [record.projected] : [])),
+    deadlineAt: deps.deadlineAt,
+  });
+}
+
 /** Runs the edge contract for one request; throws a SluiceError for every non-202 row. */
 export async function ingest(request: IngestRequest, deps: IngestDependencies): Promise<IngestOutcome> {
   const stream = findStream(deps.tenant, request.streamId);
@@ -79,13 +90,13 @@ export async function ingest(request: IngestRequest, deps: IngestDependencies): 
   assertWithinLimit(request, stream.maxBytes);
   const kind = bodyKind(stream, request);
   const text = decodeUtf8(bodyBytes(request));
-  const body = kind === 'xml' ? readXmlBody(text) : readJsonBody(stream, kind, text);
+  const body = kind === 'xml' ? readXmlBody(text, stream.projection === 'json') : readJsonBody(stream, kind, text);
 
   for (const record of body.accepted) {
     // Only reachable with maxBytes at its maximum: framing adds a byte, or CBOR outgrows the XML.
-    if (record.framed.byteLength > MAX_RECORD_BYTES) {
-      throw new PayloadTooLargeError(MAX_RECORD_BYTES, record.framed.byteLength);
-    }
+    // The JSON projection can outgrow both (escaped control characters), and Firehose takes neither.
+    const largest = Math.max(record.framed.byteLength, record.projected?.byteLength ?? 0);
+    if (largest > MAX_RECORD_BYTES) throw new PayloadTooLargeError(MAX_RECORD_BYTES, largest);
   }
   const deadLetters = deliverDeadLetters(stream, request, body, deps);
   const rejected = body.rejected.map(({ index, errors }) => ({ index, errors }));
@@ -95,16 +106,19 @@ export async function ingest(request: IngestRequest, deps: IngestDependencies): 
     if (body.batch) throw new BatchRejectedError(`None of the ${rejected.length} records was accepted.`, rejected);
     if (firstRejected) throw firstRejected.error;
   }
-  const [delivered] = await Promise.allSettled([
+  const [delivered, projected] = await Promise.allSettled([
     deps.delivery.deliver({
       streamId: stream.id,
       channel: 'records',
       records: body.accepted.map((record) => record.framed),
       deadlineAt: deps.deadlineAt,
     }),
+    deliverProjection(stream, body, deps),
     deadLetters,
   ]);
+  // The 202 promises both copies: a projection that failed is retried by the client like the records.
   if (delivered.status === 'rejected') throw delivered.reason;
+  if (projected.status === 'rejected') throw projected.reason;
   return {
     stream: stream.id,
     records: body.accepted.length,

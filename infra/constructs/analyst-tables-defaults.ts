@@ -12,7 +12,7 @@ import {
   type TableStream,
   tableColumns,
 } from '#shared/analyst-tables';
-import { BUCKET_PREFIXES } from '#shared/storage-layout';
+import { BUCKET_PREFIXES, jsonProjectionFolder, recordsFolder } from '#shared/storage-layout';
 
 /** The Hive JSON SerDe: AWS documents the OpenX SerDe as non-deterministic on duplicate keys, this one is not. */
 export const HIVE_JSON_SERDE = 'org.apache.hive.hcatalog.data.JsonSerDe';
@@ -84,14 +84,18 @@ function storage(location: string, columns: readonly Column[], raw: boolean): Cf
   };
 }
 
-/** The Glue table input of one stream's records over `s3://<bucket>/streams/<stream>/`. */
+/**
+ * The Glue table input of one stream's records over `s3://<bucket>/streams/<stream>/`, or for
+ * an XML stream over its JSON projection's `streams/<stream>/json/` (Athena cannot read the CBOR).
+ */
 export function streamTableInput(
   bucketName: string,
   name: string,
   stream: TableStream & { readonly id: string },
   pulled: boolean,
 ): CfnTable.TableInputProperty {
-  const location = `s3://${bucketName}/${BUCKET_PREFIXES.streams}${stream.id}/`;
+  const folder = stream.payload === 'xml' ? jsonProjectionFolder(stream.id) : recordsFolder(stream.id);
+  const location = `s3://${bucketName}/${folder}`;
   return {
     name,
     description: `Sluice stream ${stream.id}`,

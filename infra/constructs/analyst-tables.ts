@@ -73,8 +73,9 @@ export class AnalystTables extends Construct {
       databaseInput: { name: this.databaseName, description: `Sluice ${props.tenant}: landed streams` },
     });
 
-    // CBOR has no Athena reader: XML streams get no table (docs/analysts.md says how to read them).
-    const tableStreams = props.streams.filter((stream) => stream.payload === 'json');
+    // CBOR has no Athena reader: an XML stream gets a table only over its JSON projection
+    // (docs/analysts.md says how to read the CBOR otherwise).
+    const tableStreams = props.streams.filter((stream) => stream.payload === 'json' || stream.projection === 'json');
     const inputs = [
       ...tableStreams.map((stream) =>
         streamTableInput(props.bucket.bucketName, tableName(stream.id), stream, props.pulledStreams.has(stream.id)),

@@ -3,6 +3,7 @@
  * The records channel is fed by Direct PUT, or with `delivery: 'kinesis'` by an on-demand,
  * encrypted Kinesis Data Stream that the ingest function writes to (the scale path: higher
  * quotas, replay, fan-out). The dead-letter channel is always Direct PUT: dead letters are few.
+ * So is an XML stream's JSON projection: XML posts are one document each, far below Direct PUT quotas.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -23,7 +24,7 @@ import type { DeliveryBindable } from './house-function.ts';
 export interface StreamDeliveryProps {
   readonly tenant: string;
   readonly stream: StreamConfig;
-  /** Accepted records (under `streams/`) or rejected ones with their reasons (under `dlq/`). */
+  /** Accepted records (under `streams/`), rejected ones with their reasons (under `dlq/`), or an XML stream's JSON copy (under `streams/<stream>/json/`). */
   readonly channel: DeliveryChannel;
   readonly bucket: s3.Bucket;
   readonly dataKey: kms.IKey;

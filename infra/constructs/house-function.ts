@@ -83,20 +83,29 @@ export class HouseFunction extends NodejsFunction {
 
   /**
    * Binds a stream's delivery: its entry in {@link ENV.deliveryTargets} and the right to put
-   * records there (and to its dead-letter stream), nothing more.
+   * records there (and to its dead-letter stream and JSON projection), nothing more.
    */
-  bindDeliveryStream(streamId: string, records: DeliveryBindable, deadLetter?: DeliveryBindable): void {
+  bindDeliveryStream(
+    streamId: string,
+    records: DeliveryBindable,
+    deadLetter?: DeliveryBindable,
+    jsonProjection?: DeliveryBindable,
+  ): void {
     if (Object.keys(this.deliveryTargets).length === 0) {
       this.addEnvironment(
         ENV.deliveryTargets,
         Lazy.string({ produce: () => Stack.of(this).toJsonString(this.deliveryTargets) }),
       );
     }
-    this.deliveryTargets[streamId] = deadLetter
-      ? { records: records.target, deadLetter: deadLetter.target }
-      : { records: records.target };
+    this.deliveryTargets[streamId] = {
+      records: records.target,
+      ...(deadLetter ? { deadLetter: deadLetter.target } : {}),
+      // Only a flag: the function derives the name `<records>.json` (shared/delivery-bindings.ts).
+      ...(jsonProjection ? { jsonProjection: true as const } : {}),
+    };
     records.grantPut(this);
     deadLetter?.grantPut(this);
+    jsonProjection?.grantPut(this);
   }
 }
 

@@ -76,7 +76,12 @@ export class TenantStack extends Stack {
       const deadLetter = stream.deadLetter
         ? new StreamDelivery(this, `DeadLetter-${stream.id}`, { ...shared, channel: 'dead-letter' })
         : undefined;
-      this.ingestFunction.bindDeliveryStream(stream.id, delivery, deadLetter);
+      // Athena cannot read CBOR: an XML stream may land an NDJSON copy beside it (docs/analysts.md).
+      const jsonProjection =
+        stream.projection === 'json'
+          ? new StreamDelivery(this, `JsonProjection-${stream.id}`, { ...shared, channel: 'json-projection' })
+          : undefined;
+      this.ingestFunction.bindDeliveryStream(stream.id, delivery, deadLetter, jsonProjection);
       deliveries[stream.id] = delivery;
       pullDeliveries[stream.id] = { records: delivery, deadLetter };
       new CfnOutput(this, deliveryStreamOutput(stream.id), {

@@ -1,5 +1,6 @@
 /** Parsing of the delivery bindings env var (ENV.deliveryTargets): stream id → where its records go. */
 import * as v from 'valibot';
+import { jsonProjectionStreamName } from '../delivery-stream-names.ts';
 import type { DeliveryChannel } from './delivery-port.ts';
 
 const TargetSchema = v.pipe(
@@ -12,7 +13,15 @@ const TargetSchema = v.pipe(
 );
 
 const BindingSchema = v.pipe(
-  v.strictObject({ records: TargetSchema, deadLetter: v.optional(TargetSchema) }),
+  v.strictObject({
+    records: TargetSchema,
+    deadLetter: v.optional(TargetSchema),
+    /**
+     * A flag, not a target: the projection's Firehose stream is named after the records'
+     * (`<records>.json`), and 12 full targets more would push the bindings past Lambda's 4 KB.
+     */
+    jsonProjection: v.optional(v.literal(true, 'jsonProjection must be true')),
+  }),
   v.readonly(),
 );
 
@@ -20,7 +29,7 @@ const BindingsSchema = v.record(v.string(), BindingSchema);
 
 /** Where one stream's records go on AWS. */
 export type DeliveryTarget = v.InferOutput<typeof TargetSchema>;
-/** A stream's delivery binding: its records, and its dead-letter stream when `deadLetter` is on. */
+/** A stream's delivery binding: its records, its dead-letter stream when `deadLetter` is on, its JSON copy with `projection: 'json'`. */
 export type StreamDeliveryBinding = v.InferOutput<typeof BindingSchema>;
 /** Delivery bindings by stream id. */
 export type DeliveryBindings = Readonly<Record<string, StreamDeliveryBinding>>;
@@ -50,5 +59,14 @@ export function deliveryTarget(
   channel: DeliveryChannel,
 ): DeliveryTarget | undefined {
   const binding = Object.hasOwn(bindings, streamId) ? bindings[streamId] : undefined;
-  return channel === 'records' ? binding?.records : binding?.deadLetter;
+  switch (channel) {
+    case 'records':
+      return binding?.records;
+    case 'dead-letter':
+      return binding?.deadLetter;
+    case 'json-projection':
+      return binding?.jsonProjection
+        ? { kind: 'firehose', name: jsonProjectionStreamName(binding.records.name) }
+        : undefined;
+  }
 }

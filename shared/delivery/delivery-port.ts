@@ -5,8 +5,26 @@
  * DownstreamThrottledError, DownstreamUnavailableError or DeadlineExceededError.
  */
 
-/** Which delivery stream of a Sluice stream: its records, or its dead-letter stream. */
-export type DeliveryChannel = 'records' | 'dead-letter';
+/**
+ * Which delivery stream of a Sluice stream: its records, its dead-letter stream, or the
+ * NDJSON copy of an XML stream with `projection: 'json'` (Athena cannot read CBOR).
+ */
+export type DeliveryChannel = 'records' | 'dead-letter' | 'json-projection';
+
+/** Every delivery channel, for parsers that read a channel back from a name. */
+export const DELIVERY_CHANNELS: readonly DeliveryChannel[] = ['records', 'dead-letter', 'json-projection'];
+
+/** The channels a stream has: always its records, plus its dead-letter stream and JSON projection when set. */
+export function streamChannels(stream: {
+  readonly deadLetter: boolean;
+  readonly projection?: 'json' | undefined;
+}): DeliveryChannel[] {
+  return [
+    'records',
+    ...(stream.deadLetter ? (['dead-letter'] as const) : []),
+    ...(stream.projection === 'json' ? (['json-projection'] as const) : []),
+  ];
+}
 
 /** Records bound for one delivery stream. */
 export interface DeliveryBatch {

@@ -2,10 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listBatches, readBatchRecords } from '#cli/batch-reader';
 import { runCli } from '#cli/main';
+import { createS3Client, startEmbeddedS3 } from '#local/embedded-s3';
 import { EXAMPLE_QUERIES, exampleQuery } from '#shared/analyst-tables';
+import { jsonProjectionFolder } from '#shared/storage-layout';
 import { captureIo } from '../unit/cli/io-capture.ts';
 import tenant from './fixtures/query-tenant.ts';
+import { landedRecords } from './support/landed-records.ts';
 import { post, startTestServer, type TestServer } from './support/local-server.ts';
 
 const TENANT_FILE = fileURLToPath(new URL('./fixtures/query-tenant.ts', import.meta.url));
@@ -134,6 +138,24 @@ describe('sluice query over batches landed by real posts', () => {
     expect(await rows("SELECT json_extract_scalar(record, '$.profile.name') AS name FROM profiles")).toEqual([
       { name: 'Ada & "Co"' },
     ]);
+  });
+
+  it("lands an XML stream's JSON projection as NDJSON under streams/<stream>/json/, once, beside its CBOR", async () => {
+    const embedded = await startEmbeddedS3(local.home.s3);
+    try {
+      const s3 = createS3Client(embedded.endpoint);
+      const copies = await listBatches(s3, embedded.bucket, jsonProjectionFolder('profiles'));
+      expect(copies.map((object) => object.key)).toEqual([
+        expect.stringMatching(
+          /^streams\/profiles\/json\/year=\d{4}\/month=\d\d\/day=\d\d\/hour=\d\d\/sluice\.example\.profiles\.json-1-.+\.ndjson$/,
+        ),
+      ]);
+      const lines = await readBatchRecords(s3, embedded.bucket, copies[0]?.key ?? '');
+      expect(lines).toEqual(await landedRecords(embedded, 'profiles'));
+      expect(lines).toEqual(['{"profile":{"name":"Ada & \\"Co\\"","tag":["a","b"],"@id":"7"}}']);
+    } finally {
+      await embedded.close();
+    }
   });
 
   it('answers an empty result for streams with no batches, with their columns', async () => {

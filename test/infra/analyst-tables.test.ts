@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HIVE_JSON_SERDE, LAZY_SIMPLE_SERDE, RAW_LINE_DELIMITER } from '#infra/constructs/analyst-tables-defaults';
 import { EXAMPLE_QUERIES, latestViewSql, SLUICE_COLUMN } from '#shared/analyst-tables';
 import { STACK_OUTPUTS } from '#shared/stack-outputs';
-import { type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
+import { jsonProjectionPrefix } from '#shared/storage-layout';
+import { deliveryTargets, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
 
 let example: SynthesizedTenant;
 let fixture: SynthesizedTenant;
@@ -53,9 +54,14 @@ describe('the Glue database', () => {
 });
 
 describe('a stream table', () => {
-  it('has one table per JSON stream plus dead_letters, and none for an XML stream', () => {
+  it('has one table per JSON stream and projected XML stream plus dead_letters, and none for a plain XML stream', () => {
     expect(Object.keys(tablesOf(example.template)).sort()).toEqual(['dead_letters', 'events', 'orders']);
-    expect(Object.keys(tablesOf(fixture.template)).sort()).toEqual(['clicks', 'crm_deals', 'dead_letters']);
+    expect(Object.keys(tablesOf(fixture.template)).sort()).toEqual([
+      'clicks',
+      'crm_deals',
+      'dead_letters',
+      'documents',
+    ]);
   });
 
   it("reads the stream's folder with the Hive JSON SerDe and ISO timestamps", () => {
@@ -152,7 +158,7 @@ describe('the dead_letters table', () => {
     expect(dead.PartitionKeys.map((key) => key.Name)).toEqual(['dlq_stream', 'year', 'month', 'day', 'hour']);
     expect(dead.Parameters).toMatchObject({
       'projection.dlq_stream.type': 'enum',
-      'projection.dlq_stream.values': 'crm-deals,clicks,profiles',
+      'projection.dlq_stream.values': 'crm-deals,clicks,profiles,documents',
     });
     fixture.template.hasResourceProperties('AWS::Glue::Table', {
       TableInput: {
@@ -262,12 +268,75 @@ describe('outputs and cdk-nag', () => {
     const outputs = fixture.template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(outputs[STACK_OUTPUTS.glueDatabase]?.Value).toBe('sluice_fixture_analyst');
     expect(outputs[STACK_OUTPUTS.athenaWorkGroup]?.Value).toBe('sluice-fixture-analyst');
-    expect(outputs[STACK_OUTPUTS.analystTables]?.Value).toBe('crm_deals,clicks,dead_letters');
+    expect(outputs[STACK_OUTPUTS.analystTables]?.Value).toBe('crm_deals,clicks,documents,dead_letters');
     expect(outputs[STACK_OUTPUTS.analystQueryPolicy]).toBeDefined();
   });
 
   it('leaves no unacknowledged AwsSolutions finding', () => {
     expect(example.nagViolations.map((violation) => violation.ruleName)).toEqual([]);
     expect(fixture.nagViolations.map((violation) => violation.ruleName)).toEqual([]);
+  });
+});
+
+describe("an XML stream's JSON projection", () => {
+  const firehoses = () =>
+    Object.entries(fixture.template.findResources('AWS::KinesisFirehose::DeliveryStream')) as [
+      string,
+      { Properties: { DeliveryStreamName: string; ExtendedS3DestinationConfiguration: Record<string, unknown> } },
+    ][];
+
+  it('lands through its own Firehose stream under streams/<stream>/json/ as gzipped NDJSON', () => {
+    const projection = firehoses().find(
+      ([, fh]) => fh.Properties.DeliveryStreamName === 'sluice.fixture-analyst.documents.json',
+    );
+    expect(projection?.[1].Properties.ExtendedS3DestinationConfiguration).toMatchObject({
+      Prefix: jsonProjectionPrefix('documents'),
+      FileExtension: '.ndjson.gz',
+      CompressionFormat: 'GZIP',
+    });
+    expect(
+      firehoses().some(([, fh]) => fh.Properties.DeliveryStreamName === 'sluice.fixture-analyst.profiles.json'),
+    ).toBe(false);
+  });
+
+  it("is bound in the ingest function's delivery targets, and only for the projected stream", () => {
+    const targets = deliveryTargets(fixture.template, 'fixture-analyst') as Record<string, Record<string, unknown>>;
+    expect(targets.documents).toEqual({
+      records: { kind: 'firehose', name: 'sluice.fixture-analyst.documents' },
+      jsonProjection: true,
+    });
+    expect(targets.profiles).toEqual({ records: { kind: 'firehose', name: 'sluice.fixture-analyst.profiles' } });
+  });
+
+  it('lets the ingest function put records to it', () => {
+    type Statement = { Action: unknown; Resource: unknown };
+    const [id] =
+      firehoses().find(([, fh]) => fh.Properties.DeliveryStreamName === 'sluice.fixture-analyst.documents.json') ?? [];
+    const statements = Object.values(fixture.template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties?.Roles ?? []).includes('"IngestRole'))
+      .flatMap(
+        (policy) => (policy.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement,
+      );
+    const puts = statements.filter((statement) =>
+      JSON.stringify(statement.Resource).includes(JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] })),
+    );
+    expect(puts.map((statement) => statement.Action)).toEqual(['firehose:PutRecordBatch']);
+  });
+
+  it('has a table of raw lines over streams/<stream>/json/ with the hourly projection there', () => {
+    const documents = table(fixture.template, 'documents');
+    expect(documents.StorageDescriptor.Columns).toEqual([{ Name: 'record', Type: 'string' }]);
+    expect(documents.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe(LAZY_SIMPLE_SERDE);
+    fixture.template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: {
+        Name: 'documents',
+        StorageDescriptor: { Location: bucketPath('/streams/documents/json/') },
+        Parameters: Match.objectLike({
+          'storage.location.template': {
+            'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('^/streams/documents/json/year=\\$\\{year\\}/')])],
+          },
+        }),
+      },
+    });
   });
 });

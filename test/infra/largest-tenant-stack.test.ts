@@ -36,7 +36,7 @@ describe('the largest tenant the config allows', () => {
     const names = Object.values(template.findResources('AWS::KinesisFirehose::DeliveryStream')).map(
       (resource) => (resource as { Properties: { DeliveryStreamName: string } }).Properties.DeliveryStreamName,
     );
-    expect(names).toHaveLength(2 * MAX_STREAMS_PER_TENANT);
+    expect(names).toHaveLength(3 * MAX_STREAMS_PER_TENANT);
     expect(Math.max(...names.map((name) => name.length))).toBe(64);
   });
 

@@ -9,7 +9,7 @@ const tenant = defineTenant({
   auth: { issuer: 'self' },
   streams: {
     plain: { payload: 'json', deadLetter: true },
-    packed: { payload: 'xml', compression: 'gzip', deadLetter: true },
+    packed: { payload: 'xml', compression: 'gzip', deadLetter: true, projection: 'json' },
   },
 });
 
@@ -27,6 +27,11 @@ describe('the channel layout', () => {
       prefix: 'dlq/packed/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/',
       extension: '.ndjson.gz',
     });
+    expect(channelLayout(packed, 'json-projection')).toEqual({
+      prefix:
+        'streams/packed/json/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/',
+      extension: '.ndjson.gz',
+    });
   });
 
   it.each([
@@ -34,6 +39,7 @@ describe('the channel layout', () => {
     ['plain', 'dead-letter'],
     ['packed', 'records'],
     ['packed', 'dead-letter'],
+    ['packed', 'json-projection'],
   ] as const)('is what the stack gives Firehose and what local mode writes for %s %s', (id, channel) => {
     const stream = tenant.streams[id];
     if (!stream) throw new Error(`no stream ${id}`);

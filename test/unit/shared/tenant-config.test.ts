@@ -89,6 +89,14 @@ describe('defineTenant', () => {
     );
   });
 
+  it("counts a JSON projection's .json in the name limit", () => {
+    const stream = (id: string) => ({ [id]: { payload: 'xml', projection: 'json' } }) as TenantConfigInput['streams'];
+    expect(() => defineTenant({ ...valid, streams: stream('a'.repeat(47)) })).not.toThrow();
+    expect(problemsOf({ ...valid, streams: stream('a'.repeat(48)) }).join('\n')).toMatch(
+      /sluice\.acme\.a{48}\.json has 65 characters/,
+    );
+  });
+
   it('takes 12 streams and refuses 13, naming the maximum', () => {
     const streams = (count: number) =>
       Object.fromEntries(Array.from({ length: count }, (_, i) => [`s${i}`, { payload: 'json' as const }]));
