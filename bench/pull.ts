@@ -7,8 +7,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as v from 'valibot';
+import { pageRecords, recordId } from '#functions/pull/page-records';
 import { runPull } from '#functions/pull/run-pull';
 import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
+import { jsonArrayElements } from '#shared/framing/json-array-elements';
+import { jsonPointerText } from '#shared/framing/json-pointer-text';
+import { frameJsonRecord } from '#shared/framing/ndjson-line';
 import { type SourceConfig, SourceSchema } from '#shared/source-config';
 import type { StreamConfig } from '#shared/tenant-config';
 import { MemoryStateStore } from '../test/unit/functions/pull/support/memory-state-store.ts';
@@ -166,6 +170,48 @@ async function viaBareLoop(url: string): Promise<PullRun> {
   return { ms: performance.now() - start, records, status: 'succeeded', fetchMs };
 }
 
+/** Milliseconds each step of turning the run's pages into lines takes, summed over all pages. */
+function partsOfPageRecords(source: SourceConfig): Record<string, number> {
+  const texts = Array.from({ length: PAGES }, (_, index) => pageBody(index + 1, PAGES));
+  const parts = {
+    jsonParse: 0,
+    recordsArrayText: 0,
+    nextCursorText: 0,
+    arrayElements: 0,
+    idTexts: 0,
+    recordIds: 0,
+    frame: 0,
+    pageRecords: 0,
+  };
+  const time = (part: keyof typeof parts, work: () => unknown) => {
+    const start = performance.now();
+    work();
+    parts[part] += performance.now() - start;
+  };
+  for (const [index, text] of texts.entries()) {
+    time('jsonParse', () => JSON.parse(text));
+    let arrayText = '';
+    time('recordsArrayText', () => {
+      arrayText = jsonPointerText(text, '/data') ?? '';
+    });
+    time('nextCursorText', () => jsonPointerText(text, '/next'));
+    let elements: string[] = [];
+    time('arrayElements', () => {
+      elements = jsonArrayElements(arrayText);
+    });
+    let ids: string[] = [];
+    time('idTexts', () => {
+      ids = elements.map((element) => jsonPointerText(element, '/id') ?? element);
+    });
+    time('recordIds', () => ids.map((id) => recordId(source.name, id)));
+    time('frame', () => elements.map((element) => frameJsonRecord(element)));
+    time('pageRecords', () =>
+      pageRecords(text, { source, stream: STREAM, run: 'parts', page: index + 1, fetchedAt: new Date() }),
+    );
+  }
+  return Object.fromEntries(Object.entries(parts).map(([part, ms]) => [part, round(ms)]));
+}
+
 /** Runs the benchmark; resolves with the exit code. */
 export async function runPullBench(): Promise<number> {
   const expected = PAGES * RECORDS_PER_PAGE;
@@ -196,6 +242,11 @@ export async function runPullBench(): Promise<number> {
   } finally {
     await api.close();
   }
+
+  // Where the runner's extra time goes: the steps of pageRecords over the same pages, one by one.
+  partsOfPageRecords(benchSource(api.url));
+  const parts = partsOfPageRecords(benchSource(api.url));
+  log(`parts of pageRecords over ${PAGES} pages (ms): ${JSON.stringify(parts)}`);
 
   const perSecond = (runs: PullRun[]) => runs.map((run) => (run.records / run.ms) * 1000);
   const runnerRate = spread(perSecond(runner), 0);
@@ -230,6 +281,7 @@ export async function runPullBench(): Promise<number> {
       bareLoopMs: spread(bare.map((run) => run.ms)),
       runPullFetchToHeadersMs: spread(runner.map((run) => run.fetchMs)),
       bareLoopFetchToHeadersMs: spread(bare.map((run) => run.fetchMs)),
+      partsOfPageRecordsMs: parts,
     },
     rateLimit: {
       perSecond: PER_SECOND,
