@@ -1,9 +1,10 @@
 /**
- * `npm run bench` runs every benchmark; `npm run bench -- handler` (or cold-start, throughput, query)
+ * `npm run bench` runs every benchmark; `npm run bench -- handler` (or cold-start, throughput, query, pull)
  * runs one. Each writes bench/results/<name>.json; docs/performance.md explains them.
  */
 import { runColdStart } from './cold-start.ts';
 import { runHandlerCost } from './handler-cost.ts';
+import { runPullBench } from './pull.ts';
 import { runQuery } from './query.ts';
 import { runThroughput } from './throughput.ts';
 
@@ -12,6 +13,7 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<number>>> = {
   'cold-start': runColdStart,
   throughput: runThroughput,
   query: runQuery,
+  pull: runPullBench,
 };
 
 const requested = process.argv.slice(2);
