@@ -15,6 +15,8 @@ const gunzipAsync = promisify(gunzip);
 export interface LandedObject {
   readonly key: string;
   readonly bytes: number;
+  /** The listing's ETag, when the store gives one: with the size, what a cached copy is checked against. */
+  readonly etag?: string;
 }
 
 /** The key prefix of a stream's batches, or of its dead-letter batches. */
@@ -40,7 +42,7 @@ export async function listBatches(s3: S3Client, bucket: string, prefix: string):
     );
     for (const item of page.Contents ?? []) {
       if (!item.Key || (PROJECTION_KEY.test(item.Key) && !PROJECTION_KEY.test(prefix))) continue;
-      objects.push({ key: item.Key, bytes: item.Size ?? 0 });
+      objects.push({ key: item.Key, bytes: item.Size ?? 0, ...(item.ETag ? { etag: item.ETag } : {}) });
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -59,10 +61,14 @@ function toJson(value: unknown): string {
   });
 }
 
-/** The records of one object, each as one line of JSON. */
-export async function readBatchRecords(s3: S3Client, bucket: string, key: string): Promise<string[]> {
+/** The stored bytes of one object, as they are in the bucket (gzip not undone). */
+export async function readBatchBody(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const stored = Buffer.from((await object.Body?.transformToByteArray()) ?? []);
+  return Buffer.from((await object.Body?.transformToByteArray()) ?? []);
+}
+
+/** The records of an object's stored bytes, each as one line of JSON. */
+export async function decodeBatchRecords(key: string, stored: Buffer): Promise<string[]> {
   const body = key.endsWith('.gz') ? await gunzipAsync(stored) : stored;
   if (/\.cbor(\.gz)?$/.test(key)) {
     if (body.length === 0) return [];
@@ -76,4 +82,9 @@ export async function readBatchRecords(s3: S3Client, bucket: string, key: string
     .toString('utf8')
     .split('\n')
     .filter((line) => line.length > 0);
+}
+
+/** The records of one object, each as one line of JSON. */
+export async function readBatchRecords(s3: S3Client, bucket: string, key: string): Promise<string[]> {
+  return decodeBatchRecords(key, await readBatchBody(s3, bucket, key));
 }

@@ -1,13 +1,12 @@
 /**
  * `sluice query "<SQL>"`: DuckDB in-process over the tenant's landed batches, with one view
- * per stream named like its Athena table, and `dead_letters` (docs/analysts.md). Locally the
- * batches are read through the S3 API into a folder for this run; with `--stack` they come
- * from the deployed landing bucket into a cache under the tenant's data folder, kept for the
- * next call.
+ * per stream named like its Athena table, and `dead_letters` (docs/analysts.md). The batches
+ * are read through the S3 API (the embedded one, or with `--stack` the deployed landing
+ * bucket) into a cache under the tenant's data folder, kept for the next call, which fetches
+ * only new objects (cli/landed-download.ts).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { copyFile, link, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { openQueryEngine, QueryError, type QueryResult } from '#local/query-engine';
@@ -68,27 +67,56 @@ interface Landed {
   release(): Promise<void>;
 }
 
+// The local cache's folder: a stack name starts with a letter, so it never clashes with one.
+const LOCAL_CACHE = '_local';
+const WINDOW_FOLDERS = '_windows';
+
+function cacheRoot(tenant: TenantConfig, io: CliIo): string {
+  return join(sluiceHome(tenant.tenant, io.env, io.cwd).root, 'query-cache');
+}
+
+// The cache may hold hours an earlier call listed; a windowed call reads its own objects only,
+// through hard links in a folder of its own (a copy where the file system has no links).
+async function landedIn(cache: string, window: TimeWindow, files: readonly string[]): Promise<Landed> {
+  if (!window.since && !window.until) return { folder: cache, release: async () => undefined };
+  const windows = join(dirname(cache), WINDOW_FOLDERS);
+  await mkdir(windows, { recursive: true });
+  const folder = await mkdtemp(join(windows, 'query-'));
+  const release = () => rm(folder, { recursive: true, force: true });
+  try {
+    for (const file of files) {
+      const target = join(folder, relative(cache, file));
+      await mkdir(dirname(target), { recursive: true });
+      await link(file, target).catch(() => copyFile(file, target));
+    }
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  return { folder, release };
+}
+
 async function landedLocally(tenant: TenantConfig, window: TimeWindow, io: CliIo): Promise<Landed> {
   const home = sluiceHome(tenant.tenant, io.env, io.cwd);
-  const folder = await mkdtemp(join(tmpdir(), 'sluice-query-'));
+  const folder = join(cacheRoot(tenant, io), LOCAL_CACHE);
   const source = await openLandingSource({}, home);
+  let files: readonly string[];
   try {
-    await downloadLanded({
+    ({ files } = await downloadLanded({
       s3: source.s3,
       bucket: source.bucket,
       streams: Object.keys(tenant.streams),
       folder,
       window,
-    });
+    }));
   } catch (error) {
-    await rm(folder, { recursive: true, force: true });
     throw error instanceof QueryError
       ? error
       : new CliError(`cannot read the local bucket: ${(error as Error).message}`);
   } finally {
     await source.close();
   }
-  return { folder, release: () => rm(folder, { recursive: true, force: true }) };
+  return landedIn(folder, window, files);
 }
 
 async function landedFromStack(
@@ -105,20 +133,22 @@ async function landedFromStack(
     throw new CliError(`cannot read the outputs of stack ${stackName}: ${(error as Error).message}`);
   }
   if (!bucket) throw new CliError(`stack ${stackName} has no ${STACK_OUTPUTS.bucket} output; is it a Sluice stack?`);
-  const folder = join(sluiceHome(tenant.tenant, io.env, io.cwd).root, 'query-cache', stackName);
+  const folder = join(cacheRoot(tenant, io), stackName);
+  let files: readonly string[];
   try {
-    const { fetched, cached } = await downloadLanded({
+    const { fetched, cached, ...rest } = await downloadLanded({
       s3: clients.s3,
       bucket,
       streams: Object.keys(tenant.streams),
       folder,
       window,
     });
+    files = rest.files;
     io.stderr(`${fetched} batch(es) fetched from s3://${bucket}, ${cached} from the cache (${folder})\n`);
   } catch (error) {
     throw new CliError(`cannot read s3://${bucket}: ${(error as Error).message}`);
   }
-  return { folder, release: async () => undefined };
+  return landedIn(folder, window, files);
 }
 
 /** Runs `sluice query`. */

@@ -1,6 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listBatches, readBatchRecords } from '#cli/batch-reader';
 import { runCli } from '#cli/main';
@@ -245,5 +247,52 @@ describe('sluice batches export', () => {
     const badSince = await exportTo('ledger', 'ndjson', '--since', 'yesterday');
     expect(badSince.code).toBe(2);
     expect(badSince.stderr).toContain('--since must be a duration');
+  });
+});
+
+describe('sluice query keeps the landed batches in a cache for the next call', () => {
+  const cache = () => join(local.home.root, 'query-cache', '_local');
+
+  async function modified(): Promise<Record<string, number>> {
+    const names = (await readdir(cache(), { recursive: true })).filter((name) => name.endsWith('.ndjson'));
+    const times = await Promise.all(names.map(async (name) => [name, (await stat(join(cache(), name))).mtimeMs]));
+    return Object.fromEntries(times);
+  }
+
+  /** Runs a change against the stopped server's bucket, as a later delivery or a lifecycle rule would. */
+  async function inBucket(change: (s3: ReturnType<typeof createS3Client>, bucket: string) => Promise<unknown>) {
+    const embedded = await startEmbeddedS3(local.home.s3, 0);
+    const client = createS3Client(embedded.endpoint);
+    try {
+      await change(client, embedded.bucket);
+    } finally {
+      client.destroy();
+      await embedded.close();
+    }
+  }
+
+  it('fetches nothing again on a second call: every cached copy keeps its modification time', async () => {
+    await rows('SELECT count(*) AS n FROM orders');
+    const before = await modified();
+    expect(Object.keys(before).length).toBeGreaterThan(0);
+    await rows('SELECT count(*) AS n FROM events');
+    expect(await modified()).toEqual(before);
+  });
+
+  it('shows a batch landed after the last call, and forgets it once it is removed from the bucket', async () => {
+    const key = 'streams/orders/year=2024/month=05/day=01/hour=10/sluice-example-orders-1-late.ndjson';
+    await inBucket((s3, bucket) =>
+      s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${order('late', 'GBP', 1)}\n` })),
+    );
+    expect(await rows("SELECT order_id FROM orders WHERE currency = 'GBP'")).toEqual([{ order_id: 'late' }]);
+    await inBucket((s3, bucket) => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
+    expect(await rows("SELECT order_id FROM orders WHERE currency = 'GBP'")).toEqual([]);
+    expect(existsSync(join(cache(), key))).toBe(false);
+  });
+
+  it('answers from the hours of its window only, though the cache holds every hour', async () => {
+    expect(await rows('SELECT count(*) AS n FROM orders')).toEqual([{ n: 3 }]);
+    const answer = await query('SELECT count(*) AS n FROM orders', '--until', '2000-01-01', '--format', 'json');
+    expect(JSON.parse(answer.stdout)).toEqual([{ n: 0 }]);
   });
 });
