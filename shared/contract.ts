@@ -72,8 +72,10 @@ export interface ContractStatus {
   readonly source: 'gateway' | 'function' | 'both';
 }
 
+// Not toLocaleString: its first call loads ICU data, about 15 ms of every cold start, since
+// the table text is built when the ingest bundle is imported.
 /** `260,096`: numbers in the docs read with thousands separators. */
-const grouped = (n: number): string => n.toLocaleString('en-US');
+const grouped = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 /**
  * The edge contract's status table, keyed by name so that the error classes in errors.ts take
