@@ -261,4 +261,19 @@ describe("the example tenant's sample source", () => {
     const fileRecords = (await readFile(SAMPLE_EVENTS_FILE, 'utf8')).match(/\{\s*"id":[^}]*\}/g) ?? [];
     expect(await landedRecordsIn(home.s3, 'events')).toHaveLength(fileRecords.length);
   });
+
+  it('keeps one row per pulled record in the events_latest view, though a full refresh landed every record twice', async () => {
+    const home = await tempHome('example');
+    homes.push(home);
+    expect((await examplePull(home.base, 'sample')).code).toBe(0);
+    expect((await examplePull(home.base, 'sample', '--full-refresh')).code).toBe(0);
+    const fileRecords = (await readFile(SAMPLE_EVENTS_FILE, 'utf8')).match(/\{\s*"id":[^}]*\}/g) ?? [];
+    async function count(sql: string): Promise<string> {
+      const captured = captureIo({ env: { SLUICE_HOME: home.base } });
+      expect(await runCli(['query', sql, '--format', 'csv'], captured.io)).toBe(0);
+      return captured.stdout().trim().split('\n').at(-1) ?? '';
+    }
+    expect(await count('SELECT count(*) AS n FROM events')).toBe(String(2 * fileRecords.length));
+    expect(await count('SELECT count(*) AS n FROM events_latest')).toBe(String(fileRecords.length));
+  });
 });
