@@ -28,17 +28,23 @@ function stringEnd(text: string, at: number): number {
   return text.length;
 }
 
-/** Index just past the value that starts at `at`. */
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const COMMA = 0x2c;
+
+/** Index just past the value that starts at `at`. Reads char codes: the pull runner scans every page with it. */
 function valueEnd(text: string, at: number): number {
-  const first = text[at];
-  if (first === '"') return stringEnd(text, at);
-  if (first === '{' || first === '[') {
+  const first = text.charCodeAt(at);
+  if (first === QUOTE) return stringEnd(text, at);
+  if (first === OPEN_OBJECT || first === OPEN_ARRAY) {
     let depth = 0;
     for (let index = at; index < text.length; index++) {
-      const char = text[index];
-      if (char === '"') index = stringEnd(text, index) - 1;
-      else if (char === '{' || char === '[') depth++;
-      else if (char === '}' || char === ']') {
+      const code = text.charCodeAt(index);
+      if (code === QUOTE) index = stringEnd(text, index) - 1;
+      else if (code === OPEN_OBJECT || code === OPEN_ARRAY) depth++;
+      else if (code === CLOSE_OBJECT || code === CLOSE_ARRAY) {
         depth--;
         if (depth === 0) return index + 1;
       }
@@ -46,7 +52,10 @@ function valueEnd(text: string, at: number): number {
     return text.length;
   }
   let index = at;
-  while (index < text.length && !',}] \t\r\n'.includes(text.charAt(index))) index++;
+  for (; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === COMMA || code === CLOSE_OBJECT || code === CLOSE_ARRAY || isWhitespace(code)) break;
+  }
   return index;
 }
 
@@ -56,7 +65,9 @@ function memberStart(text: string, at: number, token: string): number | undefine
   let found: number | undefined;
   while (index < text.length && text[index] === '"') {
     const keyEnd = stringEnd(text, index);
-    const key = JSON.parse(text.slice(index, keyEnd)) as string;
+    // Most keys have no escape: compare their text as it is, and decode only the others.
+    const raw = text.slice(index + 1, keyEnd - 1);
+    const key = raw.includes('\\') ? (JSON.parse(text.slice(index, keyEnd)) as string) : raw;
     index = skipWhitespace(text, skipWhitespace(text, keyEnd) + 1);
     if (key === token) found = index;
     index = skipWhitespace(text, valueEnd(text, index));
