@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { DynamoDbStateStore, stateDocumentClient } from '#functions/pull/dynamodb-state-store';
+import { PULL_STATE_PARTITION_KEY } from '#shared/pull-run';
 import { isProcessAlive } from './process-alive.ts';
 import type { SluiceHome } from './sluice-home.ts';
 
@@ -63,8 +64,8 @@ export async function ensurePullStateTable(client: DynamoDBClient, table: string
   await client.send(
     new CreateTableCommand({
       TableName: table,
-      AttributeDefinitions: [{ AttributeName: 'source', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'source', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: PULL_STATE_PARTITION_KEY, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: PULL_STATE_PARTITION_KEY, KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );

@@ -4,6 +4,9 @@
  * the summary every run ends with. The runner in functions/pull/ works only through these.
  */
 
+/** Partition key of the pull state table (a string: the source's name), on AWS and locally. */
+export const PULL_STATE_PARTITION_KEY = 'source';
+
 /** How a run ended. */
 export type RunStatus = 'succeeded' | 'partial' | 'failed';
 

@@ -25,6 +25,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ENV } from '#shared/environment';
+import { PULL_STATE_PARTITION_KEY } from '#shared/pull-run';
 import { type SourceConfig, sourceSecretNames } from '#shared/source-config';
 import { acknowledgeWildcardResources, nagAttributeRef } from '../nag-findings.ts';
 import { type DeliveryBindable, HouseFunction } from './house-function.ts';
@@ -81,7 +82,7 @@ export class PullSources extends Construct {
     if (sources.length === 0) throw new Error('PullSources needs at least one source; make none when there are none');
 
     this.table = new dynamodb.Table(this, 'State', {
-      partitionKey: { name: 'source', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: PULL_STATE_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       // The AWS managed key (aws/dynamodb): the rows hold cursors, page positions and run
       // summaries, never a secret or a record, so a key policy of our own would guard nothing
