@@ -14,8 +14,8 @@ import { jsonArrayElements } from '#shared/framing/json-array-elements';
 import { jsonPointerText } from '#shared/framing/json-pointer-text';
 import { frameJsonRecord } from '#shared/framing/ndjson-line';
 import { type SourceConfig, SourceSchema } from '#shared/source-config';
-import type { StreamConfig } from '#shared/tenant-config';
 import { MemoryStateStore } from '../test/unit/functions/pull/support/memory-state-store.ts';
+import { stream } from '../test/unit/functions/pull/support/pull-fixtures.ts';
 import { writeResults } from './support/results.ts';
 import { round, spread } from './support/stats.ts';
 
@@ -93,18 +93,7 @@ function benchSource(url: string, perSecond?: number): SourceConfig {
   return { ...v.parse(SourceSchema, input), name: 'bench' };
 }
 
-const STREAM: StreamConfig = {
-  id: 'events',
-  payload: 'json',
-  schema: undefined,
-  deadLetter: true,
-  batch: true,
-  maxBytes: 260_096,
-  throttle: undefined,
-  buffering: { seconds: 60, mebibytes: 5 },
-  compression: 'none',
-  delivery: 'direct',
-};
+const STREAM = stream(true);
 
 /** A delivery stream that acknowledges every batch at once and counts what it was given. */
 class CountingDelivery implements RecordDelivery {

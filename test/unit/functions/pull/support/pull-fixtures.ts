@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
 import type { SecretReader } from '#shared/pull-run';
 import { type SourceConfig, type SourceConfigInput, SourceSchema } from '#shared/source-config';
-import type { StreamConfig } from '#shared/tenant-config';
+import { defineTenant, type StreamConfig } from '#shared/tenant-config';
 
 /** A source as the tenant config will give it: parsed, with its name. */
 export function source(
@@ -13,20 +13,14 @@ export function source(
   return { ...v.parse(SourceSchema, { stream: 'events', schedule: 'rate(1 minute)', ...input }), name };
 }
 
-/** A JSON stream; `deadLetter` on unless said otherwise. */
+/** A JSON stream with the config's defaults (a batch stream); `deadLetter` on unless said otherwise. */
 export function stream(deadLetter = true): StreamConfig {
-  return {
-    id: 'events',
-    payload: 'json',
-    schema: undefined,
-    deadLetter,
-    batch: true,
-    maxBytes: 260_096,
-    throttle: undefined,
-    buffering: { seconds: 60, mebibytes: 5 },
-    compression: 'none',
-    delivery: 'direct',
-  };
+  const { streams } = defineTenant({
+    tenant: 'fixture',
+    auth: { issuer: 'self' },
+    streams: { events: { payload: 'json', batch: true, deadLetter } },
+  });
+  return streams.events as StreamConfig;
 }
 
 const decoder = new TextDecoder();
