@@ -11,6 +11,19 @@ export function ingestPath(streamId: string): string {
   return `${INGEST_PATH_PREFIX}${streamId}`;
 }
 
+/** Path prefix of the dry-run routes: every check of the stream's route, nothing written. */
+export const VALIDATE_PATH_PREFIX = '/stream/v0/validate/';
+
+/** The dry-run route path of one stream. */
+export function validatePath(streamId: string): string {
+  return `${VALIDATE_PATH_PREFIX}${streamId}`;
+}
+
+/** The tenant's OpenAPI document; answered without a token. */
+export const OPENAPI_PATH = '/openapi.json';
+/** The API reference page that renders {@link OPENAPI_PATH}; answered without a token. */
+export const DOCS_PATH = '/docs';
+
 /** Health check path; answered without a token. */
 export const HEALTH_PATH = '/health';
 
