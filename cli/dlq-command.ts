@@ -280,7 +280,7 @@ export async function dlqCommand(
       } catch (error) {
         if (error instanceof CliError) throw error;
         throw new CliError(
-          `run ${run} stopped: ${(error as Error).message}; what it replayed is in the ledger, run it again for the rest`,
+          `run ${run} stopped (what it replayed is in the ledger; run it again for the rest): ${(error as Error).message}`,
         );
       }
     }
