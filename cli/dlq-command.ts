@@ -104,7 +104,7 @@ async function localSource(tenant: TenantConfig, home: SluiceHome, io: CliIo): P
       s3: createS3Client(server.s3Endpoint),
       bucket: server.bucket,
       openDelivery: async () => {
-        io.stderr(`delivering through the dev server at ${server.url}\n`);
+        io.stderr(`delivering through the dev server at ${server.url}; the records land at its next flush\n`);
         return new DevServerDelivery({ ...server, pullKey });
       },
       close: async () => undefined,

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listBatches } from '#cli/batch-reader';
@@ -13,6 +14,7 @@ import { replayLedgerFolder } from '#shared/storage-layout';
 import { captureIo } from '../unit/cli/io-capture.ts';
 import fixed from './fixtures/dlq-fixed-tenant.ts';
 import strict from './fixtures/dlq-strict-tenant.ts';
+import { REPO_ROOT, SLUICE_BIN } from './support/dev-process.ts';
 import { landedRecords, landedRecordsIn } from './support/landed-records.ts';
 import { post } from './support/local-server.ts';
 import { tempHome } from './support/temp-home.ts';
@@ -176,6 +178,66 @@ describe('with dead letters posted under a strict schema', () => {
       expect((await orders()).length).toBe(11);
     });
   });
+});
+
+describe('sluice dlq replay killed with SIGKILL', () => {
+  // Batch posts take at most 500 records: 499 fixable ones and a valid one each.
+  const PER_POST = 499;
+  const POSTS = 6;
+  const RECORDS = PER_POST * POSTS;
+  const CHUNK = 500;
+
+  beforeEach(async () => {
+    home = await tempHome('dlq');
+    const server = await startDevServer({ tenant: strict, home, port: 0, schedules: false, openPull: false });
+    try {
+      const token = await server.createToken();
+      for (let start = 0; start < RECORDS; start += PER_POST) {
+        const lines = Array.from({ length: PER_POST }, (_, index) => fixable(`k${start + index}`));
+        const response = await post(server, 'orders', `${valid(`v${start}`)}\n${lines.join('\n')}`, {
+          token,
+          contentType: 'application/x-ndjson',
+        });
+        expect(response.status).toBe(202);
+      }
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
+
+  afterEach(() => home.remove());
+
+  it('ends, run again, with every record landed and duplicates only from the one chunk in flight', async () => {
+    const child = spawn(process.execPath, [SLUICE_BIN, 'dlq', 'replay', 'orders', '--tenant', FIXED_FILE], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, SLUICE_HOME: home.base },
+    });
+    let stderr = '';
+    const exited = new Promise<unknown>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      // Killed as soon as its first chunk is recorded: wherever the kill lands after that, the run is cut.
+      if (stderr.includes('(chunk 1/')) child.kill('SIGKILL');
+    });
+    expect(await exited).toBe('SIGKILL');
+
+    const again = await dlq('replay', 'orders', '--tenant', FIXED_FILE);
+    expect(again.code).toBe(0);
+    const landed = counts(await orders());
+    const fixedRecords = Array.from({ length: RECORDS }, (_, index) => fixable(`k${index}`));
+    expect(fixedRecords.every((record) => (landed.get(record) ?? 0) >= 1)).toBe(true);
+    const duplicated = [...landed.entries()].filter(([, count]) => count > 1);
+    expect(duplicated.every(([, count]) => count === 2)).toBe(true);
+    expect(duplicated.length).toBeLessThanOrEqual(CHUNK);
+    // The first run recorded at least its first chunk; the second replayed exactly the rest.
+    const replayedAgain = Number(/^(\d+) replayed/m.exec(again.stdout)?.[1]);
+    const recordedFirst = Number(/(\d+) already replayed/.exec(again.stdout)?.[1]);
+    expect(recordedFirst).toBeGreaterThanOrEqual(CHUNK);
+    expect(recordedFirst + replayedAgain).toBe(RECORDS);
+    // Whatever ran twice was one chunk: consecutive records of one post.
+    const indexes = duplicated.map(([record]) => Number(/"k(\d+)"/.exec(record)?.[1])).sort((a, b) => a - b);
+    if (indexes.length > 0) expect((indexes.at(-1) ?? 0) - (indexes[0] ?? 0)).toBe(indexes.length - 1);
+  }, 120_000);
 });
 
 describe('sluice dlq usage', () => {
