@@ -97,15 +97,18 @@ interface DlqSource {
 
 async function localSource(tenant: TenantConfig, home: SluiceHome, io: CliIo): Promise<DlqSource> {
   const server = await readServerState(home.serverStateFile);
-  const pullKey = server?.pullKey;
-  if (server && pullKey) {
+  if (server) {
     const { DevServerDelivery } = await import('./dev-server-delivery.ts');
     return {
       s3: createS3Client(server.s3Endpoint),
       bucket: server.bucket,
       openDelivery: async () => {
+        // Opening the data beside a server without the route would make two writers of its journal.
+        if (!server.pullKey) {
+          throw new CliError(`the dev server (pid ${server.pid}) has no delivery route; restart it and run again`);
+        }
         io.stderr(`delivering through the dev server at ${server.url}; the records land at its next flush\n`);
-        return new DevServerDelivery({ ...server, pullKey });
+        return new DevServerDelivery({ ...server, pullKey: server.pullKey });
       },
       close: async () => undefined,
     };
