@@ -64,7 +64,8 @@ export async function openLandingSource(
   return { s3: createS3Client(embedded.endpoint), bucket: embedded.bucket, close: () => embedded.close() };
 }
 
-async function noteBuffered(streamId: string, deadLetter: boolean, home: SluiceHome, io: CliIo): Promise<void> {
+/** Tells on stderr how many records of a stream are still buffered locally (they land at the next flush). */
+export async function noteBuffered(streamId: string, deadLetter: boolean, home: SluiceHome, io: CliIo): Promise<void> {
   const channel = deadLetter ? 'dead-letter' : 'records';
   const buffered = (await readSegments(home.buffers))
     .filter((segment) => segment.streamId === streamId && segment.channel === channel)

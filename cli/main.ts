@@ -7,6 +7,7 @@ import { TenantSourceError } from '#shared/tenant-loader';
 import { batchesCommand } from './batches-command.ts';
 import { CliError, type CliIo, processIo, UsageError } from './cli-io.ts';
 import { devCommand } from './dev-command.ts';
+import { dlqCommand } from './dlq-command.ts';
 import { pullCommand } from './pull-command.ts';
 import { queryCommand } from './query-command.ts';
 import { secretCommand } from './secret-command.ts';
@@ -26,6 +27,8 @@ Commands:
   batches export <stream> write one Parquet or NDJSON file of a stream
   pull <source>         run a pull source now (--status: every source's state)
   query "<SQL>"         run SQL over the landed batches (DuckDB; same tables as Athena)
+  dlq ls <stream>       count a stream's dead letters by problem and reason, show the newest
+  dlq replay <stream>   replay dead letters that pass the stream's current config, once each
   verify --stack <name> check a deployed stack end to end (after \`cdk deploy\`)
   secret set <name>     store a pull source's secret locally (value from stdin)
 
@@ -39,6 +42,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<n
   batches: batchesCommand,
   pull: (args, io) => pullCommand(args, io),
   query: (args, io) => queryCommand(args, io),
+  dlq: (args, io) => dlqCommand(args, io),
   verify: (args, io) => verifyCommand(args, io),
   secret: secretCommand,
 };

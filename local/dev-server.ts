@@ -13,6 +13,7 @@ import { publicJwks, type SigningKeySet } from '#shared/signing-keys';
 import type { TenantConfig } from '#shared/tenant-config';
 import { selfIssuerAudience } from '#shared/token-claims';
 import { type AccessLogEntry, accessLogLine } from './access-log.ts';
+import { createDeliverRoute, DELIVER_ROUTE } from './delivery-admin-route.ts';
 import { createS3Client, startEmbeddedS3 } from './embedded-s3.ts';
 import { type DeliveryLog, FirehoseEmulation } from './firehose-emulation.ts';
 import { createGateway, type IngestHandler } from './gateway.ts';
@@ -182,12 +183,23 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         void run.finally(() => pullRuns.delete(run));
       },
     });
+    // `sluice dlq replay` delivers through this server's emulation, which owns the journal.
+    const deliverRoute = createDeliverRoute({
+      tenant,
+      delivery: emulation,
+      key: pullKey,
+      track: (work) => {
+        pullRuns.add(work);
+        void work.finally(() => pullRuns.delete(work));
+      },
+    });
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       // The sample API stands in for a third party, so it is outside the gateway's auth and routes.
       if (request.url?.startsWith(SAMPLE_API_PREFIX)) sampleApi(request, response);
       else if (request.url === PULL_ROUTE_PREFIX || request.url?.startsWith(`${PULL_ROUTE_PREFIX}/`)) {
         pullRoutes(request, response);
-      } else gateway(request, response);
+      } else if (request.url === DELIVER_ROUTE) deliverRoute(request, response);
+      else gateway(request, response);
     });
     await writeServerState(home.serverStateFile, {
       pid: process.pid,

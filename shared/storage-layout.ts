@@ -35,6 +35,14 @@ export function deadLetterPrefix(streamId: string): string {
   return `${BUCKET_PREFIXES.deadLetter}${streamId}/${HOURLY_PARTITIONS}`;
 }
 
+/**
+ * The folder of a stream's dead-letter replay ledger, `dlq-replays/<stream>/`: outside `dlq/`,
+ * so that neither `dead_letters` nor a Firehose prefix ever reads it (docs/dead-letters.md).
+ */
+export function replayLedgerFolder(streamId: string): string {
+  return `dlq-replays/${streamId}/`;
+}
+
 /** Firehose `ErrorOutputPrefix` for a stream (records Firehose could not deliver). */
 export function errorOutputPrefix(streamId: string): string {
   return `${BUCKET_PREFIXES.errors}${streamId}/!{firehose:error-output-type}/${HOURLY_PARTITIONS}`;

@@ -1,5 +1,5 @@
 /**
- * The dead-letter line of one rejected record (format in docs/contract.md): one JSON object
+ * The dead-letter line of one rejected record (format in docs/dead-letters.md): one JSON object
  * per line with the stream, the request id, the time received, the reasons and the record as
  * the posted text (a string, so nothing of it is lost even when it is not valid JSON). The
  * reasons are bounded like an answer's errors, so that the record itself keeps the room.

@@ -122,3 +122,13 @@ export function readJsonBody(stream: StreamConfig, kind: 'json' | 'ndjson', text
   if (text.trim() === '') throw new MalformedBodyError('The body is empty; a JSON record was expected.');
   return kind === 'ndjson' ? readNdjson(stream, text) : readJson(stream, text);
 }
+
+/**
+ * Reads one record's text the way each record of a batch is read (nesting, JSON, schema,
+ * framing): how `sluice dlq replay` checks a dead-lettered record again.
+ */
+export function readJsonRecord(stream: StreamConfig, text: string): BodyRecords {
+  const records: BodyRecords = { batch: false, accepted: [], rejected: [] };
+  readRecord(stream, 0, text, records);
+  return records;
+}
