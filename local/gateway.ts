@@ -11,6 +11,7 @@ import {
   ingestPath,
   JWKS_PATH,
   OPENID_CONFIGURATION_PATH,
+  validatePath,
 } from '#shared/contract';
 import { openIdConfiguration } from '#shared/signing-keys';
 import type { TenantConfig } from '#shared/tenant-config';
@@ -112,16 +113,18 @@ function writeHandlerResult(response: ServerResponse, result: APIGatewayProxyRes
 export function createGateway(options: GatewayOptions): RequestListener {
   const routes = new Map<string, StreamRoute>();
   for (const stream of Object.values(options.tenant.streams)) {
-    const path = ingestPath(stream.id);
     // The HTTP API's default route settings (the tenant's throttle) apply to each route on its
-    // own, and a stream's throttle replaces them for its route: there is no shared bucket.
+    // own, and a stream's throttle replaces them for its routes: there is no shared bucket. The
+    // dry-run route has the stream's scopes and throttle, and a bucket of its own like on AWS.
     const { rate, burst } = stream.throttle ?? options.tenant.throttle;
-    routes.set(path, {
-      streamId: stream.id,
-      routeKey: `POST ${path}`,
-      scopes: routeScopes(stream.id),
-      bucket: new TokenBucket(rate, burst),
-    });
+    for (const path of [ingestPath(stream.id), validatePath(stream.id)]) {
+      routes.set(path, {
+        streamId: stream.id,
+        routeKey: `POST ${path}`,
+        scopes: routeScopes(stream.id),
+        bucket: new TokenBucket(rate, burst),
+      });
+    }
   }
 
   // The tenant-wide cap: on AWS the ingest function's reserved concurrency. A Lambda throttle
