@@ -51,6 +51,8 @@ interface StreamRoute {
   readonly routeKey: string;
   readonly scopes: readonly string[];
   readonly bucket: TokenBucket;
+  /** The stream's dry-run route: its 200 counts records checked, none accepted. */
+  readonly dryRun: boolean;
 }
 
 class BodyTooLargeError extends Error {}
@@ -117,12 +119,16 @@ export function createGateway(options: GatewayOptions): RequestListener {
     // own, and a stream's throttle replaces them for its routes: there is no shared bucket. The
     // dry-run route has the stream's scopes and throttle, and a bucket of its own like on AWS.
     const { rate, burst } = stream.throttle ?? options.tenant.throttle;
-    for (const path of [ingestPath(stream.id), validatePath(stream.id)]) {
+    for (const [path, dryRun] of [
+      [ingestPath(stream.id), false],
+      [validatePath(stream.id), true],
+    ] as const) {
       routes.set(path, {
         streamId: stream.id,
         routeKey: `POST ${path}`,
         scopes: routeScopes(stream.id),
         bucket: new TokenBucket(rate, burst),
+        dryRun,
       });
     }
   }
@@ -200,7 +206,7 @@ export function createGateway(options: GatewayOptions): RequestListener {
     } finally {
       handlersInFlight -= 1;
     }
-    if (options.onRequest) accepted.records = acceptedRecords(result);
+    if (options.onRequest && !stream.dryRun) accepted.records = acceptedRecords(result);
     writeHandlerResult(response, result, requestId);
   }
 

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type DevServer, startDevServer } from '#local/dev-server';
 import { ingestPath, validatePath } from '#shared/contract';
 import { defineTenant } from '#shared/tenant-config';
@@ -21,10 +21,17 @@ const stub = stubIngestHandler();
 let home: Awaited<ReturnType<typeof tempHome>>;
 let server: DevServer;
 let token: string;
+const accessLines: string[] = [];
 
 beforeAll(async () => {
   home = await tempHome();
-  server = await startDevServer({ tenant, home, port: 0, createHandler: stub.factory });
+  server = await startDevServer({
+    tenant,
+    home,
+    port: 0,
+    createHandler: stub.factory,
+    accessLog: (line) => accessLines.push(line),
+  });
   token = await server.createToken();
 });
 
@@ -77,6 +84,14 @@ describe("the local gateway's dry-run route", () => {
     expect(await statuses(validatePath('throttled'))).toEqual([200, 200, 429]);
     stub.answer = undefined;
     expect(await statuses(ingestPath('throttled'))).toEqual([202, 202, 429]);
+  });
+
+  it('logs a dry run with no records accepted, whatever it counted', async () => {
+    stub.answer = () => ({ statusCode: 200, body: '{"valid":true,"records":2}' });
+    accessLines.length = 0;
+    await post(validatePath('orders'));
+    await vi.waitFor(() => expect(accessLines).toHaveLength(1));
+    expect(accessLines).toEqual([expect.stringMatching(/^POST \/stream\/v0\/validate\/orders 200 \d+ ms 0 records$/)]);
   });
 
   it('answers 404 for a dry run of an unknown stream, and for GET', async () => {

@@ -105,6 +105,17 @@ describe('the limits of a compressed body', () => {
     expect(delivery.batches).toEqual([]);
   });
 
+  it('stops inflating once the output passes the limit: a bomb whose checksum is broken is 413, not 400', async () => {
+    const { post } = ingestHarness();
+    const bomb = gzipSync(Buffer.alloc(10 * 1024 * 1024));
+    // Inflating to the end would reach the broken CRC-32 in the trailer and answer 400.
+    const brokenTrailer = Buffer.concat([bomb.subarray(0, -8), Buffer.alloc(8, 0xee)]);
+    expect((await post(compressedPost({}, brokenTrailer))).statusCode).toBe(413);
+    const small = gzipSync('{"a":1}');
+    const brokenSmall = Buffer.concat([small.subarray(0, -8), Buffer.alloc(8, 0xee)]);
+    expect((await post(compressedPost({}, brokenSmall))).statusCode).toBe(400);
+  });
+
   it('inflates a compressed body of exactly the compressed cap, and answers 413 at one byte more before inflating', async () => {
     const { post } = ingestHarness();
     // Random bytes behind a gzip header: inflation is tried (and fails) only within the cap.
