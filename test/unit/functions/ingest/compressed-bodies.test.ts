@@ -172,6 +172,13 @@ describe('a broken compressed body', () => {
     expect(delivery.batches).toEqual([]);
   });
 
+  it('answers 400 to invalid UTF-8 inside it, even as application/json', async () => {
+    const { post } = ingestHarness();
+    const response = await post(compressedPost({ stream: 'orders' }, gzipSync(Buffer.from([0x7b, 0xff, 0x7d]))));
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response).detail).toBe('The body is not valid UTF-8.');
+  });
+
   it('answers 415 to an unknown coding before inflating anything', async () => {
     const { post } = ingestHarness();
     const response = await post(compressedPost({ coding: 'br' }, gzipSync('{"a":1}')));
