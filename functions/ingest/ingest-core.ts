@@ -1,6 +1,7 @@
 /**
  * The ingest core: one request in, a 202 outcome or a typed contract error out. It gets its
- * delivery as an argument, so tests and local mode run it without AWS.
+ * delivery as an argument, so tests and local mode run it without AWS. The dry run
+ * ({@link validate}) runs the same checks and stops before anything is delivered.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
