@@ -1,7 +1,8 @@
 /**
  * Builds the payload-format-2.0 event that API Gateway hands a Lambda integration:
  * lower-cased headers with duplicates comma-joined, cookies split out, the JWT authorizer's
- * claims and scopes, and the body as text or base64 by API Gateway's content-type rule.
+ * claims and scopes, and the body as text or base64 by API Gateway's content-type rule (base64
+ * whenever the body has a content coding).
  */
 import { randomFillSync } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
@@ -42,6 +43,15 @@ export function isTextContentType(contentType: string | undefined): boolean {
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
   if (!mediaType) return false;
   return mediaType.startsWith('text/') || TEXT_TYPES.has(mediaType);
+}
+
+/**
+ * Whether a `Content-Encoding` names a coding: the HTTP API passes such a body base64-encoded
+ * (`isBase64Encoded: true`) whatever its content type, since compressed bytes are not text.
+ */
+export function hasContentCoding(contentEncoding: string | undefined): boolean {
+  const coding = contentEncoding?.trim().toLowerCase();
+  return coding !== undefined && coding !== '' && coding !== 'identity';
 }
 
 // Header and parameter names are the client's: a Map, then Object.fromEntries, keeps a
@@ -119,7 +129,7 @@ export function buildGatewayEvent(
   delete headers.cookie;
   headers['x-forwarded-for'] = request.sourceIp;
   headers['x-forwarded-proto'] ??= 'http';
-  const textBody = isTextContentType(headers['content-type']);
+  const textBody = isTextContentType(headers['content-type']) && !hasContentCoding(headers['content-encoding']);
   const queryStringParameters = splitQuery(rawQueryString);
   return {
     version: '2.0',

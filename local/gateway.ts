@@ -11,6 +11,7 @@ import {
   ingestPath,
   JWKS_PATH,
   OPENID_CONFIGURATION_PATH,
+  validatePath,
 } from '#shared/contract';
 import { openIdConfiguration } from '#shared/signing-keys';
 import type { TenantConfig } from '#shared/tenant-config';
@@ -50,6 +51,8 @@ interface StreamRoute {
   readonly routeKey: string;
   readonly scopes: readonly string[];
   readonly bucket: TokenBucket;
+  /** The stream's dry-run route: its 200 counts records checked, none accepted. */
+  readonly dryRun: boolean;
 }
 
 class BodyTooLargeError extends Error {}
@@ -112,16 +115,22 @@ function writeHandlerResult(response: ServerResponse, result: APIGatewayProxyRes
 export function createGateway(options: GatewayOptions): RequestListener {
   const routes = new Map<string, StreamRoute>();
   for (const stream of Object.values(options.tenant.streams)) {
-    const path = ingestPath(stream.id);
     // The HTTP API's default route settings (the tenant's throttle) apply to each route on its
-    // own, and a stream's throttle replaces them for its route: there is no shared bucket.
+    // own, and a stream's throttle replaces them for its routes: there is no shared bucket. The
+    // dry-run route has the stream's scopes and throttle, and a bucket of its own like on AWS.
     const { rate, burst } = stream.throttle ?? options.tenant.throttle;
-    routes.set(path, {
-      streamId: stream.id,
-      routeKey: `POST ${path}`,
-      scopes: routeScopes(stream.id),
-      bucket: new TokenBucket(rate, burst),
-    });
+    for (const [path, dryRun] of [
+      [ingestPath(stream.id), false],
+      [validatePath(stream.id), true],
+    ] as const) {
+      routes.set(path, {
+        streamId: stream.id,
+        routeKey: `POST ${path}`,
+        scopes: routeScopes(stream.id),
+        bucket: new TokenBucket(rate, burst),
+        dryRun,
+      });
+    }
   }
 
   // The tenant-wide cap: on AWS the ingest function's reserved concurrency. A Lambda throttle
@@ -197,7 +206,7 @@ export function createGateway(options: GatewayOptions): RequestListener {
     } finally {
       handlersInFlight -= 1;
     }
-    if (options.onRequest) accepted.records = acceptedRecords(result);
+    if (options.onRequest && !stream.dryRun) accepted.records = acceptedRecords(result);
     writeHandlerResult(response, result, requestId);
   }
 

@@ -42,6 +42,19 @@ export const DEFAULT_MAX_BYTES = 260_096;
 export const MAX_RECORD_BYTES = 1_024_000;
 
 /**
+ * Largest compressed body (`Content-Encoding: gzip` or `deflate`) the function inflates; the
+ * stream's `maxBytes` applies to the inflated body. 1 MiB holds any honest compression of the
+ * largest body a stream may take ({@link MAX_RECORD_BYTES}): on incompressible bytes deflate adds
+ * 5 bytes per 64 KiB block and gzip an 18-byte frame, about 100 bytes in all. A larger body can
+ * only be padding (empty blocks, many members) that costs work and yields nothing. Base64-encoded
+ * by the HTTP API it is 1.4 MB, well inside Lambda's 6 MB invocation payload.
+ */
+export const MAX_COMPRESSED_BODY_BYTES = 1_048_576;
+
+/** Content codings every stream takes besides `identity` (RFC 9110 §8.4.1); any other is 415. */
+export const CONTENT_CODINGS = ['gzip', 'deflate'] as const;
+
+/**
  * Largest problem body the function answers with: every value quoted from the input (paths,
  * messages, tag lists) is shortened, and list entries are dropped, to stay under it.
  */
@@ -95,6 +108,14 @@ const grouped = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g
  * their status from here and no status number is written twice.
  */
 export const CONTRACT_STATUS = {
+  validated: {
+    status: 200,
+    when:
+      `dry run (\`POST ${VALIDATE_PATH_PREFIX}<stream-id>\`): every check of the stream's route passed, ` +
+      'where it would answer 202; nothing was written',
+    retry: false,
+    source: 'function',
+  },
   accepted: {
     status: 202,
     when: 'accepted: every record of the request was acknowledged by Firehose or Kinesis',
@@ -108,7 +129,8 @@ export const CONTRACT_STATUS = {
       'nesting too deep, NDJSON or several JSON lines to a stream without batch posts, a record that is ' +
       'not a JSON object (schemaless streams), schema violation, a batch with no accepted record or too ' +
       'many records, DOCTYPE, entity declarations or undeclared entities in XML, anything but comments and ' +
-      'processing instructions after the XML root element',
+      "processing instructions after the XML root element, an XML document without an element at the stream's " +
+      '`records` path, a corrupt or truncated gzip or deflate body',
     retry: false,
     source: 'function',
   },
@@ -124,7 +146,8 @@ export const CONTRACT_STATUS = {
     status: 413,
     when:
       `body over the stream's \`maxBytes\`, default ${DEFAULT_MAX_BYTES / 1024} KiB ` +
-      `(${grouped(DEFAULT_MAX_BYTES)} bytes), measured on decoded bytes`,
+      `(${grouped(DEFAULT_MAX_BYTES)} bytes), measured on decoded bytes (decompressed, for a gzip or deflate ` +
+      `body); a compressed body over ${grouped(MAX_COMPRESSED_BODY_BYTES)} bytes`,
     retry: false,
     source: 'function',
   },
@@ -132,7 +155,7 @@ export const CONTRACT_STATUS = {
     status: 415,
     when:
       'content type, charset or content coding the stream does not take; no `Content-Type`, or several ' +
-      '(API Gateway joins repeated headers with a comma)',
+      '(API Gateway joins repeated headers with a comma); every stream takes the codings gzip, deflate and identity',
     retry: false,
     source: 'function',
   },

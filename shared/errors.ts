@@ -115,6 +115,33 @@ export class PayloadTooLargeError extends problem(
   }
 }
 
+/** The compressed side of a refused compressed body: its coding, size and cap. */
+export interface CompressedBodySize {
+  readonly coding: string;
+  readonly sizeBytes: number;
+  readonly limitBytes: number;
+}
+
+/**
+ * 413 for a compressed body: over the compressed cap (not inflated at all), or inflating past the
+ * stream's `limitBytes` (inflation stops there). Either way its decompressed size is not known,
+ * so the answer gives the compressed size and no `size_bytes`; `actualBytes` is `limitBytes + 1`.
+ */
+export class CompressedPayloadTooLargeError extends PayloadTooLargeError {
+  override readonly name = 'CompressedPayloadTooLargeError';
+  constructor(
+    limitBytes: number,
+    readonly compressed: CompressedBodySize,
+  ) {
+    super(limitBytes, limitBytes + 1);
+    const { coding, sizeBytes } = compressed;
+    this.message =
+      sizeBytes > compressed.limitBytes
+        ? `The ${coding} body is ${sizeBytes} bytes compressed; Sluice inflates at most ${compressed.limitBytes} compressed bytes.`
+        : `The ${coding} body is ${sizeBytes} bytes compressed and more than ${limitBytes} bytes decompressed; this stream takes at most ${limitBytes} bytes.`;
+  }
+}
+
 /** 415: the content type is not one the stream takes. */
 export class UnsupportedMediaTypeError extends problem(
   'UnsupportedMediaTypeError',

@@ -7,6 +7,7 @@ import * as v from 'valibot';
 import { DEFAULT_MAX_BYTES, MAX_RECORD_BYTES } from './contract.ts';
 import { streamChannels } from './delivery/delivery-port.ts';
 import { DELIVERY_STREAM_NAME_MAX, deliveryStreamName } from './delivery-stream-names.ts';
+import { XML_RECORDS_PATH_PATTERN } from './framing/xml-records.ts';
 import { SOURCE_NAME_PATTERN, type SourceConfig, SourceSchema } from './source-config.ts';
 import { strictEntries } from './strict-entries.ts';
 
@@ -96,6 +97,16 @@ const StreamSchema = v.pipe(
       delivery: v.optional(v.picklist(['direct', 'kinesis'], 'delivery must be "direct" or "kinesis"'), 'direct'),
       /** XML streams only: also land each record as NDJSON under `streams/<stream>/json/` for Athena (docs/analysts.md). */
       projection: v.optional(v.literal('json', 'projection must be "json"')),
+      /** XML streams only: each element at this path from the root (`/records/record`) is one record. */
+      records: v.optional(
+        v.pipe(
+          v.string('records must be a path of element names, such as "/records/record"'),
+          v.regex(
+            XML_RECORDS_PATH_PATTERN,
+            'records must be a path of element names from the root element, each after a "/", such as "/records/record"',
+          ),
+        ),
+      ),
     },
     'a stream',
   ),
@@ -113,6 +124,13 @@ const StreamSchema = v.pipe(
       'projection is only for XML streams (JSON streams land as NDJSON already)',
     ),
     ['projection'],
+  ),
+  v.forward(
+    v.check(
+      (stream) => !(stream.payload === 'json' && stream.records !== undefined),
+      'records is only for XML streams (a JSON stream takes several records as a batch: batch: true)',
+    ),
+    ['records'],
   ),
   v.readonly(),
 );

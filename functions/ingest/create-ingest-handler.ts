@@ -6,6 +6,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import { DELIVERY_DEADLINE_MS } from '#shared/contract';
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import type { TenantConfig } from '#shared/tenant-config';
+import { answerDryRun } from './dry-run.ts';
 import { type IngestOutcome, ingest } from './ingest-core.ts';
 import { toIngestRequest } from './ingest-request.ts';
 import { problemResponder } from './problem-middleware.ts';
@@ -59,6 +60,7 @@ export function createIngestHandler(options: IngestHandlerOptions) {
       .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
       .handler(async (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => {
         const request = toIngestRequest(event, context);
+        if (request.dryRun) return answerDryRun(request, options.tenant, logger);
         const deadlineAt = Date.now() + deliveryBudgetMs(configuredMs, context);
         const outcome = await ingest(request, {
           tenant: options.tenant,

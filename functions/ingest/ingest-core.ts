@@ -1,6 +1,7 @@
 /**
  * The ingest core: one request in, a 202 outcome or a typed contract error out. It gets its
- * delivery as an argument, so tests and local mode run it without AWS.
+ * delivery as an argument, so tests and local mode run it without AWS. The dry run
+ * ({@link validate}) runs the same checks and stops before anything is delivered.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -9,6 +10,7 @@ import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import { BatchRejectedError, type FieldError, PayloadTooLargeError } from '#shared/errors';
 import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
 import type { BodyRecords } from './body-records.ts';
+import { contentCoding, inflateBody } from './content-coding.ts';
 import { deadLetterLine } from './dead-letter-record.ts';
 import type { IngestRequest } from './ingest-request.ts';
 import { readJsonBody } from './json-body.ts';
@@ -83,14 +85,28 @@ function deliverProjection(stream: StreamConfig, body: BodyRecords, deps: Ingest
   });
 }
 
-/** Runs the edge contract for one request; throws a SluiceError for every non-202 row. */
-export async function ingest(request: IngestRequest, deps: IngestDependencies): Promise<IngestOutcome> {
-  const stream = findStream(deps.tenant, request.streamId);
-  assertTenant(deps.tenant, request);
+/** The request's body as bytes: inflated, within the stream's limit, when it is gzip or deflate. */
+function decodedBody(request: IngestRequest, stream: StreamConfig): Uint8Array {
+  const bytes = bodyBytes(request);
+  const coding = contentCoding(request.headers['content-encoding']);
+  return coding === 'gzip' || coding === 'deflate' ? inflateBody(bytes, coding, stream.maxBytes) : bytes;
+}
+
+/**
+ * Every check of the edge contract short of delivery: stream, tenant, size, content type and
+ * coding, UTF-8, parsing, schema, batch splitting and record sizes. Throws the SluiceError of the
+ * request's contract row; returns the records of a request that the route would accept.
+ */
+function checkedBody(request: IngestRequest, tenant: TenantConfig): { stream: StreamConfig; body: BodyRecords } {
+  const stream = findStream(tenant, request.streamId);
+  assertTenant(tenant, request);
   assertWithinLimit(request, stream.maxBytes);
   const kind = bodyKind(stream, request);
-  const text = decodeUtf8(bodyBytes(request));
-  const body = kind === 'xml' ? readXmlBody(text, stream.projection === 'json') : readJsonBody(stream, kind, text);
+  const text = decodeUtf8(decodedBody(request, stream));
+  const body =
+    kind === 'xml'
+      ? readXmlBody(text, { projected: stream.projection === 'json', records: stream.records })
+      : readJsonBody(stream, kind, text);
 
   for (const record of body.accepted) {
     // Only reachable with maxBytes at its maximum: framing adds a byte, or CBOR outgrows the XML.
@@ -98,13 +114,48 @@ export async function ingest(request: IngestRequest, deps: IngestDependencies): 
     const largest = Math.max(record.framed.byteLength, record.projected?.byteLength ?? 0);
     if (largest > MAX_RECORD_BYTES) throw new PayloadTooLargeError(MAX_RECORD_BYTES, largest);
   }
-  const deadLetters = deliverDeadLetters(stream, request, body, deps);
-  const rejected = body.rejected.map(({ index, errors }) => ({ index, errors }));
+  return { stream, body };
+}
+
+function rejectionsOf(body: BodyRecords): BatchRejection[] {
+  return body.rejected.map(({ index, errors }) => ({ index, errors }));
+}
+
+/** Throws the 400 of a body without an accepted record: the batch's, or the one record's. */
+function assertSomeAccepted(body: BodyRecords): void {
+  if (body.accepted.length > 0) return;
+  const rejected = rejectionsOf(body);
+  if (body.batch) throw new BatchRejectedError(`None of the ${rejected.length} records was accepted.`, rejected);
   const [firstRejected] = body.rejected;
+  if (firstRejected) throw firstRejected.error;
+}
+
+/** A dry run that passed: what the route would have accepted. */
+export interface ValidationOutcome {
+  readonly stream: string;
+  readonly records: number;
+  /** Set for batch posts: the records the route would reject, as its 202 lists them. */
+  readonly rejected?: readonly BatchRejection[];
+}
+
+/**
+ * Runs every check of the edge contract and writes nothing, not even a dead letter: the dry run.
+ * Throws the same SluiceError as {@link ingest} would, for every row but the 202.
+ */
+export function validate(request: IngestRequest, tenant: TenantConfig): ValidationOutcome {
+  const { stream, body } = checkedBody(request, tenant);
+  assertSomeAccepted(body);
+  return { stream: stream.id, records: body.accepted.length, ...(body.batch ? { rejected: rejectionsOf(body) } : {}) };
+}
+
+/** Runs the edge contract for one request; throws a SluiceError for every non-202 row. */
+export async function ingest(request: IngestRequest, deps: IngestDependencies): Promise<IngestOutcome> {
+  const { stream, body } = checkedBody(request, deps.tenant);
+  const deadLetters = deliverDeadLetters(stream, request, body, deps);
+  const rejected = rejectionsOf(body);
   if (body.accepted.length === 0) {
     await deadLetters;
-    if (body.batch) throw new BatchRejectedError(`None of the ${rejected.length} records was accepted.`, rejected);
-    if (firstRejected) throw firstRejected.error;
+    assertSomeAccepted(body);
   }
   const [delivered, projected] = await Promise.allSettled([
     deps.delivery.deliver({

@@ -1,6 +1,6 @@
 /** The parts of an API Gateway payload-format-2.0 event that the ingest core reads. */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
-import { INGEST_PATH_PREFIX } from '#shared/contract';
+import { INGEST_PATH_PREFIX, VALIDATE_PATH_PREFIX } from '#shared/contract';
 
 /** One ingest request, independent of API Gateway's event shape. */
 export interface IngestRequest {
@@ -13,6 +13,8 @@ export interface IngestRequest {
   readonly tenantClaim: string | undefined;
   readonly requestId: string;
   readonly receivedAt: Date;
+  /** A dry run (`POST /stream/v0/validate/<id>`): every check of the stream's route, nothing written. */
+  readonly dryRun: boolean;
 }
 
 /** The request id the client can quote: API Gateway's, else the Lambda invocation's. */
@@ -20,13 +22,24 @@ export function requestIdOf(event: Partial<APIGatewayProxyEventV2WithJWTAuthoriz
   return event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
 }
 
-function streamIdOf(event: Partial<APIGatewayProxyEventV2WithJWTAuthorizer>): string | undefined {
+/**
+ * Whether the event is a dry run. The route key says which route API Gateway matched (each
+ * stream has its own two routes); without one (a `$default` route), the path does.
+ */
+function isDryRun(event: Partial<APIGatewayProxyEventV2WithJWTAuthorizer>): boolean {
+  const routeKey = event.routeKey ?? '';
+  if (routeKey.startsWith('POST /')) return routeKey.startsWith(`POST ${VALIDATE_PATH_PREFIX}`);
+  return (event.rawPath ?? '').includes(VALIDATE_PATH_PREFIX);
+}
+
+function streamIdOf(event: Partial<APIGatewayProxyEventV2WithJWTAuthorizer>, dryRun: boolean): string | undefined {
   const fromRoute = event.pathParameters?.streamId;
   if (fromRoute !== undefined) return fromRoute;
   const path = event.rawPath ?? '';
-  const at = path.indexOf(INGEST_PATH_PREFIX);
+  const prefix = dryRun ? VALIDATE_PATH_PREFIX : INGEST_PATH_PREFIX;
+  const at = path.indexOf(prefix);
   if (at === -1) return undefined;
-  const segment = path.slice(at + INGEST_PATH_PREFIX.length);
+  const segment = path.slice(at + prefix.length);
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -50,8 +63,9 @@ export function toIngestRequest(
   receivedAt = new Date(),
 ): IngestRequest {
   const tenant = event.requestContext?.authorizer?.jwt?.claims?.tenant;
+  const dryRun = isDryRun(event);
   return {
-    streamId: streamIdOf(event),
+    streamId: streamIdOf(event, dryRun),
     headers: lowerCaseHeaders(event.headers),
     body: event.body ?? '',
     isBase64Encoded: event.isBase64Encoded === true,
@@ -59,5 +73,6 @@ export function toIngestRequest(
     tenantClaim: tenant === undefined || tenant === null ? undefined : String(tenant),
     requestId: requestIdOf(event, context),
     receivedAt,
+    dryRun,
   };
 }

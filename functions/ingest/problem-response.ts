@@ -11,6 +11,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { MAX_PROBLEM_BODY_BYTES, PROBLEM_CONTENT_TYPE } from '#shared/contract';
 import {
   BatchRejectedError,
+  CompressedPayloadTooLargeError,
   DownstreamThrottledError,
   InternalError,
   PayloadTooLargeError,
@@ -49,6 +50,16 @@ function extensions(error: SluiceError): Extensions {
       return { index, errors: bounded.errors };
     });
     return { members: { rejected }, shortened };
+  }
+  if (error instanceof CompressedPayloadTooLargeError) {
+    // Inflation stopped at the limit (or never started), so the decompressed size is "more than limit_bytes".
+    const { sizeBytes, limitBytes } = error.compressed;
+    const members = {
+      limit_bytes: error.limitBytes,
+      compressed_size_bytes: sizeBytes,
+      compressed_limit_bytes: limitBytes,
+    };
+    return { members, shortened: false };
   }
   if (error instanceof PayloadTooLargeError) {
     return { members: { limit_bytes: error.limitBytes, size_bytes: error.actualBytes }, shortened: false };

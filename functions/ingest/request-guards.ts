@@ -3,8 +3,15 @@
  * content type and encoding (415). Each throws the typed error of its contract row.
  */
 import { Buffer } from 'node:buffer';
-import { CONTENT_TYPES, TENANT_HEADER, TENANT_HEADER_ALIAS } from '#shared/contract';
 import {
+  CONTENT_CODINGS,
+  CONTENT_TYPES,
+  MAX_COMPRESSED_BODY_BYTES,
+  TENANT_HEADER,
+  TENANT_HEADER_ALIAS,
+} from '#shared/contract';
+import {
+  CompressedPayloadTooLargeError,
   MalformedBodyError,
   PayloadTooLargeError,
   TenantMismatchError,
@@ -14,6 +21,7 @@ import {
 import { isUtf8Charset, parseContentType } from '#shared/http-content-type';
 import { boundedText } from '#shared/quoted-input';
 import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
+import { contentCoding } from './content-coding.ts';
 import type { IngestRequest } from './ingest-request.ts';
 
 /** How a body is read: one JSON value, NDJSON lines, or one XML document. */
@@ -49,13 +57,21 @@ export function assertTenant(tenant: TenantConfig, request: IngestRequest): void
 /**
  * Size guard, before anything is decoded or parsed: first the declared `content-length`, then
  * the body's decoded size (computed from the base64 text without decoding it). Throws
- * PayloadTooLargeError (413) naming the limit and the size.
+ * PayloadTooLargeError (413) naming the limit and the size. A gzip or deflate body is held to
+ * MAX_COMPRESSED_BODY_BYTES here, and to `maxBytes` as it is inflated (content-coding.ts).
  */
 export function assertWithinLimit(request: IngestRequest, maxBytes: number): void {
+  const coding = contentCoding(request.headers['content-encoding']);
+  const compressed = coding === 'gzip' || coding === 'deflate';
+  const limit = compressed ? MAX_COMPRESSED_BODY_BYTES : maxBytes;
+  const tooLarge = (size: number) =>
+    compressed
+      ? new CompressedPayloadTooLargeError(maxBytes, { coding, sizeBytes: size, limitBytes: limit })
+      : new PayloadTooLargeError(maxBytes, size);
   const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) throw new PayloadTooLargeError(maxBytes, declared);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(declared);
   const size = Buffer.byteLength(request.body, request.isBase64Encoded ? 'base64' : 'utf8');
-  if (size > maxBytes) throw new PayloadTooLargeError(maxBytes, size);
+  if (size > limit) throw tooLarge(size);
 }
 
 /** The request body as bytes. */
@@ -75,13 +91,16 @@ function accepted(stream: StreamConfig): string {
 
 /**
  * How to read the body, from `content-type` and `content-encoding`. A type the stream does not
- * take, a charset other than UTF-8 or any content coding throws UnsupportedMediaTypeError
- * (415); NDJSON to a stream without batch posts throws MalformedBodyError (400).
+ * take, a charset other than UTF-8 or a content coding other than gzip, deflate and identity
+ * throws UnsupportedMediaTypeError (415); NDJSON to a stream without batch posts throws
+ * MalformedBodyError (400).
  */
 export function bodyKind(stream: StreamConfig, request: IngestRequest): BodyKind {
-  const encoding = request.headers['content-encoding']?.trim().toLowerCase();
-  if (encoding && encoding !== 'identity') {
-    throw new UnsupportedMediaTypeError(`Content-Encoding ${encoding} is not supported; send the body uncompressed.`);
+  const encoding = request.headers['content-encoding'];
+  if (contentCoding(encoding) === undefined) {
+    throw new UnsupportedMediaTypeError(
+      `Content-Encoding ${JSON.stringify(boundedText(encoding ?? ''))} is not supported; send the body uncompressed, or as ${CONTENT_CODINGS.join(' or ')}.`,
+    );
   }
   const header = request.headers['content-type'];
   const contentType = parseContentType(header);

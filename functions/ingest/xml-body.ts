@@ -1,25 +1,54 @@
-/** Reading of an XML body: one document, one record, framed as one CBOR item. */
+/**
+ * Reading of an XML body: one document, one record, framed as one CBOR item; or, on a stream
+ * with a `records` path, one record per element at that path.
+ */
 import { MalformedBodyError } from '#shared/errors';
-import { frameXmlDocument, frameXmlDocumentWithJson } from '#shared/framing/xml-to-cbor';
-import type { BodyRecords } from './body-records.ts';
+import { frameXmlDocument, frameXmlDocumentWithJson, frameXmlRecords } from '#shared/framing/xml-to-cbor';
+import { MAX_BATCH_RECORDS } from '#shared/ingest-limits';
+import type { AcceptedRecord, BodyRecords } from './body-records.ts';
+
+/** How a stream reads its XML bodies. */
+export interface XmlBodyOptions {
+  /** Also frame each record as an NDJSON line (`projection: 'json'`). */
+  readonly projected?: boolean;
+  /** The stream's `records` path; absent, the document is one record. */
+  readonly records?: string | undefined;
+}
+
+function documentRecords(text: string, options: XmlBodyOptions): AcceptedRecord[] {
+  const { records: path, projected = false } = options;
+  if (path === undefined) {
+    if (!projected) return [{ index: 0, framed: frameXmlDocument(text) }];
+    const { cbor, json } = frameXmlDocumentWithJson(text);
+    return [{ index: 0, framed: cbor, projected: json }];
+  }
+  const framed = frameXmlRecords(text, path, projected);
+  if (framed.length === 0) {
+    throw new MalformedBodyError(
+      `The document has no element at ${path}; this stream takes one record per element there.`,
+    );
+  }
+  return framed.map(({ cbor, json }, index) => ({ index, framed: cbor, ...(json ? { projected: json } : {}) }));
+}
 
 /**
- * Reads an XML body; a malformed or refused document is a rejected record (it may go to the
- * dead-letter stream). With `projected`, the record also carries its NDJSON line.
+ * Reads an XML body; a malformed or refused document, or one with no element at the `records`
+ * path, is one rejected record (it may go to the dead-letter stream). A document with more
+ * records than a batch post may hold throws MalformedBodyError.
  */
-export function readXmlBody(text: string, projected = false): BodyRecords {
+export function readXmlBody(text: string, options: XmlBodyOptions = {}): BodyRecords {
   if (text.trim() === '') throw new MalformedBodyError('The body is empty; an XML document was expected.');
   const records: BodyRecords = { batch: false, accepted: [], rejected: [] };
   try {
-    if (projected) {
-      const { cbor, json } = frameXmlDocumentWithJson(text);
-      records.accepted.push({ index: 0, framed: cbor, projected: json });
-    } else {
-      records.accepted.push({ index: 0, framed: frameXmlDocument(text) });
-    }
+    records.accepted.push(...documentRecords(text, options));
   } catch (error) {
     if (!(error instanceof MalformedBodyError)) throw error;
     records.rejected.push({ index: 0, text, error, errors: [{ path: '', message: error.message }] });
+  }
+  if (records.accepted.length > MAX_BATCH_RECORDS) {
+    throw new MalformedBodyError(
+      `The document holds ${records.accepted.length} records at ${options.records}; a post takes at most ${MAX_BATCH_RECORDS}.`,
+    );
   }
   return records;
 }

@@ -1,8 +1,8 @@
 /**
- * The tenant's HTTP API: one `POST /stream/v0/data/<id>` route per stream behind the JWT
- * authorizer with the stream's scopes, stage and route throttling, `GET /health` without
- * auth, and JSON access logs with retention in a vended-logs group. Every public route
- * has its own small throttle.
+ * The tenant's HTTP API: one `POST /stream/v0/data/<id>` route per stream, and its dry run
+ * `POST /stream/v0/validate/<id>`, behind the JWT authorizer with the stream's scopes, stage
+ * and route throttling, `GET /health` without auth, and JSON access logs with retention in a
+ * vended-logs group. Every public route has its own small throttle.
  */
 import { Lazy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -13,7 +13,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaBase from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { HEALTH_PATH, ingestPath } from '#shared/contract';
+import { HEALTH_PATH, ingestPath, validatePath } from '#shared/contract';
 import type { TenantConfig } from '#shared/tenant-config';
 import { routeScopes } from '#shared/token-claims';
 import { functionRoleAndLogs } from './house-function.ts';
@@ -87,14 +87,18 @@ export class IngestApi extends Construct {
       payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
     });
     for (const stream of Object.values(tenant.streams)) {
-      const [route] = this.api.addRoutes({
-        path: ingestPath(stream.id),
-        methods: [apigw.HttpMethod.POST],
-        integration: ingest,
-        authorizer: this.authorizer,
-        authorizationScopes: routeScopes(stream.id),
-      });
-      if (route && stream.throttle) this.throttle(route, `POST ${ingestPath(stream.id)}`, stream.throttle);
+      // The stream's route and its dry run: the same function (which tells them apart by the
+      // route key), authorizer, scopes and throttle.
+      for (const path of [ingestPath(stream.id), validatePath(stream.id)]) {
+        const [route] = this.api.addRoutes({
+          path,
+          methods: [apigw.HttpMethod.POST],
+          integration: ingest,
+          authorizer: this.authorizer,
+          authorizationScopes: routeScopes(stream.id),
+        });
+        if (route && stream.throttle) this.throttle(route, `POST ${path}`, stream.throttle);
+      }
     }
 
     this.addPublicRoute(

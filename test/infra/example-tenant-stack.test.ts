@@ -9,6 +9,7 @@ import {
   ingestPath,
   JWKS_PATH,
   OPENID_CONFIGURATION_PATH,
+  validatePath,
 } from '#shared/contract';
 import { ENV } from '#shared/environment';
 import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/stack-outputs';
@@ -259,6 +260,18 @@ describe('stack Sluice-example', () => {
         AuthorizerId: Match.anyValue(),
         AuthorizationScopes: routeScopes(id),
       });
+    }
+  });
+
+  it("routes each stream's dry run POST /stream/v0/validate/<id> to the ingest function with the same authorizer and scopes", () => {
+    const routes = Object.values(resourcesOf('AWS::ApiGatewayV2::Route'));
+    for (const id of ['orders', 'events', 'profiles']) {
+      const [data, dryRun] = [ingestPath(id), validatePath(id)].map((path) =>
+        routes.find((route) => route.Properties?.RouteKey === `POST ${path}`),
+      );
+      expect(dryRun?.Properties).toMatchObject({ AuthorizationType: 'JWT', AuthorizationScopes: routeScopes(id) });
+      expect(dryRun?.Properties?.AuthorizerId).toEqual(data?.Properties?.AuthorizerId);
+      expect(dryRun?.Properties?.Target).toEqual(data?.Properties?.Target);
     }
   });
 

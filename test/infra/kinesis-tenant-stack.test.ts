@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HEALTH_PATH, ingestPath } from '#shared/contract';
+import { HEALTH_PATH, ingestPath, validatePath } from '#shared/contract';
 import { ENV } from '#shared/environment';
 import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/stack-outputs';
 import { deadLetterPrefix, fileExtension, recordsPrefix } from '#shared/storage-layout';
@@ -162,7 +162,10 @@ describe('a tenant with Kinesis delivery, gzip and an external issuer', () => {
   it("throttles the stage per tenant and the throttled stream's route per stream", () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
-      RouteSettings: { [`POST ${ingestPath('clicks')}`]: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 } },
+      RouteSettings: {
+        [`POST ${ingestPath('clicks')}`]: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+        [`POST ${validatePath('clicks')}`]: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      },
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: `POST ${ingestPath('audit-log')}`,

@@ -43,6 +43,19 @@ describe('the payload-format-2.0 event', () => {
     });
   });
 
+  it('passes a body with a content coding as base64, and one with identity as its content type says', () => {
+    for (const coding of ['gzip', 'deflate', 'br']) {
+      expect(event(['Content-Type', 'application/json', 'Content-Encoding', coding])).toMatchObject({
+        body: Buffer.from('{"a":1}').toString('base64'),
+        isBase64Encoded: true,
+      });
+    }
+    expect(event(['Content-Type', 'application/json', 'Content-Encoding', 'identity'])).toMatchObject({
+      body: '{"a":1}',
+      isBase64Encoded: false,
+    });
+  });
+
   it('lower-cases header names, joins duplicates with commas and splits cookies out', () => {
     expect(joinHeaders(['X-Trace', 'a', 'x-trace', 'b'])).toEqual({ 'x-trace': 'a,b' });
     const built = event(['Cookie', 'a=1; b=2', 'User-Agent', 'curl/8']);

@@ -144,10 +144,11 @@ describe('createIngestHandler', () => {
     },
   );
 
-  it('answers 415 for a gzip content coding', async () => {
+  it.each(['br', 'compress', 'gzip, gzip'])('answers 415 for the content coding %s', async (coding) => {
     const { post } = ingestHarness();
-    const response = await post({ body: '{"a":1}', headers: { 'content-encoding': 'gzip' } });
+    const response = await post({ body: '{"a":1}', headers: { 'content-encoding': coding } });
     expect(response.statusCode).toBe(415);
+    expect(String(bodyOf(response).detail)).toContain('gzip or deflate');
   });
 
   it.each([
