@@ -94,12 +94,13 @@ export async function replayDeadLetters(request: ReplayRequest): Promise<ReplayS
     seen.add(entry.id);
     const outcome = recheckRecord(request.stream, entry.record ?? '');
     if (outcome.passed) {
-      passing.push({
-        entry,
-        framed: outcome.framed,
-        ...(outcome.projected ? { projected: outcome.projected } : {}),
-        byteLength: Math.max(outcome.framed.byteLength, outcome.projected?.byteLength ?? 0),
-      });
+      for (const record of outcome.records) {
+        passing.push({
+          entry,
+          ...record,
+          byteLength: Math.max(record.framed.byteLength, record.projected?.byteLength ?? 0),
+        });
+      }
     } else {
       stillRejected += 1;
       const label = reasonLabel(outcome.slug, outcome.errors[0]);

@@ -10,11 +10,19 @@ import type { StreamConfig } from '#shared/tenant-config';
 import { readJsonRecord } from './json-body.ts';
 import { readXmlBody } from './xml-body.ts';
 
-/** A record that passes: its stored bytes, and its NDJSON line for an XML stream with `projection: 'json'`. */
-export interface RecheckPassed {
-  readonly passed: true;
+/** One record to store: its bytes, and its NDJSON line for an XML stream with `projection: 'json'`. */
+export interface RecheckedRecord {
   readonly framed: Uint8Array;
   readonly projected?: Uint8Array;
+}
+
+/**
+ * A dead letter that passes: the records a post of it would store now. One, but for an XML
+ * document on a stream with `records`, which stores one per matching element.
+ */
+export interface RecheckPassed {
+  readonly passed: true;
+  readonly records: readonly RecheckedRecord[];
 }
 
 /** A record that still fails: the problem slug and the reasons a post would get. */
@@ -38,7 +46,10 @@ export function recheckRecord(stream: StreamConfig, text: string): RecheckOutcom
   if (size > stream.maxBytes) return failed(new PayloadTooLargeError(stream.maxBytes, size));
   let body: ReturnType<typeof readJsonRecord>;
   try {
-    body = stream.payload === 'xml' ? readXmlBody(text, stream.projection === 'json') : readJsonRecord(stream, text);
+    body =
+      stream.payload === 'xml'
+        ? readXmlBody(text, { projected: stream.projection === 'json', records: stream.records })
+        : readJsonRecord(stream, text);
   } catch (error) {
     // An empty text: the ingest route refuses it as a malformed body.
     if (error instanceof MalformedBodyError) return failed(error);
@@ -46,13 +57,12 @@ export function recheckRecord(stream: StreamConfig, text: string): RecheckOutcom
   }
   const [rejected] = body.rejected;
   if (rejected) return failed(rejected.error, rejected.errors);
-  const [accepted] = body.accepted;
-  if (!accepted) return failed(new MalformedBodyError('The record holds nothing to store.'));
-  const largest = Math.max(accepted.framed.byteLength, accepted.projected?.byteLength ?? 0);
-  if (largest > MAX_RECORD_BYTES) return failed(new PayloadTooLargeError(MAX_RECORD_BYTES, largest));
-  return {
-    passed: true,
-    framed: accepted.framed,
-    ...(accepted.projected ? { projected: accepted.projected } : {}),
-  };
+  if (body.accepted.length === 0) return failed(new MalformedBodyError('The record holds nothing to store.'));
+  const records: RecheckedRecord[] = [];
+  for (const accepted of body.accepted) {
+    const largest = Math.max(accepted.framed.byteLength, accepted.projected?.byteLength ?? 0);
+    if (largest > MAX_RECORD_BYTES) return failed(new PayloadTooLargeError(MAX_RECORD_BYTES, largest));
+    records.push({ framed: accepted.framed, ...(accepted.projected ? { projected: accepted.projected } : {}) });
+  }
+  return { passed: true, records };
 }

@@ -41,8 +41,9 @@ describe('recheckRecord', () => {
         const outcome = recheckRecord(stream, text);
         if (response.statusCode === 202 && !(streamId === 'events' && text.trim().startsWith('['))) {
           expect(outcome.passed).toBe(true);
-          const stored = delivery.batches.find((batch) => batch.channel === 'records')?.records[0];
-          expect(outcome.passed && Buffer.from(outcome.framed).equals(Buffer.from(stored ?? []))).toBe(true);
+          const stored = delivery.batches.find((batch) => batch.channel === 'records')?.records ?? [];
+          const rechecked = outcome.passed ? outcome.records.map((record) => Buffer.from(record.framed)) : [];
+          expect(rechecked).toEqual(stored.map((record) => Buffer.from(record)));
         } else if (response.statusCode === 400) {
           expect(outcome.passed).toBe(false);
           const type = bodyOf(response).type as string;
@@ -61,5 +62,17 @@ describe('recheckRecord', () => {
     expect(Buffer.byteLength(fits)).toBe(20);
     expect(recheckRecord(small, fits).passed).toBe(true);
     expect(recheckRecord(small, `${fits} `)).toMatchObject({ passed: false, slug: 'payload-too-large' });
+  });
+
+  it('gives one record per matching element for an XML document on a stream with records', () => {
+    if (!profiles) throw new Error('the example tenant has no profiles stream');
+    const document = '<records><record><id>1</id></record><record><id>2</id></record></records>';
+    const multi = { ...profiles, records: '/records/record' };
+    const outcome = recheckRecord(multi, document);
+    expect(outcome.passed && outcome.records.length).toBe(2);
+    expect(recheckRecord(profiles, document).passed && recheckRecord(profiles, document)).toMatchObject({
+      records: [expect.anything()],
+    });
+    expect(recheckRecord(multi, '<records><other/></records>')).toMatchObject({ passed: false });
   });
 });
