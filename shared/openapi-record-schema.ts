@@ -55,7 +55,10 @@ function refineAction(context: OverrideActionContext, unexpressed: string[]): Js
     // The `u` flag is how JSON Schema reads patterns anyway; any other flag changes the meaning.
     if (requirement.flags.replace('u', '') !== '') {
       unexpressed.push(action.type);
-      return withNote(schema, `Must match /${requirement.source}/${requirement.flags}.`);
+      // The converter may have kept the source without its flags, which would be another check.
+      const { pattern, ...rest } = schema;
+      const kept = pattern === requirement.source ? (rest as JsonSchemaObject) : schema;
+      return withNote(kept, `Must match /${requirement.source}/${requirement.flags}.`);
     }
     return withPattern(schema, requirement.source);
   }
@@ -76,7 +79,35 @@ function refineAction(context: OverrideActionContext, unexpressed: string[]): Js
 export function recordJsonSchema(schema: v.GenericSchema, componentPrefix: string): RecordJsonSchema {
   const unexpressed: string[] = [];
   const componentName = (referenceId: string) => `${componentPrefix}_${referenceId.replace(/[^A-Za-z0-9._-]/g, '_')}`;
-  const converted = toJsonSchema(schema, {
+  let converted: JsonSchemaObject;
+  try {
+    converted = convert(schema, componentName, unexpressed);
+  } catch (error) {
+    // The overrides answer every conversion error they are shown; should a later version of the
+    // converter throw anyway, the stream is still documented, and the document still served.
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      schema: withNote({}, `Sluice checks these records with a schema JSON Schema cannot say (${reason}).`),
+      definitions: {},
+      unexpressed: ['schema'],
+    };
+  }
+  const { $schema: _dialect, $defs, ...root } = converted;
+  const definitions = Object.fromEntries(
+    Object.entries(($defs ?? {}) as Record<string, JsonSchemaObject>).map(([id, definition]) => [
+      componentName(id),
+      definition,
+    ]),
+  );
+  return { schema: root as JsonSchemaObject, definitions, unexpressed };
+}
+
+function convert(
+  schema: v.GenericSchema,
+  componentName: (referenceId: string) => string,
+  unexpressed: string[],
+): JsonSchemaObject {
+  return toJsonSchema(schema, {
     target: 'draft-2020-12',
     // What a client posts is the input: a pipe is described up to its first transformation.
     typeMode: 'input',
@@ -89,12 +120,4 @@ export function recordJsonSchema(schema: v.GenericSchema, componentPrefix: strin
     },
     overrideRef: (context) => `#/components/schemas/${componentName(context.referenceId)}`,
   }) as JsonSchemaObject;
-  const { $schema: _dialect, $defs, ...root } = converted;
-  const definitions = Object.fromEntries(
-    Object.entries(($defs ?? {}) as Record<string, JsonSchemaObject>).map(([id, definition]) => [
-      componentName(id),
-      definition,
-    ]),
-  );
-  return { schema: root as JsonSchemaObject, definitions, unexpressed };
 }

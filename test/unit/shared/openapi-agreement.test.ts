@@ -57,7 +57,7 @@ describe('the published JSON Schema of a stream', () => {
     );
   });
 
-  it('of a batch stream describes batches the stream accepts whole', async () => {
+  it('of a batch stream describes batches the stream accepts whole, as a JSON array and as NDJSON', async () => {
     const document = openApiDocument(openApiTenant, { serverUrl: SERVER });
     const records = arbitraryOf(recordSchema(document, 'reading-batches'), document.components.schemas);
     const { post } = harnessFor(openApiTenant);
@@ -66,6 +66,13 @@ describe('the published JSON Schema of a stream', () => {
         const response = await post('reading-batches', 'application/json', JSON.stringify(batch));
         expect(response.statusCode, response.body).toBe(202);
         expect(bodyOf(response)).toMatchObject({ accepted: batch.length, rejected: [] });
+        const ndjson = await post(
+          'reading-batches',
+          'application/x-ndjson',
+          batch.map((r) => JSON.stringify(r)).join('\n'),
+        );
+        expect(ndjson.statusCode, ndjson.body).toBe(202);
+        expect(bodyOf(ndjson)).toMatchObject({ accepted: batch.length, rejected: [] });
       }),
       { numRuns: 30 },
     );
