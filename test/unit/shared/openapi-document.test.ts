@@ -220,6 +220,26 @@ describe('the OpenAPI document', () => {
     expect(document.components.requestBodies.pairs?.content['application/json']).not.toHaveProperty('example');
   });
 
+  it("takes a stream's example from its valibot schema when the config gives one", () => {
+    const Signup = v.pipe(
+      v.object({ email: v.pipe(v.string(), v.email()), plan: v.picklist(['free', 'team']) }),
+      v.examples([{ email: 'grace@example.org', plan: 'team' }]),
+    );
+    const tenant = defineTenant({
+      tenant: 'examples',
+      auth: { issuer: 'self' },
+      streams: { signups: { payload: 'json', schema: Signup, batch: true } },
+    });
+    const content = documentOf(tenant).components.requestBodies.signups?.content;
+    expect(content?.['application/json']?.examples?.record?.value).toEqual({
+      email: 'grace@example.org',
+      plan: 'team',
+    });
+    expect(content?.['application/x-ndjson']?.example).toBe(
+      '{"email":"grace@example.org","plan":"team"}\n{"email":"grace@example.org","plan":"team"}\n',
+    );
+  });
+
   it('documents the Content-Encoding and Idempotency-Key headers', () => {
     const operation = documentOf(exampleTenant).paths[ingestPath('orders')]?.post;
     const parameters = Object.fromEntries((operation?.parameters ?? []).map((p) => [p.name, p]));
