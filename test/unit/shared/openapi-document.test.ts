@@ -240,6 +240,25 @@ describe('the OpenAPI document', () => {
     );
   });
 
+  it('publishes a recursive schema with its definitions as components, and stays valid', async () => {
+    type Node = { name: string; children?: Node[] | undefined };
+    const NodeSchema: v.GenericSchema<Node> = v.object({
+      name: v.string(),
+      children: v.optional(v.array(v.lazy(() => NodeSchema))),
+    });
+    const tenant = defineTenant({
+      tenant: 'trees',
+      auth: { issuer: 'self' },
+      streams: { trees: { payload: 'json', schema: NodeSchema } },
+    });
+    const document = documentOf(tenant);
+    const items = (document.components.schemas[recordSchemaName('trees')] as { properties: { children: object } })
+      .properties.children;
+    expect(items).toEqual({ type: 'array', items: { $ref: '#/components/schemas/trees_record_0' } });
+    expect(document.components.schemas.trees_record_0).toMatchObject({ type: 'object', required: ['name'] });
+    expect(await new Validator().validate(JSON.parse(JSON.stringify(document)))).toEqual({ valid: true });
+  });
+
   it('documents the Content-Encoding and Idempotency-Key headers', () => {
     const operation = documentOf(exampleTenant).paths[ingestPath('orders')]?.post;
     const parameters = Object.fromEntries((operation?.parameters ?? []).map((p) => [p.name, p]));
