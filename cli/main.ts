@@ -8,6 +8,7 @@ import { batchesCommand } from './batches-command.ts';
 import { CliError, type CliIo, processIo, UsageError } from './cli-io.ts';
 import { devCommand } from './dev-command.ts';
 import { dlqCommand } from './dlq-command.ts';
+import { openApiCommand } from './openapi-command.ts';
 import { pullCommand } from './pull-command.ts';
 import { queryCommand } from './query-command.ts';
 import { secretCommand } from './secret-command.ts';
@@ -31,6 +32,7 @@ Commands:
   dlq replay <stream>   replay dead letters that pass the stream's current config, once each
   verify --stack <name> check a deployed stack end to end (after \`cdk deploy\`)
   secret set <name>     store a pull source's secret locally (value from stdin)
+  openapi               print the tenant's OpenAPI 3.1 document (--out <file> writes it)
 
 \`sluice <command> --help\` tells more.
 `;
@@ -45,6 +47,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<n
   dlq: (args, io) => dlqCommand(args, io),
   verify: (args, io) => verifyCommand(args, io),
   secret: secretCommand,
+  openapi: openApiCommand,
 };
 
 /** Runs the CLI with `argv` (without node and the script); resolves with the exit code. */
