@@ -110,13 +110,9 @@ const SCHEMALESS_RECORD: JsonSchemaObject = {
 const SCHEMALESS_EXAMPLE = { event: 'signup', user_id: 'u-42', at: EXAMPLE_TIMESTAMP };
 const XML_RECORD = '<profile id="p-1"><name>Ada</name></profile>';
 
-/**
- * An XML body the stream takes. A stream with a `records` path (multi-record XML, issue 13)
- * gets two records under it; read loosely, since that option is being added in parallel.
- */
+/** An XML body the stream takes; a stream with a `records` path gets two records under it. */
 function xmlExample(stream: StreamConfig): string {
-  const path = (stream as { readonly records?: unknown }).records;
-  const names = typeof path === 'string' ? path.split('/').filter(Boolean) : [];
+  const names = stream.records?.split('/').filter(Boolean) ?? [];
   const record = names.at(-1);
   if (!record) return XML_RECORD;
   const records = ['Ada', 'Grace'].map((name, i) => `<${record} id="${i + 1}"><name>${name}</name></${record}>`);
