@@ -8,9 +8,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { API_DOCS_PATHS, answerApiDocs } from '#functions/api-docs/api-docs-core';
+import { answerApiDocs } from '#functions/api-docs/api-docs-core';
 import { type ScalarScript, scalarScriptFromFile } from '#functions/api-docs/scalar-script';
-import { SCALAR_SCRIPT_MODULE } from '#shared/api-docs-assets';
+import { API_DOCS_PATHS, SCALAR_SCRIPT_MODULE } from '#shared/api-docs';
 import { PUBLIC_ROUTE_THROTTLE } from '#shared/contract';
 import type { TenantConfig } from '#shared/tenant-config';
 import { gatewayError } from './gateway-responses.ts';

@@ -12,9 +12,6 @@ import { acceptsGzip } from './accept-encoding.ts';
 import { DOCS_CONTENT_SECURITY_POLICY, docsPageHtml } from './docs-page.ts';
 import type { ScalarScript } from './scalar-script.ts';
 
-/** The paths this core answers, each a public `GET` route. */
-export const API_DOCS_PATHS: readonly string[] = [OPENAPI_PATH, DOCS_PATH, API_REFERENCE_SCRIPT_PATH];
-
 /** One GET as the core needs it. */
 export interface ApiDocsRequest {
   readonly path: string;
@@ -34,7 +31,7 @@ export interface ApiDocsDependencies {
 /** The script's URL carries its content hash, so a cached copy can never be stale. */
 const SCRIPT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
-/** Answers one of {@link API_DOCS_PATHS}; 404 for any other path. */
+/** Answers one of the api-docs paths (shared/api-docs.ts); 404 for any other path. */
 export function answerApiDocs(request: ApiDocsRequest, deps: ApiDocsDependencies): APIGatewayProxyStructuredResultV2 {
   if (request.path === OPENAPI_PATH) {
     return {

@@ -129,7 +129,8 @@ export class IngestApi extends Construct {
 
   /**
    * Adds a `GET` route that answers without a token, throttled by {@link PUBLIC_ROUTE_THROTTLE}.
-   * Only the health check and the issuer's discovery documents are public; each says why.
+   * Only the health check, the issuer's discovery documents and the API's self-description
+   * (infra/constructs/api-docs.ts) are public; each says why.
    */
   addPublicRoute(path: string, integration: apigw.HttpRouteIntegration, why: string): apigw.HttpRoute {
     const [route] = this.api.addRoutes({ path, methods: [apigw.HttpMethod.GET], integration });

@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiDocsRoute } from '#local/api-docs-route';
 import { type DevServer, startDevServer } from '#local/dev-server';
-import { SCALAR_SCRIPT_MODULE } from '#shared/api-docs-assets';
+import { SCALAR_SCRIPT_MODULE } from '#shared/api-docs';
 import {
   API_REFERENCE_SCRIPT_PATH,
   DOCS_PATH,

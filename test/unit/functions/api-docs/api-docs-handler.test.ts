@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createApiDocsHandler } from '#functions/api-docs/create-api-docs-handler';
 import { SCALAR_CONFIGURATION } from '#functions/api-docs/docs-page';
 import { scalarScriptFromGzipFile } from '#functions/api-docs/scalar-script';
-import { SCALAR_SCRIPT_MODULE } from '#shared/api-docs-assets';
+import { SCALAR_SCRIPT_MODULE } from '#shared/api-docs';
 import { API_REFERENCE_SCRIPT_PATH, DOCS_PATH, ingestPath, OPENAPI_PATH, PROBLEM_CONTENT_TYPE } from '#shared/contract';
 import exampleTenant from '#tenants/example';
 
