@@ -4,7 +4,7 @@ import { type DevServer, startDevServer } from '#local/dev-server';
 import { SAMPLE_API_ORIGIN } from '#local/sample-api-route';
 import { sluiceHome } from '#local/sluice-home';
 import { tenantSource, tenantSourceNames } from '#local/tenant-sources';
-import { ingestPath } from '#shared/contract';
+import { DOCS_PATH, ingestPath, OPENAPI_PATH } from '#shared/contract';
 import type { TenantConfig } from '#shared/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/tenant-loader';
 import { type CliIo, UsageError } from './cli-io.ts';
@@ -58,6 +58,7 @@ export async function devBanner(server: DevServer, dataRoot: string): Promise<st
   const lines = [
     `Sluice local mode for tenant "${tenant.tenant}"`,
     `  URL      ${server.url}`,
+    `  docs     ${server.url}${DOCS_PATH}  (API reference; OpenAPI document at ${OPENAPI_PATH})`,
     `  streams  ${streams.join('\n           ')}`,
     `  S3       ${server.s3.endpoint}  bucket ${server.s3.bucket}  (data in ${dataRoot})`,
     ...sourceLines(server),

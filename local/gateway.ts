@@ -17,6 +17,7 @@ import { openIdConfiguration } from '#shared/signing-keys';
 import type { TenantConfig } from '#shared/tenant-config';
 import { routeScopes } from '#shared/token-claims';
 import { type AccessLogEntry, acceptedRecords } from './access-log.ts';
+import { createApiDocsRoute } from './api-docs-route.ts';
 import { type ApiIdentity, buildGatewayEvent, newGatewayRequestId } from './gateway-event.ts';
 import { GATEWAY_PAYLOAD_LIMIT_BYTES, type GatewayResponse, gatewayError, gatewayJson } from './gateway-responses.ts';
 import { authorizationHeader, type JwtAuthorizer } from './jwt-authorizer.ts';
@@ -133,6 +134,8 @@ export function createGateway(options: GatewayOptions): RequestListener {
     }
   }
 
+  const apiDocs = createApiDocsRoute(options.tenant, options.issuerUrl);
+
   // The tenant-wide cap: on AWS the ingest function's reserved concurrency. A Lambda throttle
   // reaches an HTTP API client as the gateway's own 500, so that is what is answered here too.
   let handlersInFlight = 0;
@@ -152,6 +155,8 @@ export function createGateway(options: GatewayOptions): RequestListener {
       return send(response, gatewayJson(openIdConfiguration(issuer, `${issuer}${JWKS_PATH}`)), requestId);
     }
     if (method === 'GET' && path === JWKS_PATH) return send(response, gatewayJson(options.jwks()), requestId);
+    const docs = method === 'GET' ? apiDocs(path, request.headers, requestId) : undefined;
+    if (docs) return writeHandlerResult(response, docs, requestId);
     const stream = method === 'POST' ? routes.get(path) : undefined;
     if (!stream) return send(response, gatewayError(404), requestId);
     if (!stream.bucket.tryTake()) return send(response, gatewayError(429), requestId);

@@ -23,6 +23,17 @@ export function validatePath(streamId: string): string {
 export const OPENAPI_PATH = '/openapi.json';
 /** The API reference page that renders {@link OPENAPI_PATH}; answered without a token. */
 export const DOCS_PATH = '/docs';
+/** The API reference component's script, which the docs page loads from our own origin. */
+export const API_REFERENCE_SCRIPT_PATH = '/docs/api-reference.js';
+
+/**
+ * Route throttle of every public GET (health, the issuer's discovery documents, the OpenAPI
+ * document and the docs page), on AWS and in local mode. Anonymous traffic to them would
+ * otherwise draw on the stage throttle and could get real ingest answered 429. Monitors and
+ * the JWT authorizer (which caches keys for up to an hour) need a few requests a minute;
+ * clients should cache the discovery answers (max-age 300).
+ */
+export const PUBLIC_ROUTE_THROTTLE = { rate: 10, burst: 20 } as const;
 
 /** Health check path; answered without a token. */
 export const HEALTH_PATH = '/health';

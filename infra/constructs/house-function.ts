@@ -5,7 +5,7 @@
  */
 import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type ICommandHooks, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { type DeliveryTarget, ENV, type StreamDeliveryBinding } from '#shared/environment';
@@ -38,6 +38,8 @@ export interface HouseFunctionProps {
   readonly reservedConcurrentExecutions?: number;
   /** esbuild module aliases (module → absolute path) on top of the house bundling. */
   readonly aliases?: Readonly<Record<string, string>>;
+  /** Commands run around bundling, e.g. to put a file beside the bundle. */
+  readonly commandHooks?: ICommandHooks;
 }
 
 /** A role for a function that may write its own log group and nothing else yet. */
@@ -72,7 +74,10 @@ export class HouseFunction extends NodejsFunction {
       logGroup,
       projectRoot: repoPath(),
       depsLockFilePath: repoPath('package-lock.json'),
-      bundling: props.aliases ? bundlingWithAliases(props.aliases) : HOUSE_BUNDLING,
+      bundling: {
+        ...(props.aliases ? bundlingWithAliases(props.aliases) : HOUSE_BUNDLING),
+        ...(props.commandHooks ? { commandHooks: props.commandHooks } : {}),
+      },
       ...(props.reservedConcurrentExecutions === undefined
         ? {}
         : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),

@@ -13,7 +13,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaBase from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { HEALTH_PATH, ingestPath, validatePath } from '#shared/contract';
+import { HEALTH_PATH, ingestPath, PUBLIC_ROUTE_THROTTLE, validatePath } from '#shared/contract';
 import type { TenantConfig } from '#shared/tenant-config';
 import { routeScopes } from '#shared/token-claims';
 import { functionRoleAndLogs } from './house-function.ts';
@@ -32,13 +32,8 @@ export interface IngestApiProps {
   readonly auth: ApiAuth;
 }
 
-/**
- * Route throttle of every public GET (health and the issuer's discovery documents).
- * Anonymous traffic to them would otherwise draw on the stage throttle and could get real
- * ingest answered 429. Monitors and the JWT authorizer (which caches keys for up to an hour)
- * need a few requests a minute; clients should cache the discovery answers (max-age 300).
- */
-export const PUBLIC_ROUTE_THROTTLE = { rate: 10, burst: 20 } as const;
+// Written once in the contract, where local mode's gateway reads it too.
+export { PUBLIC_ROUTE_THROTTLE };
 
 // CfnStage types RouteSettings as raw JSON, so the keys are CloudFormation's own.
 type RouteSetting = { ThrottlingRateLimit: number; ThrottlingBurstLimit: number };
@@ -138,7 +133,8 @@ export class IngestApi extends Construct {
 
   /**
    * Adds a `GET` route that answers without a token, throttled by {@link PUBLIC_ROUTE_THROTTLE}.
-   * Only the health check and the issuer's discovery documents are public; each says why.
+   * Only the health check, the issuer's discovery documents and the API's self-description
+   * (infra/constructs/api-docs.ts) are public; each says why.
    */
   addPublicRoute(path: string, integration: apigw.HttpRouteIntegration, why: string): apigw.HttpRoute {
     const [route] = this.api.addRoutes({ path, methods: [apigw.HttpMethod.GET], integration });

@@ -12,6 +12,7 @@ import { isSelfIssuer } from '#shared/tenant-config';
 import type { LoadedTenant } from '#shared/tenant-loader';
 import { selfIssuerAudience } from '#shared/token-claims';
 import { AnalystTables } from '../constructs/analyst-tables.ts';
+import { ApiDocs } from '../constructs/api-docs.ts';
 import { StreamDelivery } from '../constructs/delivery-stream.ts';
 import { HouseFunction, timeoutFromMs } from '../constructs/house-function.ts';
 import { HOUSE_LOG_RETENTION } from '../constructs/house-function-defaults.ts';
@@ -43,6 +44,8 @@ export class TenantStack extends Stack {
   public readonly pullSources: PullSources | undefined;
   /** Glue tables and the Athena workgroup over the landed batches. */
   public readonly analystTables: AnalystTables;
+  /** The OpenAPI document and the docs page. */
+  public readonly apiDocs: ApiDocs;
 
   constructor(scope: Construct, id: string, props: TenantStackProps) {
     super(scope, id, { description: `Sluice push path of tenant ${props.tenant.config.tenant}`, ...props });
@@ -126,6 +129,7 @@ export class TenantStack extends Stack {
         ? { issuer: 'self', audience: [selfIssuerAudience(config.tenant)] }
         : { issuer: auth.issuer, audience: 'audience' in auth ? auth.audience : [] },
     });
+    this.apiDocs = new ApiDocs(this, 'ApiDocs', { tenant: config.tenant, tenantFile: file, api: this.api });
     this.tokenIssuer = isSelfIssuer(auth)
       ? new TokenIssuer(this, 'SelfIssuer', {
           tenant: config.tenant,

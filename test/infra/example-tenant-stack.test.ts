@@ -3,6 +3,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PUBLIC_ROUTE_THROTTLE } from '#infra/constructs/ingest-api';
 import { createTenantApp } from '#infra/tenant-app';
+import { API_DOCS_PATHS } from '#shared/api-docs';
 import {
   HEALTH_PATH,
   INGEST_FUNCTION_TIMEOUT_MS,
@@ -288,12 +289,19 @@ describe('stack Sluice-example', () => {
     expect(outputs[STACK_OUTPUTS.apiUrl]?.Value).toEqual(outputs[STACK_OUTPUTS.issuer]?.Value);
   });
 
-  it('leaves only health and the discovery documents without auth', () => {
+  it('leaves only health, the discovery documents and the API docs without auth', () => {
     const open = Object.values(resourcesOf('AWS::ApiGatewayV2::Route'))
       .filter((route) => (route.Properties?.AuthorizationType ?? 'NONE') === 'NONE')
       .map((route) => route.Properties?.RouteKey)
       .sort();
-    expect(open).toEqual([`GET ${JWKS_PATH}`, `GET ${OPENID_CONFIGURATION_PATH}`, `GET ${HEALTH_PATH}`].sort());
+    expect(open).toEqual(
+      [
+        `GET ${JWKS_PATH}`,
+        `GET ${OPENID_CONFIGURATION_PATH}`,
+        `GET ${HEALTH_PATH}`,
+        ...API_DOCS_PATHS.map((path) => `GET ${path}`),
+      ].sort(),
+    );
   });
 
   it('throttles the stage with the tenant throttle and writes access logs to a log group with retention', () => {
@@ -327,21 +335,21 @@ describe('stack Sluice-example', () => {
     });
   });
 
-  it('gives health and both discovery routes their own small throttle, so anonymous GETs cannot use up the stage', () => {
+  it('gives health, both discovery routes and the API docs their own small throttle, so anonymous GETs cannot use up the stage', () => {
     const publicThrottle = {
       ThrottlingRateLimit: PUBLIC_ROUTE_THROTTLE.rate,
       ThrottlingBurstLimit: PUBLIC_ROUTE_THROTTLE.burst,
     };
     const [stageId, stage] = Object.entries(resourcesOf('AWS::ApiGatewayV2::Stage'))[0] ?? [];
     const settings = stage?.Properties?.RouteSettings as Record<string, unknown> | undefined;
-    for (const path of [HEALTH_PATH, OPENID_CONFIGURATION_PATH, JWKS_PATH]) {
+    for (const path of [HEALTH_PATH, OPENID_CONFIGURATION_PATH, JWKS_PATH, ...API_DOCS_PATHS]) {
       expect(settings?.[`GET ${path}`]).toEqual(publicThrottle);
     }
     expect(PUBLIC_ROUTE_THROTTLE.rate).toBeLessThan(500);
     const routeIds = Object.entries(resourcesOf('AWS::ApiGatewayV2::Route'))
       .filter(([, route]) => String(route.Properties?.RouteKey).startsWith('GET '))
       .map(([id]) => id);
-    expect(routeIds).toHaveLength(3);
+    expect(routeIds).toHaveLength(3 + API_DOCS_PATHS.length);
     const dependsOn = (template.toJSON().Resources as Record<string, { DependsOn?: string[] }>)[String(stageId)]
       ?.DependsOn;
     expect(dependsOn).toEqual(expect.arrayContaining(routeIds));

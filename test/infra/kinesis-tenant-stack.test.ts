@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { API_DOCS_PATHS } from '#shared/api-docs';
 import { HEALTH_PATH, ingestPath, validatePath } from '#shared/contract';
 import { ENV } from '#shared/environment';
 import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/stack-outputs';
@@ -156,7 +157,8 @@ describe('a tenant with Kinesis delivery, gzip and an external issuer', () => {
     const open = Object.values(resourcesOf('AWS::ApiGatewayV2::Route'))
       .filter((route) => (route.Properties?.AuthorizationType ?? 'NONE') === 'NONE')
       .map((route) => route.Properties?.RouteKey);
-    expect(open).toEqual([`GET ${HEALTH_PATH}`]);
+    // No discovery routes without the self issuer; health and the API docs stay.
+    expect(open.sort()).toEqual([HEALTH_PATH, ...API_DOCS_PATHS].map((path) => `GET ${path}`).sort());
   });
 
   it("throttles the stage per tenant and the throttled stream's route per stream", () => {

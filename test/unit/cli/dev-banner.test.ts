@@ -24,6 +24,13 @@ describe('the sluice dev banner', () => {
     expect(banner).toContain('  npx sluice batches cat clicks --tenant acme\n');
   });
 
+  it('names the docs page and the OpenAPI document under the URL', async () => {
+    const tenant = defineTenant({ tenant: 'acme', auth: { issuer: 'self' }, streams: { clicks: { payload: 'json' } } });
+    const banner = await bannerOf(tenant);
+    expect(banner).toContain('  URL      http://127.0.0.1:4000\n  docs     http://127.0.0.1:4000/docs  (API reference');
+    expect(banner).toContain('OpenAPI document at /openapi.json');
+  });
+
   it("says how to post one's own record when no built-in sample fits any stream's schema", async () => {
     const Strict = v.strictObject({ sensor: v.string(), reading: v.number() });
     const tenant = defineTenant({
