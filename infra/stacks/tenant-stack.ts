@@ -15,6 +15,7 @@ import { AnalystTables } from '../constructs/analyst-tables.ts';
 import { StreamDelivery } from '../constructs/delivery-stream.ts';
 import { HouseFunction, timeoutFromMs } from '../constructs/house-function.ts';
 import { HOUSE_LOG_RETENTION } from '../constructs/house-function-defaults.ts';
+import { IdempotencyTable } from '../constructs/idempotency-table.ts';
 import { IngestApi } from '../constructs/ingest-api.ts';
 import { LandingBucket } from '../constructs/landing-bucket.ts';
 import { PullSources, type PullStreamDelivery } from '../constructs/pull-sources.ts';
@@ -43,6 +44,8 @@ export class TenantStack extends Stack {
   public readonly pullSources: PullSources | undefined;
   /** Glue tables and the Athena workgroup over the landed batches. */
   public readonly analystTables: AnalystTables;
+  /** The ingest function's Idempotency-Key records. */
+  public readonly idempotency: IdempotencyTable;
 
   constructor(scope: Construct, id: string, props: TenantStackProps) {
     super(scope, id, { description: `Sluice push path of tenant ${props.tenant.config.tenant}`, ...props });
@@ -60,6 +63,8 @@ export class TenantStack extends Stack {
       // The tenant-wide cap: the API's throttles apply per route (tenant-config.ts).
       reservedConcurrentExecutions: config.concurrency,
     });
+    this.idempotency = new IdempotencyTable(this, 'Idempotency');
+    this.idempotency.bindTo(this.ingestFunction);
 
     const deliveries: Record<string, StreamDelivery> = {};
     const pullDeliveries: Record<string, PullStreamDelivery> = {};
