@@ -107,8 +107,7 @@ function streamAnswers(tenant: TenantConfig, stream: StreamConfig, store: Idempo
 
 /** Builds the Idempotency-Key gate of a tenant's ingest function over a store. */
 export function createIdempotentAnswers(tenant: TenantConfig, store: IdempotencyStore, logger: Logger) {
-  const configs = new Map<string, IdempotencyConfig>();
-  const answersByStream = new Map<string, AnswerOnce>();
+  const byStream = new Map<string, { readonly config: IdempotencyConfig; readonly answerOnce: AnswerOnce }>();
   for (const stream of Object.values(tenant.streams)) {
     const config = new IdempotencyConfig({
       eventKeyJmesPath: 'key',
@@ -118,8 +117,7 @@ export function createIdempotentAnswers(tenant: TenantConfig, store: Idempotency
       hashFunction: 'sha256',
       responseHook: replayed,
     });
-    configs.set(stream.id, config);
-    answersByStream.set(stream.id, streamAnswers(tenant, stream, store, config));
+    byStream.set(stream.id, { config, answerOnce: streamAnswers(tenant, stream, store, config) });
   }
 
   const answers: IdempotentAnswers = async (request, context, work) => {
@@ -133,11 +131,12 @@ export function createIdempotentAnswers(tenant: TenantConfig, store: Idempotency
     // A request for an unknown stream or another tenant never takes a key.
     const stream = findStream(tenant, request.streamId);
     assertTenant(tenant, request);
-    const answerOnce = answersByStream.get(stream.id);
+    const gate = byStream.get(stream.id);
+    // Every stream of the tenant has one; anything else would be a bug, not a client's error.
+    if (gate === undefined) throw new Error(`no Idempotency-Key gate for stream ${stream.id}`);
     // Powertools keeps the context on the config; it reads the Lambda's remaining time from it
     // when it writes the in-progress record, before the work starts.
-    configs.get(stream.id)?.registerLambdaContext(context);
-    if (answerOnce === undefined) return work();
+    gate.config.registerLambdaContext(context);
     const firstAnswer: Work = async () => {
       try {
         return await work();
@@ -149,7 +148,7 @@ export function createIdempotentAnswers(tenant: TenantConfig, store: Idempotency
       }
     };
     try {
-      const answer = await answerOnce({ key, digest: bodyDigest(request) }, firstAnswer);
+      const answer = await gate.answerOnce({ key, digest: bodyDigest(request) }, firstAnswer);
       if (isReplayed(answer)) {
         logger.info('request replayed', {
           status: answer.statusCode,
