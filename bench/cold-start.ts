@@ -114,6 +114,7 @@ function coldImport(file: string, sourceMaps: boolean): ColdImport {
         AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         [ENV.deliveryTargets]: DELIVERY_TARGETS,
+        [ENV.idempotencyTable]: 'bench-idempotency',
       },
       encoding: 'utf8',
     },

@@ -8,12 +8,14 @@ import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
+import type { IdempotencyStore } from '#functions/ingest/idempotent-answers';
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import { publicJwks, type SigningKeySet } from '#shared/signing-keys';
 import type { TenantConfig } from '#shared/tenant-config';
 import { selfIssuerAudience } from '#shared/token-claims';
 import { type AccessLogEntry, accessLogLine } from './access-log.ts';
 import { createDeliverRoute, DELIVER_ROUTE } from './delivery-admin-route.ts';
+import { type EmbeddedDynamoDb, embeddedDynamoDbDirectory, startEmbeddedDynamoDb } from './embedded-dynamodb.ts';
 import { createS3Client, startEmbeddedS3 } from './embedded-s3.ts';
 import { type DeliveryLog, FirehoseEmulation } from './firehose-emulation.ts';
 import { createGateway, type IngestHandler } from './gateway.ts';
@@ -27,8 +29,12 @@ import { clearServerState, readServerState, writeServerState } from './server-st
 import type { SluiceHome } from './sluice-home.ts';
 import { tenantSource, tenantSourceNames } from './tenant-sources.ts';
 
-/** Makes the ingest handler for a tenant and a delivery. */
-export type IngestHandlerFactory = (tenant: TenantConfig, delivery: RecordDelivery) => Promise<IngestHandler>;
+/** Makes the ingest handler for a tenant, a delivery and the embedded DynamoDB's Idempotency-Key table. */
+export type IngestHandlerFactory = (
+  tenant: TenantConfig,
+  delivery: RecordDelivery,
+  idempotency: IdempotencyStore,
+) => Promise<IngestHandler>;
 
 /** Options of {@link startDevServer}. */
 export interface DevServerOptions {
@@ -64,6 +70,8 @@ export interface PullOpenOptions {
   readonly delivery: RecordDelivery;
   /** This server's base URL, once it listens (the sample source's requests go there). */
   readonly sampleApiBase: () => Promise<string>;
+  /** The embedded DynamoDB this server runs, which keeps the pull state too. */
+  readonly database: EmbeddedDynamoDb;
 }
 
 /** A running dev server. */
@@ -89,13 +97,13 @@ export class AlreadyRunningError extends Error {
 
 const realPull = async (options: PullOpenOptions) => (await import('./pull-wiring.ts')).openLocalPull(options);
 
-const realIngestHandler: IngestHandlerFactory = async (tenant, delivery) => {
+const realIngestHandler: IngestHandlerFactory = async (tenant, delivery, idempotency) => {
   // Quiet by default: one JSON line per request drowns the dev server's own output.
   const logger = new Logger({
     serviceName: 'sluice-ingest',
     ...(process.env.POWERTOOLS_LOG_LEVEL ? {} : { logLevel: 'WARN' as const }),
   });
-  return createIngestHandler({ tenant, delivery, logger });
+  return createIngestHandler({ tenant, delivery, logger, idempotency });
 };
 
 function listen(server: Server, port: number): Promise<number> {
@@ -122,6 +130,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     options.log?.error(`the embedded S3 failed: ${error.message}`),
   );
   let httpServer: Server | undefined;
+  let database: EmbeddedDynamoDb | undefined;
   let emulation: FirehoseEmulation | undefined;
   let pull: OpenLocalPull | undefined;
   // Sources reach the sample API through this server, whose port is known once it listens.
@@ -141,13 +150,25 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     });
     const replayedRecords = await emulation.replay();
     await emulation.settled();
-    const handler = await (options.createHandler ?? realIngestHandler)(tenant, emulation);
+    // Always: every stream takes Idempotency-Key, whose records live here (as the pull state).
+    const openedDatabase = await startEmbeddedDynamoDb(embeddedDynamoDbDirectory(home));
+    database = openedDatabase;
+    const handler = await (options.createHandler ?? realIngestHandler)(tenant, emulation, {
+      client: openedDatabase.client(),
+      tableName: openedDatabase.idempotencyTable,
+    });
     const sourceNames = tenantSourceNames(tenant);
     const openPull = options.openPull ?? realPull;
     if (sourceNames.length > 0 && openPull) {
       // Checked before anything starts: a source whose stream is missing fails the start, naming it.
       for (const name of sourceNames) tenantSource(tenant, name);
-      pull = await openPull({ tenant, home, delivery: emulation, sampleApiBase: () => listening });
+      pull = await openPull({
+        tenant,
+        home,
+        delivery: emulation,
+        sampleApiBase: () => listening,
+        database: openedDatabase,
+      });
     }
 
     const server = createServer();
@@ -251,6 +272,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
             await openedPull?.close();
             await delivery.flushAll();
           } finally {
+            await openedDatabase.close();
             await clearServerState(home.serverStateFile);
             await s3.close();
           }
@@ -261,6 +283,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   } catch (error) {
     httpServer?.close();
     await pull?.close().catch(() => undefined);
+    await database?.close().catch(() => undefined);
     await emulation?.flushAll().catch(() => undefined);
     await s3.close();
     throw error;

@@ -1,7 +1,7 @@
 /**
  * The embedded DynamoDB: dynalite on loopback with its LevelDB data under the tenant's
- * `.sluice/<tenant>/dynamodb/`, the pull state table in place, and clients for it. The pull
- * state code is the same as on AWS; only the endpoint differs.
+ * `.sluice/<tenant>/dynamodb/`, the pull state and Idempotency-Key tables in place, and clients
+ * for it. The pull state and idempotency code is the same as on AWS; only the endpoint differs.
  */
 import { once } from 'node:events';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
@@ -16,12 +16,15 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { DynamoDbStateStore, stateDocumentClient } from '#functions/pull/dynamodb-state-store';
+import { IDEMPOTENCY_PARTITION_KEY } from '#shared/idempotency-table';
 import { PULL_STATE_PARTITION_KEY } from '#shared/pull-run';
 import { isProcessAlive } from './process-alive.ts';
 import type { SluiceHome } from './sluice-home.ts';
 
 /** The pull state table of local mode. */
 export const LOCAL_PULL_STATE_TABLE = 'sluice-pull-state';
+/** The Idempotency-Key table of local mode. */
+export const LOCAL_IDEMPOTENCY_TABLE = 'sluice-idempotency';
 
 /** Credentials for dynalite, which checks that a request is signed but not by whom. */
 export const DYNALITE_CREDENTIALS = { accessKeyId: 'DYNALITE', secretAccessKey: 'DYNALITE' } as const;
@@ -30,6 +33,8 @@ export const DYNALITE_CREDENTIALS = { accessKeyId: 'DYNALITE', secretAccessKey: 
 export interface EmbeddedDynamoDb {
   readonly endpoint: string;
   readonly table: string;
+  /** The Idempotency-Key table's name. */
+  readonly idempotencyTable: string;
   /** A new client for it (closed with the server). */
   client(): DynamoDBClient;
   /** The pull state store on its table. */
@@ -54,7 +59,20 @@ export function createDynamoDbClient(endpoint?: string): DynamoDBClient {
 }
 
 /** Creates the pull state table (partition key `source`, on-demand) when it is missing. */
-export async function ensurePullStateTable(client: DynamoDBClient, table: string): Promise<void> {
+export function ensurePullStateTable(client: DynamoDBClient, table: string): Promise<void> {
+  return ensureTable(client, table, PULL_STATE_PARTITION_KEY);
+}
+
+/**
+ * Creates the Idempotency-Key table (partition key `id`, on-demand) when it is missing. Without
+ * TTL, which dynalite lacks: an expired record stays on disk, but no longer holds its key
+ * (Powertools' conditional put overwrites it), as on AWS before TTL deletes it.
+ */
+export function ensureIdempotencyTable(client: DynamoDBClient, table: string): Promise<void> {
+  return ensureTable(client, table, IDEMPOTENCY_PARTITION_KEY);
+}
+
+async function ensureTable(client: DynamoDBClient, table: string, partitionKey: string): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: table }));
     return;
@@ -64,8 +82,8 @@ export async function ensurePullStateTable(client: DynamoDBClient, table: string
   await client.send(
     new CreateTableCommand({
       TableName: table,
-      AttributeDefinitions: [{ AttributeName: PULL_STATE_PARTITION_KEY, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: PULL_STATE_PARTITION_KEY, KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: partitionKey, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
@@ -106,7 +124,7 @@ async function claimFolder(directory: string): Promise<() => Promise<void>> {
 
 /**
  * Starts dynalite on 127.0.0.1 (`port` 0 picks a free one) with its data in `directory`, and
- * creates the pull state table when it is missing. A taken port rejects with EADDRINUSE; a
+ * creates the pull state and Idempotency-Key tables when they are missing. A taken port rejects with EADDRINUSE; a
  * folder that a live process has open rejects with {@link DynamoDbFolderInUseError}.
  */
 export async function startEmbeddedDynamoDb(directory: string, port = 0): Promise<EmbeddedDynamoDb> {
@@ -135,7 +153,9 @@ export async function startEmbeddedDynamoDb(directory: string, port = 0): Promis
     await release();
   };
   try {
-    await ensurePullStateTable(client(), LOCAL_PULL_STATE_TABLE);
+    const setup = client();
+    await ensurePullStateTable(setup, LOCAL_PULL_STATE_TABLE);
+    await ensureIdempotencyTable(setup, LOCAL_IDEMPOTENCY_TABLE);
   } catch (error) {
     await close().catch(() => undefined);
     throw error;
@@ -143,6 +163,7 @@ export async function startEmbeddedDynamoDb(directory: string, port = 0): Promis
   return {
     endpoint,
     table: LOCAL_PULL_STATE_TABLE,
+    idempotencyTable: LOCAL_IDEMPOTENCY_TABLE,
     client,
     stateStore: () => new DynamoDbStateStore({ client: stateDocumentClient(client()), table: LOCAL_PULL_STATE_TABLE }),
     close,

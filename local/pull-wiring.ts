@@ -6,7 +6,7 @@
  */
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import type { TenantConfig } from '#shared/tenant-config';
-import { embeddedDynamoDbDirectory, startEmbeddedDynamoDb } from './embedded-dynamodb.ts';
+import { type EmbeddedDynamoDb, embeddedDynamoDbDirectory, startEmbeddedDynamoDb } from './embedded-dynamodb.ts';
 import { createLocalPull, type LocalPull, type LocalPullOptions } from './local-pull.ts';
 import { LocalSecretReader } from './local-secrets.ts';
 import { ownSampleApi, routeSampleApi } from './sample-api-route.ts';
@@ -28,8 +28,11 @@ export async function openLocalPull(options: {
    */
   readonly sampleApiBase?: () => Promise<string>;
   readonly log?: LocalPullOptions['log'];
+  /** The embedded DynamoDB a dev server already runs (it stays open); without it, one of this pull's own. */
+  readonly database?: EmbeddedDynamoDb;
 }): Promise<OpenLocalPull> {
-  const database = await startEmbeddedDynamoDb(embeddedDynamoDbDirectory(options.home));
+  const own = options.database === undefined;
+  const database = options.database ?? (await startEmbeddedDynamoDb(embeddedDynamoDbDirectory(options.home)));
   // Starts nothing until a source asks for the sample API without a dev server's.
   const ownSample = ownSampleApi();
   const sampleApiBase = options.sampleApiBase ?? ownSample.base;
@@ -45,7 +48,7 @@ export async function openLocalPull(options: {
     ...pull,
     async close() {
       pull.stop();
-      await Promise.all([database.close(), ownSample.close()]);
+      await Promise.all([own ? database.close() : undefined, ownSample.close()]);
     },
   };
 }

@@ -98,6 +98,17 @@ export const TENANT_HEADER = 'x-sluice-tenant';
 /** Accepted alias of {@link TENANT_HEADER}, for clients moving from Amperity. */
 export const TENANT_HEADER_ALIAS = 'x-amperity-tenant';
 
+/** Request header that makes a post safe to retry: processed at most once per stream and key within a window. */
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+/** Response header of an answer replayed for a repeated {@link IDEMPOTENCY_KEY_HEADER}: `true`. */
+export const IDEMPOTENT_REPLAYED_HEADER = 'idempotent-replayed';
+/** An idempotency key: 1 to 255 printable ASCII characters (space to `~`). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
+/** Default window in which a key is held: 24 hours, per stream in `idempotency.windowSeconds`. */
+export const DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 86_400;
+/** `Retry-After` of a 409 for a key whose first request is still in flight: most posts finish within it. */
+export const IDEMPOTENCY_IN_FLIGHT_RETRY_AFTER_SECONDS = 1;
+
 /** One row of the status table; README.md and docs/contract.md render it (`npm run docs`). */
 export interface ContractStatus {
   readonly status: number;
@@ -141,7 +152,8 @@ export const CONTRACT_STATUS = {
       'not a JSON object (schemaless streams), schema violation, a batch with no accepted record or too ' +
       'many records, DOCTYPE, entity declarations or undeclared entities in XML, anything but comments and ' +
       "processing instructions after the XML root element, an XML document without an element at the stream's " +
-      '`records` path, a corrupt or truncated gzip or deflate body',
+      '`records` path, a corrupt or truncated gzip or deflate body, an `Idempotency-Key` that is not 1 to 255 ' +
+      'printable ASCII characters',
     retry: false,
     source: 'function',
   },
@@ -153,6 +165,12 @@ export const CONTRACT_STATUS = {
     source: 'both',
   },
   notFound: { status: 404, when: 'unknown stream id', retry: false, source: 'both' },
+  conflict: {
+    status: 409,
+    when: 'the first request with the same `Idempotency-Key` on this stream is still in flight (with `Retry-After`)',
+    retry: true,
+    source: 'function',
+  },
   payloadTooLarge: {
     status: 413,
     when:
@@ -167,6 +185,12 @@ export const CONTRACT_STATUS = {
     when:
       'content type, charset or content coding the stream does not take; no `Content-Type`, or several ' +
       '(API Gateway joins repeated headers with a comma); every stream takes the codings gzip, deflate and identity',
+    retry: false,
+    source: 'function',
+  },
+  unprocessableContent: {
+    status: 422,
+    when: 'the `Idempotency-Key` was used within its window for a different body on this stream',
     retry: false,
     source: 'function',
   },

@@ -14,6 +14,8 @@ export const ENV = {
   maxTokenDays: 'SLUICE_MAX_TOKEN_DAYS',
   /** Name of the DynamoDB table that keeps the pull sources' state (cursor, run progress, lease). */
   pullStateTable: 'SLUICE_PULL_STATE_TABLE',
+  /** Name of the DynamoDB table that holds the ingest function's Idempotency-Key records. */
+  idempotencyTable: 'SLUICE_IDEMPOTENCY_TABLE',
   /** Data folder of local mode (default `.sluice` in the working directory). */
   home: 'SLUICE_HOME',
 } as const;

@@ -89,6 +89,14 @@ export class BatchRejectedError extends problem(
   }
 }
 
+/** 400: the `Idempotency-Key` header is not 1 to 255 printable ASCII characters. */
+export class InvalidIdempotencyKeyError extends problem(
+  'InvalidIdempotencyKeyError',
+  'badRequest',
+  'invalid-idempotency-key',
+  'Invalid Idempotency-Key',
+) {}
+
 /** 403: the tenant header or the token names another tenant. */
 export class TenantMismatchError extends problem(
   'TenantMismatchError',
@@ -99,6 +107,21 @@ export class TenantMismatchError extends problem(
 
 /** 404: no stream with this id. */
 export class UnknownStreamError extends problem('UnknownStreamError', 'notFound', 'unknown-stream', 'Unknown stream') {}
+
+/** 409: the first request with this `Idempotency-Key` is still in flight; retry after `retryAfterSeconds`. */
+export class IdempotencyKeyInFlightError extends problem(
+  'IdempotencyKeyInFlightError',
+  'conflict',
+  'idempotency-key-in-flight',
+  'Request with this Idempotency-Key in flight',
+) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
 
 /** 413: the body is over the stream's limit. */
 export class PayloadTooLargeError extends problem(
@@ -148,6 +171,14 @@ export class UnsupportedMediaTypeError extends problem(
   'unsupportedMediaType',
   'unsupported-media-type',
   'Unsupported media type',
+) {}
+
+/** 422: the `Idempotency-Key` was used within its window for another body. */
+export class IdempotencyKeyReusedError extends problem(
+  'IdempotencyKeyReusedError',
+  'unprocessableContent',
+  'idempotency-key-reused',
+  'Idempotency-Key reused for another body',
 ) {}
 
 /** 429: Firehose or Kinesis throttled the records; retry after `retryAfterSeconds`. */

@@ -4,7 +4,7 @@
  * a bad config fails with a message that names the field.
  */
 import * as v from 'valibot';
-import { DEFAULT_MAX_BYTES, MAX_RECORD_BYTES } from './contract.ts';
+import { DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, DEFAULT_MAX_BYTES, MAX_RECORD_BYTES } from './contract.ts';
 import { streamChannels } from './delivery/delivery-port.ts';
 import { DELIVERY_STREAM_NAME_MAX, deliveryStreamName } from './delivery-stream-names.ts';
 import { XML_RECORDS_PATH_PATTERN } from './framing/xml-records.ts';
@@ -77,6 +77,20 @@ const BufferingSchema = strictEntries(
   'buffering',
 );
 
+/** Longest Idempotency-Key window a stream may set: 7 days, so that the table stays small. */
+export const MAX_IDEMPOTENCY_WINDOW_SECONDS = 604_800;
+
+const IdempotencySchema = strictEntries(
+  {
+    /** How long a key is held after its first answer (docs/contract.md). */
+    windowSeconds: v.optional(
+      positiveInteger(MAX_IDEMPOTENCY_WINDOW_SECONDS, 'windowSeconds'),
+      DEFAULT_IDEMPOTENCY_WINDOW_SECONDS,
+    ),
+  },
+  'idempotency',
+);
+
 const RecordSchemaSchema = v.custom<v.GenericSchema>(
   (input) => typeof input === 'object' && input !== null && (input as { kind?: unknown }).kind === 'schema',
   'schema must be a valibot schema',
@@ -107,6 +121,8 @@ const StreamSchema = v.pipe(
           ),
         ),
       ),
+      /** The `Idempotency-Key` window of this stream's posts. */
+      idempotency: v.optional(IdempotencySchema, {}),
     },
     'a stream',
   ),
@@ -375,6 +391,7 @@ export const TENANT_DEFAULTS = {
   maxTokenDays: selfIssuerDefaults.maxTokenDays,
   rotationDays: selfIssuerDefaults.rotationDays,
   concurrency: v.getDefault(ConfigObjectSchema.entries.concurrency),
+  idempotency: v.getDefaults(IdempotencySchema),
 } as const;
 
 /** Raised for a tenant config that does not validate; the message names every bad field. */

@@ -2,6 +2,7 @@
  * The ingest handler over AWS delivery: the Firehose client, and the Kinesis route when the
  * bundle has one. handler.ts calls it once per cold start; tests call it with their tenant.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { AwsDelivery } from '#functions/delivery/aws-delivery';
 import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
@@ -12,6 +13,7 @@ import type { TenantConfig } from '#shared/tenant-config';
 import { createIngestHandler } from './create-ingest-handler.ts';
 
 let firehoseClient: FirehoseClient | undefined;
+let dynamoDbClient: DynamoDBClient | undefined;
 
 /** Builds the Kinesis route for the bindings; see kinesis-route.ts. */
 export type KinesisRouteFactory = (bindings: DeliveryBindings) => RecordDelivery;
@@ -26,16 +28,25 @@ function assertEveryStreamBound(tenant: TenantConfig, bindings: DeliveryBindings
 }
 
 /**
- * The ingest handler on AWS: delivery targets from ENV.deliveryTargets, the Firehose client
- * created once per process (standard retry mode retries whole throttled or failed calls).
+ * The ingest handler on AWS: delivery targets from ENV.deliveryTargets, the Idempotency-Key
+ * table from ENV.idempotencyTable, the clients created once per process (standard retry mode
+ * retries whole throttled or failed calls).
  */
 export function createAwsIngestHandler(tenant: TenantConfig, kinesisRoute?: KinesisRouteFactory) {
   const bindings = parseDeliveryBindings(process.env[ENV.deliveryTargets]);
   assertEveryStreamBound(tenant, bindings);
+  const idempotencyTable = process.env[ENV.idempotencyTable];
+  // Every stream may take the header, so a missing table fails the init, not a client's retry.
+  if (!idempotencyTable) throw new Error(`${ENV.idempotencyTable} is missing: the Idempotency-Key table's name`);
   firehoseClient ??= new FirehoseClient({ retryMode: 'standard', maxAttempts: 3 });
+  dynamoDbClient ??= new DynamoDBClient({ retryMode: 'standard', maxAttempts: 3 });
   const routes = {
     firehose: new FirehoseDelivery(firehoseClient, bindings),
     ...(kinesisRoute ? { kinesis: kinesisRoute(bindings) } : {}),
   };
-  return createIngestHandler({ tenant, delivery: new AwsDelivery(routes, bindings) });
+  return createIngestHandler({
+    tenant,
+    delivery: new AwsDelivery(routes, bindings),
+    idempotency: { client: dynamoDbClient, tableName: idempotencyTable },
+  });
 }

@@ -3,10 +3,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { DELIVERY_DEADLINE_MS } from '#shared/contract';
+import { DELIVERY_DEADLINE_MS, IDEMPOTENCY_KEY_HEADER, INGEST_PATH_PREFIX } from '#shared/contract';
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
+import { InternalError } from '#shared/errors';
 import type { TenantConfig } from '#shared/tenant-config';
 import { answerDryRun } from './dry-run.ts';
+import { createIdempotentAnswers, type IdempotencyStore } from './idempotent-answers.ts';
 import { type IngestOutcome, ingest } from './ingest-core.ts';
 import { toIngestRequest } from './ingest-request.ts';
 import { problemResponder } from './problem-middleware.ts';
@@ -23,6 +25,13 @@ export interface IngestHandlerOptions {
   readonly logger?: Logger;
   /** Delivery budget per request; defaults to DELIVERY_DEADLINE_MS. */
   readonly deliveryDeadlineMs?: number;
+  /** Where Idempotency-Key records are kept; without it a post with the header answers 500. */
+  readonly idempotency?: IdempotencyStore;
+}
+
+/** Only the ingest routes take keys: a dry run (or any other route) neither uses nor holds one. */
+function takesIdempotencyKey(event: APIGatewayProxyEventV2WithJWTAuthorizer): boolean {
+  return event.routeKey?.startsWith(`POST ${INGEST_PATH_PREFIX}`) === true;
 }
 
 /** The delivery budget: the configured one, or less when the Lambda has less time left. */
@@ -52,6 +61,9 @@ function acceptedResponse(outcome: IngestOutcome): APIGatewayProxyStructuredResu
 export function createIngestHandler(options: IngestHandlerOptions) {
   const logger = options.logger ?? defaultLogger;
   const configuredMs = options.deliveryDeadlineMs ?? DELIVERY_DEADLINE_MS;
+  const idempotent = options.idempotency
+    ? createIdempotentAnswers(options.tenant, options.idempotency, logger)
+    : undefined;
   return (
     middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2>()
       // middy runs onError handlers in reverse order: used first, the problem responder answers last.
@@ -61,22 +73,31 @@ export function createIngestHandler(options: IngestHandlerOptions) {
       .handler(async (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => {
         const request = toIngestRequest(event, context);
         if (request.dryRun) return answerDryRun(request, options.tenant, logger);
-        const deadlineAt = Date.now() + deliveryBudgetMs(configuredMs, context);
-        const outcome = await ingest(request, {
-          tenant: options.tenant,
-          delivery: options.delivery,
-          logger,
-          deadlineAt,
-        });
-        logger.info('records accepted', {
-          status: 202,
-          stream: outcome.stream,
-          records: outcome.records,
-          rejected: outcome.batch?.rejected.length ?? 0,
-          receipt: outcome.receipt,
-          request_id: request.requestId,
-        });
-        return acceptedResponse(outcome);
+        const answer = async () => {
+          const deadlineAt = Date.now() + deliveryBudgetMs(configuredMs, context);
+          const outcome = await ingest(request, {
+            tenant: options.tenant,
+            delivery: options.delivery,
+            logger,
+            deadlineAt,
+          });
+          logger.info('records accepted', {
+            status: 202,
+            stream: outcome.stream,
+            records: outcome.records,
+            rejected: outcome.batch?.rejected.length ?? 0,
+            receipt: outcome.receipt,
+            request_id: request.requestId,
+          });
+          return acceptedResponse(outcome);
+        };
+        if (!takesIdempotencyKey(event)) return answer();
+        if (idempotent) return idempotent(request, context, answer);
+        // Never answer a keyed post as if it were safe to retry when nothing could hold its key.
+        if (request.headers[IDEMPOTENCY_KEY_HEADER] !== undefined) {
+          throw new InternalError('an Idempotency-Key arrived but the handler has no idempotency store');
+        }
+        return answer();
       })
   );
 }

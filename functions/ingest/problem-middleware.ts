@@ -2,8 +2,22 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { SluiceError } from '#shared/errors';
 import { requestIdOf } from './ingest-request.ts';
 import { asSluiceError, problemResponse } from './problem-response.ts';
+
+/** Logs a request's contract error: `request failed` with the cause for 5xx, `request refused` otherwise. */
+export function logProblem(
+  logger: Logger,
+  error: SluiceError,
+  cause: unknown,
+  requestId: string,
+  stream: string | undefined,
+): void {
+  const fields = { status: error.status, problem: error.slug, request_id: requestId, stream };
+  if (error.status >= 500) logger.error('request failed', { ...fields, error: cause });
+  else logger.info('request refused', { ...fields, detail: error.message });
+}
 
 /** Turns any error of the chain into its problem response; use it first so that its onError runs last. */
 export function problemResponder(
@@ -14,14 +28,7 @@ export function problemResponder(
     onError: (request) => {
       const error = asSluiceError(request.error);
       const requestId = requestIdOf(request.event, request.context);
-      const fields = {
-        status: error.status,
-        problem: error.slug,
-        request_id: requestId,
-        stream: request.event.pathParameters?.streamId,
-      };
-      if (error.status >= 500) logger.error('request failed', { ...fields, error: request.error });
-      else logger.info('request refused', { ...fields, detail: error.message });
+      logProblem(logger, error, request.error, requestId, request.event.pathParameters?.streamId);
       request.response = problemResponse(error, requestId);
     },
   };

@@ -13,6 +13,7 @@ import {
   BatchRejectedError,
   CompressedPayloadTooLargeError,
   DownstreamThrottledError,
+  IdempotencyKeyInFlightError,
   InternalError,
   PayloadTooLargeError,
   problemType,
@@ -64,7 +65,7 @@ function extensions(error: SluiceError): Extensions {
   if (error instanceof PayloadTooLargeError) {
     return { members: { limit_bytes: error.limitBytes, size_bytes: error.actualBytes }, shortened: false };
   }
-  if (error instanceof DownstreamThrottledError) {
+  if (error instanceof DownstreamThrottledError || error instanceof IdempotencyKeyInFlightError) {
     return { members: { retry_after_seconds: error.retryAfterSeconds }, shortened: false };
   }
   return { members: {}, shortened: false };
@@ -99,7 +100,9 @@ function boundedBody(problem: Record<string, unknown>, shortened: boolean): stri
 export function problemResponse(thrown: unknown, requestId: string): APIGatewayProxyStructuredResultV2 {
   const error = asSluiceError(thrown);
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' };
-  if (error instanceof DownstreamThrottledError) headers['retry-after'] = String(error.retryAfterSeconds);
+  if (error instanceof DownstreamThrottledError || error instanceof IdempotencyKeyInFlightError) {
+    headers['retry-after'] = String(error.retryAfterSeconds);
+  }
   const fullDetail = error.exposeDetail ? error.message : (SERVER_DETAIL[error.status] ?? SERVER_DETAIL[500]);
   const detail = boundedText(fullDetail ?? '', MAX_DETAIL_BYTES);
   const { members, shortened } = extensions(error);

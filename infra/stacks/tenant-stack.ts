@@ -16,6 +16,7 @@ import { ApiDocs } from '../constructs/api-docs.ts';
 import { StreamDelivery } from '../constructs/delivery-stream.ts';
 import { HouseFunction, timeoutFromMs } from '../constructs/house-function.ts';
 import { HOUSE_LOG_RETENTION } from '../constructs/house-function-defaults.ts';
+import { IdempotencyTable } from '../constructs/idempotency-table.ts';
 import { IngestApi } from '../constructs/ingest-api.ts';
 import { LandingBucket } from '../constructs/landing-bucket.ts';
 import { PullSources, type PullStreamDelivery } from '../constructs/pull-sources.ts';
@@ -46,6 +47,8 @@ export class TenantStack extends Stack {
   public readonly analystTables: AnalystTables;
   /** The OpenAPI document and the docs page. */
   public readonly apiDocs: ApiDocs;
+  /** The ingest function's Idempotency-Key records. */
+  public readonly idempotency: IdempotencyTable;
 
   constructor(scope: Construct, id: string, props: TenantStackProps) {
     super(scope, id, { description: `Sluice push path of tenant ${props.tenant.config.tenant}`, ...props });
@@ -63,6 +66,8 @@ export class TenantStack extends Stack {
       // The tenant-wide cap: the API's throttles apply per route (tenant-config.ts).
       reservedConcurrentExecutions: config.concurrency,
     });
+    this.idempotency = new IdempotencyTable(this, 'Idempotency');
+    this.idempotency.bindTo(this.ingestFunction);
 
     const deliveries: Record<string, StreamDelivery> = {};
     const pullDeliveries: Record<string, PullStreamDelivery> = {};

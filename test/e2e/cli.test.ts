@@ -162,7 +162,8 @@ describe('the sluice command', () => {
         expect(await dev.exited).toBe(0);
       }
       expect(await readdir(base)).toEqual(['acme']);
-      expect((await readdir(join(base, 'acme'))).sort()).toEqual(['buffers', 'keys', 's3']);
+      // dynamodb: the embedded DynamoDB that keeps Idempotency-Key records, started for every tenant.
+      expect((await readdir(join(base, 'acme'))).sort()).toEqual(['buffers', 'dynamodb', 'keys', 's3']);
       const cat = captureIo({ env });
       expect(await runCli(['batches', 'cat', 'clicks', '--tenant', tenantFile], cat.io)).toBe(0);
       const landed = cat.stdout().split('\n').filter(Boolean);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { IDEMPOTENCY_TABLE_ACTIONS } from '#infra/constructs/idempotency-table';
 import { PUBLIC_ROUTE_THROTTLE } from '#infra/constructs/ingest-api';
 import { createTenantApp } from '#infra/tenant-app';
 import { API_DOCS_PATHS } from '#shared/api-docs';
@@ -13,6 +14,7 @@ import {
   validatePath,
 } from '#shared/contract';
 import { ENV } from '#shared/environment';
+import { IDEMPOTENCY_EXPIRY_ATTRIBUTE, IDEMPOTENCY_PARTITION_KEY } from '#shared/idempotency-table';
 import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/stack-outputs';
 import { deadLetterPrefix, errorOutputPrefix, fileExtension, recordsPrefix } from '#shared/storage-layout';
 import { loadTenant } from '#shared/tenant-loader';
@@ -231,7 +233,43 @@ describe('stack Sluice-example', () => {
     expect(reserved).toHaveLength(1);
   });
 
-  it('lets the ingest function call only firehose:PutRecordBatch, on its own delivery streams', () => {
+  it('keeps Idempotency-Key records in an on-demand table keyed by id, encrypted, with TTL on the expiry and point-in-time recovery', () => {
+    const tables = Object.entries(resourcesOf('AWS::DynamoDB::Table')).filter(([id]) =>
+      id.startsWith('IdempotencyTable'),
+    );
+    expect(tables).toHaveLength(1);
+    const [, table] = tables[0] as [string, Resource];
+    expect(table.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: IDEMPOTENCY_PARTITION_KEY, KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: IDEMPOTENCY_PARTITION_KEY, AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: IDEMPOTENCY_EXPIRY_ATTRIBUTE, Enabled: true },
+      SSESpecification: { SSEEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    expect(table.Properties?.SSESpecification).not.toHaveProperty('KMSMasterKeyId');
+    expect(table.DeletionPolicy).toBe('Delete');
+  });
+
+  it('gives the ingest function the table in SLUICE_IDEMPOTENCY_TABLE and only the four item actions Powertools uses, on that table', () => {
+    const [tableId] = Object.keys(resourcesOf('AWS::DynamoDB::Table')).filter((id) =>
+      id.startsWith('IdempotencyTable'),
+    );
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ [ENV.tenant]: 'example', [ENV.idempotencyTable]: { Ref: tableId } }),
+      },
+    });
+    const { statements } = roleStatementsOf(/: ingest$/);
+    const dynamoDb = statements.filter((statement) => actionsOf(statement).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamoDb.flatMap(actionsOf).sort()).toEqual([...IDEMPOTENCY_TABLE_ACTIONS].sort());
+    for (const statement of dynamoDb) {
+      const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+      expect(resources).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
+    }
+  });
+
+  it('lets the ingest function call only firehose:PutRecordBatch, on its own delivery streams, besides its idempotency table', () => {
     type Statement = { Action: unknown; Resource: unknown };
     const policies = Object.values(resourcesOf('AWS::IAM::Policy')).filter((policy) =>
       JSON.stringify(policy.Properties?.Roles ?? []).includes('"IngestRole'),

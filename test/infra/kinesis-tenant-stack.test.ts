@@ -202,9 +202,13 @@ describe('a tenant with Kinesis delivery, gzip and an external issuer', () => {
   });
 
   it('makes no pull resources for a tenant without sources', () => {
-    for (const type of ['AWS::DynamoDB::Table', 'AWS::StepFunctions::StateMachine', 'AWS::Scheduler::Schedule']) {
+    for (const type of ['AWS::StepFunctions::StateMachine', 'AWS::Scheduler::Schedule']) {
       template.resourceCountIs(type, 0);
     }
+    // The one table is the ingest function's Idempotency-Key table, which every tenant has.
+    expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toEqual([
+      expect.stringMatching(/^IdempotencyTable/),
+    ]);
     template.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       { Environment: { Variables: { [ENV.pullStateTable]: Match.anyValue() } } },

@@ -100,7 +100,8 @@ describe('a tenant with pull sources', () => {
   });
 
   it('keeps source state in one on-demand DynamoDB table keyed by source, encrypted, with point-in-time recovery, kept on delete', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    // Two tables: this one and the ingest function's Idempotency-Key table.
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'source', KeyType: 'HASH' }],
       AttributeDefinitions: [{ AttributeName: 'source', AttributeType: 'S' }],
@@ -109,7 +110,7 @@ describe('a tenant with pull sources', () => {
       SSESpecification: { SSEEnabled: true, KMSMasterKeyId: Match.absent(), SSEType: Match.absent() },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
-    const table = resourcesOf('AWS::DynamoDB::Table')[onlyIdOf('AWS::DynamoDB::Table')];
+    const table = resourcesOf('AWS::DynamoDB::Table')[logicalIdOf('AWS::DynamoDB::Table', 'PullState')];
     expect(table?.DeletionPolicy).toBe('Retain');
   });
 
@@ -153,7 +154,7 @@ describe('a tenant with pull sources', () => {
     const variables =
       (pullFunction().Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
     expect(variables[ENV.tenant]).toBe('fixture-pull');
-    expect(variables[ENV.pullStateTable]).toEqual({ Ref: onlyIdOf('AWS::DynamoDB::Table') });
+    expect(variables[ENV.pullStateTable]).toEqual({ Ref: logicalIdOf('AWS::DynamoDB::Table', 'PullState') });
     const targets = JSON.stringify(variables[ENV.deliveryTargets]);
     expect(targets).toContain('\\"issues\\":{\\"records\\":{\\"kind\\":\\"firehose\\"');
     expect(targets).toContain('\\"deadLetter\\":{\\"kind\\":\\"firehose\\"');
@@ -165,7 +166,7 @@ describe('a tenant with pull sources', () => {
   it('grants the pull function exactly its table actions, its streams’ puts, the named secrets and a Secrets-Manager-only decrypt', () => {
     const roleId = logicalIdOf('AWS::IAM::Role', 'PullFunctionRole');
     const statements = statementsOfRole(roleId);
-    const tableId = onlyIdOf('AWS::DynamoDB::Table');
+    const tableId = logicalIdOf('AWS::DynamoDB::Table', 'PullState');
     const arn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
     const byAction = (action: string) => statements.filter((statement) => actionsOf(statement).includes(action));
 

@@ -26,7 +26,10 @@ export async function synthTenant(nameOrPath: string): Promise<SynthesizedTenant
   return { stack, template, nagViolations };
 }
 
-type NamedResource = { Properties?: { DeliveryStreamName?: string; Name?: string } };
+type NamedResource = { Type?: string; Properties?: { DeliveryStreamName?: string; Name?: string } };
+
+/** A name as long as CloudFormation generates for an unnamed table: `<stack>-<logical id>-<13 characters>`. */
+const generatedTableName = (tenant: string, ref: string) => `Sluice-${tenant}-${ref}-ABCDEFGHIJKLM`;
 
 /**
  * The ingest function's environment as deployed: every `Ref` replaced by the referenced
@@ -41,6 +44,7 @@ export function ingestEnvironment(template: Template, tenant: string): Record<st
   }[];
   const resources = template.toJSON().Resources as Record<string, NamedResource>;
   const nameOf = (ref: string): string => {
+    if (resources[ref]?.Type === 'AWS::DynamoDB::Table') return generatedTableName(tenant, ref);
     const properties = resources[ref]?.Properties;
     const name = properties?.DeliveryStreamName ?? properties?.Name;
     if (name === undefined) throw new Error(`${ref} has no fixed name`);

@@ -196,6 +196,7 @@ describe('defineTenant', () => {
       maxTokenDays: 30,
       rotationDays: 90,
       concurrency: config.concurrency,
+      idempotency: clicks?.idempotency,
     });
   });
 

@@ -1,7 +1,8 @@
+import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAwsIngestHandler } from '#functions/ingest/create-aws-ingest-handler';
 import { kinesisRoute } from '#functions/ingest/kinesis-route';
 import { ENV } from '#shared/environment';
@@ -10,6 +11,7 @@ import { ingestEvent, lambdaContext } from './ingest-fixtures.ts';
 
 const firehoseMock = mockClient(FirehoseClient);
 const kinesisMock = mockClient(KinesisClient);
+const dynamoDbMock = mockClient(DynamoDBClient);
 
 const targets = {
   orders: { records: { kind: 'firehose', name: 'orders-fh' }, deadLetter: { kind: 'firehose', name: 'orders-dlq' } },
@@ -17,9 +19,14 @@ const targets = {
   profiles: { records: { kind: 'firehose', name: 'profiles-fh' } },
 };
 
+beforeEach(() => {
+  vi.stubEnv(ENV.idempotencyTable, 'idempotency-table');
+});
+
 afterEach(() => {
   firehoseMock.reset();
   kinesisMock.reset();
+  dynamoDbMock.reset();
   vi.unstubAllEnvs();
 });
 
@@ -38,6 +45,34 @@ describe('createAwsIngestHandler', () => {
     const bad = await handler(ingestEvent({ stream: 'orders', body: '{"order_id":1}' }), lambdaContext());
     expect(bad.statusCode).toBe(400);
     expect(firehoseMock.commandCalls(PutRecordBatchCommand)[0]?.args[0].input.DeliveryStreamName).toBe('orders-dlq');
+  });
+
+  it('keeps Idempotency-Key records in the table ENV.idempotencyTable names, keyed by tenant and stream', async () => {
+    vi.stubEnv(ENV.deliveryTargets, JSON.stringify(targets));
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    firehoseMock.on(PutRecordBatchCommand).resolves({ FailedPutCount: 0, RequestResponses: [{ RecordId: '1' }] });
+    dynamoDbMock.on(PutItemCommand).resolves({});
+    dynamoDbMock.on(UpdateItemCommand).resolves({});
+    const handler = createAwsIngestHandler(tenant, kinesisRoute);
+    const event = ingestEvent({ stream: 'profiles', contentType: 'application/xml', body: '<p/>' });
+    const answer = await handler(
+      { ...event, headers: { ...event.headers, 'idempotency-key': 'retry-1' } },
+      lambdaContext(),
+    );
+    expect(answer.statusCode).toBe(202);
+    const put = dynamoDbMock.commandCalls(PutItemCommand)[0]?.args[0].input;
+    expect(put?.TableName).toBe('idempotency-table');
+    expect(put?.Item?.id?.S).toMatch(/^example#profiles#/);
+    expect(put?.Item?.id?.S).not.toContain('retry-1');
+    expect(put?.Item?.status?.S).toBe('INPROGRESS');
+    const stored = dynamoDbMock.commandCalls(UpdateItemCommand)[0]?.args[0].input;
+    expect(stored?.ExpressionAttributeValues?.[':status']?.S).toBe('COMPLETED');
+  });
+
+  it('fails at cold start without the Idempotency-Key table', () => {
+    vi.stubEnv(ENV.deliveryTargets, JSON.stringify({ ...targets, events: targets.profiles }));
+    vi.stubEnv(ENV.idempotencyTable, '');
+    expect(() => createAwsIngestHandler(tenant)).toThrow(/SLUICE_IDEMPOTENCY_TABLE is missing/);
   });
 
   it('fails at cold start when a stream has no delivery target', () => {
