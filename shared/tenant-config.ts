@@ -9,6 +9,7 @@ import { streamChannels } from './delivery/delivery-port.ts';
 import { DELIVERY_STREAM_NAME_MAX, deliveryStreamName } from './delivery-stream-names.ts';
 import { SOURCE_NAME_PATTERN, type SourceConfig, SourceSchema } from './source-config.ts';
 import { strictEntries } from './strict-entries.ts';
+import { WebhookAuthSchema } from './webhook-config.ts';
 
 /** Stream ids: 1 to 64 letters, digits, `-` and `_` (they become a URL path segment and resource names). */
 export const STREAM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -96,6 +97,8 @@ const StreamSchema = v.pipe(
       delivery: v.optional(v.picklist(['direct', 'kinesis'], 'delivery must be "direct" or "kinesis"'), 'direct'),
       /** XML streams only: also land each record as NDJSON under `streams/<stream>/json/` for Athena (docs/analysts.md). */
       projection: v.optional(v.literal('json', 'projection must be "json"')),
+      /** HMAC-signed webhook posts instead of a bearer JWT (docs/webhooks.md). */
+      auth: v.optional(WebhookAuthSchema),
     },
     'a stream',
   ),

@@ -10,6 +10,7 @@ import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import { ENV } from '#shared/environment';
 import type { TenantConfig } from '#shared/tenant-config';
 import { createIngestHandler } from './create-ingest-handler.ts';
+import { ParametersSecretReader } from './parameters-secret-reader.ts';
 
 let firehoseClient: FirehoseClient | undefined;
 
@@ -37,5 +38,9 @@ export function createAwsIngestHandler(tenant: TenantConfig, kinesisRoute?: Kine
     firehose: new FirehoseDelivery(firehoseClient, bindings),
     ...(kinesisRoute ? { kinesis: kinesisRoute(bindings) } : {}),
   };
-  return createIngestHandler({ tenant, delivery: new AwsDelivery(routes, bindings) });
+  return createIngestHandler({
+    tenant,
+    delivery: new AwsDelivery(routes, bindings),
+    webhookSecrets: new ParametersSecretReader(),
+  });
 }

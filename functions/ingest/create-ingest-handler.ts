@@ -5,10 +5,13 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DELIVERY_DEADLINE_MS } from '#shared/contract';
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
+import type { SecretReader } from '#shared/pull-run';
 import type { TenantConfig } from '#shared/tenant-config';
 import { type IngestOutcome, ingest } from './ingest-core.ts';
 import { toIngestRequest } from './ingest-request.ts';
 import { problemResponder } from './problem-middleware.ts';
+import { webhookAuthentication } from './webhook-authentication.ts';
+import { NO_SECRET_READER } from './webhook-secrets.ts';
 
 /** Time kept back from the Lambda's remaining time, to answer after delivery gave up. */
 export const DEADLINE_SAFETY_MARGIN_MS = 1_000;
@@ -22,6 +25,8 @@ export interface IngestHandlerOptions {
   readonly logger?: Logger;
   /** Delivery budget per request; defaults to DELIVERY_DEADLINE_MS. */
   readonly deliveryDeadlineMs?: number;
+  /** Where webhook streams' secrets come from (Secrets Manager on AWS, local secrets in local mode). */
+  readonly webhookSecrets?: SecretReader;
 }
 
 /** The delivery budget: the configured one, or less when the Lambda has less time left. */
@@ -57,6 +62,8 @@ export function createIngestHandler(options: IngestHandlerOptions) {
       .use(problemResponder(logger))
       // logEvent false whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event holds the bearer token.
       .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
+      // Webhook streams have no JWT authorizer: their signature is checked before anything else.
+      .use(webhookAuthentication({ tenant: options.tenant, secrets: options.webhookSecrets ?? NO_SECRET_READER }))
       .handler(async (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => {
         const request = toIngestRequest(event, context);
         const deadlineAt = Date.now() + deliveryBudgetMs(configuredMs, context);
