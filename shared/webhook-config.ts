@@ -86,14 +86,14 @@ export const WebhookAuthSchema = v.pipe(
   ),
   v.forward(
     v.check(
-      (auth) => auth.preset !== undefined || auth.algorithm !== undefined,
+      (auth) => auth.preset !== undefined || auth.header === undefined || auth.algorithm !== undefined,
       'a custom scheme needs algorithm ("sha256" or "sha1")',
     ),
     ['algorithm'],
   ),
   v.forward(
     v.check(
-      (auth) => auth.preset !== undefined || auth.encoding !== undefined,
+      (auth) => auth.preset !== undefined || auth.header === undefined || auth.encoding !== undefined,
       'a custom scheme needs encoding ("hex" or "base64")',
     ),
     ['encoding'],

@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import { PROBLEM_CONTENT_TYPE } from '#shared/contract';
@@ -370,5 +371,49 @@ describe('a custom scheme (sha1, base64, prefix, timestamp header)', () => {
     expect((await post({ ...ndjson, body: encoded, headers: headers(NOW_SECONDS + 30) })).statusCode).toBe(202);
     expect(delivery.texts()).toEqual(['{"a":1}\n', '{"a":2}\n']);
     expect((await post({ ...ndjson, body: encoded, headers: headers(NOW_SECONDS + 31) })).statusCode).toBe(401);
+  });
+});
+
+describe('any signature header', () => {
+  it('is answered 401 with a bounded problem, never 202 or 5xx, on every webhook stream', async () => {
+    const { post, delivery } = harness({
+      'github-hook': 'g',
+      'stripe-hook': 's',
+      'shopify-hook': 'h',
+      'slack-hook': 'k',
+      'custom-hook': 'c',
+    });
+    const headerValue = fc.oneof(
+      fc.string(),
+      fc.stringMatching(/^(sha256=|v0=|sha1=)?[0-9a-fA-F+/=]{0,80}$/),
+      fc
+        .array(fc.tuple(fc.constantFrom('t', 'v1', 'v0', 'x', ''), fc.string()), { maxLength: 6 })
+        .map((pairs) => pairs.map(([key, value]) => `${key}=${value}`).join(',')),
+    );
+    const timestamp = fc.oneof(fc.string(), fc.integer({ min: 0, max: 2 * NOW_SECONDS }).map(String));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(
+          ['github', 'x-hub-signature-256'],
+          ['stripe', 'stripe-signature'],
+          ['shopify', 'x-shopify-hmac-sha256'],
+          ['slack', 'x-slack-signature'],
+          ['custom', 'x-signature'],
+        ),
+        headerValue,
+        timestamp,
+        async ([stream, header], value, time) => {
+          const response = await post({
+            stream,
+            body: EVENT,
+            headers: { [header]: value, 'x-slack-request-timestamp': time, 'x-signature-timestamp': time },
+          });
+          expect(response.statusCode).toBe(401);
+          expect(Buffer.byteLength(response.body ?? '')).toBeLessThan(2_048);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(delivery.batches).toEqual([]);
   });
 });
