@@ -9,6 +9,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
+import type { SecretReader } from '#shared/pull-run';
 import { publicJwks, type SigningKeySet } from '#shared/signing-keys';
 import type { TenantConfig } from '#shared/tenant-config';
 import { selfIssuerAudience } from '#shared/token-claims';
@@ -18,6 +19,7 @@ import { type DeliveryLog, FirehoseEmulation } from './firehose-emulation.ts';
 import { createGateway, type IngestHandler } from './gateway.ts';
 import { createJwtAuthorizer } from './jwt-authorizer.ts';
 import { loadOrCreateKeySet, signLocalToken } from './local-issuer.ts';
+import { LocalSecretReader } from './local-secrets.ts';
 import { createPullRoutes, PULL_ROUTE_PREFIX } from './pull-admin-route.ts';
 import { type PullScheduler, startPullScheduler } from './pull-scheduler.ts';
 import type { OpenLocalPull } from './pull-wiring.ts';
@@ -27,7 +29,12 @@ import type { SluiceHome } from './sluice-home.ts';
 import { tenantSource, tenantSourceNames } from './tenant-sources.ts';
 
 /** Makes the ingest handler for a tenant and a delivery. */
-export type IngestHandlerFactory = (tenant: TenantConfig, delivery: RecordDelivery) => Promise<IngestHandler>;
+export type IngestHandlerFactory = (
+  tenant: TenantConfig,
+  delivery: RecordDelivery,
+  /** The tenant's local secrets, for webhook streams' signatures. */
+  secrets?: SecretReader,
+) => Promise<IngestHandler>;
 
 /** Options of {@link startDevServer}. */
 export interface DevServerOptions {
@@ -88,13 +95,13 @@ export class AlreadyRunningError extends Error {
 
 const realPull = async (options: PullOpenOptions) => (await import('./pull-wiring.ts')).openLocalPull(options);
 
-const realIngestHandler: IngestHandlerFactory = async (tenant, delivery) => {
+const realIngestHandler: IngestHandlerFactory = async (tenant, delivery, webhookSecrets) => {
   // Quiet by default: one JSON line per request drowns the dev server's own output.
   const logger = new Logger({
     serviceName: 'sluice-ingest',
     ...(process.env.POWERTOOLS_LOG_LEVEL ? {} : { logLevel: 'WARN' as const }),
   });
-  return createIngestHandler({ tenant, delivery, logger });
+  return createIngestHandler({ tenant, delivery, logger, ...(webhookSecrets ? { webhookSecrets } : {}) });
 };
 
 function listen(server: Server, port: number): Promise<number> {
@@ -140,7 +147,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     });
     const replayedRecords = await emulation.replay();
     await emulation.settled();
-    const handler = await (options.createHandler ?? realIngestHandler)(tenant, emulation);
+    const handler = await (options.createHandler ?? realIngestHandler)(
+      tenant,
+      emulation,
+      new LocalSecretReader(tenant.tenant, home),
+    );
     const sourceNames = tenantSourceNames(tenant);
     const openPull = options.openPull ?? realPull;
     if (sourceNames.length > 0 && openPull) {

@@ -15,10 +15,11 @@ import {
 import { openIdConfiguration } from '#shared/signing-keys';
 import type { TenantConfig } from '#shared/tenant-config';
 import { routeScopes } from '#shared/token-claims';
+import { isWebhookStream } from '#shared/webhook-config';
 import { type AccessLogEntry, acceptedRecords } from './access-log.ts';
 import { type ApiIdentity, buildGatewayEvent, newGatewayRequestId } from './gateway-event.ts';
 import { GATEWAY_PAYLOAD_LIMIT_BYTES, type GatewayResponse, gatewayError, gatewayJson } from './gateway-responses.ts';
-import { authorizationHeader, type JwtAuthorizer } from './jwt-authorizer.ts';
+import { type Authorized, authorizationHeader, type JwtAuthorizer } from './jwt-authorizer.ts';
 import { createLambdaContext } from './lambda-context.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -50,7 +51,12 @@ interface StreamRoute {
   readonly routeKey: string;
   readonly scopes: readonly string[];
   readonly bucket: TokenBucket;
+  /** A webhook stream: no JWT authorizer, the function verifies the HMAC signature. */
+  readonly signed: boolean;
 }
+
+/** What a route without an authorizer hands the handler: no claims, no scopes. */
+const WEBHOOK_ROUTE: Authorized = { ok: true, claims: Object.freeze({}), scopes: [] };
 
 class BodyTooLargeError extends Error {}
 
@@ -121,6 +127,7 @@ export function createGateway(options: GatewayOptions): RequestListener {
       routeKey: `POST ${path}`,
       scopes: routeScopes(stream.id),
       bucket: new TokenBucket(rate, burst),
+      signed: isWebhookStream(stream),
     });
   }
 
@@ -146,7 +153,10 @@ export function createGateway(options: GatewayOptions): RequestListener {
     const stream = method === 'POST' ? routes.get(path) : undefined;
     if (!stream) return send(response, gatewayError(404), requestId);
     if (!stream.bucket.tryTake()) return send(response, gatewayError(429), requestId);
-    const decision = await options.authorizer.authorize(authorizationHeader(request.rawHeaders), stream.scopes);
+    // As on AWS, a webhook stream's route has no authorizer: the handler checks the signature.
+    const decision = stream.signed
+      ? WEBHOOK_ROUTE
+      : await options.authorizer.authorize(authorizationHeader(request.rawHeaders), stream.scopes);
     if (!decision.ok) {
       return send(response, gatewayError(decision.status, { 'www-authenticate': decision.challenge }), requestId);
     }

@@ -1,6 +1,7 @@
 /**
  * The tenant's HTTP API: one `POST /stream/v0/data/<id>` route per stream behind the JWT
- * authorizer with the stream's scopes, stage and route throttling, `GET /health` without
+ * authorizer with the stream's scopes (a webhook stream's route has none: the function checks
+ * its HMAC signature), stage and route throttling, `GET /health` without
  * auth, and JSON access logs with retention in a vended-logs group. Every public route
  * has its own small throttle.
  */
@@ -16,6 +17,7 @@ import { Construct } from 'constructs';
 import { HEALTH_PATH, ingestPath } from '#shared/contract';
 import type { TenantConfig } from '#shared/tenant-config';
 import { routeScopes } from '#shared/token-claims';
+import { isWebhookStream } from '#shared/webhook-config';
 import { functionRoleAndLogs } from './house-function.ts';
 import { HOUSE_ARCHITECTURE, HOUSE_LOG_RETENTION, HOUSE_RUNTIME } from './house-function-defaults.ts';
 import { ACCESS_LOG_FORMAT, accessLogGroupName } from './ingest-api-defaults.ts';
@@ -87,13 +89,20 @@ export class IngestApi extends Construct {
       payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
     });
     for (const stream of Object.values(tenant.streams)) {
+      const signed = isWebhookStream(stream);
       const [route] = this.api.addRoutes({
         path: ingestPath(stream.id),
         methods: [apigw.HttpMethod.POST],
         integration: ingest,
-        authorizer: this.authorizer,
-        authorizationScopes: routeScopes(stream.id),
+        // A webhook sender signs its bodies and cannot send a JWT: the function verifies it.
+        ...(signed ? {} : { authorizer: this.authorizer, authorizationScopes: routeScopes(stream.id) }),
       });
+      if (route && signed) {
+        Validations.of(route).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `POST ${ingestPath(stream.id)} takes HMAC-signed webhooks (auth.type hmac): the ingest function verifies each post's signature with the stream's secret before reading it (docs/webhooks.md).`,
+        });
+      }
       if (route && stream.throttle) this.throttle(route, `POST ${ingestPath(stream.id)}`, stream.throttle);
     }
 
