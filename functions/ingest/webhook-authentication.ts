@@ -31,10 +31,13 @@ export function webhookAuthentication(
   return {
     name: 'webhookAuthentication',
     before: async (request) => {
-      const ingestRequest = toIngestRequest(request.event, request.context);
+      // The route's path parameter first: a JWT stream's post pays for nothing more here.
+      const routed = request.event.pathParameters?.streamId;
+      const streamId = routed ?? toIngestRequest(request.event, request.context).streamId;
       // An unknown stream is the core's 404, answered the same way for every stream.
-      const stream = findStream(options.tenant, ingestRequest.streamId);
+      const stream = findStream(options.tenant, streamId);
       if (!isWebhookStream(stream)) return;
+      const ingestRequest = toIngestRequest(request.event, request.context);
       const secrets = await readWebhookSecrets(options.secrets, stream.auth.secret);
       // The bytes as the sender signed them: base64 bodies decoded, text bodies re-encoded as
       // the UTF-8 that API Gateway decoded them from.

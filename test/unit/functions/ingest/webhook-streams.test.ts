@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
-import { PROBLEM_CONTENT_TYPE } from '#shared/contract';
+import { DEFAULT_MAX_BYTES, PROBLEM_CONTENT_TYPE } from '#shared/contract';
 import { problemType } from '#shared/errors';
 import { type SecretReader, SecretUnavailableError } from '#shared/pull-run';
 import { defineTenant } from '#shared/tenant-config';
@@ -238,6 +238,27 @@ describe('a github stream', () => {
       headers: { 'x-hub-signature-256': signature, 'x-sluice-tenant': 'other' },
     });
     expect(other.statusCode).toBe(403);
+  });
+});
+
+describe('the order of checks on a webhook stream', () => {
+  const oversized = `{"pad":"${'x'.repeat(DEFAULT_MAX_BYTES - 9)}"}`;
+
+  it('answers 401 to an unsigned body over maxBytes: the signature comes before the size', async () => {
+    const { post } = harness({ 'github-hook': GITHUB_SECRET });
+    expect(Buffer.byteLength(oversized)).toBe(DEFAULT_MAX_BYTES + 1);
+    expect((await post({ stream: 'github', body: oversized })).statusCode).toBe(401);
+  });
+
+  it('answers 413 to a signed body one byte over maxBytes, and 202 at exactly maxBytes', async () => {
+    const { post } = harness({ 'github-hook': GITHUB_SECRET });
+    const signed = (body: string) => ({
+      stream: 'github',
+      body,
+      headers: { 'x-hub-signature-256': `sha256=${hmac('sha256', GITHUB_SECRET, body)}` },
+    });
+    expect((await post(signed(oversized))).statusCode).toBe(413);
+    expect((await post(signed(oversized.replace('x', '')))).statusCode).toBe(202);
   });
 });
 
