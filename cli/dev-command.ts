@@ -29,7 +29,12 @@ and a sample API to pull from, with the tenant's data under .sluice/<tenant>/
 function describeStream(tenant: TenantConfig, id: string): string {
   const stream = tenant.streams[id];
   if (!stream) return id;
-  const traits = [stream.payload, stream.schema ? 'schema' : '', stream.deadLetter ? 'dead-letter' : '']
+  const traits = [
+    stream.payload,
+    stream.schema ? 'schema' : '',
+    stream.deadLetter ? 'dead-letter' : '',
+    stream.auth ? `webhook ${stream.auth.preset ?? 'hmac'}` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   return `${id.padEnd(12)} ${`(${traits})`.padEnd(28)} POST ${ingestPath(id)}`;

@@ -2,6 +2,7 @@
 import * as v from 'valibot';
 import { CONTENT_TYPES } from '#shared/contract';
 import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
+import { isWebhookStream } from '#shared/webhook-config';
 
 /** A body and its content type. */
 export interface SampleRequest {
@@ -37,12 +38,13 @@ export function streamSample(stream: StreamConfig, now = new Date()): SampleRequ
 /** The first JSON stream (in config order) with a sample that passes its schema, else the first XML stream. */
 export function sampleRequest(tenant: TenantConfig, now = new Date()): SampleRequest | undefined {
   const streams = Object.values(tenant.streams);
-  const json = streams.filter((stream) => stream.payload === 'json');
+  // A webhook stream takes signed posts, not the bearer token of the curl line.
+  const json = streams.filter((stream) => stream.payload === 'json' && !isWebhookStream(stream));
   for (const stream of json) {
     const sample = streamSample(stream, now);
     if (sample) return sample;
   }
-  const xml = streams.find((stream) => stream.payload === 'xml');
+  const xml = streams.find((stream) => stream.payload === 'xml' && !isWebhookStream(stream));
   return xml && streamSample(xml, now);
 }
 

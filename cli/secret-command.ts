@@ -21,11 +21,16 @@ import { parseOptions } from './parse-options.ts';
 export const SECRET_USAGE = `Usage: sluice secret set <name> [--tenant <name or path>]   (the value is read from stdin)
        sluice secret ls [--tenant <name or path>]
 
-Stores a secret that a pull source names (auth.secret) in the tenant's local data, 0600 under
-.sluice/<tenant>/secrets/, or lists the stored names (never the values). On a terminal the
-value is typed hidden and ends with Enter; from a pipe one trailing newline is dropped:
+Stores a secret that a pull source or a webhook stream names (auth.secret) in the tenant's
+local data, 0600 under .sluice/<tenant>/secrets/, or lists the stored names (never the
+values). On a terminal the value is typed hidden and ends with Enter; from a pipe one
+trailing newline is dropped:
 
   printf %s "$GITHUB_TOKEN" | sluice secret set github-token
+
+A webhook secret holds one secret, or two lines (new, then old) during a rotation:
+
+  printf '%s\\n%s' "$NEW_SECRET" "$OLD_SECRET" | sluice secret set github-webhook
 
 SLUICE_SECRET_<NAME> (upper case, other characters as _) in the environment wins over a
 stored value.

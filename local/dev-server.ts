@@ -10,6 +10,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import type { IdempotencyStore } from '#functions/ingest/idempotent-answers';
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
+import type { SecretReader } from '#shared/pull-run';
 import { publicJwks, type SigningKeySet } from '#shared/signing-keys';
 import type { TenantConfig } from '#shared/tenant-config';
 import { selfIssuerAudience } from '#shared/token-claims';
@@ -21,6 +22,7 @@ import { type DeliveryLog, FirehoseEmulation } from './firehose-emulation.ts';
 import { createGateway, type IngestHandler } from './gateway.ts';
 import { createJwtAuthorizer } from './jwt-authorizer.ts';
 import { loadOrCreateKeySet, signLocalToken } from './local-issuer.ts';
+import { LocalSecretReader } from './local-secrets.ts';
 import { createPullRoutes, PULL_ROUTE_PREFIX } from './pull-admin-route.ts';
 import { type PullScheduler, startPullScheduler } from './pull-scheduler.ts';
 import type { OpenLocalPull } from './pull-wiring.ts';
@@ -29,11 +31,13 @@ import { clearServerState, readServerState, writeServerState } from './server-st
 import type { SluiceHome } from './sluice-home.ts';
 import { tenantSource, tenantSourceNames } from './tenant-sources.ts';
 
-/** Makes the ingest handler for a tenant, a delivery and the embedded DynamoDB's Idempotency-Key table. */
+/** Makes the ingest handler for a tenant, a delivery, the embedded DynamoDB's Idempotency-Key table and the local secrets. */
 export type IngestHandlerFactory = (
   tenant: TenantConfig,
   delivery: RecordDelivery,
   idempotency: IdempotencyStore,
+  /** The tenant's local secrets, for webhook streams' signatures. */
+  secrets?: SecretReader,
 ) => Promise<IngestHandler>;
 
 /** Options of {@link startDevServer}. */
@@ -97,13 +101,13 @@ export class AlreadyRunningError extends Error {
 
 const realPull = async (options: PullOpenOptions) => (await import('./pull-wiring.ts')).openLocalPull(options);
 
-const realIngestHandler: IngestHandlerFactory = async (tenant, delivery, idempotency) => {
+const realIngestHandler: IngestHandlerFactory = async (tenant, delivery, idempotency, webhookSecrets) => {
   // Quiet by default: one JSON line per request drowns the dev server's own output.
   const logger = new Logger({
     serviceName: 'sluice-ingest',
     ...(process.env.POWERTOOLS_LOG_LEVEL ? {} : { logLevel: 'WARN' as const }),
   });
-  return createIngestHandler({ tenant, delivery, logger, idempotency });
+  return createIngestHandler({ tenant, delivery, logger, idempotency, ...(webhookSecrets ? { webhookSecrets } : {}) });
 };
 
 function listen(server: Server, port: number): Promise<number> {
@@ -153,10 +157,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // Always: every stream takes Idempotency-Key, whose records live here (as the pull state).
     const openedDatabase = await startEmbeddedDynamoDb(embeddedDynamoDbDirectory(home));
     database = openedDatabase;
-    const handler = await (options.createHandler ?? realIngestHandler)(tenant, emulation, {
-      client: openedDatabase.client(),
-      tableName: openedDatabase.idempotencyTable,
-    });
+    const handler = await (options.createHandler ?? realIngestHandler)(
+      tenant,
+      emulation,
+      {
+        client: openedDatabase.client(),
+        tableName: openedDatabase.idempotencyTable,
+      },
+      new LocalSecretReader(tenant.tenant, home),
+    );
     const sourceNames = tenantSourceNames(tenant);
     const openPull = options.openPull ?? realPull;
     if (sourceNames.length > 0 && openPull) {

@@ -16,11 +16,12 @@ import {
 import { openIdConfiguration } from '#shared/signing-keys';
 import type { TenantConfig } from '#shared/tenant-config';
 import { routeScopes } from '#shared/token-claims';
+import { isWebhookStream } from '#shared/webhook-config';
 import { type AccessLogEntry, acceptedRecords } from './access-log.ts';
 import { createApiDocsRoute } from './api-docs-route.ts';
 import { type ApiIdentity, buildGatewayEvent, newGatewayRequestId } from './gateway-event.ts';
 import { GATEWAY_PAYLOAD_LIMIT_BYTES, type GatewayResponse, gatewayError, gatewayJson } from './gateway-responses.ts';
-import { authorizationHeader, type JwtAuthorizer } from './jwt-authorizer.ts';
+import { type Authorized, authorizationHeader, type JwtAuthorizer } from './jwt-authorizer.ts';
 import { createLambdaContext } from './lambda-context.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -54,7 +55,12 @@ interface StreamRoute {
   readonly bucket: TokenBucket;
   /** The stream's dry-run route: its 200 counts records checked, none accepted. */
   readonly dryRun: boolean;
+  /** A webhook stream: no JWT authorizer, the function verifies the HMAC signature. */
+  readonly signed: boolean;
 }
+
+/** What a route without an authorizer hands the handler: no claims, no scopes. */
+const WEBHOOK_ROUTE: Authorized = { ok: true, claims: Object.freeze({}), scopes: [] };
 
 class BodyTooLargeError extends Error {}
 
@@ -130,6 +136,7 @@ export function createGateway(options: GatewayOptions): RequestListener {
         scopes: routeScopes(stream.id),
         bucket: new TokenBucket(rate, burst),
         dryRun,
+        signed: isWebhookStream(stream),
       });
     }
   }
@@ -160,7 +167,10 @@ export function createGateway(options: GatewayOptions): RequestListener {
     const stream = method === 'POST' ? routes.get(path) : undefined;
     if (!stream) return send(response, gatewayError(404), requestId);
     if (!stream.bucket.tryTake()) return send(response, gatewayError(429), requestId);
-    const decision = await options.authorizer.authorize(authorizationHeader(request.rawHeaders), stream.scopes);
+    // As on AWS, a webhook stream's route has no authorizer: the handler checks the signature.
+    const decision = stream.signed
+      ? WEBHOOK_ROUTE
+      : await options.authorizer.authorize(authorizationHeader(request.rawHeaders), stream.scopes);
     if (!decision.ok) {
       return send(response, gatewayError(decision.status, { 'www-authenticate': decision.challenge }), requestId);
     }

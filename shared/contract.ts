@@ -157,7 +157,12 @@ export const CONTRACT_STATUS = {
     retry: false,
     source: 'function',
   },
-  unauthorized: { status: 401, when: 'missing, invalid or expired JWT', retry: false, source: 'gateway' },
+  unauthorized: {
+    status: 401,
+    when: 'missing, invalid or expired JWT (gateway); a missing or bad webhook signature, or a stale signed timestamp (function)',
+    retry: false,
+    source: 'both',
+  },
   forbidden: {
     status: 403,
     when: 'token without the scope for this stream (gateway); token or tenant header naming another tenant (function)',

@@ -97,6 +97,17 @@ export class InvalidIdempotencyKeyError extends problem(
   'Invalid Idempotency-Key',
 ) {}
 
+/**
+ * 401 from a webhook stream: the signature header is missing or wrong, or its signed timestamp
+ * is outside the tolerance. The detail names the header expected, never the value or a byte.
+ */
+export class WebhookSignatureError extends problem(
+  'WebhookSignatureError',
+  'unauthorized',
+  'webhook-signature',
+  'Webhook signature not accepted',
+) {}
+
 /** 403: the tenant header or the token names another tenant. */
 export class TenantMismatchError extends problem(
   'TenantMismatchError',

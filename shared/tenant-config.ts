@@ -10,6 +10,7 @@ import { DELIVERY_STREAM_NAME_MAX, deliveryStreamName } from './delivery-stream-
 import { XML_RECORDS_PATH_PATTERN } from './framing/xml-records.ts';
 import { SOURCE_NAME_PATTERN, type SourceConfig, SourceSchema } from './source-config.ts';
 import { strictEntries } from './strict-entries.ts';
+import { WebhookAuthSchema } from './webhook-config.ts';
 
 /** Stream ids: 1 to 64 letters, digits, `-` and `_` (they become a URL path segment and resource names). */
 export const STREAM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -123,6 +124,8 @@ const StreamSchema = v.pipe(
       ),
       /** The `Idempotency-Key` window of this stream's posts. */
       idempotency: v.optional(IdempotencySchema, {}),
+      /** HMAC-signed webhook posts instead of a bearer JWT (docs/webhooks.md). */
+      auth: v.optional(WebhookAuthSchema),
     },
     'a stream',
   ),

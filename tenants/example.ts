@@ -29,6 +29,13 @@ export default defineTenant({
     orders: { payload: 'json', schema: Order, deadLetter: true },
     events: { payload: 'json', batch: true },
     profiles: { payload: 'xml' },
+    // A GitHub repository's webhook (docs/webhooks.md): signed with the secret `github-webhook`,
+    // no JWT. Push events with many commits are large, so the stream takes the most a record may be.
+    github: {
+      payload: 'json',
+      maxBytes: 1_024_000,
+      auth: { type: 'hmac', preset: 'github', secret: 'github-webhook' },
+    },
   },
   sources: {
     // Local mode's sample API, served on the dev server's own port whatever it is: local mode

@@ -11,6 +11,7 @@ import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import { ENV } from '#shared/environment';
 import type { TenantConfig } from '#shared/tenant-config';
 import { createIngestHandler } from './create-ingest-handler.ts';
+import { ParametersSecretReader } from './parameters-secret-reader.ts';
 
 let firehoseClient: FirehoseClient | undefined;
 let dynamoDbClient: DynamoDBClient | undefined;
@@ -48,5 +49,6 @@ export function createAwsIngestHandler(tenant: TenantConfig, kinesisRoute?: Kine
     tenant,
     delivery: new AwsDelivery(routes, bindings),
     idempotency: { client: dynamoDbClient, tableName: idempotencyTable },
+    webhookSecrets: new ParametersSecretReader(),
   });
 }

@@ -6,12 +6,15 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import { DELIVERY_DEADLINE_MS, IDEMPOTENCY_KEY_HEADER, INGEST_PATH_PREFIX } from '#shared/contract';
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import { InternalError } from '#shared/errors';
+import type { SecretReader } from '#shared/pull-run';
 import type { TenantConfig } from '#shared/tenant-config';
 import { answerDryRun } from './dry-run.ts';
 import { createIdempotentAnswers, type IdempotencyStore } from './idempotent-answers.ts';
 import { type IngestOutcome, ingest } from './ingest-core.ts';
 import { toIngestRequest } from './ingest-request.ts';
 import { problemResponder } from './problem-middleware.ts';
+import { webhookAuthentication } from './webhook-authentication.ts';
+import { NO_SECRET_READER } from './webhook-secrets.ts';
 
 /** Time kept back from the Lambda's remaining time, to answer after delivery gave up. */
 export const DEADLINE_SAFETY_MARGIN_MS = 1_000;
@@ -27,6 +30,8 @@ export interface IngestHandlerOptions {
   readonly deliveryDeadlineMs?: number;
   /** Where Idempotency-Key records are kept; without it a post with the header answers 500. */
   readonly idempotency?: IdempotencyStore;
+  /** Where webhook streams' secrets come from (Secrets Manager on AWS, local secrets in local mode). */
+  readonly webhookSecrets?: SecretReader;
 }
 
 /** Only the ingest routes take keys: a dry run (or any other route) neither uses nor holds one. */
@@ -70,6 +75,8 @@ export function createIngestHandler(options: IngestHandlerOptions) {
       .use(problemResponder(logger))
       // logEvent false whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event holds the bearer token.
       .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
+      // Webhook streams have no JWT authorizer: their signature is checked before anything else.
+      .use(webhookAuthentication({ tenant: options.tenant, secrets: options.webhookSecrets ?? NO_SECRET_READER }))
       .handler(async (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => {
         const request = toIngestRequest(event, context);
         if (request.dryRun) return answerDryRun(request, options.tenant, logger);

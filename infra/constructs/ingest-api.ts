@@ -1,8 +1,9 @@
 /**
  * The tenant's HTTP API: one `POST /stream/v0/data/<id>` route per stream, and its dry run
- * `POST /stream/v0/validate/<id>`, behind the JWT authorizer with the stream's scopes, stage
- * and route throttling, `GET /health` without auth, and JSON access logs with retention in a
- * vended-logs group. Every public route has its own small throttle.
+ * `POST /stream/v0/validate/<id>`, behind the JWT authorizer with the stream's scopes (a webhook
+ * stream's routes have none: the function checks their HMAC signature), stage and route
+ * throttling, `GET /health` without auth, and JSON access logs with retention in a vended-logs
+ * group. Every public route has its own small throttle.
  */
 import { Lazy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -16,6 +17,7 @@ import { Construct } from 'constructs';
 import { HEALTH_PATH, ingestPath, PUBLIC_ROUTE_THROTTLE, validatePath } from '#shared/contract';
 import type { TenantConfig } from '#shared/tenant-config';
 import { routeScopes } from '#shared/token-claims';
+import { isWebhookStream } from '#shared/webhook-config';
 import { functionRoleAndLogs } from './house-function.ts';
 import { HOUSE_ARCHITECTURE, HOUSE_LOG_RETENTION, HOUSE_RUNTIME } from './house-function-defaults.ts';
 import { ACCESS_LOG_FORMAT, accessLogGroupName } from './ingest-api-defaults.ts';
@@ -82,6 +84,7 @@ export class IngestApi extends Construct {
       payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
     });
     for (const stream of Object.values(tenant.streams)) {
+      const signed = isWebhookStream(stream);
       // The stream's route and its dry run: the same function (which tells them apart by the
       // route key), authorizer, scopes and throttle.
       for (const path of [ingestPath(stream.id), validatePath(stream.id)]) {
@@ -89,9 +92,15 @@ export class IngestApi extends Construct {
           path,
           methods: [apigw.HttpMethod.POST],
           integration: ingest,
-          authorizer: this.authorizer,
-          authorizationScopes: routeScopes(stream.id),
+          // A webhook sender signs its bodies and cannot send a JWT: the function verifies it.
+          ...(signed ? {} : { authorizer: this.authorizer, authorizationScopes: routeScopes(stream.id) }),
         });
+        if (route && signed) {
+          Validations.of(route).acknowledge({
+            id: 'AwsSolutions-APIG4',
+            reason: `POST ${path} takes HMAC-signed webhooks (auth.type hmac): the ingest function verifies each post's signature with the stream's secret before reading it (docs/webhooks.md).`,
+          });
+        }
         if (route && stream.throttle) this.throttle(route, `POST ${path}`, stream.throttle);
       }
     }

@@ -4,6 +4,7 @@
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { INGEST_FUNCTION_TIMEOUT_MS } from '#shared/contract';
 import { ENV } from '#shared/environment';
@@ -11,6 +12,7 @@ import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#sh
 import { isSelfIssuer } from '#shared/tenant-config';
 import type { LoadedTenant } from '#shared/tenant-loader';
 import { selfIssuerAudience } from '#shared/token-claims';
+import { webhookSecretNames } from '#shared/webhook-config';
 import { AnalystTables } from '../constructs/analyst-tables.ts';
 import { ApiDocs } from '../constructs/api-docs.ts';
 import { StreamDelivery } from '../constructs/delivery-stream.ts';
@@ -68,6 +70,11 @@ export class TenantStack extends Stack {
     });
     this.idempotency = new IdempotencyTable(this, 'Idempotency');
     this.idempotency.bindTo(this.ingestFunction);
+
+    // Webhook streams' secrets: the ingest function may read exactly these (docs/webhooks.md).
+    webhookSecretNames(config.streams).forEach((name, index) => {
+      secretsmanager.Secret.fromSecretNameV2(this, `WebhookSecret${index}`, name).grantRead(this.ingestFunction);
+    });
 
     const deliveries: Record<string, StreamDelivery> = {};
     const pullDeliveries: Record<string, PullStreamDelivery> = {};

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HIVE_JSON_SERDE, LAZY_SIMPLE_SERDE, RAW_LINE_DELIMITER } from '#infra/constructs/analyst-tables-defaults';
-import { EXAMPLE_QUERIES, latestViewSql, SLUICE_COLUMN } from '#shared/analyst-tables';
+import { EXAMPLE_QUERIES, exampleQuery, latestViewSql, SLUICE_COLUMN } from '#shared/analyst-tables';
 import { STACK_OUTPUTS } from '#shared/stack-outputs';
 import { jsonProjectionPrefix } from '#shared/storage-layout';
 import { deliveryTargets, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
@@ -55,7 +55,7 @@ describe('the Glue database', () => {
 
 describe('a stream table', () => {
   it('has one table per JSON stream and projected XML stream plus dead_letters, and none for a plain XML stream', () => {
-    expect(Object.keys(tablesOf(example.template)).sort()).toEqual(['dead_letters', 'events', 'orders']);
+    expect(Object.keys(tablesOf(example.template)).sort()).toEqual(['dead_letters', 'events', 'github', 'orders']);
     expect(Object.keys(tablesOf(fixture.template)).sort()).toEqual([
       'clicks',
       'crm_deals',
@@ -210,8 +210,13 @@ describe('the Athena workgroup', () => {
         QueryString: sql,
       });
     }
-    // Plus the run-once view query of `events`, which the example's sample source pulls into.
-    example.template.resourceCountIs('AWS::Athena::NamedQuery', Object.keys(EXAMPLE_QUERIES).length + 1);
+    // Plus records per hour of `github` (no example SQL of its own), and the run-once view query
+    // of `events`, which the example's sample source pulls into.
+    example.template.hasResourceProperties('AWS::Athena::NamedQuery', {
+      Name: 'github: example',
+      QueryString: exampleQuery('github'),
+    });
+    example.template.resourceCountIs('AWS::Athena::NamedQuery', Object.keys(EXAMPLE_QUERIES).length + 2);
   });
 
   it('holds a run-once query that creates the latest view of a pulled stream', () => {

@@ -169,7 +169,7 @@ describe('stack Sluice-example', () => {
     expect(dlq.Properties).toMatchObject({
       ExtendedS3DestinationConfiguration: { FileExtension: '.ndjson' },
     });
-    expect(Object.keys(resourcesOf('AWS::KinesisFirehose::DeliveryStream'))).toHaveLength(4);
+    expect(Object.keys(resourcesOf('AWS::KinesisFirehose::DeliveryStream'))).toHaveLength(5);
     expect(Object.keys(resourcesOf('AWS::Kinesis::Stream'))).toHaveLength(0);
   });
 
@@ -177,6 +177,7 @@ describe('stack Sluice-example', () => {
     expect(Object.keys(resourcesOf('AWS::KinesisFirehose::DeliveryStream')).sort()).toEqual([
       'DeadLetterordersFirehoseF7891CB5',
       'StreameventsFirehose963ABC6D',
+      'StreamgithubFirehoseEAE558A0',
       'StreamordersFirehose89BF24B0',
       'StreamprofilesFirehose5E62962B',
     ]);
@@ -219,6 +220,7 @@ describe('stack Sluice-example', () => {
       },
       events: { records: { kind: 'firehose', name: 'sluice.example.events' } },
       profiles: { records: { kind: 'firehose', name: 'sluice.example.profiles' } },
+      github: { records: { kind: 'firehose', name: 'sluice.example.github' } },
     });
   });
 
@@ -327,7 +329,7 @@ describe('stack Sluice-example', () => {
     expect(outputs[STACK_OUTPUTS.apiUrl]?.Value).toEqual(outputs[STACK_OUTPUTS.issuer]?.Value);
   });
 
-  it('leaves only health, the discovery documents and the API docs without auth', () => {
+  it('leaves only health, the discovery documents, the API docs and the github webhook stream without a JWT authorizer', () => {
     const open = Object.values(resourcesOf('AWS::ApiGatewayV2::Route'))
       .filter((route) => (route.Properties?.AuthorizationType ?? 'NONE') === 'NONE')
       .map((route) => route.Properties?.RouteKey)
@@ -338,8 +340,28 @@ describe('stack Sluice-example', () => {
         `GET ${OPENID_CONFIGURATION_PATH}`,
         `GET ${HEALTH_PATH}`,
         ...API_DOCS_PATHS.map((path) => `GET ${path}`),
+        `POST ${ingestPath('github')}`,
+        `POST ${validatePath('github')}`,
       ].sort(),
     );
+    const [github] = Object.values(resourcesOf('AWS::ApiGatewayV2::Route')).filter(
+      (route) => route.Properties?.RouteKey === `POST ${ingestPath('github')}`,
+    );
+    expect(github?.Properties).not.toHaveProperty('AuthorizerId');
+    expect(github?.Properties).not.toHaveProperty('AuthorizationScopes');
+  });
+
+  it("lets the ingest function read exactly the github stream's webhook secret, and no other secret", () => {
+    const { statements } = roleStatementsOf(/: ingest$/);
+    const secretStatements = statements.filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('secretsmanager:')),
+    );
+    expect(secretStatements).toHaveLength(1);
+    expect(actionsOf(secretStatements[0] as Statement).sort()).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+    expect(JSON.stringify(secretStatements[0]?.Resource)).toMatch(/:secret:github-webhook-\?{6}"/);
   });
 
   it('throttles the stage with the tenant throttle and writes access logs to a log group with retention', () => {

@@ -18,7 +18,8 @@ const s3 = mockClient(S3Client);
 
 const BUCKET = 'sluice-example-landing';
 const SECRET = 'sluice-example-signing-keys';
-// tenants/example.ts: orders (JSON with a schema), events (JSON batch), profiles (XML).
+// tenants/example.ts: orders (JSON with a schema), events (JSON batch), profiles (XML), and the
+// github webhook stream, which verify skips (its sender signs the posts).
 const STREAMS = ['orders', 'events', 'profiles'];
 
 interface StandIn {
@@ -146,7 +147,8 @@ describe('sluice verify --stack', () => {
       expect(line(stdout, name)).toMatch(/^✔ /);
     }
     expect(line(stdout, 'landed orders')).toContain(`s3://${BUCKET}/streams/orders/`);
-    expect(stdout).toContain('verify: PASS, 10 of 10 checks passed');
+    expect(stdout).toContain('verify: PASS, 10 of 10 checks passed (1 skipped)');
+    expect(line(stdout, 'post github')).toMatch(/^– post github +a webhook stream: its sender signs the posts/);
     expect(api.posts.map((post) => [post.stream, post.contentType])).toEqual([
       ['orders', 'application/json'],
       ['events', 'application/json'],

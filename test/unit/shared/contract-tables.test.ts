@@ -30,7 +30,7 @@ describe('the generated docs', () => {
   it('prints who answers in docs/contract.md and the short form in the README', () => {
     expect(statusTableWithSource().split('\n')[0]).toBe('| status | who | when | retry? |');
     expect(statusTable().split('\n')[0]).toBe('| status | when | retry? |');
-    expect(statusTableWithSource()).toContain('| 401 | gateway | missing, invalid or expired JWT | no |');
+    expect(statusTableWithSource()).toContain('| 404 | gateway / function | unknown stream id | no |');
   });
 
   it('has one row per contract status, in order, with no retry advice for a 202', () => {

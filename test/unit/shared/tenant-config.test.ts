@@ -288,12 +288,16 @@ describe('defineTenant with pull sources', () => {
 });
 
 describe('the example tenant', () => {
-  it('has orders (JSON with schema and dead-letter), events (JSON batches) and profiles (XML)', () => {
+  it('has orders (JSON with schema and dead-letter), events (JSON batches), profiles (XML) and github (webhook)', () => {
     expect(example.tenant).toBe('example');
     expect(example.streams.orders).toMatchObject({ payload: 'json', deadLetter: true });
     expect(example.streams.orders?.schema).toBeDefined();
     expect(example.streams.events).toMatchObject({ payload: 'json', batch: true, schema: undefined });
     expect(example.streams.profiles).toMatchObject({ payload: 'xml' });
+    expect(example.streams.github).toMatchObject({
+      payload: 'json',
+      auth: { type: 'hmac', preset: 'github', secret: 'github-webhook' },
+    });
   });
 
   it('checks orders with the documented schema', () => {

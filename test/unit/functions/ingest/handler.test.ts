@@ -17,6 +17,7 @@ const targets = {
   orders: { records: { kind: 'firehose', name: 'orders-fh' }, deadLetter: { kind: 'firehose', name: 'orders-dlq' } },
   events: { records: { kind: 'kinesis', name: 'arn:aws:kinesis:eu-west-1:123456789012:stream/events' } },
   profiles: { records: { kind: 'firehose', name: 'profiles-fh' } },
+  github: { records: { kind: 'firehose', name: 'github-fh' } },
 };
 
 beforeEach(() => {

@@ -1,0 +1,51 @@
+/**
+ * The webhook step of the ingest chain: a stream with `auth: { type: 'hmac' }` has no JWT
+ * authorizer in front of it (on AWS or locally), so this middleware verifies the sender's
+ * signature before anything else reads the request. Other streams pass untouched; everything
+ * after authentication is the normal contract.
+ */
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { SecretReader } from '#shared/pull-run';
+import type { TenantConfig } from '#shared/tenant-config';
+import { isWebhookStream } from '#shared/webhook-config';
+import { hmacScheme } from '#shared/webhook-schemes';
+import { toIngestRequest } from './ingest-request.ts';
+import { bodyBytes, findStream } from './request-guards.ts';
+import { readWebhookSecrets } from './webhook-secrets.ts';
+import { verifyWebhookSignature } from './webhook-signature.ts';
+
+/** What the webhook step needs. */
+export interface WebhookAuthenticationOptions {
+  readonly tenant: TenantConfig;
+  readonly secrets: SecretReader;
+  /** The clock timestamps are judged by (tests set it). */
+  readonly now?: () => Date;
+}
+
+/** Middy middleware that refuses an unsigned or badly signed post to a webhook stream with 401. */
+export function webhookAuthentication(
+  options: WebhookAuthenticationOptions,
+): MiddlewareObj<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2> {
+  const now = options.now ?? (() => new Date());
+  return {
+    name: 'webhookAuthentication',
+    before: async (request) => {
+      // The route's path parameter first: a JWT stream's post pays for nothing more here.
+      const routed = request.event.pathParameters?.streamId;
+      const streamId = routed ?? toIngestRequest(request.event, request.context).streamId;
+      // An unknown stream is the core's 404, answered the same way for every stream.
+      const stream = findStream(options.tenant, streamId);
+      if (!isWebhookStream(stream)) return;
+      const ingestRequest = toIngestRequest(request.event, request.context);
+      const secrets = await readWebhookSecrets(options.secrets, stream.auth.secret);
+      // The bytes as the sender signed them: base64 bodies decoded, text bodies re-encoded as
+      // the UTF-8 that API Gateway decoded them from.
+      verifyWebhookSignature(hmacScheme(stream.auth), secrets, {
+        headers: ingestRequest.headers,
+        body: bodyBytes(ingestRequest),
+        now: now(),
+      });
+    },
+  };
+}
