@@ -75,7 +75,7 @@ export const METRICS = {
     unit: 'Count',
     kind: 'counter',
     dimensions: PER_STREAM,
-    description: 'Records acknowledged by the delivery stream and answered with a 202 (pushed or pulled).',
+    description: 'Records Firehose or Kinesis acknowledged into the stream, posted or pulled.',
   },
   RecordsRejected: {
     unit: 'Count',
