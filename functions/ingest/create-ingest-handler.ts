@@ -64,7 +64,8 @@ export function createIngestHandler(options: IngestHandlerOptions) {
     middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2>()
       // Used first, so that its after and onError run last and count the answer the client gets.
       .use(requestMetrics(metrics, options.tenant, options.publishMetrics))
-      // middy runs onError handlers in reverse order: used first, the problem responder answers last.
+      // middy runs onError handlers in reverse order: the problem responder answers after every
+      // middleware used after it, and only requestMetrics (which answers nothing) runs later.
       .use(problemResponder(logger))
       // logEvent false whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event holds the bearer token.
       .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
