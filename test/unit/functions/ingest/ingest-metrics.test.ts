@@ -120,6 +120,21 @@ describe('the ingest function on AWS emits EMF metrics', () => {
     expect(total(data, 'RecordsAccepted', events)).toBe(2);
   });
 
+  it('counts every record of a call Firehose throttled as a whole, and the 429 as a 4xx', async () => {
+    const emf = captureEmf();
+    firehoseMock.on(PutRecordBatchCommand).rejects(Object.assign(new Error('slow'), { name: 'ThrottlingException' }));
+    const handler = createAwsIngestHandler(tenant);
+    const answer = await handler(
+      ingestEvent({ stream: 'events', body: '{"a":1}\n{"a":2}\n{"a":3}', contentType: 'application/x-ndjson' }),
+      lambdaContext(),
+    );
+    expect(answer.statusCode).toBe(429);
+    const data = emf.data();
+    expect(total(data, 'DeliveryThrottles', events)).toBe(3);
+    expect(total(data, 'Requests', { ...events, status_class: '4xx' })).toBe(1);
+    expect(total(data, 'RecordsRejected', events)).toBe(0);
+  });
+
   it('counts a 5xx when Firehose fails, and accepts nothing', async () => {
     const emf = captureEmf();
     firehoseMock.on(PutRecordBatchCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalFailure' }));
