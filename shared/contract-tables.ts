@@ -6,6 +6,7 @@
 
 import { CONTRACT_STATUSES, type ContractStatus } from './contract.ts';
 import { PROBLEM_TYPES, problemType } from './errors.ts';
+import { alarmTable, metricTable, runbookList } from './operations-tables.ts';
 
 /** A Markdown document whose generated sections `npm run docs` rewrites, relative to the repo root. */
 export interface GeneratedDoc {
@@ -63,6 +64,10 @@ export const GENERATED_DOCS: readonly GeneratedDoc[] = [
   {
     path: 'docs/contract.md',
     sections: { 'status-table': statusTableWithSource(), 'problem-types': problemTypesTable() },
+  },
+  {
+    path: 'docs/operations.md',
+    sections: { 'metric-table': metricTable(), 'alarm-table': alarmTable(), 'alarm-runbook': runbookList() },
   },
 ];
 

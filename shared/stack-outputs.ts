@@ -14,6 +14,10 @@ export const STACK_OUTPUTS = {
   analystTables: 'AnalystTableNames',
   /** ARN of the managed policy that lets a role query the analyst tables. */
   analystQueryPolicy: 'AnalystQueryPolicyArn',
+  /** ARN of the SNS topic every alarm of the stack notifies (docs/operations.md). */
+  alarmTopic: 'AlarmTopicArn',
+  /** Name of the stack's CloudWatch dashboard. */
+  dashboard: 'DashboardName',
 } as const;
 
 const DELIVERY_STREAM_OUTPUT_PREFIX = 'DeliveryStream';

@@ -222,6 +222,28 @@ const StorageSchema = strictEntries(
  */
 export const DEFAULT_BYTES_SCANNED_CUTOFF_MB = 10_240;
 
+/**
+ * Dead-letter records per five minutes per stream above which the alarm fires when the config
+ * is silent: a few bad records are the sender's to fix and each got its 400; a hundred in five
+ * minutes means a sender (often a new release) is sending bad data at scale.
+ */
+export const DEFAULT_DEAD_LETTER_ALARM_RECORDS = 100;
+
+const AlarmsSchema = strictEntries(
+  {
+    /** Subscribed to the alarm topic (the address must confirm the subscription). */
+    email: v.optional(
+      v.pipe(v.string('alarms.email must be a string'), v.email('alarms.email must be an email address')),
+    ),
+    /** The dead-letter alarm fires above this many dead-lettered records of one stream in five minutes. */
+    deadLetterRecordsPerFiveMinutes: v.optional(
+      positiveInteger(1_000_000, 'deadLetterRecordsPerFiveMinutes'),
+      DEFAULT_DEAD_LETTER_ALARM_RECORDS,
+    ),
+  },
+  'alarms',
+);
+
 const AnalyticsSchema = strictEntries(
   {
     /** Athena's `BytesScannedCutoffPerQuery` of the tenant's workgroup, in MiB (Athena's least is 10 MiB). */
@@ -299,6 +321,8 @@ const ConfigObjectSchema = strictEntries(
     streams: StreamsSchema,
     /** Pull sources: third-party APIs fetched on a schedule into a JSON stream (docs/pull.md). */
     sources: v.optional(SourcesSchema, {}),
+    /** Where the stack's alarms go and the dead-letter alarm's threshold (docs/operations.md). */
+    alarms: v.optional(AlarmsSchema, {}),
     /**
      * The ingest function's reserved concurrency: the one tenant-wide cap (each `throttle` is
      * per route). It also reserves that much of the Region's Lambda concurrency for the tenant.

@@ -3,9 +3,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { MeteredDelivery } from '#functions/metrics/metered-delivery';
 import { DELIVERY_DEADLINE_MS, IDEMPOTENCY_KEY_HEADER, INGEST_PATH_PREFIX } from '#shared/contract';
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import { InternalError } from '#shared/errors';
+import { type MetricsRecorder, NO_METRICS } from '#shared/metrics';
 import type { SecretReader } from '#shared/pull-run';
 import type { TenantConfig } from '#shared/tenant-config';
 import { answerDryRun } from './dry-run.ts';
@@ -13,6 +15,7 @@ import { createIdempotentAnswers, type IdempotencyStore } from './idempotent-ans
 import { type IngestOutcome, ingest } from './ingest-core.ts';
 import { toIngestRequest } from './ingest-request.ts';
 import { problemResponder } from './problem-middleware.ts';
+import { requestMetrics } from './request-metrics.ts';
 import { webhookAuthentication } from './webhook-authentication.ts';
 import { NO_SECRET_READER } from './webhook-secrets.ts';
 
@@ -32,6 +35,10 @@ export interface IngestHandlerOptions {
   readonly idempotency?: IdempotencyStore;
   /** Where webhook streams' secrets come from (Secrets Manager on AWS, local secrets in local mode). */
   readonly webhookSecrets?: SecretReader;
+  /** Where the request and delivery metrics go; default nowhere. */
+  readonly metrics?: MetricsRecorder;
+  /** Called once per request after its metrics were recorded (the EMF recorder's publish). */
+  readonly publishMetrics?: () => void;
 }
 
 /** Only the ingest routes take keys: a dry run (or any other route) neither uses nor holds one. */
@@ -69,9 +76,14 @@ export function createIngestHandler(options: IngestHandlerOptions) {
   const idempotent = options.idempotency
     ? createIdempotentAnswers(options.tenant, options.idempotency, logger)
     : undefined;
+  const metrics = options.metrics ?? NO_METRICS;
+  const delivery = new MeteredDelivery(options.delivery, metrics, options.tenant.tenant);
   return (
     middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2>()
-      // middy runs onError handlers in reverse order: used first, the problem responder answers last.
+      // Used first, so that its after and onError run last and count the answer the client gets.
+      .use(requestMetrics(metrics, options.tenant, options.publishMetrics))
+      // middy runs onError handlers in reverse order: the problem responder answers after every
+      // middleware used after it, and only requestMetrics (which answers nothing) runs later.
       .use(problemResponder(logger))
       // logEvent false whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event holds the bearer token.
       .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
@@ -84,15 +96,19 @@ export function createIngestHandler(options: IngestHandlerOptions) {
           const deadlineAt = Date.now() + deliveryBudgetMs(configuredMs, context);
           const outcome = await ingest(request, {
             tenant: options.tenant,
-            delivery: options.delivery,
+            delivery,
             logger,
             deadlineAt,
           });
+          const rejected = outcome.batch?.rejected.length ?? 0;
+          if (rejected > 0) {
+            metrics.count('RecordsRejected', { tenant: options.tenant.tenant, stream: outcome.stream }, rejected);
+          }
           logger.info('records accepted', {
             status: 202,
             stream: outcome.stream,
             records: outcome.records,
-            rejected: outcome.batch?.rejected.length ?? 0,
+            rejected,
             receipt: outcome.receipt,
             request_id: request.requestId,
           });

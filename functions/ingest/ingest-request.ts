@@ -26,13 +26,17 @@ export function requestIdOf(event: Partial<APIGatewayProxyEventV2WithJWTAuthoriz
  * Whether the event is a dry run. The route key says which route API Gateway matched (each
  * stream has its own two routes); without one (a `$default` route), the path does.
  */
-function isDryRun(event: Partial<APIGatewayProxyEventV2WithJWTAuthorizer>): boolean {
+export function isDryRun(event: Partial<APIGatewayProxyEventV2WithJWTAuthorizer>): boolean {
   const routeKey = event.routeKey ?? '';
   if (routeKey.startsWith('POST /')) return routeKey.startsWith(`POST ${VALIDATE_PATH_PREFIX}`);
   return (event.rawPath ?? '').includes(VALIDATE_PATH_PREFIX);
 }
 
-function streamIdOf(event: Partial<APIGatewayProxyEventV2WithJWTAuthorizer>, dryRun: boolean): string | undefined {
+/** The stream id of the route, or of the raw path when no route parameter names it. */
+export function streamIdOf(
+  event: Partial<APIGatewayProxyEventV2WithJWTAuthorizer>,
+  dryRun = isDryRun(event),
+): string | undefined {
   const fromRoute = event.pathParameters?.streamId;
   if (fromRoute !== undefined) return fromRoute;
   const path = event.rawPath ?? '';

@@ -22,6 +22,7 @@ import { IdempotencyTable } from '../constructs/idempotency-table.ts';
 import { IngestApi } from '../constructs/ingest-api.ts';
 import { LandingBucket } from '../constructs/landing-bucket.ts';
 import { PullSources, type PullStreamDelivery } from '../constructs/pull-sources.ts';
+import { type MonitoredStream, TenantMonitoring } from '../constructs/tenant-monitoring.ts';
 import { TokenIssuer } from '../constructs/token-issuer.ts';
 import { INGEST_ENTRY, ingestAliases } from '../ingest-bundling.ts';
 import { PULL_ENTRY, pullAliases } from '../pull-bundling.ts';
@@ -51,6 +52,8 @@ export class TenantStack extends Stack {
   public readonly apiDocs: ApiDocs;
   /** The ingest function's Idempotency-Key records. */
   public readonly idempotency: IdempotencyTable;
+  /** The dashboard, the alarms and their topic (docs/operations.md). */
+  public readonly monitoring: TenantMonitoring;
 
   constructor(scope: Construct, id: string, props: TenantStackProps) {
     super(scope, id, { description: `Sluice push path of tenant ${props.tenant.config.tenant}`, ...props });
@@ -78,6 +81,7 @@ export class TenantStack extends Stack {
 
     const deliveries: Record<string, StreamDelivery> = {};
     const pullDeliveries: Record<string, PullStreamDelivery> = {};
+    const monitoredStreams: MonitoredStream[] = [];
     for (const stream of Object.values(config.streams)) {
       const shared = {
         tenant: config.tenant,
@@ -99,6 +103,7 @@ export class TenantStack extends Stack {
       this.ingestFunction.bindDeliveryStream(stream.id, delivery, deadLetter, jsonProjection);
       deliveries[stream.id] = delivery;
       pullDeliveries[stream.id] = { records: delivery, deadLetter };
+      monitoredStreams.push({ stream, records: delivery, deadLetter, jsonProjection });
       new CfnOutput(this, deliveryStreamOutput(stream.id), {
         description: `Firehose delivery stream of stream ${stream.id}`,
         value: delivery.deliveryStreamName,
@@ -151,6 +156,22 @@ export class TenantStack extends Stack {
           keyReaders: auth.keyReaders,
         })
       : undefined;
+
+    this.monitoring = new TenantMonitoring(this, 'Monitoring', {
+      tenant: config,
+      api: this.api.api,
+      ingestFunction: this.ingestFunction,
+      streams: monitoredStreams,
+      pull: this.pullSources,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.alarmTopic, {
+      description: 'SNS topic every alarm notifies (docs/operations.md)',
+      value: this.monitoring.topic.topicArn,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.dashboard, {
+      description: 'CloudWatch dashboard of the tenant',
+      value: this.monitoring.dashboard.dashboardName,
+    });
 
     new CfnOutput(this, STACK_OUTPUTS.apiUrl, {
       description: 'Base URL of the ingest API',

@@ -23,6 +23,10 @@ async function staleRoot(): Promise<string> {
   const section = (name: string) => `<!-- generated:${name} -->\n| stale |\n<!-- /generated:${name} -->`;
   await writeFile(join(root, 'README.md'), `# R\n\n${section('status-table')}\n\nafter\n`);
   await writeFile(join(root, 'docs/contract.md'), `# C\n\n${section('status-table')}\n\n${section('problem-types')}\n`);
+  await writeFile(
+    join(root, 'docs/operations.md'),
+    `# O\n\n${section('metric-table')}\n\n${section('alarm-table')}\n\n${section('alarm-runbook')}\n`,
+  );
   return root;
 }
 
@@ -34,7 +38,9 @@ async function writeDocs(root: string): Promise<string> {
 describe('npm run docs', () => {
   it('rewrites stale generated sections and leaves the text around them', async () => {
     const root = await staleRoot();
-    expect(await writeDocs(root)).toBe('README.md rewritten\ndocs/contract.md rewritten\n');
+    expect(await writeDocs(root)).toBe(
+      'README.md rewritten\ndocs/contract.md rewritten\ndocs/operations.md rewritten\n',
+    );
     const readme = await readFile(join(root, 'README.md'), 'utf8');
     expect(readme).toBe(
       `# R\n\n<!-- generated:status-table -->\n${statusTable()}\n<!-- /generated:status-table -->\n\nafter\n`,
@@ -48,7 +54,9 @@ describe('npm run docs', () => {
     const root = await staleRoot();
     await writeDocs(root);
     const before = await readFile(join(root, 'README.md'), 'utf8');
-    expect(await writeDocs(root)).toBe('README.md is up to date\ndocs/contract.md is up to date\n');
+    expect(await writeDocs(root)).toBe(
+      'README.md is up to date\ndocs/contract.md is up to date\ndocs/operations.md is up to date\n',
+    );
     expect(await readFile(join(root, 'README.md'), 'utf8')).toBe(before);
   });
 

@@ -4,6 +4,7 @@ import { DEFAULT_MAX_BYTES } from '#shared/contract';
 import { DEFAULT_MAX_PAGES, DEFAULT_MAX_RUN_MINUTES, DEFAULT_REQUEST_TIMEOUT_SECONDS } from '#shared/source-config';
 import {
   DEFAULT_BYTES_SCANNED_CUTOFF_MB,
+  DEFAULT_DEAD_LETTER_ALARM_RECORDS,
   defineTenant,
   isDefinedTenant,
   TENANT_DEFAULTS,
@@ -317,5 +318,24 @@ describe('the example tenant', () => {
     expect(v.safeParse(schema, { ...order, amount: Number.POSITIVE_INFINITY }).success).toBe(false);
     expect(v.safeParse(schema, { ...order, items: [{ sku: 'a', qty: 1.5 }] }).success).toBe(false);
     expect(v.safeParse(schema, { ...order, placed_at: 'yesterday' }).success).toBe(false);
+  });
+});
+
+describe('the alarms of a tenant config', () => {
+  it('default to no email and the default dead-letter threshold', () => {
+    expect(defineTenant(valid).alarms).toEqual({ deadLetterRecordsPerFiveMinutes: DEFAULT_DEAD_LETTER_ALARM_RECORDS });
+  });
+
+  it('take an email and a threshold from 1 up', () => {
+    const config = defineTenant({ ...valid, alarms: { email: 'ops@example.com', deadLetterRecordsPerFiveMinutes: 1 } });
+    expect(config.alarms).toEqual({ email: 'ops@example.com', deadLetterRecordsPerFiveMinutes: 1 });
+  });
+
+  it('refuse an address that is not one, a threshold of 0 and an unknown key, naming the field', () => {
+    expect(problemsOf({ ...valid, alarms: { email: 'ops' } }).join('\n')).toMatch(/alarms\.email must be an email/);
+    expect(problemsOf({ ...valid, alarms: { deadLetterRecordsPerFiveMinutes: 0 } }).join('\n')).toMatch(
+      /deadLetterRecordsPerFiveMinutes must be at least 1/,
+    );
+    expect(problemsOf({ ...valid, alarms: { mail: 'ops@example.com' } }).join('\n')).toMatch(/mail/);
   });
 });

@@ -1,0 +1,371 @@
+/**
+ * What an operator watches of one tenant: a CloudWatch dashboard and the alarms of
+ * shared/operations-alarms.ts, every alarm notifying one KMS-encrypted SNS topic (with an
+ * optional email subscription from the tenant config). The Sluice metrics are those of
+ * shared/metrics.ts, which the functions write as EMF; the rest are AWS's own.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { type CounterName, DIMENSION, type METRICS, METRICS_NAMESPACE } from '#shared/metrics';
+import {
+  ALARM_PERIOD_SECONDS,
+  ALARM_SPECS,
+  type AlarmSpec,
+  freshnessThresholdSeconds,
+  SERVER_ERROR_MIN_REQUESTS,
+  SERVER_ERROR_RATE_PERCENT,
+} from '#shared/operations-alarms';
+import type { SourceConfig } from '#shared/source-config';
+import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
+import type { StreamDelivery } from './delivery-stream.ts';
+import { noSuccessWindow } from './tenant-monitoring-defaults.ts';
+
+/** One stream and its delivery streams. */
+export interface MonitoredStream {
+  readonly stream: StreamConfig;
+  readonly records: StreamDelivery;
+  readonly deadLetter?: StreamDelivery | undefined;
+  readonly jsonProjection?: StreamDelivery | undefined;
+}
+
+/** Props of {@link TenantMonitoring}. */
+export interface TenantMonitoringProps {
+  readonly tenant: TenantConfig;
+  readonly api: apigw.HttpApi;
+  readonly ingestFunction: lambda.IFunction;
+  readonly streams: readonly MonitoredStream[];
+  /** The pull side, when the tenant has sources. */
+  readonly pull?: { readonly pullFunction: lambda.IFunction; readonly stateMachine: sfn.IStateMachine } | undefined;
+}
+
+const PERIOD = Duration.seconds(ALARM_PERIOD_SECONDS);
+
+/** The dashboard, the alarms and their topic of one tenant. */
+export class TenantMonitoring extends Construct {
+  /** Every alarm notifies this topic. */
+  public readonly topic: sns.Topic;
+  /** The key the topic's messages are encrypted with. */
+  public readonly topicKey: kms.Key;
+  public readonly dashboard: cloudwatch.Dashboard;
+  /** Every alarm, by its name. */
+  public readonly alarms: Readonly<Record<string, cloudwatch.Alarm>>;
+
+  private readonly tenant: string;
+  private readonly made: Record<string, cloudwatch.Alarm> = {};
+
+  constructor(scope: Construct, id: string, props: TenantMonitoringProps) {
+    super(scope, id);
+    this.tenant = props.tenant.tenant;
+
+    this.topicKey = new kms.Key(this, 'AlarmTopicKey', {
+      description: `Sluice ${this.tenant}: encrypts the alarm topic`,
+      enableKeyRotation: true,
+    });
+    // CloudWatch publishes alarms to the encrypted topic, so it must use the key; SNS itself
+    // is allowed through the account's default key policy statement.
+    this.topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    this.topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `Sluice ${this.tenant} alarms`,
+      masterKey: this.topicKey,
+      enforceSSL: true,
+    });
+    const email = props.tenant.alarms.email;
+    if (email !== undefined) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+
+    this.tenantAlarms(props);
+    for (const monitored of props.streams) this.streamAlarms(monitored, props.tenant);
+    for (const source of Object.values(props.tenant.sources)) this.sourceAlarms(source);
+    this.alarms = this.made;
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `Sluice-${this.tenant}`,
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(...this.widgets(props));
+  }
+
+  private sluiceMetric(name: keyof typeof METRICS, dimensions: Record<string, string>, statistic = 'Sum') {
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: name,
+      dimensionsMap: { [DIMENSION.tenant]: this.tenant, ...dimensions },
+      statistic,
+      period: PERIOD,
+    });
+  }
+
+  private perStream(name: CounterName, stream: string) {
+    return this.sluiceMetric(name, { [DIMENSION.stream]: stream });
+  }
+
+  private firehoseMetric(metricName: string, delivery: StreamDelivery, statistic: string) {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/Firehose',
+      metricName,
+      dimensionsMap: { DeliveryStreamName: delivery.deliveryStreamName },
+      statistic,
+      period: PERIOD,
+    });
+  }
+
+  private alarm(
+    spec: AlarmSpec,
+    what: string | undefined,
+    props: Omit<cloudwatch.AlarmProps, 'alarmName' | 'alarmDescription' | 'actionsEnabled'>,
+  ): cloudwatch.Alarm {
+    const name = [`Sluice-${this.tenant}`, spec.name, what].filter(Boolean).join('-');
+    const alarm = new cloudwatch.Alarm(this, name, {
+      alarmName: name,
+      alarmDescription: `${spec.threshold}. Why: ${spec.reason} Runbook: docs/operations.md#${spec.name.toLowerCase()}`,
+      ...props,
+    });
+    alarm.addAlarmAction(new cloudwatchActions.SnsAction(this.topic));
+    this.made[name] = alarm;
+    return alarm;
+  }
+
+  private tenantAlarms(props: TenantMonitoringProps): void {
+    const errors = props.api.metricServerError({ period: PERIOD, statistic: 'Sum' });
+    const requests = props.api.metricCount({ period: PERIOD, statistic: 'Sum' });
+    this.alarm(ALARM_SPECS.serverErrors, undefined, {
+      metric: new cloudwatch.MathExpression({
+        expression: `IF(requests >= ${SERVER_ERROR_MIN_REQUESTS}, 100 * errors / requests, 0)`,
+        usingMetrics: { errors, requests },
+        period: PERIOD,
+        label: '5xx % of requests',
+      }),
+      threshold: SERVER_ERROR_RATE_PERCENT,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const functions: [string, lambda.IFunction][] = [['Ingest', props.ingestFunction]];
+    if (props.pull) functions.push(['Pull', props.pull.pullFunction]);
+    for (const [what, fn] of functions) {
+      this.alarm(ALARM_SPECS.functionErrors, what, {
+        metric: fn.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.alarm(ALARM_SPECS.functionThrottles, what, {
+        metric: fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+    if (props.pull) {
+      this.alarm(ALARM_SPECS.executionsFailed, undefined, {
+        metric: props.pull.stateMachine.metricFailed({ period: PERIOD, statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+  }
+
+  private streamAlarms(monitored: MonitoredStream, tenant: TenantConfig): void {
+    const { stream } = monitored;
+    const channels: [string, StreamDelivery | undefined][] = [
+      ['', monitored.records],
+      ['DeadLetter', monitored.deadLetter],
+      ['JsonProjection', monitored.jsonProjection],
+    ];
+    for (const [channel, delivery] of channels) {
+      if (delivery === undefined) continue;
+      const what = [stream.id, channel].filter(Boolean).join('-');
+      this.alarm(ALARM_SPECS.dataFreshness, what, {
+        metric: this.firehoseMetric('DeliveryToS3.DataFreshness', delivery, 'Maximum'),
+        threshold: freshnessThresholdSeconds(stream.buffering.seconds),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.alarm(ALARM_SPECS.deliverySuccess, what, {
+        metric: this.firehoseMetric('DeliveryToS3.Success', delivery, 'Average'),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+    const source = monitored.records.source;
+    this.alarm(ALARM_SPECS.throttledRecords, stream.id, {
+      metric: source
+        ? source.metricWriteProvisionedThroughputExceeded({ period: PERIOD, statistic: 'Sum' })
+        : this.firehoseMetric('ThrottledRecords', monitored.records, 'Sum'),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (stream.deadLetter) {
+      this.alarm(ALARM_SPECS.deadLetters, stream.id, {
+        metric: this.perStream('RecordsDeadLettered', stream.id),
+        threshold: tenant.alarms.deadLetterRecordsPerFiveMinutes,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+  }
+
+  private sourceAlarms(source: SourceConfig): void {
+    const runs = (outcome: string, period: Duration) =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'PullRuns',
+        dimensionsMap: {
+          [DIMENSION.tenant]: this.tenant,
+          [DIMENSION.source]: source.name,
+          [DIMENSION.outcome]: outcome,
+        },
+        statistic: 'Sum',
+        period,
+      });
+    this.alarm(ALARM_SPECS.pullFailed, source.name, {
+      metric: runs('failed', PERIOD),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const window = noSuccessWindow(source.schedule);
+    this.alarm(ALARM_SPECS.pullStale, source.name, {
+      metric: runs('succeeded', Duration.seconds(window.periodSeconds)),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: window.evaluationPeriods,
+      datapointsToAlarm: window.evaluationPeriods,
+      // No succeeded run reports nothing at all: silence is the failure this alarm is for.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+  }
+
+  private widgets(props: TenantMonitoringProps): cloudwatch.IWidget[] {
+    const streams = props.streams.map((monitored) => monitored.stream.id);
+    const deliveries = props.streams.flatMap((monitored) =>
+      [monitored.records, monitored.deadLetter, monitored.jsonProjection].filter(
+        (delivery): delivery is StreamDelivery => delivery !== undefined,
+      ),
+    );
+    const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
+      new cloudwatch.GraphWidget({ title, left, width: 12, height: 6, ...extra });
+    const api = props.api;
+    const widgets: cloudwatch.IWidget[] = [
+      new cloudwatch.TextWidget({
+        markdown: `# Sluice ${this.tenant}\nWhat each graph and alarm means: docs/operations.md in the Sluice repository.`,
+        width: 24,
+        height: 2,
+      }),
+      graph('Requests and statuses', [
+        api.metricCount({ period: PERIOD, statistic: 'Sum', label: 'requests' }),
+        api.metricClientError({ period: PERIOD, statistic: 'Sum', label: '4xx' }),
+        api.metricServerError({ period: PERIOD, statistic: 'Sum', label: '5xx' }),
+      ]),
+      graph(
+        'Requests per stream and status class',
+        streams.flatMap((stream) =>
+          ['2xx', '4xx', '5xx'].map((statusClass) =>
+            this.sluiceMetric('Requests', { [DIMENSION.stream]: stream, [DIMENSION.statusClass]: statusClass }),
+          ),
+        ),
+      ),
+      graph(
+        'Records accepted and rejected per stream',
+        streams.flatMap((stream) => [
+          this.perStream('RecordsAccepted', stream),
+          this.perStream('RecordsRejected', stream),
+          this.perStream('RecordsDeadLettered', stream),
+        ]),
+      ),
+      graph(
+        'Firehose DeliveryToS3.DataFreshness (seconds, max)',
+        deliveries.map((delivery) => this.firehoseMetric('DeliveryToS3.DataFreshness', delivery, 'Maximum')),
+      ),
+      graph(
+        'Firehose DeliveryToS3.Success (average)',
+        deliveries.map((delivery) => this.firehoseMetric('DeliveryToS3.Success', delivery, 'Average')),
+        { leftYAxis: { min: 0, max: 1 } },
+      ),
+      graph('Throttles', [
+        ...props.streams.map((monitored) =>
+          monitored.records.source
+            ? monitored.records.source.metricWriteProvisionedThroughputExceeded({ period: PERIOD, statistic: 'Sum' })
+            : this.firehoseMetric('ThrottledRecords', monitored.records, 'Sum'),
+        ),
+        ...streams.map((stream) => this.perStream('DeliveryThrottles', stream)),
+        props.ingestFunction.metricThrottles({ period: PERIOD, statistic: 'Sum', label: 'ingest function throttles' }),
+      ]),
+      graph(
+        'Ingest function duration and errors',
+        [
+          props.ingestFunction.metricDuration({ period: PERIOD, statistic: 'p50', label: 'duration p50' }),
+          props.ingestFunction.metricDuration({ period: PERIOD, statistic: 'p99', label: 'duration p99' }),
+          ...streams.map((stream) =>
+            this.sluiceMetric('HandlerLatency', { [DIMENSION.stream]: stream }, 'p99').with({
+              label: `${stream} handler latency p99`,
+            }),
+          ),
+        ],
+        {
+          right: [props.ingestFunction.metricErrors({ period: PERIOD, statistic: 'Sum', label: 'errors' })],
+        },
+      ),
+    ];
+    const sources = Object.values(props.tenant.sources).map((source) => source.name);
+    if (props.pull && sources.length > 0) {
+      widgets.push(
+        graph(
+          'Pull runs by outcome',
+          sources.flatMap((source) =>
+            ['succeeded', 'partial', 'failed'].map((outcome) =>
+              this.sluiceMetric('PullRuns', { [DIMENSION.source]: source, [DIMENSION.outcome]: outcome }),
+            ),
+          ),
+          {
+            right: [
+              props.pull.stateMachine.metricFailed({ period: PERIOD, statistic: 'Sum', label: 'executions failed' }),
+            ],
+          },
+        ),
+        graph(
+          'Pull records and pages',
+          sources.flatMap((source) => [
+            this.sluiceMetric('PullRecords', { [DIMENSION.source]: source }),
+            this.sluiceMetric('PullPages', { [DIMENSION.source]: source }),
+          ]),
+        ),
+      );
+    }
+    widgets.push(
+      new cloudwatch.AlarmStatusWidget({
+        title: 'Alarms',
+        alarms: Object.values(this.made),
+        width: 24,
+        height: 6,
+      }),
+    );
+    return widgets;
+  }
+}
