@@ -11,6 +11,7 @@ import { pullCommand } from './pull-command.ts';
 import { queryCommand } from './query-command.ts';
 import { secretCommand } from './secret-command.ts';
 import { sendCommand } from './send-command.ts';
+import { statusCommand } from './status-command.ts';
 import { tokenCommand } from './token-command.ts';
 import { verifyCommand } from './verify-command.ts';
 
@@ -28,6 +29,7 @@ Commands:
   query "<SQL>"         run SQL over the landed batches (DuckDB; same tables as Athena)
   verify --stack <name> check a deployed stack end to end (after \`cdk deploy\`)
   secret set <name>     store a pull source's secret locally (value from stdin)
+  status                what the running dev server took, buffered and landed; its sources' runs
 
 \`sluice <command> --help\` tells more.
 `;
@@ -41,6 +43,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<n
   query: (args, io) => queryCommand(args, io),
   verify: (args, io) => verifyCommand(args, io),
   secret: secretCommand,
+  status: statusCommand,
 };
 
 /** Runs the CLI with `argv` (without node and the script); resolves with the exit code. */

@@ -24,7 +24,8 @@ export type PullStreamLine =
   | { readonly summary: RunSummary }
   | { readonly error: { readonly kind: 'busy' | 'failed'; readonly message: string } };
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+/** Addresses of this machine: the admin routes answer only them. */
+export const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 function answer(response: ServerResponse, status: number, body: object): void {
   const text = JSON.stringify(body);
@@ -32,7 +33,8 @@ function answer(response: ServerResponse, status: number, body: object): void {
   response.end(text);
 }
 
-function keyMatches(header: string | undefined, key: string): boolean {
+/** Whether an `Authorization: Bearer` header carries the admin routes' key (compared in constant time). */
+export function keyMatches(header: string | undefined, key: string): boolean {
   const given = Buffer.from(/^Bearer (\S+)$/.exec(header ?? '')?.[1] ?? '');
   const expected = Buffer.from(key);
   return given.length === expected.length && timingSafeEqual(given, expected);
