@@ -10,6 +10,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { Registry } from 'prom-client';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
+import type { MetricsRecorder } from '#shared/metrics';
 import { publicJwks, type SigningKeySet } from '#shared/signing-keys';
 import type { TenantConfig } from '#shared/tenant-config';
 import { selfIssuerAudience } from '#shared/token-claims';
@@ -22,6 +23,7 @@ import { createJwtAuthorizer } from './jwt-authorizer.ts';
 import { registerLocalGauges } from './local-gauges.ts';
 import { loadOrCreateKeySet, signLocalToken } from './local-issuer.ts';
 import { createMetricsRoute, isMetricsRequest } from './metrics-route.ts';
+import { createPrometheusRecorder } from './prometheus-recorder.ts';
 import { createPullRoutes, PULL_ROUTE_PREFIX } from './pull-admin-route.ts';
 import { type PullScheduler, startPullScheduler } from './pull-scheduler.ts';
 import type { OpenLocalPull } from './pull-wiring.ts';
@@ -31,8 +33,12 @@ import type { SluiceHome } from './sluice-home.ts';
 import { createStatusRoute, STATUS_ROUTE_PATH } from './status-route.ts';
 import { tenantSource, tenantSourceNames } from './tenant-sources.ts';
 
-/** Makes the ingest handler for a tenant and a delivery. */
-export type IngestHandlerFactory = (tenant: TenantConfig, delivery: RecordDelivery) => Promise<IngestHandler>;
+/** Makes the ingest handler for a tenant and a delivery, recording its metrics into `metrics`. */
+export type IngestHandlerFactory = (
+  tenant: TenantConfig,
+  delivery: RecordDelivery,
+  metrics: MetricsRecorder,
+) => Promise<IngestHandler>;
 
 /** Options of {@link startDevServer}. */
 export interface DevServerOptions {
@@ -68,6 +74,8 @@ export interface PullOpenOptions {
   readonly delivery: RecordDelivery;
   /** This server's base URL, once it listens (the sample source's requests go there). */
   readonly sampleApiBase: () => Promise<string>;
+  /** Where the pull runs record their metrics (the server's /metrics). */
+  readonly metrics?: MetricsRecorder;
 }
 
 /** A running dev server. */
@@ -93,7 +101,7 @@ export class AlreadyRunningError extends Error {
 
 const realPull = async (options: PullOpenOptions) => (await import('./pull-wiring.ts')).openLocalPull(options);
 
-const realIngestHandler: IngestHandlerFactory = async (tenant, delivery) => {
+const realIngestHandler: IngestHandlerFactory = async (tenant, delivery, _metrics) => {
   // Quiet by default: one JSON line per request drowns the dev server's own output.
   const logger = new Logger({
     serviceName: 'sluice-ingest',
@@ -145,13 +153,20 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     });
     const replayedRecords = await emulation.replay();
     await emulation.settled();
-    const handler = await (options.createHandler ?? realIngestHandler)(tenant, emulation);
+    // One registry of this server's own: the handlers record into it as into Powertools on AWS.
+    const metricsRegistry = new Registry();
+    const metrics = createPrometheusRecorder(metricsRegistry, {
+      tenant: tenant.tenant,
+      streams: Object.keys(tenant.streams),
+      warn: (message) => options.log?.warn(message),
+    });
+    const handler = await (options.createHandler ?? realIngestHandler)(tenant, emulation, metrics);
     const sourceNames = tenantSourceNames(tenant);
     const openPull = options.openPull ?? realPull;
     if (sourceNames.length > 0 && openPull) {
       // Checked before anything starts: a source whose stream is missing fails the start, naming it.
       for (const name of sourceNames) tenantSource(tenant, name);
-      pull = await openPull({ tenant, home, delivery: emulation, sampleApiBase: () => listening });
+      pull = await openPull({ tenant, home, delivery: emulation, sampleApiBase: () => listening, metrics });
     }
 
     const server = createServer();
@@ -175,7 +190,6 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         options.log?.warn(`request ${requestId}: the client closed the connection before the body was complete`),
       ...(options.accessLog ? { onRequest: (entry: AccessLogEntry) => options.accessLog?.(accessLogLine(entry)) } : {}),
     });
-    const delivery = emulation;
     const sampleApi = createSampleApi(options.sampleApiFile);
     const pullKey = randomBytes(32).toString('base64url');
     const pullRuns = new Set<Promise<unknown>>();
@@ -188,10 +202,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         void run.finally(() => pullRuns.delete(run));
       },
     });
-    // /metrics and the status route: the same registry, so that `sluice status` and a scraper agree.
-    const metricsRegistry = new Registry();
+    // /metrics and the status route read the same registry, so that `sluice status` and a scraper agree.
     let nextRun: (source: string) => Date | undefined = () => undefined;
-    const buffers = () => delivery.status();
+    const buffered = emulation;
+    const buffers = () => buffered.status();
     registerLocalGauges(metricsRegistry, {
       tenant: tenant.tenant,
       buffers,
@@ -206,7 +220,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         collectDevStatus({
           tenant,
           buffers,
-          counts: async () => ({ accepted: 0, rejected: 0, deadLettered: 0 }),
+          counts: (stream) => metrics.streamCounts(stream),
           sourceStates: openPullForStatus && (() => openPullForStatus.status()),
           nextRun: (source) => nextRun(source),
         }),
@@ -240,6 +254,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         : undefined;
     nextRun = (source) => scheduler?.nextRun(source);
 
+    const delivery = emulation;
     let closing: Promise<void> | undefined;
     return {
       url: issuer,
