@@ -11,8 +11,11 @@
  * sent twice. Giving up early answers what the entries earned (429 or 503); a retry that starts
  * at the deadline would only turn that into a 504.
  */
+
+import type { DeliveryReport } from '#shared/delivery/delivery-port';
+import { DownstreamThrottledError } from '#shared/errors';
 import { sleep, withinDeadline } from './deadline.ts';
-import { callFailureError, entryFailureError } from './downstream-errors.ts';
+import { callFailureError, entryFailureError, isThrottleCode } from './downstream-errors.ts';
 
 /** Backoff of the entry retries. */
 export interface RetryPolicy {
@@ -71,7 +74,12 @@ export function fullJitterDelay(retry: number, policy: RetryPolicy): number {
 export async function sendWithEntryRetries<E>(
   entries: readonly E[],
   send: EntrySender<E>,
-  options: { readonly service: string; readonly deadlineAt: number; readonly policy: RetryPolicy },
+  options: {
+    readonly service: string;
+    readonly deadlineAt: number;
+    readonly policy: RetryPolicy;
+    readonly report?: DeliveryReport | undefined;
+  },
 ): Promise<void> {
   let pending = entries;
   for (let attempt = 1; ; attempt++) {
@@ -79,7 +87,9 @@ export async function sendWithEntryRetries<E>(
     try {
       codes = await withinDeadline(options.deadlineAt, (signal) => send(pending, signal));
     } catch (error) {
-      throw callFailureError(error, options.service);
+      const failure = callFailureError(error, options.service);
+      if (failure instanceof DownstreamThrottledError) options.report?.throttled(pending.length);
+      throw failure;
     }
     const failed: E[] = [];
     const failedCodes: (string | undefined)[] = [];
@@ -91,6 +101,8 @@ export async function sendWithEntryRetries<E>(
       }
     });
     if (failed.length === 0) return;
+    const throttled = failedCodes.filter(isThrottleCode).length;
+    if (throttled > 0) options.report?.throttled(throttled);
     const delay = fullJitterDelay(attempt - 1, options.policy);
     const failure = entryFailureError(failedCodes, options.service);
     if (attempt >= options.policy.maxAttempts || Date.now() + delay + RETRY_CALL_RESERVE_MS > options.deadlineAt) {
@@ -99,6 +111,7 @@ export async function sendWithEntryRetries<E>(
     await sleep(delay);
     // A wait can still overrun (a busy event loop); the entries' own failure then stands.
     if (Date.now() >= options.deadlineAt) throw failure;
+    options.report?.retried(failed.length);
     pending = failed;
   }
 }

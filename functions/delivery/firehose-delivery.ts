@@ -40,6 +40,7 @@ export class FirehoseDelivery implements RecordDelivery {
         service: 'Firehose',
         deadlineAt: batch.deadlineAt,
         policy: this.policy,
+        report: batch.report,
       });
     }
   }

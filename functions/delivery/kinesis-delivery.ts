@@ -57,6 +57,7 @@ export class KinesisDelivery implements RecordDelivery {
         service: 'Kinesis',
         deadlineAt: batch.deadlineAt,
         policy: this.policy,
+        report: batch.report,
       });
     }
   }

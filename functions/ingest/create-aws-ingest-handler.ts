@@ -5,6 +5,7 @@
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { AwsDelivery } from '#functions/delivery/aws-delivery';
 import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
+import { EmfMetricsRecorder } from '#functions/metrics/emf-metrics-recorder';
 import { type DeliveryBindings, parseDeliveryBindings } from '#shared/delivery/delivery-bindings';
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import { ENV } from '#shared/environment';
@@ -37,5 +38,12 @@ export function createAwsIngestHandler(tenant: TenantConfig, kinesisRoute?: Kine
     firehose: new FirehoseDelivery(firehoseClient, bindings),
     ...(kinesisRoute ? { kinesis: kinesisRoute(bindings) } : {}),
   };
-  return createIngestHandler({ tenant, delivery: new AwsDelivery(routes, bindings) });
+  // EMF lines in the function's log: CloudWatch makes them metrics in namespace Sluice.
+  const metrics = new EmfMetricsRecorder();
+  return createIngestHandler({
+    tenant,
+    delivery: new AwsDelivery(routes, bindings),
+    metrics,
+    publishMetrics: () => metrics.publish(),
+  });
 }

@@ -3,12 +3,15 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { MeteredDelivery } from '#functions/metrics/metered-delivery';
 import { DELIVERY_DEADLINE_MS } from '#shared/contract';
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
+import { type MetricsRecorder, NO_METRICS } from '#shared/metrics';
 import type { TenantConfig } from '#shared/tenant-config';
 import { type IngestOutcome, ingest } from './ingest-core.ts';
 import { toIngestRequest } from './ingest-request.ts';
 import { problemResponder } from './problem-middleware.ts';
+import { requestMetrics } from './request-metrics.ts';
 
 /** Time kept back from the Lambda's remaining time, to answer after delivery gave up. */
 export const DEADLINE_SAFETY_MARGIN_MS = 1_000;
@@ -22,6 +25,10 @@ export interface IngestHandlerOptions {
   readonly logger?: Logger;
   /** Delivery budget per request; defaults to DELIVERY_DEADLINE_MS. */
   readonly deliveryDeadlineMs?: number;
+  /** Where the request and delivery metrics go; default nowhere. */
+  readonly metrics?: MetricsRecorder;
+  /** Called once per request after its metrics were recorded (the EMF recorder's publish). */
+  readonly publishMetrics?: () => void;
 }
 
 /** The delivery budget: the configured one, or less when the Lambda has less time left. */
@@ -51,8 +58,12 @@ function acceptedResponse(outcome: IngestOutcome): APIGatewayProxyStructuredResu
 export function createIngestHandler(options: IngestHandlerOptions) {
   const logger = options.logger ?? defaultLogger;
   const configuredMs = options.deliveryDeadlineMs ?? DELIVERY_DEADLINE_MS;
+  const metrics = options.metrics ?? NO_METRICS;
+  const delivery = new MeteredDelivery(options.delivery, metrics, options.tenant.tenant);
   return (
     middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2>()
+      // Used first, so that its after and onError run last and count the answer the client gets.
+      .use(requestMetrics(metrics, options.tenant, options.publishMetrics))
       // middy runs onError handlers in reverse order: used first, the problem responder answers last.
       .use(problemResponder(logger))
       // logEvent false whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event holds the bearer token.
@@ -62,10 +73,14 @@ export function createIngestHandler(options: IngestHandlerOptions) {
         const deadlineAt = Date.now() + deliveryBudgetMs(configuredMs, context);
         const outcome = await ingest(request, {
           tenant: options.tenant,
-          delivery: options.delivery,
+          delivery,
           logger,
           deadlineAt,
         });
+        const rejected = outcome.batch?.rejected.length ?? 0;
+        if (rejected > 0) {
+          metrics.count('RecordsRejected', { tenant: options.tenant.tenant, stream: outcome.stream }, rejected);
+        }
         logger.info('records accepted', {
           status: 202,
           stream: outcome.stream,

@@ -20,7 +20,8 @@ export function requestIdOf(event: Partial<APIGatewayProxyEventV2WithJWTAuthoriz
   return event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
 }
 
-function streamIdOf(event: Partial<APIGatewayProxyEventV2WithJWTAuthorizer>): string | undefined {
+/** The stream id of the route, or of the raw path when no route parameter names it. */
+export function streamIdOf(event: Partial<APIGatewayProxyEventV2WithJWTAuthorizer>): string | undefined {
   const fromRoute = event.pathParameters?.streamId;
   if (fromRoute !== undefined) return fromRoute;
   const path = event.rawPath ?? '';

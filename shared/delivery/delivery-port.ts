@@ -34,6 +34,14 @@ export interface DeliveryBatch {
   readonly records: readonly Uint8Array[];
   /** Epoch milliseconds by which delivery must have finished. */
   readonly deadlineAt: number;
+  /** Told what happened on the way, for metrics; an implementation that retries nothing may ignore it. */
+  readonly report?: DeliveryReport;
+}
+
+/** What a delivery tells while it works: records sent again, and records the service throttled. */
+export interface DeliveryReport {
+  retried(records: number): void;
+  throttled(records: number): void;
 }
 
 /** Delivers records; resolves only after every record was acknowledged. */

@@ -1,0 +1,153 @@
+import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createAwsIngestHandler } from '#functions/ingest/create-aws-ingest-handler';
+import { ENV } from '#shared/environment';
+import { UNKNOWN_STREAM } from '#shared/metrics';
+import tenant from '#tenants/example';
+import { captureEmf, total } from '../metrics/emf-capture.ts';
+import { ingestEvent, lambdaContext } from './ingest-fixtures.ts';
+
+const firehoseMock = mockClient(FirehoseClient);
+
+const targets = {
+  orders: { records: { kind: 'firehose', name: 'orders-fh' }, deadLetter: { kind: 'firehose', name: 'orders-dlq' } },
+  events: { records: { kind: 'firehose', name: 'events-fh' } },
+  profiles: { records: { kind: 'firehose', name: 'profiles-fh' } },
+};
+
+const acknowledged = (count: number) => ({
+  FailedPutCount: 0,
+  RequestResponses: Array.from({ length: count }, (_, index) => ({ RecordId: String(index) })),
+});
+
+const events = { tenant: 'example', stream: 'events' };
+const orders = { tenant: 'example', stream: 'orders' };
+
+beforeEach(() => {
+  vi.stubEnv(ENV.deliveryTargets, JSON.stringify(targets));
+  vi.stubEnv('AWS_REGION', 'eu-west-1');
+});
+
+afterEach(() => {
+  firehoseMock.reset();
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+});
+
+describe('the ingest function on AWS emits EMF metrics', () => {
+  it('after a 202: a 2xx request, the accepted records and bytes and the latency, in namespace Sluice', async () => {
+    const emf = captureEmf();
+    firehoseMock.on(PutRecordBatchCommand).resolves(acknowledged(1));
+    const handler = createAwsIngestHandler(tenant);
+    const answer = await handler(ingestEvent({ stream: 'events', body: '{"a":1}' }), lambdaContext());
+    expect(answer.statusCode).toBe(202);
+    const data = emf.data();
+    expect(total(data, 'Requests', { ...events, status_class: '2xx' })).toBe(1);
+    expect(total(data, 'RecordsAccepted', events)).toBe(1);
+    expect(total(data, 'BytesAccepted', events)).toBe(Buffer.byteLength('{"a":1}\n'));
+    expect(total(data, 'RecordsRejected', events)).toBe(0);
+    const latency = data.find((datum) => datum.name === 'HandlerLatency');
+    expect(latency).toMatchObject({ unit: 'Milliseconds', dimensionNames: ['tenant', 'stream'] });
+    expect(latency?.value).toBeGreaterThanOrEqual(0);
+    for (const datum of data) {
+      expect(datum.namespace).toBe('Sluice');
+      // No Powertools `service` dimension, nothing per request.
+      expect(datum.dimensionNames.every((name) => ['tenant', 'stream', 'status_class'].includes(name))).toBe(true);
+    }
+    expect(emf.lines().join('\n')).not.toContain('req-1');
+  });
+
+  it('after a 400: a 4xx request, one rejected record, and its dead letter once acknowledged', async () => {
+    const emf = captureEmf();
+    firehoseMock.on(PutRecordBatchCommand).resolves(acknowledged(1));
+    const handler = createAwsIngestHandler(tenant);
+    const answer = await handler(ingestEvent({ stream: 'orders', body: '{"order_id":1}' }), lambdaContext());
+    expect(answer.statusCode).toBe(400);
+    const data = emf.data();
+    expect(total(data, 'Requests', { ...orders, status_class: '4xx' })).toBe(1);
+    expect(total(data, 'Requests', { ...orders, status_class: '2xx' })).toBe(0);
+    expect(total(data, 'RecordsRejected', orders)).toBe(1);
+    expect(total(data, 'RecordsDeadLettered', orders)).toBe(1);
+    expect(total(data, 'RecordsAccepted', orders)).toBe(0);
+  });
+
+  it('after a batch with rejects: the accepted and the rejected records apart, in a 2xx request', async () => {
+    const emf = captureEmf();
+    firehoseMock.on(PutRecordBatchCommand).resolves(acknowledged(2));
+    const handler = createAwsIngestHandler(tenant);
+    const body = '{"a":1}\n5\n{"b":2}\n"text"';
+    const answer = await handler(
+      ingestEvent({ stream: 'events', body, contentType: 'application/x-ndjson' }),
+      lambdaContext(),
+    );
+    expect(answer.statusCode).toBe(202);
+    const data = emf.data();
+    expect(total(data, 'Requests', { ...events, status_class: '2xx' })).toBe(1);
+    expect(total(data, 'RecordsAccepted', events)).toBe(2);
+    expect(total(data, 'RecordsRejected', events)).toBe(2);
+  });
+
+  it('after a batch with no accepted record: every entry counts as rejected', async () => {
+    const emf = captureEmf();
+    const handler = createAwsIngestHandler(tenant);
+    const answer = await handler(
+      ingestEvent({ stream: 'events', body: '1\n2\n3', contentType: 'application/x-ndjson' }),
+      lambdaContext(),
+    );
+    expect(answer.statusCode).toBe(400);
+    expect(total(emf.data(), 'RecordsRejected', events)).toBe(3);
+  });
+
+  it('counts throttled and retried records of a partial failure before the 202', async () => {
+    const emf = captureEmf();
+    firehoseMock
+      .on(PutRecordBatchCommand)
+      .resolvesOnce({
+        FailedPutCount: 1,
+        RequestResponses: [{ RecordId: '1' }, { ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'slow down' }],
+      })
+      .resolves(acknowledged(1));
+    const handler = createAwsIngestHandler(tenant);
+    const answer = await handler(
+      ingestEvent({ stream: 'events', body: '{"a":1}\n{"a":2}', contentType: 'application/x-ndjson' }),
+      lambdaContext(),
+    );
+    expect(answer.statusCode).toBe(202);
+    const data = emf.data();
+    expect(total(data, 'DeliveryThrottles', events)).toBe(1);
+    expect(total(data, 'DeliveryRetries', events)).toBe(1);
+    expect(total(data, 'RecordsAccepted', events)).toBe(2);
+  });
+
+  it('counts a 5xx when Firehose fails, and accepts nothing', async () => {
+    const emf = captureEmf();
+    firehoseMock.on(PutRecordBatchCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalFailure' }));
+    const handler = createAwsIngestHandler(tenant);
+    const answer = await handler(ingestEvent({ stream: 'events', body: '{"a":1}' }), lambdaContext());
+    expect(answer.statusCode).toBe(503);
+    const data = emf.data();
+    expect(total(data, 'Requests', { ...events, status_class: '5xx' })).toBe(1);
+    expect(total(data, 'RecordsAccepted', events)).toBe(0);
+  });
+
+  it('names an unknown stream by a fixed value, never by the id the client sent', async () => {
+    const emf = captureEmf();
+    const handler = createAwsIngestHandler(tenant);
+    const answer = await handler(ingestEvent({ stream: 'no-such-stream-42' }), lambdaContext());
+    expect(answer.statusCode).toBe(404);
+    expect(total(emf.data(), 'Requests', { tenant: 'example', stream: UNKNOWN_STREAM, status_class: '4xx' })).toBe(1);
+    expect(emf.lines().join('\n')).not.toContain('no-such-stream-42');
+  });
+
+  it('writes each invocation its own metrics, nothing carried over', async () => {
+    const emf = captureEmf();
+    firehoseMock.on(PutRecordBatchCommand).resolves(acknowledged(1));
+    const handler = createAwsIngestHandler(tenant);
+    await handler(ingestEvent({ stream: 'events', body: '{"a":1}' }), lambdaContext());
+    const afterFirst = emf.data().length;
+    await handler(ingestEvent({ stream: 'events', body: '{"a":1}' }), lambdaContext());
+    expect(emf.data().length).toBe(afterFirst * 2);
+    expect(total(emf.data(), 'RecordsAccepted', events)).toBe(2);
+  });
+});
