@@ -101,13 +101,13 @@ export class AlreadyRunningError extends Error {
 
 const realPull = async (options: PullOpenOptions) => (await import('./pull-wiring.ts')).openLocalPull(options);
 
-const realIngestHandler: IngestHandlerFactory = async (tenant, delivery, _metrics) => {
+const realIngestHandler: IngestHandlerFactory = async (tenant, delivery, metrics) => {
   // Quiet by default: one JSON line per request drowns the dev server's own output.
   const logger = new Logger({
     serviceName: 'sluice-ingest',
     ...(process.env.POWERTOOLS_LOG_LEVEL ? {} : { logLevel: 'WARN' as const }),
   });
-  return createIngestHandler({ tenant, delivery, logger });
+  return createIngestHandler({ tenant, delivery, logger, metrics });
 };
 
 function listen(server: Server, port: number): Promise<number> {
