@@ -5,6 +5,7 @@
  * sample API (sample-api-route.ts).
  */
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
+import type { MetricsRecorder } from '#shared/metrics';
 import type { TenantConfig } from '#shared/tenant-config';
 import { embeddedDynamoDbDirectory, startEmbeddedDynamoDb } from './embedded-dynamodb.ts';
 import { createLocalPull, type LocalPull, type LocalPullOptions } from './local-pull.ts';
@@ -28,6 +29,8 @@ export async function openLocalPull(options: {
    */
   readonly sampleApiBase?: () => Promise<string>;
   readonly log?: LocalPullOptions['log'];
+  /** Where runs record their metrics (the dev server's /metrics); default nowhere. */
+  readonly metrics?: MetricsRecorder;
 }): Promise<OpenLocalPull> {
   const database = await startEmbeddedDynamoDb(embeddedDynamoDbDirectory(options.home));
   // Starts nothing until a source asks for the sample API without a dev server's.
@@ -40,6 +43,7 @@ export async function openLocalPull(options: {
     delivery: options.delivery,
     fetch: routeSampleApi(sampleApiBase, options.fetch),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   return {
     ...pull,
