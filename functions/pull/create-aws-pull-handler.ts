@@ -12,6 +12,7 @@ import type { Context } from 'aws-lambda';
 import * as v from 'valibot';
 import { AwsDelivery } from '#functions/delivery/aws-delivery';
 import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
+import { EmfMetricsRecorder } from '#functions/metrics/emf-metrics-recorder';
 import { type DeliveryBindings, parseDeliveryBindings } from '#shared/delivery/delivery-bindings';
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import { ENV } from '#shared/environment';
@@ -68,6 +69,7 @@ export function createAwsPullHandler(tenant: TenantConfig, overrides: PullHandle
   const store = overrides.store ?? stateStoreFromEnvironment();
   const secrets = overrides.secrets ?? new SecretsManagerReader(new SecretsManagerClient({}));
   const logger = new Logger({ serviceName: 'sluice-pull' });
+  const metrics = new EmfMetricsRecorder();
   const log = {
     info: (msg: string, extra: object = {}) => logger.info(msg, { ...extra }),
     warn: (msg: string, extra: object = {}) => logger.warn(msg, { ...extra }),
@@ -84,10 +86,16 @@ export function createAwsPullHandler(tenant: TenantConfig, overrides: PullHandle
       throw new Error(`source ${name} names stream ${source.stream}, which tenant ${tenant.tenant} has not`);
     const runId = parsed.output.runId ?? scheduledRunId(name, scheduledTime);
     const sliceDeadline = new Date(Date.now() + context.getRemainingTimeInMillis() - SLICE_RESERVE_MS);
-    const result = await runPullSlice(
-      { tenant: tenant.tenant, source, stream, runId, sliceDeadline },
-      { store, secrets, delivery, log, ...(overrides.fetch ? { fetch: overrides.fetch } : {}) },
-    );
+    let result: Awaited<ReturnType<typeof runPullSlice>>;
+    try {
+      result = await runPullSlice(
+        { tenant: tenant.tenant, source, stream, runId, sliceDeadline },
+        { store, secrets, delivery, log, metrics, ...(overrides.fetch ? { fetch: overrides.fetch } : {}) },
+      );
+    } finally {
+      // Once per invocation, also when the slice threw: what was delivered before counts.
+      metrics.publish();
+    }
     return result.done ? { done: true, runId, summary: result.summary } : { done: false, runId };
   };
 }

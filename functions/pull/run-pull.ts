@@ -5,7 +5,9 @@
  * at its last committed page and lands twice at most the page in flight. The lease keeps one
  * run per source; every write is conditional on it and on the state's version.
  */
+import { MeteredDelivery } from '#functions/metrics/metered-delivery';
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
+import type { MetricsRecorder } from '#shared/metrics';
 import type { PullStateStore, RunProgress, RunStatus, RunSummary, SecretReader, SourceState } from '#shared/pull-run';
 import type { SourceConfig } from '#shared/source-config';
 import type { StreamConfig } from '#shared/tenant-config';
@@ -21,6 +23,7 @@ import {
   SliceDeadlineError,
   WaitPastBudgetError,
 } from './pull-errors.ts';
+import { recordRunMetrics } from './pull-metrics.ts';
 import { SourceAuthenticator } from './source-auth.ts';
 
 /** A lease outlives its slice's deadline by this plus one request timeout (the page in flight). */
@@ -46,6 +49,8 @@ export interface PullDependencies {
   /** Called after each committed page; `url` is without query secrets. */
   readonly onPage?: (page: { source: string; run: string; page: number; records: number; url: string }) => void;
   readonly log?: { info(msg: string, extra?: object): void; warn(msg: string, extra?: object): void };
+  /** Where the run's metrics go: delivered records as they are acknowledged, the run's totals when it ends. */
+  readonly metrics?: MetricsRecorder;
 }
 
 /** One run of one source. */
@@ -92,6 +97,7 @@ export async function runPullSlice(
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? defaultSleep;
   const { source, stream, runId, tenant, sliceDeadline } = request;
+  const delivery = deps.metrics ? new MeteredDelivery(deps.delivery, deps.metrics, tenant) : deps.delivery;
   const leaseUntil = new Date(sliceDeadline.getTime() + source.request.timeoutSeconds * 1000 + LEASE_MARGIN_MS);
   // SourceBusyError goes to the caller: nothing of this run was started, so nothing is recorded.
   const state = await deps.store.acquireLease(source.name, runId, leaseUntil);
@@ -138,6 +144,7 @@ export async function runPullSlice(
       endedAt: endedAt.toISOString(),
     };
     await deps.store.finishRun(source.name, runId, version, summary, cursor);
+    if (deps.metrics) recordRunMetrics(deps.metrics, tenant, summary, state.lastSuccessAt);
     if (status === 'failed') deps.log?.warn(`pull run of source ${source.name} failed: ${reason}`, { summary });
     else deps.log?.info(`pull run of source ${source.name} ${status}: ${reason}`, { summary });
     return { done: true, summary };
@@ -151,7 +158,7 @@ export async function runPullSlice(
       );
       return;
     }
-    await deps.delivery.deliver({
+    await delivery.deliver({
       streamId: stream.id,
       channel: 'dead-letter',
       records: lines,
@@ -221,7 +228,7 @@ export async function runPullSlice(
     }
     try {
       if (content.lines.length > 0) {
-        await deps.delivery.deliver({
+        await delivery.deliver({
           streamId: stream.id,
           channel: 'records',
           records: content.lines,
