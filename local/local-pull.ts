@@ -132,6 +132,7 @@ export function createLocalPull(options: LocalPullOptions): LocalPull {
           ...(options.fetch ? { fetch: options.fetch } : {}),
           ...(runOptions.onPage ? { onPage: runOptions.onPage } : {}),
           ...(options.log ? { log: options.log } : {}),
+          ...(options.metrics ? { metrics: options.metrics } : {}),
         },
       );
       if (result.done) return result.summary;

@@ -3,10 +3,12 @@
  * letters and a pull, and `sluice status` over real HTTP, with the real ingest handler and
  * pull runner.
  */
+import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '#cli/main';
 import type { DevStatus } from '#local/dev-status';
 import { LOCAL_GAUGE_NAMES } from '#local/local-gauges';
+import { SAMPLE_EVENTS_FILE } from '#local/sample-api';
 import { prometheusName } from '#shared/metrics';
 import { captureIo } from '../unit/cli/io-capture.ts';
 import { post, startTestServer, type TestServer } from './support/local-server.ts';
@@ -91,6 +93,35 @@ describe('GET /metrics of the dev server', () => {
     expect(buffered('orders', 'records')).toBe(1);
     expect(buffered('orders', 'dead-letter')).toBe(1);
     expect(buffered('events', 'records')).toBe(2);
+  });
+
+  it('counts a pull run by outcome, with its records and pages, and sluice status shows it', async () => {
+    const local = await server();
+    const sampleRecords = (JSON.parse(await readFile(SAMPLE_EVENTS_FILE, 'utf8')) as unknown[]).length;
+    const pulled = await sluice(local, ['pull', 'sample']);
+    expect(pulled.code).toBe(0);
+    const pages = pulled.stdout.match(/^pull sample page \d+:/gm)?.length;
+    const samples = await scrape(local.server.url);
+    const perSource = { tenant: 'example', source: 'sample' };
+    expect(sampleValue(samples, prometheusName('PullRuns'), { ...perSource, outcome: 'succeeded' })).toBe(1);
+    expect(sampleValue(samples, prometheusName('PullRecords'), perSource)).toBe(sampleRecords);
+    expect(sampleValue(samples, prometheusName('PullPages'), perSource)).toBe(pages);
+    expect(sampleValue(samples, prometheusName('PullSecondsSinceLastSuccess'), perSource)).toBeGreaterThanOrEqual(0);
+    // Pulled records are accepted records of their stream too: its delivery acknowledged them.
+    expect(sampleValue(samples, prometheusName('RecordsAccepted'), perStream('events'))).toBe(sampleRecords);
+    // sluice status shows the run in the source's row.
+    const status = await sluice(local, ['status']);
+    const row = status.stdout
+      .split('\n')
+      .find((line) => line.startsWith('sample '))
+      ?.split(/ {2,}/);
+    expect(row).toEqual([
+      'sample',
+      expect.stringMatching(/^\d+ s ago$/),
+      'succeeded',
+      String(sampleRecords),
+      'not scheduled',
+    ]);
   });
 });
 
