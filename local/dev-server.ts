@@ -7,7 +7,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Registry } from 'prom-client';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
 import type { MetricsRecorder } from '#shared/metrics';
@@ -15,22 +14,18 @@ import { publicJwks, type SigningKeySet } from '#shared/signing-keys';
 import type { TenantConfig } from '#shared/tenant-config';
 import { selfIssuerAudience } from '#shared/token-claims';
 import { type AccessLogEntry, accessLogLine } from './access-log.ts';
-import { collectDevStatus } from './dev-status.ts';
+import { createDevObservability } from './dev-observability.ts';
 import { createS3Client, startEmbeddedS3 } from './embedded-s3.ts';
 import { type DeliveryLog, FirehoseEmulation } from './firehose-emulation.ts';
 import { createGateway, type IngestHandler } from './gateway.ts';
 import { createJwtAuthorizer } from './jwt-authorizer.ts';
-import { registerLocalGauges } from './local-gauges.ts';
 import { loadOrCreateKeySet, signLocalToken } from './local-issuer.ts';
-import { createMetricsRoute, isMetricsRequest } from './metrics-route.ts';
-import { createPrometheusRecorder } from './prometheus-recorder.ts';
 import { createPullRoutes, PULL_ROUTE_PREFIX } from './pull-admin-route.ts';
 import { type PullScheduler, startPullScheduler } from './pull-scheduler.ts';
 import type { OpenLocalPull } from './pull-wiring.ts';
 import { createSampleApi, SAMPLE_API_PREFIX, SAMPLE_EVENTS_PATH } from './sample-api.ts';
 import { clearServerState, readServerState, writeServerState } from './server-state.ts';
 import type { SluiceHome } from './sluice-home.ts';
-import { createStatusRoute, STATUS_ROUTE_PATH } from './status-route.ts';
 import { tenantSource, tenantSourceNames } from './tenant-sources.ts';
 
 /** Makes the ingest handler for a tenant and a delivery, recording its metrics into `metrics`. */
@@ -153,13 +148,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     });
     const replayedRecords = await emulation.replay();
     await emulation.settled();
-    // One registry of this server's own: the handlers record into it as into Powertools on AWS.
-    const metricsRegistry = new Registry();
-    const metrics = createPrometheusRecorder(metricsRegistry, {
-      tenant: tenant.tenant,
-      streams: Object.keys(tenant.streams),
+    // The handlers record into this server's registry (/metrics, `sluice status`) as into Powertools on AWS.
+    const observability = createDevObservability({
+      tenant,
+      delivery: emulation,
       warn: (message) => options.log?.warn(message),
     });
+    const { metrics } = observability;
     const handler = await (options.createHandler ?? realIngestHandler)(tenant, emulation, metrics);
     const sourceNames = tenantSourceNames(tenant);
     const openPull = options.openPull ?? realPull;
@@ -202,37 +197,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         void run.finally(() => pullRuns.delete(run));
       },
     });
-    // /metrics and the status route read the same registry, so that `sluice status` and a scraper agree.
-    let nextRun: (source: string) => Date | undefined = () => undefined;
-    const buffered = emulation;
-    const buffers = () => buffered.status();
-    registerLocalGauges(metricsRegistry, {
-      tenant: tenant.tenant,
-      buffers,
-      sources: sourceNames,
-      nextRun: (source) => nextRun(source),
-    });
-    const metricsRoute = createMetricsRoute(metricsRegistry);
-    const openPullForStatus = pull;
-    const statusRoute = createStatusRoute({
-      key: pullKey,
-      collect: () =>
-        collectDevStatus({
-          tenant,
-          buffers,
-          counts: (stream) => metrics.streamCounts(stream),
-          sourceStates: openPullForStatus && (() => openPullForStatus.status()),
-          nextRun: (source) => nextRun(source),
-        }),
-    });
+    observability.expose({ key: pullKey, pull });
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       // The sample API stands in for a third party, so it is outside the gateway's auth and routes.
       if (request.url?.startsWith(SAMPLE_API_PREFIX)) sampleApi(request, response);
       else if (request.url === PULL_ROUTE_PREFIX || request.url?.startsWith(`${PULL_ROUTE_PREFIX}/`)) {
         pullRoutes(request, response);
-      } else if (isMetricsRequest(request)) metricsRoute(request, response);
-      else if (request.url?.split('?')[0] === STATUS_ROUTE_PATH) statusRoute(request, response);
-      else gateway(request, response);
+      } else if (!observability.serve(request, response)) gateway(request, response);
     });
     await writeServerState(home.serverStateFile, {
       pid: process.pid,
@@ -252,7 +223,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
             report: (line) => (options.pullLog ?? options.log?.info)?.(line),
           })
         : undefined;
-    nextRun = (source) => scheduler?.nextRun(source);
+    observability.scheduledBy(scheduler);
 
     const delivery = emulation;
     let closing: Promise<void> | undefined;
