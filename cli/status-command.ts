@@ -40,7 +40,8 @@ export async function statusCommand(args: readonly string[], io: CliIo): Promise
   const tenant = (await loadTenant(values.tenant, { cwd: io.cwd })).config;
   const home = sluiceHome(tenant.tenant, io.env, io.cwd);
   const server = await readServerState(home.serverStateFile);
-  const tenantOption = tenant.tenant === DEFAULT_TENANT ? '' : ` --tenant ${tenant.tenant}`;
+  // As the user named the tenant: a path works where a name outside tenants/ would not.
+  const tenantOption = values.tenant === undefined ? '' : ` --tenant ${values.tenant}`;
   if (!server) {
     throw new CliError(
       `no dev server runs for tenant ${tenant.tenant} (no live ${home.serverStateFile}); start one with \`npx sluice dev${tenantOption}\` (or \`npm start\`)`,

@@ -22,6 +22,16 @@ describe('sluice status', () => {
     expect(captured.stdout()).toBe('');
   });
 
+  it('names the tenant as it was given when it says how to start its server', async () => {
+    const home = await tempHome('puller');
+    homes.push(home);
+    const captured = captureIo({ env: { SLUICE_HOME: home.base } });
+    const tenantFile = 'test/unit/cli/fixtures/pull-tenant.ts';
+    expect(await runCli(['status', '--tenant', tenantFile], captured.io)).toBe(1);
+    expect(captured.stderr()).toContain(`no dev server runs for tenant puller `);
+    expect(captured.stderr()).toContain(`\`npx sluice dev --tenant ${tenantFile}\``);
+  });
+
   it('ignores a state file left by a server that is gone', async () => {
     const home = await tempHome();
     homes.push(home);
