@@ -81,6 +81,7 @@ export async function devBanner(server: DevServer, dataRoot: string): Promise<st
         .map(
           (name) => `  npx sluice pull ${name}${tenantOption}     (runs it now; --status shows every source's state)`,
         ),
+      `  npx sluice status${tenantOption}     (what this server took, buffered and landed; ${server.url}/metrics for Prometheus)`,
       '',
     );
   } else {

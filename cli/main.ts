@@ -13,6 +13,7 @@ import { pullCommand } from './pull-command.ts';
 import { queryCommand } from './query-command.ts';
 import { secretCommand } from './secret-command.ts';
 import { sendCommand } from './send-command.ts';
+import { statusCommand } from './status-command.ts';
 import { tokenCommand } from './token-command.ts';
 import { verifyCommand } from './verify-command.ts';
 
@@ -33,6 +34,7 @@ Commands:
   verify --stack <name> check a deployed stack end to end (after \`cdk deploy\`)
   secret set <name>     store a pull source's secret locally (value from stdin)
   openapi               print the tenant's OpenAPI 3.1 document (--out <file> writes it)
+  status                what the running dev server took, buffered and landed; its sources' runs
 
 \`sluice <command> --help\` tells more.
 `;
@@ -48,6 +50,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<n
   verify: (args, io) => verifyCommand(args, io),
   secret: secretCommand,
   openapi: openApiCommand,
+  status: statusCommand,
 };
 
 /** Runs the CLI with `argv` (without node and the script); resolves with the exit code. */

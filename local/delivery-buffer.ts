@@ -27,6 +27,16 @@ export interface SealedBatch {
   readonly batchId: string;
   /** The journal segment to remove once the batch has landed. */
   readonly journal: string;
+  /** How many records it holds (for the status; a batch adopted without it counts 0). */
+  readonly records?: number;
+}
+
+/** What a buffer holds right now and has not landed yet, for `sluice status` and /metrics. */
+export interface BufferSnapshot {
+  /** Records journaled but not yet in S3 (open and sealed batches). */
+  readonly records: number;
+  /** Epoch ms of the oldest of them; undefined when the buffer is empty. */
+  readonly oldestArrival: number | undefined;
 }
 
 /** A batch as it is handed to `write`, its records read back from its journal segment. */
@@ -137,6 +147,7 @@ export class DeliveryBuffer {
         firstArrival: open.segment.name.openedAt,
         batchId: open.segment.name.batchId,
         journal: open.segment.path,
+        records: open.records,
       });
       await open.segment.close();
       this.startUploads();
@@ -192,6 +203,16 @@ export class DeliveryBuffer {
     await this.uploading;
     // One last attempt for what a failing loop left, without waiting between retries.
     if (this.sealed.length > 0) await this.uploadSealed();
+  }
+
+  /** What is buffered now: sealed batches waiting for S3 and the open batch. */
+  snapshot(): BufferSnapshot {
+    let records = this.open?.records ?? 0;
+    for (const batch of this.sealed) records += batch.records ?? 0;
+    // Sealed batches are older than the open one, and the queue is oldest first.
+    const oldestArrival =
+      this.sealed[0]?.firstArrival ?? (this.open?.records ? this.open.segment.name.openedAt : undefined);
+    return { records, oldestArrival };
   }
 
   /** Waits until every batch sealed so far has landed (retrying as long as it takes). */

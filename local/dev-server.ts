@@ -10,12 +10,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import type { IdempotencyStore } from '#functions/ingest/idempotent-answers';
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
+import type { MetricsRecorder } from '#shared/metrics';
 import type { SecretReader } from '#shared/pull-run';
 import { publicJwks, type SigningKeySet } from '#shared/signing-keys';
 import type { TenantConfig } from '#shared/tenant-config';
 import { selfIssuerAudience } from '#shared/token-claims';
 import { type AccessLogEntry, accessLogLine } from './access-log.ts';
 import { createDeliverRoute, DELIVER_ROUTE } from './delivery-admin-route.ts';
+import { createDevObservability } from './dev-observability.ts';
 import { type EmbeddedDynamoDb, embeddedDynamoDbDirectory, startEmbeddedDynamoDb } from './embedded-dynamodb.ts';
 import { createS3Client, startEmbeddedS3 } from './embedded-s3.ts';
 import { type DeliveryLog, FirehoseEmulation } from './firehose-emulation.ts';
@@ -31,13 +33,15 @@ import { clearServerState, readServerState, writeServerState } from './server-st
 import type { SluiceHome } from './sluice-home.ts';
 import { tenantSource, tenantSourceNames } from './tenant-sources.ts';
 
-/** Makes the ingest handler for a tenant, a delivery, the embedded DynamoDB's Idempotency-Key table and the local secrets. */
+/** Makes the ingest handler for a tenant, a delivery, the embedded DynamoDB's Idempotency-Key table, the local secrets and the server's metrics. */
 export type IngestHandlerFactory = (
   tenant: TenantConfig,
   delivery: RecordDelivery,
   idempotency: IdempotencyStore,
   /** The tenant's local secrets, for webhook streams' signatures. */
   secrets?: SecretReader,
+  /** Where the handler records its metrics (the server's /metrics and `sluice status`). */
+  metrics?: MetricsRecorder,
 ) => Promise<IngestHandler>;
 
 /** Options of {@link startDevServer}. */
@@ -76,6 +80,8 @@ export interface PullOpenOptions {
   readonly sampleApiBase: () => Promise<string>;
   /** The embedded DynamoDB this server runs, which keeps the pull state too. */
   readonly database: EmbeddedDynamoDb;
+  /** Where the pull runs record their metrics (the server's /metrics). */
+  readonly metrics?: MetricsRecorder;
 }
 
 /** A running dev server. */
@@ -101,13 +107,20 @@ export class AlreadyRunningError extends Error {
 
 const realPull = async (options: PullOpenOptions) => (await import('./pull-wiring.ts')).openLocalPull(options);
 
-const realIngestHandler: IngestHandlerFactory = async (tenant, delivery, idempotency, webhookSecrets) => {
+const realIngestHandler: IngestHandlerFactory = async (tenant, delivery, idempotency, webhookSecrets, metrics) => {
   // Quiet by default: one JSON line per request drowns the dev server's own output.
   const logger = new Logger({
     serviceName: 'sluice-ingest',
     ...(process.env.POWERTOOLS_LOG_LEVEL ? {} : { logLevel: 'WARN' as const }),
   });
-  return createIngestHandler({ tenant, delivery, logger, idempotency, ...(webhookSecrets ? { webhookSecrets } : {}) });
+  return createIngestHandler({
+    tenant,
+    delivery,
+    logger,
+    idempotency,
+    ...(webhookSecrets ? { webhookSecrets } : {}),
+    ...(metrics ? { metrics } : {}),
+  });
 };
 
 function listen(server: Server, port: number): Promise<number> {
@@ -154,6 +167,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     });
     const replayedRecords = await emulation.replay();
     await emulation.settled();
+    // The handlers record into this server's registry (/metrics, `sluice status`) as into Powertools on AWS.
+    const observability = createDevObservability({
+      tenant,
+      delivery: emulation,
+      warn: (message) => options.log?.warn(message),
+    });
+    const { metrics } = observability;
     // Always: every stream takes Idempotency-Key, whose records live here (as the pull state).
     const openedDatabase = await startEmbeddedDynamoDb(embeddedDynamoDbDirectory(home));
     database = openedDatabase;
@@ -165,6 +185,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         tableName: openedDatabase.idempotencyTable,
       },
       new LocalSecretReader(tenant.tenant, home),
+      metrics,
     );
     const sourceNames = tenantSourceNames(tenant);
     const openPull = options.openPull ?? realPull;
@@ -177,6 +198,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         delivery: emulation,
         sampleApiBase: () => listening,
         database: openedDatabase,
+        metrics,
       });
     }
 
@@ -223,13 +245,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         void work.finally(() => pullRuns.delete(work));
       },
     });
+    observability.expose({ key: pullKey, pull });
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       // The sample API stands in for a third party, so it is outside the gateway's auth and routes.
       if (request.url?.startsWith(SAMPLE_API_PREFIX)) sampleApi(request, response);
       else if (request.url === PULL_ROUTE_PREFIX || request.url?.startsWith(`${PULL_ROUTE_PREFIX}/`)) {
         pullRoutes(request, response);
       } else if (request.url === DELIVER_ROUTE) deliverRoute(request, response);
-      else gateway(request, response);
+      else if (!observability.serve(request, response)) gateway(request, response);
     });
     await writeServerState(home.serverStateFile, {
       pid: process.pid,
@@ -249,6 +272,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
             report: (line) => (options.pullLog ?? options.log?.info)?.(line),
           })
         : undefined;
+    observability.scheduledBy(scheduler);
 
     const delivery = emulation;
     let closing: Promise<void> | undefined;

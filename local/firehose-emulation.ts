@@ -14,7 +14,7 @@ import { DeadlineExceededError, DownstreamUnavailableError } from '#shared/error
 import { batchObjectName, channelLayout, renderPrefix } from '#shared/storage-layout';
 import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
 import { readSegments, removeSegment } from './buffer-journal.ts';
-import { type BatchToWrite, DeliveryBuffer } from './delivery-buffer.ts';
+import { type BatchToWrite, type BufferSnapshot, DeliveryBuffer } from './delivery-buffer.ts';
 
 const gzipAsync = promisify(gzip);
 const MEBIBYTE = 1024 * 1024;
@@ -46,9 +46,28 @@ export function batchKey(tenant: string, stream: StreamConfig, channel: Delivery
   return `${renderPrefix(prefix, at)}${batchObjectName(deliveryStreamName(tenant, stream.id, channel), at, id, extension)}`;
 }
 
+/** The last object a buffer wrote to S3. */
+export interface LandedObject {
+  readonly key: string;
+  readonly records: number;
+  /** Bytes of the object as stored (after compression). */
+  readonly bytes: number;
+  /** Epoch ms when the put succeeded. */
+  readonly at: number;
+}
+
+/** One buffer (stream and channel) as `sluice status` and /metrics show it. */
+export interface BufferStatus extends BufferSnapshot {
+  readonly streamId: string;
+  readonly channel: DeliveryChannel;
+  /** Undefined until this process wrote an object of the buffer. */
+  readonly lastObject: LandedObject | undefined;
+}
+
 /** The Firehose emulation: a RecordDelivery for the ingest handler. */
 export class FirehoseEmulation implements RecordDelivery {
   private readonly buffers = new Map<string, DeliveryBuffer>();
+  private readonly lastObjects = new Map<string, LandedObject>();
 
   constructor(private readonly options: FirehoseEmulationOptions) {}
 
@@ -82,6 +101,12 @@ export class FirehoseEmulation implements RecordDelivery {
     const raw = Buffer.concat(batch.records);
     const body = stream.compression === 'gzip' ? await gzipAsync(raw) : raw;
     await this.options.s3.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: body }));
+    this.lastObjects.set(`${stream.id}~${channel}`, {
+      key,
+      records: batch.records.length,
+      bytes: body.length,
+      at: Date.now(),
+    });
     this.options.log?.info(`${key}: ${batch.records.length} records, ${body.length} bytes`);
   }
 
@@ -114,10 +139,19 @@ export class FirehoseEmulation implements RecordDelivery {
         firstArrival: segment.openedAt,
         batchId: segment.batchId,
         journal: segment.path,
+        records: segment.records.length,
       });
       count += segment.records.length;
     }
     return count;
+  }
+
+  /** Every buffer this process has opened: what it holds and the last object it wrote. */
+  status(): BufferStatus[] {
+    return [...this.buffers.entries()].map(([key, buffer]) => {
+      const [streamId = '', channel] = key.split('~') as [string, DeliveryChannel];
+      return { streamId, channel, ...buffer.snapshot(), lastObject: this.lastObjects.get(key) };
+    });
   }
 
   /** Waits until every batch sealed so far (e.g. replayed ones) is in S3. */

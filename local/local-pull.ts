@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { runPullSlice } from '#functions/pull/run-pull';
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
+import type { MetricsRecorder } from '#shared/metrics';
 import {
   type PullStateStore,
   type RunSummary,
@@ -46,6 +47,8 @@ export interface LocalPullOptions {
   /** Length of one slice; the run checks between slices whether local mode is stopping. */
   readonly sliceSeconds?: number;
   readonly log?: { info(msg: string, extra?: object): void; warn(msg: string, extra?: object): void };
+  /** Where the runner records its metrics, as the pull function does on AWS; default nowhere. */
+  readonly metrics?: MetricsRecorder;
 }
 
 /** Options of one run. */
@@ -129,6 +132,7 @@ export function createLocalPull(options: LocalPullOptions): LocalPull {
           ...(options.fetch ? { fetch: options.fetch } : {}),
           ...(runOptions.onPage ? { onPage: runOptions.onPage } : {}),
           ...(options.log ? { log: options.log } : {}),
+          ...(options.metrics ? { metrics: options.metrics } : {}),
         },
       );
       if (result.done) return result.summary;

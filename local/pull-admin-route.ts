@@ -24,7 +24,7 @@ export type PullStreamLine =
   | { readonly summary: RunSummary }
   | { readonly error: { readonly kind: 'busy' | 'failed'; readonly message: string } };
 
-/** Addresses the admin routes answer (loopback only). */
+/** Addresses of this machine: the admin routes answer only them. */
 export const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 function answer(response: ServerResponse, status: number, body: object): void {
@@ -33,7 +33,7 @@ function answer(response: ServerResponse, status: number, body: object): void {
   response.end(text);
 }
 
-/** Whether an Authorization header carries the admin key (compared in constant time). */
+/** Whether an `Authorization: Bearer` header carries the admin routes' key (compared in constant time). */
 export function keyMatches(header: string | undefined, key: string): boolean {
   const given = Buffer.from(/^Bearer (\S+)$/.exec(header ?? '')?.[1] ?? '');
   const expected = Buffer.from(key);

@@ -25,6 +25,8 @@ export interface PullSchedulerOptions {
 export interface PullScheduler {
   /** Stops starting runs and waits for the runs in flight to end. */
   stop(): Promise<void>;
+  /** When the source's next run is due; undefined when it is not scheduled (a bad expression, or stopped). */
+  nextRun(source: string): Date | undefined;
 }
 
 /** Starts every source's schedule. */
@@ -32,6 +34,7 @@ export function startPullScheduler(options: PullSchedulerOptions): PullScheduler
   const now = options.now ?? (() => new Date());
   const timers = new Set<NodeJS.Timeout>();
   const running = new Map<string, Promise<void>>();
+  const nextRuns = new Map<string, Date>();
   let stopped = false;
 
   const wait = (at: Date, then: () => void) => {
@@ -66,6 +69,7 @@ export function startPullScheduler(options: PullSchedulerOptions): PullScheduler
 
   const plan = (name: string, schedule: Schedule, after: Date) => {
     const at = schedule.next(after);
+    nextRuns.set(name, at);
     wait(at, () => {
       runOnce(name);
       plan(name, schedule, at);
@@ -86,6 +90,7 @@ export function startPullScheduler(options: PullSchedulerOptions): PullScheduler
   }
 
   return {
+    nextRun: (source) => (stopped ? undefined : nextRuns.get(source)),
     async stop() {
       stopped = true;
       for (const timer of timers) clearTimeout(timer);

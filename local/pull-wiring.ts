@@ -5,6 +5,7 @@
  * sample API (sample-api-route.ts).
  */
 import type { RecordDelivery } from '#shared/delivery/delivery-port';
+import type { MetricsRecorder } from '#shared/metrics';
 import type { TenantConfig } from '#shared/tenant-config';
 import { type EmbeddedDynamoDb, embeddedDynamoDbDirectory, startEmbeddedDynamoDb } from './embedded-dynamodb.ts';
 import { createLocalPull, type LocalPull, type LocalPullOptions } from './local-pull.ts';
@@ -30,6 +31,8 @@ export async function openLocalPull(options: {
   readonly log?: LocalPullOptions['log'];
   /** The embedded DynamoDB a dev server already runs (it stays open); without it, one of this pull's own. */
   readonly database?: EmbeddedDynamoDb;
+  /** Where runs record their metrics (the dev server's /metrics); default nowhere. */
+  readonly metrics?: MetricsRecorder;
 }): Promise<OpenLocalPull> {
   const own = options.database === undefined;
   const database = options.database ?? (await startEmbeddedDynamoDb(embeddedDynamoDbDirectory(options.home)));
@@ -43,6 +46,7 @@ export async function openLocalPull(options: {
     delivery: options.delivery,
     fetch: routeSampleApi(sampleApiBase, options.fetch),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   return {
     ...pull,

@@ -31,6 +31,14 @@ describe('the sluice dev banner', () => {
     expect(banner).toContain('OpenAPI document at /openapi.json');
   });
 
+  it('says how to watch the server: sluice status and its /metrics page', async () => {
+    const tenant = defineTenant({ tenant: 'acme', auth: { issuer: 'self' }, streams: { clicks: { payload: 'json' } } });
+    const banner = await bannerOf(tenant);
+    expect(banner).toMatch(
+      /^ {2}npx sluice status --tenant acme +\(.*http:\/\/127\.0\.0\.1:4000\/metrics for Prometheus\)$/m,
+    );
+  });
+
   it("says how to post one's own record when no built-in sample fits any stream's schema", async () => {
     const Strict = v.strictObject({ sensor: v.string(), reading: v.number() });
     const tenant = defineTenant({

@@ -76,6 +76,26 @@ describe('the pull scheduler of sluice dev', () => {
     expect(starts).toEqual([{ source: 'hourly', at: '2025-01-06T10:00:00.000Z' }]);
   });
 
+  it('tells when each source runs next, none for a schedule it cannot run, and none once stopped', async () => {
+    const scheduler = startPullScheduler({
+      sources: [
+        { name: 'sample', schedule: 'rate(1 minute)' },
+        { name: 'hourly', schedule: 'cron(0 * * * ? *)' },
+        { name: 'broken', schedule: 'cron(0 0 L * ? *)' },
+      ],
+      run: async (source) => summary(source, new Date()),
+      report,
+      now,
+    });
+    expect(scheduler.nextRun('sample')?.toISOString()).toBe('2025-01-06T09:01:30.000Z');
+    expect(scheduler.nextRun('hourly')?.toISOString()).toBe('2025-01-06T10:00:00.000Z');
+    expect(scheduler.nextRun('broken')).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(scheduler.nextRun('sample')?.toISOString()).toBe('2025-01-06T09:02:30.000Z');
+    await scheduler.stop();
+    expect(scheduler.nextRun('sample')).toBeUndefined();
+  });
+
   it('never starts a source while its previous run goes on, and says it skipped', async () => {
     let finish: () => void = () => undefined;
     const scheduler = startPullScheduler({
