@@ -1,10 +1,16 @@
 /**
- * The request and response headers the OpenAPI document describes on the stream routes, and
- * the answers of the Idempotency-Key. Content-Encoding (issue 13) and Idempotency-Key (issue
- * 14) are built in parallel with this document; their names and limits are written here until
- * those changes name them in contract.ts, and then should be read from there.
+ * The request and response headers the OpenAPI document describes on the stream routes; their
+ * names, codings and limits are read from contract.ts.
  */
-import { CONTRACT_STATUS, TENANT_HEADER, TENANT_HEADER_ALIAS } from './contract.ts';
+import {
+  CONTENT_CODINGS,
+  CONTRACT_STATUS,
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENCY_KEY_PATTERN,
+  IDEMPOTENT_REPLAYED_HEADER,
+  TENANT_HEADER,
+  TENANT_HEADER_ALIAS,
+} from './contract.ts';
 
 /** A header parameter of an operation (OpenAPI 3.1 Parameter Object). */
 export interface HeaderParameter {
@@ -15,29 +21,13 @@ export interface HeaderParameter {
   readonly schema: Readonly<Record<string, unknown>>;
 }
 
-/** The content codings a stream route takes (issue 13). */
-export const CONTENT_CODINGS = ['gzip', 'deflate', 'identity'] as const;
+/** A header's name as the document shows it: `idempotency-key` → `Idempotency-Key`. */
+export function displayHeaderName(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => `${dash}${letter.toUpperCase()}`);
+}
 
-/** The Idempotency-Key header and its limits (issue 14). */
-export const IDEMPOTENCY_KEY = { header: 'Idempotency-Key', minLength: 1, maxLength: 255 } as const;
 /** The response header that marks a replayed answer. */
-export const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
-
-/** The answers of the Idempotency-Key, until contract.ts has rows for them. */
-export const IDEMPOTENCY_STATUSES = {
-  inFlight: {
-    status: 409,
-    when: 'a request with the same `Idempotency-Key` is still in flight',
-    retry: true,
-    source: 'function',
-  },
-  keyReused: {
-    status: 422,
-    when: 'the `Idempotency-Key` was used before with another body',
-    retry: false,
-    source: 'function',
-  },
-} as const;
+export const IDEMPOTENT_REPLAYED_HEADER_NAME = displayHeaderName(IDEMPOTENT_REPLAYED_HEADER);
 
 /** `Content-Encoding`: the body may be compressed; the stream's limit applies to the decompressed bytes. */
 export function contentEncodingParameter(maxBytes: number): HeaderParameter {
@@ -50,27 +40,23 @@ export function contentEncodingParameter(maxBytes: number): HeaderParameter {
       `a body that inflates past it is refused with ${CONTRACT_STATUS.payloadTooLarge.status}, a corrupt ` +
       `or truncated one with ${CONTRACT_STATUS.badRequest.status}, any other coding with ` +
       `${CONTRACT_STATUS.unsupportedMediaType.status}.`,
-    schema: { type: 'string', enum: [...CONTENT_CODINGS], default: 'identity' },
+    schema: { type: 'string', enum: [...CONTENT_CODINGS, 'identity'], default: 'identity' },
   };
 }
 
 /** `Idempotency-Key`: a retried post with the same key is answered once. */
 export function idempotencyKeyParameter(): HeaderParameter {
   return {
-    name: IDEMPOTENCY_KEY.header,
+    name: displayHeaderName(IDEMPOTENCY_KEY_HEADER),
     in: 'header',
     required: false,
     description:
-      `${IDEMPOTENCY_KEY.minLength} to ${IDEMPOTENCY_KEY.maxLength} printable ASCII characters naming this post. ` +
-      `A repeat with the same key and body gets the first answer again, with \`${IDEMPOTENT_REPLAYED_HEADER}: true\`; ` +
-      `${IDEMPOTENCY_STATUSES.inFlight.status} while the first is still in flight, ` +
-      `${IDEMPOTENCY_STATUSES.keyReused.status} for the same key with another body.`,
-    schema: {
-      type: 'string',
-      minLength: IDEMPOTENCY_KEY.minLength,
-      maxLength: IDEMPOTENCY_KEY.maxLength,
-      pattern: '^[\\x20-\\x7E]+$',
-    },
+      '1 to 255 printable ASCII characters naming this post (any other key is refused with ' +
+      `${CONTRACT_STATUS.badRequest.status}). A repeat with the same key and body within the stream's window ` +
+      `gets the first answer again, with \`${IDEMPOTENT_REPLAYED_HEADER_NAME}: true\`; ` +
+      `${CONTRACT_STATUS.conflict.status} while the first is still in flight, ` +
+      `${CONTRACT_STATUS.unprocessableContent.status} for the same key with another body.`,
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source },
   };
 }
 

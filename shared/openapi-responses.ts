@@ -6,7 +6,7 @@
  */
 import { CONTRACT_STATUS, CONTRACT_STATUSES, type ContractStatus, PROBLEM_CONTENT_TYPE } from './contract.ts';
 import { PROBLEM_TYPES, problemType } from './errors.ts';
-import { IDEMPOTENCY_STATUSES, IDEMPOTENT_REPLAYED_HEADER } from './openapi-headers.ts';
+import { IDEMPOTENT_REPLAYED_HEADER_NAME } from './openapi-headers.ts';
 import type { JsonSchemaObject } from './openapi-record-schema.ts';
 
 /** A Response Object of OpenAPI 3.1. */
@@ -23,15 +23,9 @@ export function schemaRef(name: string): JsonSchemaObject {
 
 const JSON_TYPE = 'application/json';
 
-/**
- * The rows a stream route answers with: the status table, plus the Idempotency-Key's answers
- * for as long as the table has no row of their status.
- */
+/** The rows a stream route answers with: the status table but the dry run's own 200. */
 export function streamRouteStatuses(): readonly ContractStatus[] {
-  const pending = Object.values(IDEMPOTENCY_STATUSES).filter(
-    (row) => !CONTRACT_STATUSES.some((existing) => existing.status === row.status),
-  );
-  return [...CONTRACT_STATUSES, ...pending].sort((a, b) => a.status - b.status);
+  return CONTRACT_STATUSES.filter((row) => row !== CONTRACT_STATUS.validated);
 }
 
 /**
@@ -42,12 +36,12 @@ export const DRY_RUN_EXCLUDED_STATUSES: ReadonlySet<number> = new Set([
   CONTRACT_STATUS.accepted.status,
   CONTRACT_STATUS.serviceUnavailable.status,
   CONTRACT_STATUS.gatewayTimeout.status,
-  IDEMPOTENCY_STATUSES.inFlight.status,
-  IDEMPOTENCY_STATUSES.keyReused.status,
+  CONTRACT_STATUS.conflict.status,
+  CONTRACT_STATUS.unprocessableContent.status,
 ]);
 
 /** The status of a dry run that passed every check. */
-export const DRY_RUN_OK_STATUS = 200;
+export const DRY_RUN_OK_STATUS = CONTRACT_STATUS.validated.status;
 
 /** Name of the schema component of the problem bodies of one status. */
 export function problemSchemaName(status: number): string {
@@ -98,7 +92,7 @@ function acceptedResponse(row: ContractStatus): ResponseObject {
   return {
     description: `${row.when}.`,
     headers: {
-      [IDEMPOTENT_REPLAYED_HEADER]: {
+      [IDEMPOTENT_REPLAYED_HEADER_NAME]: {
         description: '`true` when this is the stored answer to an earlier post with the same Idempotency-Key.',
         schema: { type: 'string', enum: ['true'] },
       },
@@ -121,8 +115,8 @@ export function ingestResponses(): Record<string, ResponseObject> {
 export function dryRunResponses(): Record<string, ResponseObject> {
   const ok: ResponseObject = {
     description:
-      'valid: the stream route would have accepted the body (with the same `rejected` list for a partly valid ' +
-      'batch). Nothing was written, not even a dead letter.',
+      `${CONTRACT_STATUS.validated.when}. The stream route would have accepted the body (with the same ` +
+      '`rejected` list for a partly valid batch); not even a dead letter was written.',
     content: { [JSON_TYPE]: { schema: schemaRef('DryRunResult') } },
   };
   const failures = streamRouteStatuses()

@@ -34,6 +34,8 @@ import {
 } from './openapi-responses.ts';
 import { isSelfIssuer, type StreamConfig, type TenantConfig } from './tenant-config.ts';
 import { routeScopes } from './token-claims.ts';
+import type { WebhookAuth } from './webhook-config.ts';
+import { hmacScheme } from './webhook-schemes.ts';
 
 /** The OpenAPI version the document follows. */
 export const OPENAPI_VERSION = '3.1.0';
@@ -95,7 +97,34 @@ export interface OpenApiOptions {
  * alternative names one scope, as the HTTP API authorizer takes any one of them).
  */
 export function streamSecurity(stream: StreamConfig): SecurityRequirement[] {
+  if (stream.auth) return [{ [webhookSchemeName(stream.id)]: [] }];
   return routeScopes(stream.id).map((scope) => ({ [BEARER_SCHEME]: [scope] }));
+}
+
+/** Name of a webhook stream's signature scheme under `components.securitySchemes`. */
+export function webhookSchemeName(streamId: string): string {
+  return `webhook_${streamId}`;
+}
+
+/** A webhook stream's signature, as an API key in its header (OpenAPI has no HMAC scheme). */
+function webhookScheme(stream: StreamConfig, auth: WebhookAuth): Record<string, string> {
+  const scheme = hmacScheme(auth);
+  const signs = {
+    body: 'the raw body',
+    'timestamp.body': '`<timestamp>.<body>`',
+    'v0:timestamp:body': '`v0:<timestamp>:<body>`',
+  };
+  return {
+    type: 'apiKey',
+    in: 'header',
+    name: scheme.header,
+    description:
+      `Stream ${stream.id} takes HMAC-signed webhooks instead of a JWT: \`${scheme.header}\` holds ` +
+      `${scheme.prefix ? `\`${scheme.prefix}\` and ` : ''}the ${scheme.encoding} HMAC-${scheme.algorithm.toUpperCase()} ` +
+      `of ${signs[scheme.signs]} with the stream's secret` +
+      (scheme.timestamp ? `, within ${scheme.timestamp.toleranceSeconds} s of its signed timestamp` : '') +
+      '. A missing or wrong signature is 401 (docs/webhooks.md).',
+  };
 }
 
 /** Name of the record schema component of a stream. */
@@ -196,7 +225,7 @@ function streamOperations(tenant: TenantConfig, stream: StreamConfig): Record<st
       summary: `Post records to ${stream.id}`,
       description:
         `Lands the body's records in stream ${stream.id}. 202 only after every accepted record was ` +
-        `acknowledged downstream. Needs a token with scope ${scopes}.`,
+        `acknowledged downstream. ${stream.auth ? `Takes HMAC-signed webhooks (${hmacScheme(stream.auth).header}), not a token.` : `Needs a token with scope ${scopes}.`}`,
       parameters: [contentEncodingParameter(stream.maxBytes), idempotencyKeyParameter(), ...tenantHeaders],
       responses: ingestResponses(),
       ...shared,
@@ -206,7 +235,7 @@ function streamOperations(tenant: TenantConfig, stream: StreamConfig): Record<st
       summary: `Dry-run a post to ${stream.id}`,
       description:
         `Runs every check of ${ingestPath(stream.id)} (size, content type, parsing, schema, batch splitting) ` +
-        `and writes nothing, not even a dead letter. Same token and scopes as the stream.`,
+        `and writes nothing, not even a dead letter. ${stream.auth ? 'Signed as the stream route is.' : 'Same token and scopes as the stream.'}`,
       parameters: [contentEncodingParameter(stream.maxBytes), ...tenantHeaders],
       responses: dryRunResponses(),
       ...shared,
@@ -329,7 +358,14 @@ export function openApiDocument(tenant: TenantConfig, options: OpenApiOptions): 
     components: {
       schemas: { ...schemas, ...responseBodySchemas(), ...problemSchemas() },
       requestBodies,
-      securitySchemes: { [BEARER_SCHEME]: bearerScheme(tenant, options.serverUrl) },
+      securitySchemes: {
+        [BEARER_SCHEME]: bearerScheme(tenant, options.serverUrl),
+        ...Object.fromEntries(
+          streams.flatMap((stream) =>
+            stream.auth ? [[webhookSchemeName(stream.id), webhookScheme(stream, stream.auth)]] : [],
+          ),
+        ),
+      },
     },
   };
 }
