@@ -14,6 +14,7 @@ const targets = {
   orders: { records: { kind: 'firehose', name: 'orders-fh' }, deadLetter: { kind: 'firehose', name: 'orders-dlq' } },
   events: { records: { kind: 'firehose', name: 'events-fh' } },
   profiles: { records: { kind: 'firehose', name: 'profiles-fh' } },
+  github: { records: { kind: 'firehose', name: 'github-fh' } },
 };
 
 const acknowledged = (count: number) => ({
@@ -26,6 +27,7 @@ const orders = { tenant: 'example', stream: 'orders' };
 
 beforeEach(() => {
   vi.stubEnv(ENV.deliveryTargets, JSON.stringify(targets));
+  vi.stubEnv(ENV.idempotencyTable, 'idempotency-table');
   vi.stubEnv('AWS_REGION', 'eu-west-1');
 });
 
