@@ -3,11 +3,13 @@
  * published JSON Schema are accepted (202) by the real handler, and so is every example the
  * document shows. The handler runs with API-Gateway-shaped events over an in-memory delivery.
  */
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type OpenApiDocument, openApiDocument, recordSchemaName } from '#shared/openapi';
 import type { JsonSchemaObject } from '#shared/openapi-record-schema';
-import type { TenantConfig } from '#shared/tenant-config';
+import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
+import { hmacScheme } from '#shared/webhook-schemes';
 import exampleTenant from '#tenants/example';
 import queryTenant from '../../e2e/fixtures/query-tenant.ts';
 import analystTenant from '../../infra/fixtures/analyst-tenant.ts';
@@ -19,13 +21,31 @@ import { arbitraryOf } from './support/json-schema-arbitrary.ts';
 const TENANTS: readonly TenantConfig[] = [exampleTenant, openApiTenant, queryTenant, analystTenant, strictTenant];
 const SERVER = 'https://api.example.test';
 
-// The handler checks the token's tenant claim; each tenant gets a token of its own.
+const WEBHOOK_SECRET = 'agreement-test-secret';
+
+/** The signature header a webhook stream's sender would add (schemes that sign the body alone). */
+function signatureHeaders(stream: StreamConfig | undefined, body: string): Record<string, string> {
+  if (!stream?.auth) return {};
+  const scheme = hmacScheme(stream.auth);
+  if (scheme.signs !== 'body') throw new Error(`the agreement test signs body-only schemes, not ${scheme.signs}`);
+  const digest = createHmac(scheme.algorithm, WEBHOOK_SECRET).update(body).digest(scheme.encoding);
+  return { [scheme.header.toLowerCase()]: `${scheme.prefix}${digest}` };
+}
+
+// The handler checks the token's tenant claim; each tenant gets a token of its own, and a
+// webhook stream's posts are signed as its sender would sign them.
 function harnessFor(tenant: TenantConfig) {
-  const { post, delivery } = ingestHarness({ tenant });
+  const { post, delivery } = ingestHarness({ tenant, webhookSecrets: { read: async () => WEBHOOK_SECRET } });
   return {
     delivery,
     post: (stream: string, contentType: string, body: string) =>
-      post({ stream, contentType, body, claims: { tenant: tenant.tenant, scope: 'sluice/write' } }),
+      post({
+        stream,
+        contentType,
+        body,
+        claims: { tenant: tenant.tenant, scope: 'sluice/write' },
+        headers: signatureHeaders(tenant.streams[stream], body),
+      }),
   };
 }
 

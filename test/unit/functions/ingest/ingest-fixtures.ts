@@ -5,6 +5,7 @@ import { vi } from 'vitest';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import { ingestPath } from '#shared/contract';
 import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
+import type { SecretReader } from '#shared/pull-run';
 import type { TenantConfig } from '#shared/tenant-config';
 import exampleTenant from '#tenants/example';
 
@@ -121,6 +122,8 @@ export interface HarnessOptions {
   readonly tenant?: TenantConfig;
   readonly deliveryDeadlineMs?: number;
   readonly remainingMs?: number;
+  /** Where webhook streams' secrets come from; default none. */
+  readonly webhookSecrets?: SecretReader;
 }
 
 /** The real handler over a recording delivery and a captured logger, with a `post` that builds the event. */
@@ -132,6 +135,7 @@ export function ingestHarness(options: HarnessOptions = {}) {
     delivery,
     logger,
     ...(options.deliveryDeadlineMs === undefined ? {} : { deliveryDeadlineMs: options.deliveryDeadlineMs }),
+    ...(options.webhookSecrets ? { webhookSecrets: options.webhookSecrets } : {}),
   });
   const post = (event: EventOptions) => handler(ingestEvent(event), lambdaContext(options.remainingMs));
   return { delivery, post, lines };
