@@ -1,7 +1,10 @@
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, SLUICE_BIN } from './support/dev-process.ts';
 import { tempHome } from './support/temp-home.ts';
+
+const run = promisify(execFile);
 
 let home: Awaited<ReturnType<typeof tempHome>>;
 
@@ -14,24 +17,16 @@ afterAll(async () => {
 });
 
 describe('a sluice command whose reader stops early', () => {
-  it('ends quietly with exit 0, as `sluice openapi | head -c 50` does', async () => {
-    const child = spawn(process.execPath, [SLUICE_BIN, 'openapi'], {
+  it('ends quietly with exit 0 under `sluice openapi | head -c 50`', async () => {
+    // The document (about 90 KB) outgrows a pipe's 64 KiB buffer, so the command is still
+    // writing when head has read its 50 bytes and closed the pipe.
+    const script = `"${process.execPath}" "${SLUICE_BIN}" openapi | head -c 50; echo; echo "exit=\${PIPESTATUS[0]}"`;
+    const { stdout, stderr } = await run('bash', ['-c', script], {
       cwd: REPO_ROOT,
       env: { ...process.env, SLUICE_HOME: home.base },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    // Like `head`: read the first chunk, then close our end of the pipe.
-    const first = await new Promise<string>((resolve) =>
-      child.stdout.once('data', (chunk: Buffer) => resolve(String(chunk))),
-    );
-    child.stdout.destroy();
-    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-    expect(first).toContain('"openapi"');
+    expect(stdout).toContain('"openapi"');
+    expect(stdout).toContain('exit=0');
     expect(stderr).not.toContain('EPIPE');
-    expect(code).toBe(0);
   });
 });
