@@ -39,7 +39,10 @@ describe('recheckRecord', () => {
         const stream = { orders, events, profiles }[streamId];
         if (!stream) throw new Error(`no stream ${streamId}`);
         const outcome = recheckRecord(stream, text);
-        if (response.statusCode === 202 && !(streamId === 'events' && text.trim().startsWith('['))) {
+        // A post of an array to a batch stream is a batch, whose dead letters are its records one
+        // by one: no dead letter holds the array itself, so it has no recheck to agree with.
+        if (streamId === 'events' && text.trim().startsWith('[')) return;
+        if (response.statusCode === 202) {
           expect(outcome.passed).toBe(true);
           const stored = delivery.batches.find((batch) => batch.channel === 'records')?.records ?? [];
           const rechecked = outcome.passed ? outcome.records.map((record) => Buffer.from(record.framed)) : [];
