@@ -10,6 +10,7 @@ import { build, type Metafile } from 'esbuild';
 import { bundlingWithAliases, HOUSE_BUNDLING } from '#infra/constructs/house-function-defaults';
 import { INGEST_ENTRY, ingestAliases } from '#infra/ingest-bundling';
 import { repoPath } from '#infra/paths';
+import { deliveryStreamName } from '#shared/delivery-stream-names';
 import { ENV } from '#shared/environment';
 import example from '#tenants/example';
 import { writeResults } from './support/results.ts';
@@ -85,14 +86,20 @@ const { rss, heapUsed } = process.memoryUsage();
 process.stdout.write(JSON.stringify({ importMs: imported - started, sinceProcessStartMs: imported, rssBytes: rss, heapUsedBytes: heapUsed }));
 `;
 
-const DELIVERY_TARGETS = JSON.stringify({
-  orders: {
-    records: { kind: 'firehose', name: 'sluice-example-orders' },
-    deadLetter: { kind: 'firehose', name: 'sluice-example-orders-dlq' },
-  },
-  events: { records: { kind: 'firehose', name: 'sluice-example-events' } },
-  profiles: { records: { kind: 'firehose', name: 'sluice-example-profiles' } },
-});
+// Every stream of the example tenant bound to its Firehose stream, as the stack binds them:
+// the handler refuses a cold start with a stream left unbound.
+const DELIVERY_TARGETS = JSON.stringify(
+  Object.fromEntries(
+    Object.values(example.streams).map((stream) => {
+      const target = (channel: 'records' | 'dead-letter') =>
+        ({ kind: 'firehose', name: deliveryStreamName(example.tenant, stream.id, channel) }) as const;
+      return [
+        stream.id,
+        { records: target('records'), ...(stream.deadLetter ? { deadLetter: target('dead-letter') } : {}) },
+      ];
+    }),
+  ),
+);
 
 /** One cold import in a fresh process, as Lambda's runtime imports the handler module. */
 interface ColdImport {
