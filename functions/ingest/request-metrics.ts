@@ -15,7 +15,7 @@ import { isDryRun, streamIdOf } from './ingest-request.ts';
 type IngestRequest = Request<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2>;
 
 /** The stream dimension of a request: its stream id when the tenant has that stream, else UNKNOWN_STREAM. */
-export function streamDimension(tenant: TenantConfig, event: Partial<APIGatewayProxyEventV2WithJWTAuthorizer>): string {
+function streamDimension(tenant: TenantConfig, event: Partial<APIGatewayProxyEventV2WithJWTAuthorizer>): string {
   const id = streamIdOf(event);
   return id !== undefined && Object.hasOwn(tenant.streams, id) ? id : UNKNOWN_STREAM;
 }
