@@ -33,6 +33,13 @@ export function asSluiceError(error: unknown): SluiceError {
   return error instanceof SluiceError ? error : new InternalError('unexpected error', { cause: error });
 }
 
+/** The seconds an error tells the client to wait, sent as both `Retry-After` and `retry_after_seconds`. */
+function retryAfterSeconds(error: SluiceError): number | undefined {
+  return error instanceof DownstreamThrottledError || error instanceof IdempotencyKeyInFlightError
+    ? error.retryAfterSeconds
+    : undefined;
+}
+
 interface Extensions {
   readonly members: Record<string, unknown>;
   readonly shortened: boolean;
@@ -65,10 +72,8 @@ function extensions(error: SluiceError): Extensions {
   if (error instanceof PayloadTooLargeError) {
     return { members: { limit_bytes: error.limitBytes, size_bytes: error.actualBytes }, shortened: false };
   }
-  if (error instanceof DownstreamThrottledError || error instanceof IdempotencyKeyInFlightError) {
-    return { members: { retry_after_seconds: error.retryAfterSeconds }, shortened: false };
-  }
-  return { members: {}, shortened: false };
+  const retryAfter = retryAfterSeconds(error);
+  return { members: retryAfter === undefined ? {} : { retry_after_seconds: retryAfter }, shortened: false };
 }
 
 function fits(body: string): boolean {
@@ -100,9 +105,8 @@ function boundedBody(problem: Record<string, unknown>, shortened: boolean): stri
 export function problemResponse(thrown: unknown, requestId: string): APIGatewayProxyStructuredResultV2 {
   const error = asSluiceError(thrown);
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' };
-  if (error instanceof DownstreamThrottledError || error instanceof IdempotencyKeyInFlightError) {
-    headers['retry-after'] = String(error.retryAfterSeconds);
-  }
+  const retryAfter = retryAfterSeconds(error);
+  if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
   const fullDetail = error.exposeDetail ? error.message : (SERVER_DETAIL[error.status] ?? SERVER_DETAIL[500]);
   const detail = boundedText(fullDetail ?? '', MAX_DETAIL_BYTES);
   const { members, shortened } = extensions(error);

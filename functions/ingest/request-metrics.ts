@@ -6,16 +6,16 @@
  */
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { IDEMPOTENT_REPLAYED_HEADER } from '#shared/contract';
 import { BatchRejectedError, WebhookSignatureError } from '#shared/errors';
 import { type MetricsRecorder, statusClass, UNKNOWN_STREAM } from '#shared/metrics';
 import type { TenantConfig } from '#shared/tenant-config';
+import { isReplayed } from './idempotent-answers.ts';
 import { isDryRun, streamIdOf } from './ingest-request.ts';
 
 type IngestRequest = Request<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2>;
 
 /** The stream dimension of a request: its stream id when the tenant has that stream, else UNKNOWN_STREAM. */
-export function streamDimension(tenant: TenantConfig, event: Partial<APIGatewayProxyEventV2WithJWTAuthorizer>): string {
+function streamDimension(tenant: TenantConfig, event: Partial<APIGatewayProxyEventV2WithJWTAuthorizer>): string {
   const id = streamIdOf(event);
   return id !== undefined && Object.hasOwn(tenant.streams, id) ? id : UNKNOWN_STREAM;
 }
@@ -28,13 +28,6 @@ function refusedRecords(request: IngestRequest, status: number): number {
   if (request.error === undefined || isDryRun(request.event)) return 0;
   if (request.error instanceof BatchRejectedError) return request.error.rejected.length;
   return status === 400 ? 1 : 0;
-}
-
-function isReplayed(response: APIGatewayProxyStructuredResultV2 | null | undefined): boolean {
-  const headers = response?.headers ?? {};
-  return Object.entries(headers).some(
-    ([name, value]) => name.toLowerCase() === IDEMPOTENT_REPLAYED_HEADER && String(value) === 'true',
-  );
 }
 
 /**
@@ -58,7 +51,7 @@ export function requestMetrics(
       const refused = refusedRecords(request, status);
       if (refused > 0) metrics.count('RecordsRejected', dimensions, refused);
       if (request.error instanceof WebhookSignatureError) metrics.count('WebhookSignatureFailures', dimensions);
-      if (isReplayed(request.response)) metrics.count('IdempotentReplays', dimensions);
+      if (request.response && isReplayed(request.response)) metrics.count('IdempotentReplays', dimensions);
     } finally {
       publish?.();
     }

@@ -10,7 +10,7 @@ import type { SecretReader } from '#shared/pull-run';
 import type { TenantConfig } from '#shared/tenant-config';
 import { isWebhookStream } from '#shared/webhook-config';
 import { hmacScheme } from '#shared/webhook-schemes';
-import { toIngestRequest } from './ingest-request.ts';
+import { streamIdOf, toIngestRequest } from './ingest-request.ts';
 import { bodyBytes, findStream } from './request-guards.ts';
 import { readWebhookSecrets } from './webhook-secrets.ts';
 import { verifyWebhookSignature } from './webhook-signature.ts';
@@ -31,11 +31,10 @@ export function webhookAuthentication(
   return {
     name: 'webhookAuthentication',
     before: async (request) => {
-      // The route's path parameter first: a JWT stream's post pays for nothing more here.
-      const routed = request.event.pathParameters?.streamId;
-      const streamId = routed ?? toIngestRequest(request.event, request.context).streamId;
-      // An unknown stream is the core's 404, answered the same way for every stream.
-      const stream = findStream(options.tenant, streamId);
+      // The route's path parameter first (streamIdOf reads the raw path only without one): a JWT
+      // stream's post pays for nothing more here. An unknown stream is the core's 404, answered
+      // the same way for every stream.
+      const stream = findStream(options.tenant, streamIdOf(request.event));
       if (!isWebhookStream(stream)) return;
       const ingestRequest = toIngestRequest(request.event, request.context);
       const secrets = await readWebhookSecrets(options.secrets, stream.auth.secret);

@@ -7,10 +7,10 @@
 import { type SecretReader, SecretUnavailableError } from '#shared/pull-run';
 
 /** At most two secrets are valid at once: the current one and, during a rotation, the previous one. */
-export const MAX_WEBHOOK_SECRETS = 2;
+const MAX_WEBHOOK_SECRETS = 2;
 
 /** The secrets a value holds; throws SecretUnavailableError (a 500: the operator must fix it) when it holds none or too many. */
-export function webhookSecretValues(name: string, value: string): string[] {
+function webhookSecretValues(name: string, value: string): string[] {
   const secrets = value.split(/\r?\n/).filter((line) => line !== '');
   if (secrets.length === 0) throw new SecretUnavailableError(name, `webhook secret ${name} is empty`);
   if (secrets.length > MAX_WEBHOOK_SECRETS) {
