@@ -4,7 +4,13 @@
  * here. Bodies follow who answers: the function's are `application/problem+json`, the
  * gateway's `{"message": …}`, a row answered by both has both.
  */
-import { CONTRACT_STATUS, CONTRACT_STATUSES, type ContractStatus, PROBLEM_CONTENT_TYPE } from './contract.ts';
+import {
+  CONTENT_TYPES,
+  CONTRACT_STATUS,
+  CONTRACT_STATUSES,
+  type ContractStatus,
+  PROBLEM_CONTENT_TYPE,
+} from './contract.ts';
 import { PROBLEM_TYPES, problemType } from './errors.ts';
 import { IDEMPOTENT_REPLAYED_HEADER_NAME } from './openapi-headers.ts';
 import type { JsonSchemaObject } from './openapi-record-schema.ts';
@@ -21,7 +27,7 @@ export function schemaRef(name: string): JsonSchemaObject {
   return { $ref: `#/components/schemas/${name}` };
 }
 
-const JSON_TYPE = 'application/json';
+const JSON_TYPE = CONTENT_TYPES.json[0];
 
 /** The rows a stream route answers with: the status table but the dry run's own 200. */
 export function streamRouteStatuses(): readonly ContractStatus[] {

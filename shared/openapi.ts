@@ -7,6 +7,7 @@
 import * as v from 'valibot';
 import {
   CONTENT_TYPES,
+  CONTRACT_STATUS,
   DOCS_PATH,
   HEALTH_PATH,
   ingestPath,
@@ -33,7 +34,7 @@ import {
   schemaRef,
 } from './openapi-responses.ts';
 import { isSelfIssuer, type StreamConfig, type TenantConfig } from './tenant-config.ts';
-import { routeScopes } from './token-claims.ts';
+import { routeScopes, streamWriteScope, TENANT_WRITE_SCOPE } from './token-claims.ts';
 import type { WebhookAuth } from './webhook-config.ts';
 import { hmacScheme } from './webhook-schemes.ts';
 
@@ -123,7 +124,7 @@ function webhookScheme(stream: StreamConfig, auth: WebhookAuth): Record<string, 
       `${scheme.prefix ? `\`${scheme.prefix}\` and ` : ''}the ${scheme.encoding} HMAC-${scheme.algorithm.toUpperCase()} ` +
       `of ${signs[scheme.signs]} with the stream's secret` +
       (scheme.timestamp ? `, within ${scheme.timestamp.toleranceSeconds} s of its signed timestamp` : '') +
-      '. A missing or wrong signature is 401 (docs/webhooks.md).',
+      `. A missing or wrong signature is ${CONTRACT_STATUS.unauthorized.status} (docs/webhooks.md).`,
   };
 }
 
@@ -256,9 +257,9 @@ function publicOperation(operationId: string, summary: string, content: Record<s
       security: [],
       responses: {
         '200': { description: summary, content },
-        '429': {
+        [String(CONTRACT_STATUS.tooManyRequests.status)]: {
           description: 'throttled at the gateway. Retry later.',
-          content: { 'application/json': { schema: schemaRef('GatewayError') } },
+          content: { [CONTENT_TYPES.json[0]]: { schema: schemaRef('GatewayError') } },
         },
       },
     } satisfies OperationObject,
@@ -266,7 +267,7 @@ function publicOperation(operationId: string, summary: string, content: Record<s
 }
 
 function publicPaths(tenant: TenantConfig): OpenApiDocument['paths'] {
-  const json = (schema: JsonSchemaObject) => ({ 'application/json': { schema } });
+  const json = (schema: JsonSchemaObject) => ({ [CONTENT_TYPES.json[0]]: { schema } });
   const discovery = isSelfIssuer(tenant.auth)
     ? {
         [OPENID_CONFIGURATION_PATH]: publicOperation(
@@ -308,7 +309,9 @@ function bearerScheme(tenant: TenantConfig, serverUrl: string): Record<string, s
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
-    description: `${how} A stream's routes take scope \`sluice/write\` (every stream) or \`sluice/write:<stream>\`.`,
+    description:
+      `${how} A stream's routes take scope \`${TENANT_WRITE_SCOPE}\` (every stream) or ` +
+      `\`${streamWriteScope('<stream>')}\`.`,
   };
 }
 
