@@ -97,13 +97,13 @@ export interface OpenApiOptions {
  * The security of a stream's routes: a bearer JWT with any one of the route's scopes (each
  * alternative names one scope, as the HTTP API authorizer takes any one of them).
  */
-export function streamSecurity(stream: StreamConfig): SecurityRequirement[] {
+function streamSecurity(stream: StreamConfig): SecurityRequirement[] {
   if (stream.auth) return [{ [webhookSchemeName(stream.id)]: [] }];
   return routeScopes(stream.id).map((scope) => ({ [BEARER_SCHEME]: [scope] }));
 }
 
 /** Name of a webhook stream's signature scheme under `components.securitySchemes`. */
-export function webhookSchemeName(streamId: string): string {
+function webhookSchemeName(streamId: string): string {
   return `webhook_${streamId}`;
 }
 
