@@ -16,6 +16,7 @@ import {
   OPENID_CONFIGURATION_PATH,
   validatePath,
 } from './contract.ts';
+import { xmlRecordsPathNames } from './framing/xml-records.ts';
 import { MAX_BATCH_RECORDS } from './ingest-limits.ts';
 import { responseBodySchemas } from './openapi-components.ts';
 import { EXAMPLE_TIMESTAMP, exampleOf } from './openapi-examples.ts';
@@ -142,7 +143,7 @@ const XML_RECORD = '<profile id="p-1"><name>Ada</name></profile>';
 
 /** An XML body the stream takes; a stream with a `records` path gets two records under it. */
 function xmlExample(stream: StreamConfig): string {
-  const names = stream.records?.split('/').filter(Boolean) ?? [];
+  const names = stream.records === undefined ? [] : xmlRecordsPathNames(stream.records);
   const record = names.at(-1);
   if (!record) return XML_RECORD;
   const records = ['Ada', 'Grace'].map((name, i) => `<${record} id="${i + 1}"><name>${name}</name></${record}>`);
