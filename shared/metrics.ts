@@ -19,7 +19,7 @@ export const DIMENSION = {
   source: 'source',
   /** `2xx`, `4xx` or `5xx`: the class of the status the function answered. */
   statusClass: 'status_class',
-  /** How a pull run ended: `succeeded`, `partial` or `failed`. */
+  /** How a pull run ended: its RunStatus (shared/pull-run.ts). */
   outcome: 'outcome',
 } as const;
 
@@ -30,9 +30,6 @@ export type DimensionName = (typeof DIMENSION)[keyof typeof DIMENSION];
 export const STATUS_CLASSES = ['2xx', '4xx', '5xx'] as const;
 /** A status class. */
 export type StatusClass = (typeof STATUS_CLASSES)[number];
-
-/** The outcomes a pull run can end in (the RunStatus of shared/pull-run.ts). */
-export const RUN_OUTCOMES = ['succeeded', 'partial', 'failed'] as const;
 
 /**
  * The `stream` value of a request whose stream id the tenant has not: the id is the client's

@@ -4,6 +4,7 @@
  * adds) and the gateway's own `{"message": …}`.
  */
 import { MAX_PROBLEM_BODY_BYTES } from './contract.ts';
+import { problemType } from './errors.ts';
 import { MAX_BATCH_RECORDS, MAX_ERRORS_PER_RECORD } from './ingest-limits.ts';
 import type { JsonSchemaObject } from './openapi-record-schema.ts';
 import { schemaRef } from './openapi-responses.ts';
@@ -67,7 +68,7 @@ export function responseBodySchemas(): Record<string, JsonSchemaObject> {
       description: `An RFC 9457 problem. The whole body is at most ${MAX_PROBLEM_BODY_BYTES} bytes, whatever the input.`,
       required: ['type', 'title', 'status', 'detail', 'request_id'],
       properties: {
-        type: { type: 'string', description: 'The problem type, `urn:sluice:problem:<slug>`.' },
+        type: { type: 'string', description: `The problem type, \`${problemType('<slug>')}\`.` },
         title: { type: 'string' },
         status: { type: 'integer' },
         detail: { type: 'string' },

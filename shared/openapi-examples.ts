@@ -120,7 +120,7 @@ function sampleSequence(cursor: Cursor): string {
 }
 
 /** A string that `pattern` matches, or undefined when the sampler cannot tell. */
-export function sampleMatching(pattern: string): string | undefined {
+function sampleMatching(pattern: string): string | undefined {
   try {
     const sample = sampleSequence({ source: pattern, index: 0 });
     return new RegExp(pattern, 'u').test(sample) ? sample : undefined;

@@ -22,7 +22,7 @@ export interface HeaderParameter {
 }
 
 /** A header's name as the document shows it: `idempotency-key` → `Idempotency-Key`. */
-export function displayHeaderName(name: string): string {
+function displayHeaderName(name: string): string {
   return name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => `${dash}${letter.toUpperCase()}`);
 }
 

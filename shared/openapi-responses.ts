@@ -4,7 +4,13 @@
  * here. Bodies follow who answers: the function's are `application/problem+json`, the
  * gateway's `{"message": …}`, a row answered by both has both.
  */
-import { CONTRACT_STATUS, CONTRACT_STATUSES, type ContractStatus, PROBLEM_CONTENT_TYPE } from './contract.ts';
+import {
+  CONTENT_TYPES,
+  CONTRACT_STATUS,
+  CONTRACT_STATUSES,
+  type ContractStatus,
+  PROBLEM_CONTENT_TYPE,
+} from './contract.ts';
 import { PROBLEM_TYPES, problemType } from './errors.ts';
 import { IDEMPOTENT_REPLAYED_HEADER_NAME } from './openapi-headers.ts';
 import type { JsonSchemaObject } from './openapi-record-schema.ts';
@@ -21,10 +27,10 @@ export function schemaRef(name: string): JsonSchemaObject {
   return { $ref: `#/components/schemas/${name}` };
 }
 
-const JSON_TYPE = 'application/json';
+const JSON_TYPE = CONTENT_TYPES.json[0];
 
 /** The rows a stream route answers with: the status table but the dry run's own 200. */
-export function streamRouteStatuses(): readonly ContractStatus[] {
+function streamRouteStatuses(): readonly ContractStatus[] {
   return CONTRACT_STATUSES.filter((row) => row !== CONTRACT_STATUS.validated);
 }
 
@@ -32,7 +38,7 @@ export function streamRouteStatuses(): readonly ContractStatus[] {
  * Statuses a dry run never answers: it acknowledges nothing (200 instead of 202), delivers
  * nothing (no 503 or 504) and takes no Idempotency-Key.
  */
-export const DRY_RUN_EXCLUDED_STATUSES: ReadonlySet<number> = new Set([
+const DRY_RUN_EXCLUDED_STATUSES: ReadonlySet<number> = new Set([
   CONTRACT_STATUS.accepted.status,
   CONTRACT_STATUS.serviceUnavailable.status,
   CONTRACT_STATUS.gatewayTimeout.status,
@@ -40,11 +46,8 @@ export const DRY_RUN_EXCLUDED_STATUSES: ReadonlySet<number> = new Set([
   CONTRACT_STATUS.unprocessableContent.status,
 ]);
 
-/** The status of a dry run that passed every check. */
-export const DRY_RUN_OK_STATUS = CONTRACT_STATUS.validated.status;
-
 /** Name of the schema component of the problem bodies of one status. */
-export function problemSchemaName(status: number): string {
+function problemSchemaName(status: number): string {
   return `Problem${status}`;
 }
 
@@ -122,5 +125,5 @@ export function dryRunResponses(): Record<string, ResponseObject> {
   const failures = streamRouteStatuses()
     .filter((row) => !DRY_RUN_EXCLUDED_STATUSES.has(row.status))
     .map((row) => [String(row.status), statusResponse(row)] as const);
-  return Object.fromEntries([[String(DRY_RUN_OK_STATUS), ok], ...failures]);
+  return Object.fromEntries([[String(CONTRACT_STATUS.validated.status), ok], ...failures]);
 }

@@ -7,6 +7,7 @@
 import * as v from 'valibot';
 import {
   CONTENT_TYPES,
+  CONTRACT_STATUS,
   DOCS_PATH,
   HEALTH_PATH,
   ingestPath,
@@ -15,6 +16,7 @@ import {
   OPENID_CONFIGURATION_PATH,
   validatePath,
 } from './contract.ts';
+import { xmlRecordsPathNames } from './framing/xml-records.ts';
 import { MAX_BATCH_RECORDS } from './ingest-limits.ts';
 import { responseBodySchemas } from './openapi-components.ts';
 import { EXAMPLE_TIMESTAMP, exampleOf } from './openapi-examples.ts';
@@ -33,7 +35,7 @@ import {
   schemaRef,
 } from './openapi-responses.ts';
 import { isSelfIssuer, type StreamConfig, type TenantConfig } from './tenant-config.ts';
-import { routeScopes } from './token-claims.ts';
+import { routeScopes, streamWriteScope, TENANT_WRITE_SCOPE } from './token-claims.ts';
 import type { WebhookAuth } from './webhook-config.ts';
 import { hmacScheme } from './webhook-schemes.ts';
 
@@ -96,13 +98,13 @@ export interface OpenApiOptions {
  * The security of a stream's routes: a bearer JWT with any one of the route's scopes (each
  * alternative names one scope, as the HTTP API authorizer takes any one of them).
  */
-export function streamSecurity(stream: StreamConfig): SecurityRequirement[] {
+function streamSecurity(stream: StreamConfig): SecurityRequirement[] {
   if (stream.auth) return [{ [webhookSchemeName(stream.id)]: [] }];
   return routeScopes(stream.id).map((scope) => ({ [BEARER_SCHEME]: [scope] }));
 }
 
 /** Name of a webhook stream's signature scheme under `components.securitySchemes`. */
-export function webhookSchemeName(streamId: string): string {
+function webhookSchemeName(streamId: string): string {
   return `webhook_${streamId}`;
 }
 
@@ -123,7 +125,7 @@ function webhookScheme(stream: StreamConfig, auth: WebhookAuth): Record<string, 
       `${scheme.prefix ? `\`${scheme.prefix}\` and ` : ''}the ${scheme.encoding} HMAC-${scheme.algorithm.toUpperCase()} ` +
       `of ${signs[scheme.signs]} with the stream's secret` +
       (scheme.timestamp ? `, within ${scheme.timestamp.toleranceSeconds} s of its signed timestamp` : '') +
-      '. A missing or wrong signature is 401 (docs/webhooks.md).',
+      `. A missing or wrong signature is ${CONTRACT_STATUS.unauthorized.status} (docs/webhooks.md).`,
   };
 }
 
@@ -141,7 +143,7 @@ const XML_RECORD = '<profile id="p-1"><name>Ada</name></profile>';
 
 /** An XML body the stream takes; a stream with a `records` path gets two records under it. */
 function xmlExample(stream: StreamConfig): string {
-  const names = stream.records?.split('/').filter(Boolean) ?? [];
+  const names = stream.records === undefined ? [] : xmlRecordsPathNames(stream.records);
   const record = names.at(-1);
   if (!record) return XML_RECORD;
   const records = ['Ada', 'Grace'].map((name, i) => `<${record} id="${i + 1}"><name>${name}</name></${record}>`);
@@ -256,9 +258,9 @@ function publicOperation(operationId: string, summary: string, content: Record<s
       security: [],
       responses: {
         '200': { description: summary, content },
-        '429': {
+        [String(CONTRACT_STATUS.tooManyRequests.status)]: {
           description: 'throttled at the gateway. Retry later.',
-          content: { 'application/json': { schema: schemaRef('GatewayError') } },
+          content: { [CONTENT_TYPES.json[0]]: { schema: schemaRef('GatewayError') } },
         },
       },
     } satisfies OperationObject,
@@ -266,7 +268,7 @@ function publicOperation(operationId: string, summary: string, content: Record<s
 }
 
 function publicPaths(tenant: TenantConfig): OpenApiDocument['paths'] {
-  const json = (schema: JsonSchemaObject) => ({ 'application/json': { schema } });
+  const json = (schema: JsonSchemaObject) => ({ [CONTENT_TYPES.json[0]]: { schema } });
   const discovery = isSelfIssuer(tenant.auth)
     ? {
         [OPENID_CONFIGURATION_PATH]: publicOperation(
@@ -308,7 +310,9 @@ function bearerScheme(tenant: TenantConfig, serverUrl: string): Record<string, s
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
-    description: `${how} A stream's routes take scope \`sluice/write\` (every stream) or \`sluice/write:<stream>\`.`,
+    description:
+      `${how} A stream's routes take scope \`${TENANT_WRITE_SCOPE}\` (every stream) or ` +
+      `\`${streamWriteScope('<stream>')}\`.`,
   };
 }
 

@@ -4,6 +4,8 @@
  * the alarms from these numbers and puts the reason in each alarm's description;
  * docs/operations.md prints the same rows (`npm run docs`), so the page cannot drift.
  */
+import { BUCKET_PREFIXES } from './storage-layout.ts';
+import { DEFAULT_DEAD_LETTER_ALARM_RECORDS } from './tenant-config.ts';
 
 /** One alarm kind (some are made once per stream, source or function). */
 export interface AlarmSpec {
@@ -41,7 +43,8 @@ export const ALARM_SPECS = {
     metric: 'API Gateway `5xx` ÷ `Count` of the tenant API (gateway and function answers)',
     threshold: `above ${SERVER_ERROR_RATE_PERCENT}% in 5 minutes, counted only once ${SERVER_ERROR_MIN_REQUESTS} requests came`,
     reason:
-      'A 5xx means the sender must retry: Sluice answers every bad input with a 4xx, so any steady share of 5xx is Sluice or AWS failing. Below 20 requests one failed retry would already be 5% and page someone for noise.',
+      'A 5xx means the sender must retry: Sluice answers every bad input with a 4xx, so any steady share of 5xx is Sluice or AWS failing. ' +
+      `Below ${SERVER_ERROR_MIN_REQUESTS} requests one failed retry would already be ${100 / SERVER_ERROR_MIN_REQUESTS}% and page someone for noise.`,
     runbook:
       'Dashboard "Requests and statuses": which stream? Then the ingest function log (`status` ≥ 500): 503/504 point at Firehose or Kinesis (see the throttle and freshness alarms); 500 at the function (its Errors) or the concurrency cap (its Throttles).',
   },
@@ -72,8 +75,7 @@ export const ALARM_SPECS = {
     threshold: `above twice the stream's \`buffering.seconds\` (at least ${MIN_FRESHNESS_THRESHOLD_SECONDS} s) in 5 minutes`,
     reason:
       'A healthy stream writes its buffer at least every buffering interval; records older than two intervals mean Firehose cannot write to S3 (bucket policy, KMS key, S3 errors) and is holding them.',
-    runbook:
-      'Read the `DeliveryErrors` log group and the `errors/<stream>/` prefix of the bucket; fix the key or bucket permission. Firehose retries for 24 hours, then writes the records under `errors/`.',
+    runbook: `Read the \`DeliveryErrors\` log group and the \`${BUCKET_PREFIXES.errors}<stream>/\` prefix of the bucket; fix the key or bucket permission. Firehose retries for 24 hours, then writes the records under \`${BUCKET_PREFIXES.errors}\`.`,
   },
   deliverySuccess: {
     name: 'DeliverySuccess',
@@ -98,7 +100,7 @@ export const ALARM_SPECS = {
     name: 'DeadLetters',
     per: 'stream',
     metric: 'Sluice `RecordsDeadLettered` (Sum) of each stream with `deadLetter`',
-    threshold: 'above `alarms.deadLetterRecordsPerFiveMinutes` (default 100) in 5 minutes',
+    threshold: `above \`alarms.deadLetterRecordsPerFiveMinutes\` (default ${DEFAULT_DEAD_LETTER_ALARM_RECORDS}) in 5 minutes`,
     reason:
       'A few bad records are the sender’s to fix and each got its 400; more than the configured rate means a sender (often a new release) sends bad data at scale.',
     runbook:

@@ -2,7 +2,7 @@
  * The Markdown tables of docs/operations.md, printed from the metric vocabulary
  * (shared/metrics.ts) and the alarm specs (shared/operations-alarms.ts) by `npm run docs`.
  */
-import { METRIC_NAMES, METRICS, prometheusName } from './metrics.ts';
+import { METRIC_NAMES, METRICS, METRICS_NAMESPACE, prometheusName } from './metrics.ts';
 import { ALARM_SPECS } from './operations-alarms.ts';
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -15,7 +15,14 @@ const code = (text: string) => `\`${text}\``;
 /** Every metric: CloudWatch and Prometheus names, unit, kind, dimensions, meaning. */
 export function metricTable(): string {
   return table(
-    ['CloudWatch (namespace `Sluice`)', 'Prometheus (`/metrics`)', 'unit', 'kind', 'dimensions / labels', 'meaning'],
+    [
+      `CloudWatch (namespace ${code(METRICS_NAMESPACE)})`,
+      'Prometheus (`/metrics`)',
+      'unit',
+      'kind',
+      'dimensions / labels',
+      'meaning',
+    ],
     METRIC_NAMES.map((name) => {
       const metric = METRICS[name];
       return [

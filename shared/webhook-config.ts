@@ -61,7 +61,7 @@ export const WebhookAuthSchema = v.pipe(
       ),
       /** Custom scheme: a header with the Unix time in seconds; the signature then covers `<timestamp>.<body>`. */
       timestampHeader: v.optional(HeaderName('timestampHeader')),
-      /** Timestamped schemes: how many seconds a timestamp may be off (default 300). */
+      /** Timestamped schemes: how many seconds a timestamp may be off (default {@link DEFAULT_TOLERANCE_SECONDS}). */
       toleranceSeconds: v.optional(
         v.pipe(
           v.number('toleranceSeconds must be a number'),
@@ -104,7 +104,7 @@ export const WebhookAuthSchema = v.pipe(
         auth.toleranceSeconds === undefined ||
         auth.timestampHeader !== undefined ||
         (auth.preset !== undefined && TIMESTAMPED_PRESETS.includes(auth.preset)),
-      'toleranceSeconds is only for timestamped schemes (stripe, slack, or a custom scheme with timestampHeader)',
+      `toleranceSeconds is only for timestamped schemes (${TIMESTAMPED_PRESETS.join(', ')}, or a custom scheme with timestampHeader)`,
     ),
     ['toleranceSeconds'],
   ),
