@@ -15,7 +15,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { type CounterName, DIMENSION, type METRICS, METRICS_NAMESPACE } from '#shared/metrics';
+import {
+  type CounterName,
+  DIMENSION,
+  type METRICS,
+  METRICS_NAMESPACE,
+  RUN_OUTCOMES,
+  STATUS_CLASSES,
+} from '#shared/metrics';
 import {
   ALARM_PERIOD_SECONDS,
   ALARM_SPECS,
@@ -99,13 +106,18 @@ export class TenantMonitoring extends Construct {
     this.dashboard.addWidgets(...this.widgets(props));
   }
 
-  private sluiceMetric(name: keyof typeof METRICS, dimensions: Record<string, string>, statistic = 'Sum') {
+  private sluiceMetric(
+    name: keyof typeof METRICS,
+    dimensions: Record<string, string>,
+    statistic = 'Sum',
+    period: Duration = PERIOD,
+  ) {
     return new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
       metricName: name,
       dimensionsMap: { [DIMENSION.tenant]: this.tenant, ...dimensions },
       statistic,
-      period: PERIOD,
+      period,
     });
   }
 
@@ -231,18 +243,8 @@ export class TenantMonitoring extends Construct {
   }
 
   private sourceAlarms(source: SourceConfig): void {
-    const runs = (outcome: string, period: Duration) =>
-      new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: 'PullRuns',
-        dimensionsMap: {
-          [DIMENSION.tenant]: this.tenant,
-          [DIMENSION.source]: source.name,
-          [DIMENSION.outcome]: outcome,
-        },
-        statistic: 'Sum',
-        period,
-      });
+    const runs = (outcome: (typeof RUN_OUTCOMES)[number], period: Duration) =>
+      this.sluiceMetric('PullRuns', { [DIMENSION.source]: source.name, [DIMENSION.outcome]: outcome }, 'Sum', period);
     this.alarm(ALARM_SPECS.pullFailed, source.name, {
       metric: runs('failed', PERIOD),
       threshold: 1,
@@ -286,7 +288,7 @@ export class TenantMonitoring extends Construct {
       graph(
         'Requests per stream and status class',
         streams.flatMap((stream) =>
-          ['2xx', '4xx', '5xx'].map((statusClass) =>
+          STATUS_CLASSES.map((statusClass) =>
             this.sluiceMetric('Requests', { [DIMENSION.stream]: stream, [DIMENSION.statusClass]: statusClass }),
           ),
         ),
@@ -339,7 +341,7 @@ export class TenantMonitoring extends Construct {
         graph(
           'Pull runs by outcome',
           sources.flatMap((source) =>
-            ['succeeded', 'partial', 'failed'].map((outcome) =>
+            RUN_OUTCOMES.map((outcome) =>
               this.sluiceMetric('PullRuns', { [DIMENSION.source]: source, [DIMENSION.outcome]: outcome }),
             ),
           ),
