@@ -135,6 +135,13 @@ export class TenantMonitoring extends Construct {
     });
   }
 
+  /** Kinesis write throttles of a Kinesis stream, else Firehose's ThrottledRecords. */
+  private throttleMetric(records: StreamDelivery) {
+    return records.source
+      ? records.source.metricWriteProvisionedThroughputExceeded({ period: PERIOD, statistic: 'Sum' })
+      : this.firehoseMetric('ThrottledRecords', records, 'Sum');
+  }
+
   private alarm(
     spec: AlarmSpec,
     what: string | undefined,
@@ -220,11 +227,8 @@ export class TenantMonitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
-    const source = monitored.records.source;
     this.alarm(ALARM_SPECS.throttledRecords, stream.id, {
-      metric: source
-        ? source.metricWriteProvisionedThroughputExceeded({ period: PERIOD, statistic: 'Sum' })
-        : this.firehoseMetric('ThrottledRecords', monitored.records, 'Sum'),
+      metric: this.throttleMetric(monitored.records),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 3,
@@ -311,11 +315,7 @@ export class TenantMonitoring extends Construct {
         { leftYAxis: { min: 0, max: 1 } },
       ),
       graph('Throttles', [
-        ...props.streams.map((monitored) =>
-          monitored.records.source
-            ? monitored.records.source.metricWriteProvisionedThroughputExceeded({ period: PERIOD, statistic: 'Sum' })
-            : this.firehoseMetric('ThrottledRecords', monitored.records, 'Sum'),
-        ),
+        ...props.streams.map((monitored) => this.throttleMetric(monitored.records)),
         ...streams.map((stream) => this.perStream('DeliveryThrottles', stream)),
         props.ingestFunction.metricThrottles({ period: PERIOD, statistic: 'Sum', label: 'ingest function throttles' }),
       ]),
