@@ -32,6 +32,7 @@ import {
   SERVER_ERROR_RATE_PERCENT,
 } from '#shared/operations-alarms';
 import type { SourceConfig } from '#shared/source-config';
+import { tenantStackName } from '#shared/stack-outputs';
 import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
 import type { StreamDelivery } from './delivery-stream.ts';
 import { noSuccessWindow } from './tenant-monitoring-defaults.ts';
@@ -100,7 +101,7 @@ export class TenantMonitoring extends Construct {
     this.alarms = this.made;
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `Sluice-${this.tenant}`,
+      dashboardName: tenantStackName(this.tenant),
       defaultInterval: Duration.hours(3),
     });
     this.dashboard.addWidgets(...this.widgets(props));
@@ -147,7 +148,7 @@ export class TenantMonitoring extends Construct {
     what: string | undefined,
     props: Omit<cloudwatch.AlarmProps, 'alarmName' | 'alarmDescription' | 'actionsEnabled'>,
   ): cloudwatch.Alarm {
-    const name = [`Sluice-${this.tenant}`, spec.name, what].filter(Boolean).join('-');
+    const name = [tenantStackName(this.tenant), spec.name, what].filter(Boolean).join('-');
     const alarm = new cloudwatch.Alarm(this, name, {
       alarmName: name,
       alarmDescription: `${spec.threshold}. Why: ${spec.reason} Runbook: docs/operations.md#${spec.name.toLowerCase()}`,
