@@ -18,6 +18,7 @@ import { createS3Client, LOCAL_BUCKET, startEmbeddedS3 } from '#local/embedded-s
 import { openQueryEngine } from '#local/query-engine';
 import { sluiceHome } from '#local/sluice-home';
 import { ENV } from '#shared/environment';
+import { recordsFolder } from '#shared/storage-layout';
 import { loadTenant } from '#shared/tenant-loader';
 import example from '#tenants/example';
 import { writeResults } from './support/results.ts';
@@ -88,7 +89,7 @@ async function land(directory: string): Promise<{ objects: number; bytes: number
 async function directRunner(bucketFolder: string) {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
-  const glob = join(bucketFolder, 'streams/orders/*/*/*/*/*.ndjson._S3rver_object');
+  const glob = join(bucketFolder, `${recordsFolder('orders')}*/*/*/*/*.ndjson._S3rver_object`);
   // The baseline declares the columns it reads, as the views do; the second form lets DuckDB
   // detect them from a sample, as an analyst typing it by hand would.
   const declared = `read_ndjson('${glob}', columns = {currency: 'VARCHAR', amount: 'DOUBLE'})`;
@@ -125,7 +126,7 @@ async function partsOfSluiceQuery(s3Folder: string): Promise<Parts> {
     const client = createS3Client(s3.value.endpoint);
     // The bytes alone, without splitting into records and writing them out.
     const get = await timed(async () => {
-      for (const object of await listBatches(client, LOCAL_BUCKET, 'streams/orders/')) {
+      for (const object of await listBatches(client, LOCAL_BUCKET, recordsFolder('orders'))) {
         const answer = await client.send(new GetObjectCommand({ Bucket: LOCAL_BUCKET, Key: object.key }));
         await answer.Body?.transformToByteArray();
       }

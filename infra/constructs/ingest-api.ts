@@ -34,9 +34,6 @@ export interface IngestApiProps {
   readonly auth: ApiAuth;
 }
 
-// Written once in the contract, where local mode's gateway reads it too.
-export { PUBLIC_ROUTE_THROTTLE };
-
 // CfnStage types RouteSettings as raw JSON, so the keys are CloudFormation's own.
 type RouteSetting = { ThrottlingRateLimit: number; ThrottlingBurstLimit: number };
 

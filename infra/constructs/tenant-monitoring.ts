@@ -15,7 +15,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { type CounterName, DIMENSION, type METRICS, METRICS_NAMESPACE } from '#shared/metrics';
+import {
+  type CounterName,
+  DIMENSION,
+  type METRICS,
+  METRICS_NAMESPACE,
+  RUN_OUTCOMES,
+  STATUS_CLASSES,
+} from '#shared/metrics';
 import {
   ALARM_PERIOD_SECONDS,
   ALARM_SPECS,
@@ -25,6 +32,7 @@ import {
   SERVER_ERROR_RATE_PERCENT,
 } from '#shared/operations-alarms';
 import type { SourceConfig } from '#shared/source-config';
+import { tenantStackName } from '#shared/stack-outputs';
 import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
 import type { StreamDelivery } from './delivery-stream.ts';
 import { noSuccessWindow } from './tenant-monitoring-defaults.ts';
@@ -93,19 +101,24 @@ export class TenantMonitoring extends Construct {
     this.alarms = this.made;
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `Sluice-${this.tenant}`,
+      dashboardName: tenantStackName(this.tenant),
       defaultInterval: Duration.hours(3),
     });
     this.dashboard.addWidgets(...this.widgets(props));
   }
 
-  private sluiceMetric(name: keyof typeof METRICS, dimensions: Record<string, string>, statistic = 'Sum') {
+  private sluiceMetric(
+    name: keyof typeof METRICS,
+    dimensions: Record<string, string>,
+    statistic = 'Sum',
+    period: Duration = PERIOD,
+  ) {
     return new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
       metricName: name,
       dimensionsMap: { [DIMENSION.tenant]: this.tenant, ...dimensions },
       statistic,
-      period: PERIOD,
+      period,
     });
   }
 
@@ -123,12 +136,19 @@ export class TenantMonitoring extends Construct {
     });
   }
 
+  /** Kinesis write throttles of a Kinesis stream, else Firehose's ThrottledRecords. */
+  private throttleMetric(records: StreamDelivery) {
+    return records.source
+      ? records.source.metricWriteProvisionedThroughputExceeded({ period: PERIOD, statistic: 'Sum' })
+      : this.firehoseMetric('ThrottledRecords', records, 'Sum');
+  }
+
   private alarm(
     spec: AlarmSpec,
     what: string | undefined,
     props: Omit<cloudwatch.AlarmProps, 'alarmName' | 'alarmDescription' | 'actionsEnabled'>,
   ): cloudwatch.Alarm {
-    const name = [`Sluice-${this.tenant}`, spec.name, what].filter(Boolean).join('-');
+    const name = [tenantStackName(this.tenant), spec.name, what].filter(Boolean).join('-');
     const alarm = new cloudwatch.Alarm(this, name, {
       alarmName: name,
       alarmDescription: `${spec.threshold}. Why: ${spec.reason} Runbook: docs/operations.md#${spec.name.toLowerCase()}`,
@@ -208,11 +228,8 @@ export class TenantMonitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
-    const source = monitored.records.source;
     this.alarm(ALARM_SPECS.throttledRecords, stream.id, {
-      metric: source
-        ? source.metricWriteProvisionedThroughputExceeded({ period: PERIOD, statistic: 'Sum' })
-        : this.firehoseMetric('ThrottledRecords', monitored.records, 'Sum'),
+      metric: this.throttleMetric(monitored.records),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 3,
@@ -231,18 +248,8 @@ export class TenantMonitoring extends Construct {
   }
 
   private sourceAlarms(source: SourceConfig): void {
-    const runs = (outcome: string, period: Duration) =>
-      new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: 'PullRuns',
-        dimensionsMap: {
-          [DIMENSION.tenant]: this.tenant,
-          [DIMENSION.source]: source.name,
-          [DIMENSION.outcome]: outcome,
-        },
-        statistic: 'Sum',
-        period,
-      });
+    const runs = (outcome: (typeof RUN_OUTCOMES)[number], period: Duration) =>
+      this.sluiceMetric('PullRuns', { [DIMENSION.source]: source.name, [DIMENSION.outcome]: outcome }, 'Sum', period);
     this.alarm(ALARM_SPECS.pullFailed, source.name, {
       metric: runs('failed', PERIOD),
       threshold: 1,
@@ -286,7 +293,7 @@ export class TenantMonitoring extends Construct {
       graph(
         'Requests per stream and status class',
         streams.flatMap((stream) =>
-          ['2xx', '4xx', '5xx'].map((statusClass) =>
+          STATUS_CLASSES.map((statusClass) =>
             this.sluiceMetric('Requests', { [DIMENSION.stream]: stream, [DIMENSION.statusClass]: statusClass }),
           ),
         ),
@@ -309,11 +316,7 @@ export class TenantMonitoring extends Construct {
         { leftYAxis: { min: 0, max: 1 } },
       ),
       graph('Throttles', [
-        ...props.streams.map((monitored) =>
-          monitored.records.source
-            ? monitored.records.source.metricWriteProvisionedThroughputExceeded({ period: PERIOD, statistic: 'Sum' })
-            : this.firehoseMetric('ThrottledRecords', monitored.records, 'Sum'),
-        ),
+        ...props.streams.map((monitored) => this.throttleMetric(monitored.records)),
         ...streams.map((stream) => this.perStream('DeliveryThrottles', stream)),
         props.ingestFunction.metricThrottles({ period: PERIOD, statistic: 'Sum', label: 'ingest function throttles' }),
       ]),
@@ -339,7 +342,7 @@ export class TenantMonitoring extends Construct {
         graph(
           'Pull runs by outcome',
           sources.flatMap((source) =>
-            ['succeeded', 'partial', 'failed'].map((outcome) =>
+            RUN_OUTCOMES.map((outcome) =>
               this.sluiceMetric('PullRuns', { [DIMENSION.source]: source, [DIMENSION.outcome]: outcome }),
             ),
           ),

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IDEMPOTENCY_TABLE_ACTIONS } from '#infra/constructs/idempotency-table';
-import { PUBLIC_ROUTE_THROTTLE } from '#infra/constructs/ingest-api';
 import { createTenantApp } from '#infra/tenant-app';
 import { API_DOCS_PATHS } from '#shared/api-docs';
 import {
@@ -11,6 +10,7 @@ import {
   ingestPath,
   JWKS_PATH,
   OPENID_CONFIGURATION_PATH,
+  PUBLIC_ROUTE_THROTTLE,
   validatePath,
 } from '#shared/contract';
 import { ENV } from '#shared/environment';

@@ -7,6 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { TenantStack } from '#infra/stacks/tenant-stack';
 import { createTenantApp } from '#infra/tenant-app';
+import { ENV } from '#shared/environment';
 import { loadTenant } from '#shared/tenant-loader';
 
 /** A synthesized tenant stack, its template, and its unacknowledged AwsSolutions findings. */
@@ -37,7 +38,7 @@ const generatedTableName = (tenant: string, ref: string) => `Sluice-${tenant}-${
  */
 export function ingestEnvironment(template: Template, tenant: string): Record<string, string> {
   const functions = template.findResources('AWS::Lambda::Function', {
-    Properties: { Environment: { Variables: { SLUICE_TENANT: tenant, SLUICE_DELIVERY_TARGETS: Match.anyValue() } } },
+    Properties: { Environment: { Variables: { [ENV.tenant]: tenant, [ENV.deliveryTargets]: Match.anyValue() } } },
   });
   const [ingest] = Object.values(functions) as {
     Properties: { Environment: { Variables: Record<string, unknown> } };
@@ -63,20 +64,20 @@ export function ingestEnvironment(template: Template, tenant: string): Record<st
 
 /** The ingest function's delivery targets, parsed from its environment as deployed. */
 export function deliveryTargets(template: Template, tenant: string): unknown {
-  return JSON.parse(ingestEnvironment(template, tenant).SLUICE_DELIVERY_TARGETS ?? 'null');
+  return JSON.parse(ingestEnvironment(template, tenant)[ENV.deliveryTargets] ?? 'null');
 }
 
 /** The folder of a function's asset, as the synthesized stack holds it. */
 function functionAssetDir(synth: SynthesizedTenant, tenant: string, kind: 'ingest' | 'pull'): string {
   const functions = synth.template.findResources('AWS::Lambda::Function', {
-    Properties: { Environment: { Variables: { SLUICE_TENANT: tenant } } },
+    Properties: { Environment: { Variables: { [ENV.tenant]: tenant } } },
   }) as Record<
     string,
     { Properties: { Code: { S3Key: string }; Environment: { Variables: Record<string, unknown> } } }
   >;
   // Both functions carry the tenant; only the pull function has a state table.
   const found = Object.values(functions).filter(
-    (fn) => (fn.Properties.Environment.Variables.SLUICE_PULL_STATE_TABLE !== undefined) === (kind === 'pull'),
+    (fn) => (fn.Properties.Environment.Variables[ENV.pullStateTable] !== undefined) === (kind === 'pull'),
   );
   if (found.length !== 1) throw new Error(`expected one ${kind} function of ${tenant}, found ${found.length}`);
   const assetHash = found[0]?.Properties.Code.S3Key.replace(/\.zip$/, '');

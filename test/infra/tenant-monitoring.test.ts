@@ -161,6 +161,7 @@ describe('the alarms', () => {
       Namespace: 'AWS/Firehose',
       MetricName: 'ThrottledRecords',
       Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 3,
       DatapointsToAlarm: 2,
     });
@@ -168,6 +169,8 @@ describe('the alarms', () => {
     expect(kinesis).toMatchObject({
       Namespace: 'AWS/Kinesis',
       MetricName: 'WriteProvisionedThroughputExceeded',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 3,
       DatapointsToAlarm: 2,
     });
@@ -190,7 +193,12 @@ describe('the alarms', () => {
 
   it('fire on a failed pull run of each source', () => {
     const alarm = alarmNamed('PullRunFailed-often');
-    expect(alarm).toMatchObject({ Namespace: 'Sluice', MetricName: 'PullRuns', Threshold: 1 });
+    expect(alarm).toMatchObject({
+      Namespace: 'Sluice',
+      MetricName: 'PullRuns',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
     expect(dimensionsOf(alarm)).toEqual({ tenant: 'fixture-ops', source: 'often', outcome: 'failed' });
   });
 
@@ -210,12 +218,21 @@ describe('the alarms', () => {
       EvaluationPeriods: 48,
       DatapointsToAlarm: 48,
     });
-    expect(alarmNamed('PullNotSucceeded-weekly')).toMatchObject({ Period: 3_600, EvaluationPeriods: 168 });
+    expect(alarmNamed('PullNotSucceeded-weekly')).toMatchObject({
+      Period: 3_600,
+      EvaluationPeriods: 168,
+      DatapointsToAlarm: 168,
+    });
   });
 
   it('fire on a failed execution of the pull state machine', () => {
     const alarm = alarmNamed('PullExecutionsFailed');
-    expect(alarm).toMatchObject({ Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Threshold: 1 });
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/States',
+      MetricName: 'ExecutionsFailed',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
     expect(dimensionsOf(alarm).StateMachineArn).toEqual(refTo('PullStateMachine'));
   });
 });
