@@ -7,8 +7,10 @@
 /** Partition key of the pull state table (a string: the source's name), on AWS and locally. */
 export const PULL_STATE_PARTITION_KEY = 'source';
 
+/** How a run can end; also the `outcome` dimension of its PullRuns metric. */
+export const RUN_STATUSES = ['succeeded', 'partial', 'failed'] as const;
 /** How a run ended. */
-export type RunStatus = 'succeeded' | 'partial' | 'failed';
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Where the next request of a run starts: the pagination position after the last committed page. */
 export interface PagePosition {

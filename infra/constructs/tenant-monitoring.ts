@@ -15,14 +15,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import {
-  type CounterName,
-  DIMENSION,
-  type METRICS,
-  METRICS_NAMESPACE,
-  RUN_OUTCOMES,
-  STATUS_CLASSES,
-} from '#shared/metrics';
+import { type CounterName, DIMENSION, type METRICS, METRICS_NAMESPACE, STATUS_CLASSES } from '#shared/metrics';
 import {
   ALARM_PERIOD_SECONDS,
   ALARM_SPECS,
@@ -31,6 +24,7 @@ import {
   SERVER_ERROR_MIN_REQUESTS,
   SERVER_ERROR_RATE_PERCENT,
 } from '#shared/operations-alarms';
+import { RUN_STATUSES } from '#shared/pull-run';
 import type { SourceConfig } from '#shared/source-config';
 import { tenantStackName } from '#shared/stack-outputs';
 import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
@@ -248,7 +242,7 @@ export class TenantMonitoring extends Construct {
   }
 
   private sourceAlarms(source: SourceConfig): void {
-    const runs = (outcome: (typeof RUN_OUTCOMES)[number], period: Duration) =>
+    const runs = (outcome: (typeof RUN_STATUSES)[number], period: Duration) =>
       this.sluiceMetric('PullRuns', { [DIMENSION.source]: source.name, [DIMENSION.outcome]: outcome }, 'Sum', period);
     this.alarm(ALARM_SPECS.pullFailed, source.name, {
       metric: runs('failed', PERIOD),
@@ -342,7 +336,7 @@ export class TenantMonitoring extends Construct {
         graph(
           'Pull runs by outcome',
           sources.flatMap((source) =>
-            RUN_OUTCOMES.map((outcome) =>
+            RUN_STATUSES.map((outcome) =>
               this.sluiceMetric('PullRuns', { [DIMENSION.source]: source, [DIMENSION.outcome]: outcome }),
             ),
           ),
