@@ -33,7 +33,7 @@ import { replayDeadLetters } from './dead-letter-replay.ts';
 import { formatDeadLetterList, formatReplaySummary } from './dead-letter-summary.ts';
 import { parseOptions } from './parse-options.ts';
 import { ReplayLedger } from './replay-ledger.ts';
-import { readStackOutputs } from './stack-token.ts';
+import { checkStackName, readStackOutputs } from './stack-token.ts';
 import { parseTimeWindow, type TimeWindow } from './time-window.ts';
 
 /** Usage of `sluice dlq`. */
@@ -77,9 +77,6 @@ export function defaultDlqClients(): DlqClients {
     kinesis: new KinesisClient({}),
   };
 }
-
-// CloudFormation stack names: a letter, then letters, digits and "-".
-const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
 /** The problem slugs `--problem` takes: every problem type, and the pseudo-slugs of pulled and unreadable lines. */
 export function problemSlugs(): string[] {
@@ -235,9 +232,7 @@ export async function dlqCommand(
   if (values.problem !== undefined && !problemSlugs().includes(values.problem)) {
     throw new UsageError(`--problem must be one of ${problemSlugs().join(', ')}`, DLQ_USAGE);
   }
-  if (values.stack !== undefined && !STACK_NAME.test(values.stack)) {
-    throw new UsageError('--stack must be a CloudFormation stack name', DLQ_USAGE);
-  }
+  if (values.stack !== undefined) checkStackName(values.stack, DLQ_USAGE);
   const now = new Date();
   const window = parseTimeWindow(values, now, DLQ_USAGE);
   const tenant = (await loadTenant(values.tenant, { cwd: io.cwd })).config;
