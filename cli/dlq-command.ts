@@ -26,7 +26,7 @@ import { PROBLEM_TYPES } from '#shared/errors';
 import { deliveryStreamOutput, STACK_OUTPUTS, tenantOfStackName } from '#shared/stack-outputs';
 import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/tenant-loader';
-import { noteBuffered } from './batches-command.ts';
+import { noteBuffered, tenantStream } from './batches-command.ts';
 import { CliError, type CliIo, UsageError } from './cli-io.ts';
 import { type DeadLetterEntry, PULLED_SLUG, readDeadLetters, UNREADABLE_SLUG } from './dead-letter-reader.ts';
 import { replayDeadLetters } from './dead-letter-replay.ts';
@@ -236,13 +236,7 @@ export async function dlqCommand(
   const now = new Date();
   const window = parseTimeWindow(values, now, DLQ_USAGE);
   const tenant = (await loadTenant(values.tenant, { cwd: io.cwd })).config;
-  const stream = Object.hasOwn(tenant.streams, streamId) ? tenant.streams[streamId] : undefined;
-  if (!stream) {
-    throw new UsageError(
-      `stream ${streamId} does not exist in tenant ${tenant.tenant} (it has ${Object.keys(tenant.streams).join(', ')})`,
-      DLQ_USAGE,
-    );
-  }
+  const stream = tenantStream(tenant, streamId, DLQ_USAGE);
   const stackTenant = values.stack === undefined ? undefined : tenantOfStackName(values.stack);
   if (stackTenant !== undefined && stackTenant !== tenant.tenant) {
     throw new CliError(`stack ${values.stack} is tenant ${stackTenant}'s; pass --tenant ${stackTenant}`);
