@@ -79,7 +79,7 @@ export function defaultDlqClients(): DlqClients {
 }
 
 /** The problem slugs `--problem` takes: every problem type, and the pseudo-slugs of pulled and unreadable lines. */
-export function problemSlugs(): string[] {
+function problemSlugs(): string[] {
   return [...PROBLEM_TYPES.map((row) => row.slug), PULLED_SLUG, UNREADABLE_SLUG];
 }
 
@@ -171,7 +171,7 @@ async function stackSource(stackName: string, stream: StreamConfig, clients: Dlq
 }
 
 /** A run id that sorts by start time: `20250101T100000Z-1a2b3c4d`. */
-export function newRunId(now = new Date()): string {
+function newRunId(now = new Date()): string {
   const stamp = now
     .toISOString()
     .replace(/[-:]/g, '')

@@ -6,10 +6,10 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Addresses of this machine: the admin routes answer only them. */
-export const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 /** Whether an `Authorization: Bearer` header carries the admin routes' key (compared in constant time). */
-export function keyMatches(header: string | undefined, key: string): boolean {
+function keyMatches(header: string | undefined, key: string): boolean {
   const given = Buffer.from(/^Bearer (\S+)$/.exec(header ?? '')?.[1] ?? '');
   const expected = Buffer.from(key);
   return given.length === expected.length && timingSafeEqual(given, expected);
