@@ -11,6 +11,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as v from 'valibot';
+import { FIREHOSE_BATCH_LIMITS } from '#shared/contract';
 import { DELIVERY_CHANNELS, type DeliveryChannel, type RecordDelivery } from '#shared/delivery/delivery-port';
 import type { TenantConfig } from '#shared/tenant-config';
 import { admitAdminRequest, answerJson } from './admin-route.ts';
@@ -19,7 +20,7 @@ import { admitAdminRequest, answerJson } from './admin-route.ts';
 export const DELIVER_ROUTE = '/_sluice/deliver';
 
 /** Largest body the route reads: one Firehose call's 4 MiB, base64-encoded, with room to spare. */
-export const DELIVER_ROUTE_MAX_BYTES = 16 * 1024 * 1024;
+export const DELIVER_ROUTE_MAX_BYTES = 4 * FIREHOSE_BATCH_LIMITS.bytes;
 
 /** Time the emulation gets to journal one request's records. */
 const DELIVER_DEADLINE_MS = 60_000;
