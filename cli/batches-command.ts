@@ -6,7 +6,7 @@ import { readSegments } from '#local/buffer-journal';
 import { createS3Client, LOCAL_BUCKET, startEmbeddedS3 } from '#local/embedded-s3';
 import { readServerState } from '#local/server-state';
 import { type SluiceHome, sluiceHome } from '#local/sluice-home';
-import type { TenantConfig } from '#shared/tenant-config';
+import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/tenant-loader';
 import { EXPORT_FORMATS, type ExportFormat, exportBatches } from './batch-export.ts';
 import { listBatches, readBatchRecords, streamPrefix } from './batch-reader.ts';
@@ -78,11 +78,13 @@ export async function noteBuffered(streamId: string, deadLetter: boolean, home: 
   }
 }
 
-function checkStream(tenant: TenantConfig, stream: string): void {
-  if (Object.hasOwn(tenant.streams, stream)) return;
+/** The tenant's stream of that id; an unknown id throws UsageError carrying the usage text. */
+export function tenantStream(tenant: TenantConfig, stream: string, usage: string): StreamConfig {
+  const config = Object.hasOwn(tenant.streams, stream) ? tenant.streams[stream] : undefined;
+  if (config) return config;
   throw new UsageError(
     `stream ${stream} does not exist in tenant ${tenant.tenant} (it has ${Object.keys(tenant.streams).join(', ')})`,
-    BATCHES_USAGE,
+    usage,
   );
 }
 
@@ -106,7 +108,7 @@ async function exportCommand(
   if (!values.out) throw new UsageError('export needs --out <file>', BATCHES_USAGE);
   const window = parseTimeWindow(values, new Date(), BATCHES_USAGE);
   const tenant = (await loadTenant(values.tenant, { cwd: io.cwd })).config;
-  checkStream(tenant, stream);
+  tenantStream(tenant, stream, BATCHES_USAGE);
   const source = await openLandingSource(values, sluiceHome(tenant.tenant, io.env, io.cwd));
   const out = resolve(io.cwd, values.out);
   try {
@@ -149,7 +151,7 @@ export async function batchesCommand(args: readonly string[], io: CliIo): Promis
   const local = !values.bucket && !values.endpoint;
   // Another bucket may hold a tenant whose config is not here: its streams are checked only when named.
   const tenant = local || values.tenant ? (await loadTenant(values.tenant, { cwd: io.cwd })).config : undefined;
-  if (tenant) checkStream(tenant, stream);
+  if (tenant) tenantStream(tenant, stream, BATCHES_USAGE);
   const home = sluiceHome(tenant?.tenant ?? DEFAULT_TENANT, io.env, io.cwd);
   const source = await openLandingSource(values, home);
   try {

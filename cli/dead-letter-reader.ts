@@ -132,7 +132,7 @@ function inWindow(at: Date | undefined, window: TimeWindow): boolean {
  * is named by its first record's arrival, which may be an hour before or after a line's own
  * time, so the listing reaches one hour beyond the window on both sides.
  */
-export async function listDeadLetterObjects(
+async function listDeadLetterObjects(
   s3: S3Client,
   bucket: string,
   streamId: string,

@@ -18,7 +18,7 @@ import { reasonLabel } from './dead-letter-summary.ts';
 import type { LedgerEntry } from './replay-ledger.ts';
 
 /** Time one chunk's delivery may take, retries included: no gateway waits, so it is longer than a post's. */
-export const REPLAY_CHUNK_DEADLINE_MS = 60_000;
+const REPLAY_CHUNK_DEADLINE_MS = 60_000;
 
 /** Where a run records what it replayed. */
 export interface LedgerWriter {

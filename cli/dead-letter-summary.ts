@@ -8,10 +8,10 @@ import type { DeadLetterEntry } from './dead-letter-reader.ts';
 import type { ReplaySummary } from './dead-letter-replay.ts';
 
 /** Rows of the reason table, and examples, that `ls` prints at most. */
-export const LS_REASON_ROWS = 20;
-export const LS_EXAMPLES = 5;
+const LS_REASON_ROWS = 20;
+const LS_EXAMPLES = 5;
 /** Characters of a record an example shows. */
-export const EXAMPLE_RECORD_CHARS = 100;
+const EXAMPLE_RECORD_CHARS = 100;
 const REASON_CHARS = 120;
 
 /** A one-line form of a text: control characters as spaces, cut at `chars` with an ellipsis. */

@@ -4,13 +4,13 @@
  */
 import type { DeliverBody } from '#local/delivery-admin-route';
 import { DELIVER_ROUTE } from '#local/delivery-admin-route';
-import type { ServerState } from '#local/server-state';
 import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
 import { DownstreamUnavailableError } from '#shared/errors';
+import { type KeyedServer, reachDevServer, refusalMessage } from './dev-server-admin.ts';
 
 /** Delivery through the dev server whose state file is `server`. */
 export class DevServerDelivery implements RecordDelivery {
-  constructor(private readonly server: ServerState & { readonly pullKey: string }) {}
+  constructor(private readonly server: KeyedServer) {}
 
   async deliver(batch: DeliveryBatch): Promise<void> {
     if (batch.records.length === 0) return;
@@ -19,24 +19,17 @@ export class DevServerDelivery implements RecordDelivery {
       channel: batch.channel,
       records: batch.records.map((record) => Buffer.from(record).toString('base64')),
     };
-    let response: Response;
-    try {
-      response = await fetch(`${this.server.url}${DELIVER_ROUTE}`, {
+    const response = await reachDevServer(
+      this.server,
+      DELIVER_ROUTE,
+      {
         method: 'POST',
-        headers: { authorization: `Bearer ${this.server.pullKey}`, 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(Math.max(1, batch.deadlineAt - Date.now())),
-      });
-    } catch (error) {
-      throw new DownstreamUnavailableError(
-        `cannot reach the dev server at ${this.server.url}: ${(error as Error).message}`,
-      );
-    }
-    if (response.status !== 200) {
-      const message = ((await response.json().catch(() => ({}))) as { message?: string }).message;
-      throw new DownstreamUnavailableError(
-        `the dev server answered ${response.status}: ${message ?? 'no reason given'}`,
-      );
-    }
+      },
+      (message) => new DownstreamUnavailableError(message),
+    );
+    if (response.status !== 200) throw new DownstreamUnavailableError(await refusalMessage(response));
   }
 }

@@ -26,14 +26,14 @@ import { PROBLEM_TYPES } from '#shared/errors';
 import { deliveryStreamOutput, STACK_OUTPUTS, tenantOfStackName } from '#shared/stack-outputs';
 import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/tenant-loader';
-import { noteBuffered } from './batches-command.ts';
+import { noteBuffered, tenantStream } from './batches-command.ts';
 import { CliError, type CliIo, UsageError } from './cli-io.ts';
 import { type DeadLetterEntry, PULLED_SLUG, readDeadLetters, UNREADABLE_SLUG } from './dead-letter-reader.ts';
 import { replayDeadLetters } from './dead-letter-replay.ts';
 import { formatDeadLetterList, formatReplaySummary } from './dead-letter-summary.ts';
 import { parseOptions } from './parse-options.ts';
 import { ReplayLedger } from './replay-ledger.ts';
-import { readStackOutputs } from './stack-token.ts';
+import { checkStackName, readStackOutputs } from './stack-token.ts';
 import { parseTimeWindow, type TimeWindow } from './time-window.ts';
 
 /** Usage of `sluice dlq`. */
@@ -78,11 +78,8 @@ export function defaultDlqClients(): DlqClients {
   };
 }
 
-// CloudFormation stack names: a letter, then letters, digits and "-".
-const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
-
 /** The problem slugs `--problem` takes: every problem type, and the pseudo-slugs of pulled and unreadable lines. */
-export function problemSlugs(): string[] {
+function problemSlugs(): string[] {
   return [...PROBLEM_TYPES.map((row) => row.slug), PULLED_SLUG, UNREADABLE_SLUG];
 }
 
@@ -174,7 +171,7 @@ async function stackSource(stackName: string, stream: StreamConfig, clients: Dlq
 }
 
 /** A run id that sorts by start time: `20250101T100000Z-1a2b3c4d`. */
-export function newRunId(now = new Date()): string {
+function newRunId(now = new Date()): string {
   const stamp = now
     .toISOString()
     .replace(/[-:]/g, '')
@@ -235,19 +232,11 @@ export async function dlqCommand(
   if (values.problem !== undefined && !problemSlugs().includes(values.problem)) {
     throw new UsageError(`--problem must be one of ${problemSlugs().join(', ')}`, DLQ_USAGE);
   }
-  if (values.stack !== undefined && !STACK_NAME.test(values.stack)) {
-    throw new UsageError('--stack must be a CloudFormation stack name', DLQ_USAGE);
-  }
+  if (values.stack !== undefined) checkStackName(values.stack, DLQ_USAGE);
   const now = new Date();
   const window = parseTimeWindow(values, now, DLQ_USAGE);
   const tenant = (await loadTenant(values.tenant, { cwd: io.cwd })).config;
-  const stream = Object.hasOwn(tenant.streams, streamId) ? tenant.streams[streamId] : undefined;
-  if (!stream) {
-    throw new UsageError(
-      `stream ${streamId} does not exist in tenant ${tenant.tenant} (it has ${Object.keys(tenant.streams).join(', ')})`,
-      DLQ_USAGE,
-    );
-  }
+  const stream = tenantStream(tenant, streamId, DLQ_USAGE);
   const stackTenant = values.stack === undefined ? undefined : tenantOfStackName(values.stack);
   if (stackTenant !== undefined && stackTenant !== tenant.tenant) {
     throw new CliError(`stack ${values.stack} is tenant ${stackTenant}'s; pass --tenant ${stackTenant}`);

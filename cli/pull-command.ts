@@ -19,6 +19,7 @@ import { type RunSummary, SourceBusyError, type SourceState } from '#shared/pull
 import type { TenantConfig } from '#shared/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/tenant-loader';
 import { CliError, type CliIo, UsageError } from './cli-io.ts';
+import { type KeyedServer, reachDevServer, refusalMessage } from './dev-server-admin.ts';
 import { parseOptions } from './parse-options.ts';
 
 /** Usage of `sluice pull`. */
@@ -66,24 +67,14 @@ export function statusLine(name: string, state: SourceState | undefined): string
   return `${name}: ${last}${cursor}${run}`;
 }
 
-async function serverRequest(server: ServerState, path: string, method: 'GET' | 'POST'): Promise<Response> {
-  try {
-    return await fetch(`${server.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${server.pullKey}` },
-    });
-  } catch (error) {
-    throw new CliError(`cannot reach the dev server at ${server.url}: ${(error as Error).message}`);
-  }
+function serverRequest(server: KeyedServer, path: string, method: 'GET' | 'POST'): Promise<Response> {
+  return reachDevServer(server, path, { method }, (message) => new CliError(message));
 }
 
-async function runThroughServer(server: ServerState, name: string, fullRefresh: boolean, io: CliIo): Promise<number> {
+async function runThroughServer(server: KeyedServer, name: string, fullRefresh: boolean, io: CliIo): Promise<number> {
   const query = fullRefresh ? '?full-refresh' : '';
   const response = await serverRequest(server, `${PULL_ROUTE_PREFIX}/${encodeURIComponent(name)}${query}`, 'POST');
-  if (!response.ok || !response.body) {
-    const message = ((await response.json().catch(() => ({}))) as { message?: string }).message;
-    throw new CliError(`the dev server answered ${response.status}: ${message ?? 'no reason given'}`);
-  }
+  if (!response.ok || !response.body) throw new CliError(await refusalMessage(response));
   let pending = '';
   let code: number | undefined;
   const decoder = new TextDecoder();
@@ -158,7 +149,7 @@ async function printStatus(
 ): Promise<number> {
   let states: Map<string, SourceState | undefined>;
   if (server?.pullKey) {
-    const response = await serverRequest(server, PULL_ROUTE_PREFIX, 'GET');
+    const response = await serverRequest({ ...server, pullKey: server.pullKey }, PULL_ROUTE_PREFIX, 'GET');
     if (!response.ok) throw new CliError(`the dev server answered ${response.status} to the status request`);
     const body = (await response.json()) as { sources: { source: string; state?: SourceState }[] };
     states = new Map(body.sources.map((entry) => [entry.source, entry.state]));
@@ -208,6 +199,6 @@ export async function pullCommand(args: readonly string[], io: CliIo, open: Pull
     throw error;
   }
   const fullRefresh = values['full-refresh'] ?? false;
-  if (server?.pullKey) return runThroughServer(server, source, fullRefresh, io);
+  if (server?.pullKey) return runThroughServer({ ...server, pullKey: server.pullKey }, source, fullRefresh, io);
   return runHere(tenant, home, source, fullRefresh, io, open);
 }

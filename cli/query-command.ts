@@ -20,7 +20,7 @@ import { CliError, type CliIo, UsageError } from './cli-io.ts';
 import { downloadLanded } from './landed-download.ts';
 import { parseOptions } from './parse-options.ts';
 import { formatResult, QUERY_FORMATS, type QueryFormat } from './query-output.ts';
-import { readStackOutputs } from './stack-token.ts';
+import { checkStackName, readStackOutputs } from './stack-token.ts';
 import { parseTimeWindow, type TimeWindow } from './time-window.ts';
 
 /** Usage of `sluice query`. */
@@ -53,9 +53,6 @@ export interface QueryClients {
 export function defaultQueryClients(): QueryClients {
   return { cloudFormation: new CloudFormationClient({}), s3: new S3Client({}) };
 }
-
-// CloudFormation stack names: a letter, then letters, digits and "-"; safe as a folder name.
-const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
 /** Streams a pull source lands in. */
 export function pulledStreams(tenant: TenantConfig): Set<string> {
@@ -182,8 +179,7 @@ export async function queryCommand(
   }
   const window = parseTimeWindow(values, new Date(), QUERY_USAGE);
   if (values.stack !== undefined) {
-    if (!STACK_NAME.test(values.stack))
-      throw new UsageError('--stack must be a CloudFormation stack name', QUERY_USAGE);
+    checkStackName(values.stack, QUERY_USAGE);
     if (!window.since) throw new UsageError('--stack needs --since (how far back to fetch)', QUERY_USAGE);
   }
   const tenant = (await loadTenant(values.tenant, { cwd: io.cwd })).config;

@@ -7,7 +7,15 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { currentSigningKey, parseSigningKeySet } from '#shared/signing-keys';
 import { STACK_OUTPUTS, streamOfDeliveryStreamOutput } from '#shared/stack-outputs';
 import { type SigningKey, signTenantToken } from '#shared/token-claims';
-import { CliError } from './cli-io.ts';
+import { CliError, UsageError } from './cli-io.ts';
+
+// CloudFormation stack names: a letter, then letters, digits and "-"; safe as a folder name.
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
+/** Checks a `--stack` value; a name CloudFormation would refuse throws UsageError carrying the usage text. */
+export function checkStackName(stackName: string, usage: string): void {
+  if (!STACK_NAME.test(stackName)) throw new UsageError('--stack must be a CloudFormation stack name', usage);
+}
 
 /** What to sign for a deployed stack. */
 export interface StackTokenRequest {

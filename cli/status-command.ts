@@ -9,6 +9,7 @@ import { sluiceHome } from '#local/sluice-home';
 import { STATUS_ROUTE_PATH } from '#local/status-route';
 import { DEFAULT_TENANT, loadTenant } from '#shared/tenant-loader';
 import { CliError, type CliIo, UsageError } from './cli-io.ts';
+import { reachDevServer, refusalMessage } from './dev-server-admin.ts';
 import { parseOptions } from './parse-options.ts';
 import { statusTables } from './status-table.ts';
 
@@ -49,18 +50,9 @@ export async function statusCommand(args: readonly string[], io: CliIo): Promise
   }
   if (!server.pullKey)
     throw new CliError(`the dev server at ${server.url} is older than \`sluice status\`; restart it`);
-  let response: Response;
-  try {
-    response = await fetch(`${server.url}${STATUS_ROUTE_PATH}`, {
-      headers: { authorization: `Bearer ${server.pullKey}` },
-    });
-  } catch (error) {
-    throw new CliError(`cannot reach the dev server at ${server.url}: ${(error as Error).message}`);
-  }
-  if (!response.ok) {
-    const message = ((await response.json().catch(() => ({}))) as { message?: string }).message;
-    throw new CliError(`the dev server answered ${response.status}: ${message ?? 'no reason given'}`);
-  }
+  const keyed = { ...server, pullKey: server.pullKey };
+  const response = await reachDevServer(keyed, STATUS_ROUTE_PATH, {}, (message) => new CliError(message));
+  if (!response.ok) throw new CliError(await refusalMessage(response));
   const status = (await response.json()) as DevStatus;
   io.stdout(values.json ? `${JSON.stringify(status, null, 2)}\n` : statusTables(status, server.url));
   return 0;

@@ -11,7 +11,7 @@ export interface TimeWindow {
 }
 
 /** Parses one end of a window; a wrong value throws UsageError carrying the usage text. */
-export function parseTimePoint(value: string, name: string, now: Date, usage: string): Date {
+function parseTimePoint(value: string, name: string, now: Date, usage: string): Date {
   const duration = /^(\d{1,6})([mhd])$/.exec(value);
   if (duration) return new Date(now.getTime() - Number(duration[1]) * UNIT_MS[duration[2] as keyof typeof UNIT_MS]);
   // Dates only: a bare number would be read as a year or epoch milliseconds, never what was meant.
@@ -40,7 +40,7 @@ export function parseTimeWindow(
 const PARTITIONS = /\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/hour=(\d{2})\//;
 
 /** The start of the hour partition a key sits in, or undefined for a key outside the layout. */
-export function keyHour(key: string): Date | undefined {
+function keyHour(key: string): Date | undefined {
   const match = PARTITIONS.exec(key);
   if (!match) return undefined;
   const [, year, month, day, hour] = match.map(Number) as [number, number, number, number, number];
@@ -59,7 +59,7 @@ export function keyInWindow(key: string, window: TimeWindow): boolean {
 const pad = (value: number): string => String(value).padStart(2, '0');
 
 /** Most hour partitions one window may list; past it the command asks for a shorter window. */
-export const MAX_WINDOW_HOURS = 24 * 366;
+const MAX_WINDOW_HOURS = 24 * 366;
 
 /** The hour partition prefixes (`year=…/month=…/day=…/hour=…/`) of a closed window, oldest first. */
 export function windowHourPrefixes(since: Date, until: Date): string[] {

@@ -11,15 +11,16 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as v from 'valibot';
+import { FIREHOSE_BATCH_LIMITS } from '#shared/contract';
 import { DELIVERY_CHANNELS, type DeliveryChannel, type RecordDelivery } from '#shared/delivery/delivery-port';
 import type { TenantConfig } from '#shared/tenant-config';
-import { keyMatches, LOOPBACK } from './pull-admin-route.ts';
+import { admitAdminRequest, answerJson } from './admin-route.ts';
 
 /** Path of the delivery route. */
 export const DELIVER_ROUTE = '/_sluice/deliver';
 
 /** Largest body the route reads: one Firehose call's 4 MiB, base64-encoded, with room to spare. */
-export const DELIVER_ROUTE_MAX_BYTES = 16 * 1024 * 1024;
+export const DELIVER_ROUTE_MAX_BYTES = 4 * FIREHOSE_BATCH_LIMITS.bytes;
 
 /** Time the emulation gets to journal one request's records. */
 const DELIVER_DEADLINE_MS = 60_000;
@@ -40,12 +41,6 @@ const DeliverBodySchema = v.strictObject({
 /** What the CLI posts to the route. */
 export type DeliverBody = v.InferOutput<typeof DeliverBodySchema>;
 
-function answer(response: ServerResponse, status: number, body: object): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  response.end(text);
-}
-
 async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -65,21 +60,18 @@ export function createDeliverRoute(options: {
   readonly track: (work: Promise<unknown>) => void;
 }): (request: IncomingMessage, response: ServerResponse) => void {
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    if (!LOOPBACK.has(request.socket.remoteAddress ?? '')) {
-      answer(response, 403, { message: 'the delivery route answers only on loopback' });
-      return;
-    }
-    if (!keyMatches(request.headers.authorization, options.key)) {
-      answer(response, 401, { message: 'the delivery route needs the key in the dev server state file' });
-      return;
-    }
+    const admitted = admitAdminRequest(request, response, options.key, {
+      notLoopback: 'the delivery route answers only on loopback',
+      wrongKey: 'the delivery route needs the key in the dev server state file',
+    });
+    if (!admitted) return;
     if (request.method !== 'POST' || request.url !== DELIVER_ROUTE) {
-      answer(response, 404, { message: `try POST ${DELIVER_ROUTE}` });
+      answerJson(response, 404, { message: `try POST ${DELIVER_ROUTE}` });
       return;
     }
     const raw = await readBody(request);
     if (!raw) {
-      answer(response, 413, { message: `the body is over ${DELIVER_ROUTE_MAX_BYTES} bytes` });
+      answerJson(response, 413, { message: `the body is over ${DELIVER_ROUTE_MAX_BYTES} bytes` });
       return;
     }
     let json: unknown;
@@ -90,12 +82,12 @@ export function createDeliverRoute(options: {
     }
     const parsed = v.safeParse(DeliverBodySchema, json);
     if (!parsed.success) {
-      answer(response, 400, { message: 'the body must be {"stream","channel","records":[base64…]}' });
+      answerJson(response, 400, { message: 'the body must be {"stream","channel","records":[base64…]}' });
       return;
     }
     const { stream, channel, records } = parsed.output;
     if (!Object.hasOwn(options.tenant.streams, stream)) {
-      answer(response, 404, { message: `this dev server's tenant has no stream ${JSON.stringify(stream)}` });
+      answerJson(response, 404, { message: `this dev server's tenant has no stream ${JSON.stringify(stream)}` });
       return;
     }
     try {
@@ -106,15 +98,15 @@ export function createDeliverRoute(options: {
         deadlineAt: Date.now() + DELIVER_DEADLINE_MS,
       });
     } catch (error) {
-      answer(response, 503, { message: `the records were not taken: ${(error as Error).message}` });
+      answerJson(response, 503, { message: `the records were not taken: ${(error as Error).message}` });
       return;
     }
-    answer(response, 200, { records: records.length });
+    answerJson(response, 200, { records: records.length });
   };
   return (request, response) => {
     options.track(
       handle(request, response).catch((error: unknown) => {
-        if (!response.headersSent) answer(response, 500, { message: (error as Error).message });
+        if (!response.headersSent) answerJson(response, 500, { message: (error as Error).message });
         else response.destroy();
       }),
     );

@@ -226,25 +226,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const sampleApi = createSampleApi(options.sampleApiFile);
     const pullKey = randomBytes(32).toString('base64url');
     const pullRuns = new Set<Promise<unknown>>();
-    const pullRoutes = createPullRoutes({
-      tenant,
-      pull,
-      key: pullKey,
-      track: (run) => {
-        pullRuns.add(run);
-        void run.finally(() => pullRuns.delete(run));
-      },
-    });
+    // A stopping server waits for the pull runs and deliveries its admin routes started.
+    const track = (work: Promise<unknown>) => {
+      pullRuns.add(work);
+      void work.finally(() => pullRuns.delete(work));
+    };
+    const pullRoutes = createPullRoutes({ tenant, pull, key: pullKey, track });
     // `sluice dlq replay` delivers through this server's emulation, which owns the journal.
-    const deliverRoute = createDeliverRoute({
-      tenant,
-      delivery: emulation,
-      key: pullKey,
-      track: (work) => {
-        pullRuns.add(work);
-        void work.finally(() => pullRuns.delete(work));
-      },
-    });
+    const deliverRoute = createDeliverRoute({ tenant, delivery: emulation, key: pullKey, track });
     observability.expose({ key: pullKey, pull });
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       // The sample API stands in for a third party, so it is outside the gateway's auth and routes.

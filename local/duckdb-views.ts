@@ -149,7 +149,7 @@ function recordSelect(table: AnalystTable, source: TableSource, glob: string): s
 }
 
 /** The view definition of a table over its folders of decoded files. */
-export function viewSelect(table: AnalystTable): string {
+function viewSelect(table: AnalystTable): string {
   const selects = table.sources
     .filter((source) => hasFiles(source.folder))
     .map((source) => {

@@ -24,7 +24,7 @@ import type { SluiceHome } from './sluice-home.ts';
 /** The pull state table of local mode. */
 export const LOCAL_PULL_STATE_TABLE = 'sluice-pull-state';
 /** The Idempotency-Key table of local mode. */
-export const LOCAL_IDEMPOTENCY_TABLE = 'sluice-idempotency';
+const LOCAL_IDEMPOTENCY_TABLE = 'sluice-idempotency';
 
 /** Credentials for dynalite, which checks that a request is signed but not by whom. */
 export const DYNALITE_CREDENTIALS = { accessKeyId: 'DYNALITE', secretAccessKey: 'DYNALITE' } as const;
@@ -68,7 +68,7 @@ export function ensurePullStateTable(client: DynamoDBClient, table: string): Pro
  * TTL, which dynalite lacks: an expired record stays on disk, but no longer holds its key
  * (Powertools' conditional put overwrites it), as on AWS before TTL deletes it.
  */
-export function ensureIdempotencyTable(client: DynamoDBClient, table: string): Promise<void> {
+function ensureIdempotencyTable(client: DynamoDBClient, table: string): Promise<void> {
   return ensureTable(client, table, IDEMPOTENCY_PARTITION_KEY);
 }
 

@@ -49,7 +49,7 @@ export function isTextContentType(contentType: string | undefined): boolean {
  * Whether a `Content-Encoding` names a coding: the HTTP API passes such a body base64-encoded
  * (`isBase64Encoded: true`) whatever its content type, since compressed bytes are not text.
  */
-export function hasContentCoding(contentEncoding: string | undefined): boolean {
+function hasContentCoding(contentEncoding: string | undefined): boolean {
   const coding = contentEncoding?.trim().toLowerCase();
   return coding !== undefined && coding !== '' && coding !== 'identity';
 }

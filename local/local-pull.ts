@@ -68,10 +68,10 @@ export interface LocalPull {
 }
 
 /** Default slice length: short, so that Ctrl-C in `sluice dev` is answered within seconds. */
-export const LOCAL_SLICE_SECONDS = 10;
+const LOCAL_SLICE_SECONDS = 10;
 
 /** A run id as on AWS (source and start time), with a random suffix so that two starts in one second differ. */
-export function localRunId(source: string, at: Date): string {
+function localRunId(source: string, at: Date): string {
   const time = at
     .toISOString()
     .replace(/[-:]/g, '')

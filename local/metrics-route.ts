@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 
 /** Path of the metrics page. */
-export const METRICS_PATH = '/metrics';
+const METRICS_PATH = '/metrics';
 
 /** Whether a request is for the metrics page (GET only; anything else goes on to the gateway's 404). */
 export function isMetricsRequest(request: IncomingMessage): boolean {

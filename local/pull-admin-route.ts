@@ -8,10 +8,10 @@
  *   POST /_sluice/pull/<source>[?full-refresh] the run's progress as NDJSON: {"page":…} lines,
  *                                              then {"summary":…} or {"error":{"kind","message"}}
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type RunSummary, SourceBusyError } from '#shared/pull-run';
 import type { TenantConfig } from '#shared/tenant-config';
+import { admitAdminRequest, answerJson } from './admin-route.ts';
 import type { LocalPull } from './local-pull.ts';
 import { tenantSource, tenantSourceNames, UnknownSourceError } from './tenant-sources.ts';
 
@@ -24,22 +24,6 @@ export type PullStreamLine =
   | { readonly summary: RunSummary }
   | { readonly error: { readonly kind: 'busy' | 'failed'; readonly message: string } };
 
-/** Addresses of this machine: the admin routes answer only them. */
-export const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
-
-function answer(response: ServerResponse, status: number, body: object): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  response.end(text);
-}
-
-/** Whether an `Authorization: Bearer` header carries the admin routes' key (compared in constant time). */
-export function keyMatches(header: string | undefined, key: string): boolean {
-  const given = Buffer.from(/^Bearer (\S+)$/.exec(header ?? '')?.[1] ?? '');
-  const expected = Buffer.from(key);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
 /** The routes, bound to the server's pull side; `track` learns of each run so that a stopping server waits for it. */
 export function createPullRoutes(options: {
   readonly tenant: TenantConfig;
@@ -48,22 +32,17 @@ export function createPullRoutes(options: {
   readonly track: (run: Promise<unknown>) => void;
 }): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
-    if (!LOOPBACK.has(request.socket.remoteAddress ?? '')) {
-      answer(response, 403, { message: 'the pull routes answer only on loopback' });
-      return;
-    }
-    if (!keyMatches(request.headers.authorization, options.key)) {
-      answer(response, 401, {
-        message: 'the pull routes need the key in the dev server state file (sluice pull uses it)',
-      });
-      return;
-    }
+    const admitted = admitAdminRequest(request, response, options.key, {
+      notLoopback: 'the pull routes answer only on loopback',
+      wrongKey: 'the pull routes need the key in the dev server state file (sluice pull uses it)',
+    });
+    if (!admitted) return;
     const url = new URL(request.url ?? '/', 'http://local.invalid');
     const name = url.pathname.slice(PULL_ROUTE_PREFIX.length + 1);
     const pull = options.pull;
     if (request.method === 'GET' && url.pathname === PULL_ROUTE_PREFIX) {
       if (!pull) {
-        answer(response, 200, { sources: [] });
+        answerJson(response, 200, { sources: [] });
         return;
       }
       options.track(
@@ -71,27 +50,27 @@ export function createPullRoutes(options: {
           (states) => {
             const byName = new Map(states.map((state) => [state.source, state]));
             const sources = tenantSourceNames(options.tenant).map((source) => ({ source, state: byName.get(source) }));
-            answer(response, 200, { sources });
+            answerJson(response, 200, { sources });
           },
           (error: unknown) =>
-            answer(response, 503, { message: `cannot read the pull state: ${(error as Error).message}` }),
+            answerJson(response, 503, { message: `cannot read the pull state: ${(error as Error).message}` }),
         ),
       );
       return;
     }
     if (request.method !== 'POST' || !url.pathname.startsWith(`${PULL_ROUTE_PREFIX}/`) || name.includes('/')) {
-      answer(response, 404, { message: `try GET ${PULL_ROUTE_PREFIX} or POST ${PULL_ROUTE_PREFIX}/<source>` });
+      answerJson(response, 404, { message: `try GET ${PULL_ROUTE_PREFIX} or POST ${PULL_ROUTE_PREFIX}/<source>` });
       return;
     }
     try {
       tenantSource(options.tenant, decodeURIComponent(name));
     } catch (error) {
       if (!(error instanceof UnknownSourceError)) throw error;
-      answer(response, 404, { message: error.message });
+      answerJson(response, 404, { message: error.message });
       return;
     }
     if (!pull) {
-      answer(response, 503, { message: 'this dev server has no pull side' });
+      answerJson(response, 503, { message: 'this dev server has no pull side' });
       return;
     }
     response.writeHead(200, { 'content-type': 'application/x-ndjson' });

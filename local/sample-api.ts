@@ -17,7 +17,7 @@ export const SAMPLE_EVENTS_PATH = '/sample-api/v1/events';
 /** The records it serves unless told another file. */
 export const SAMPLE_EVENTS_FILE = fileURLToPath(new URL('./sample-api/events.json', import.meta.url));
 /** Page size when `limit` is absent, and the largest one allowed. */
-export const SAMPLE_DEFAULT_LIMIT = 10;
+const SAMPLE_DEFAULT_LIMIT = 10;
 export const SAMPLE_MAX_LIMIT = 100;
 
 interface SampleRecord {

@@ -14,7 +14,7 @@ const ServerStateSchema = v.object({
   tenant: v.string(),
   s3Endpoint: v.string(),
   bucket: v.string(),
-  /** Key of the pull and delivery routes (pull-admin-route.ts, delivery-admin-route.ts); the file is 0600 for that reason. */
+  /** Key of the admin routes (admin-route.ts); the file is 0600 for that reason. */
   pullKey: v.optional(v.string()),
 });
 

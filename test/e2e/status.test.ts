@@ -101,6 +101,8 @@ describe('GET /metrics of the dev server', () => {
     const pulled = await sluice(local, ['pull', 'sample']);
     expect(pulled.code).toBe(0);
     const pages = pulled.stdout.match(/^pull sample page \d+:/gm)?.length;
+    // Else a missing PullPages sample would equal the missing count.
+    expect(pages).toBeGreaterThan(0);
     const samples = await scrape(local.server.url);
     const perSource = { tenant: 'example', source: 'sample' };
     expect(sampleValue(samples, prometheusName('PullRuns'), { ...perSource, outcome: 'succeeded' })).toBe(1);
