@@ -1,21 +1,21 @@
 /** The `sluice` command: dispatches to the subcommands and turns errors into exit codes. */
 
 import { AlreadyRunningError } from '#local/dev-server';
-import { UnknownSourceError } from '#local/tenant-sources';
-import { TenantConfigError } from '#shared/tenant-config';
-import { TenantSourceError } from '#shared/tenant-loader';
-import { batchesCommand } from './batches-command.ts';
+import { UnknownSourceError } from '#local/pull/tenant-sources';
+import { TenantConfigError } from '#shared/config/tenant-config';
+import { TenantSourceError } from '#shared/config/tenant-loader';
+import { batchesCommand } from './batches/batches-command.ts';
 import { CliError, type CliIo, processIo, UsageError } from './cli-io.ts';
-import { devCommand } from './dev-command.ts';
-import { dlqCommand } from './dlq-command.ts';
-import { openApiCommand } from './openapi-command.ts';
-import { pullCommand } from './pull-command.ts';
-import { queryCommand } from './query-command.ts';
-import { secretCommand } from './secret-command.ts';
-import { sendCommand } from './send-command.ts';
-import { statusCommand } from './status-command.ts';
-import { tokenCommand } from './token-command.ts';
-import { verifyCommand } from './verify-command.ts';
+import { devCommand } from './dev/dev-command.ts';
+import { dlqCommand } from './dlq/dlq-command.ts';
+import { openApiCommand } from './openapi/openapi-command.ts';
+import { pullCommand } from './pull/pull-command.ts';
+import { queryCommand } from './query/query-command.ts';
+import { secretCommand } from './secret/secret-command.ts';
+import { sendCommand } from './send/send-command.ts';
+import { statusCommand } from './status/status-command.ts';
+import { tokenCommand } from './token/token-command.ts';
+import { verifyCommand } from './verify/verify-command.ts';
 
 /** Top-level usage. */
 export const USAGE = `Usage: sluice <command> [options]

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { SCALAR_SCRIPT_ASSET, SCALAR_SCRIPT_MODULE } from '#shared/api-docs';
+import { SCALAR_SCRIPT_ASSET, SCALAR_SCRIPT_MODULE } from '#shared/openapi/api-docs';
 import { repoPath } from './paths.ts';
 
 /** The api-docs function's entry, the same file for every tenant. */

@@ -2,8 +2,8 @@
  * CDK entry: `cdk synth|deploy -c tenant=<name or path>` (default `example`) makes stack
  * `Sluice-<tenant>`. A missing or bad tenant config stops synthesis with a message naming it.
  */
-import { TenantConfigError } from '#shared/tenant-config';
-import { DEFAULT_TENANT, loadTenant, TenantSourceError } from '#shared/tenant-loader';
+import { TenantConfigError } from '#shared/config/tenant-config';
+import { DEFAULT_TENANT, loadTenant, TenantSourceError } from '#shared/config/tenant-loader';
 import { createTenantApp } from './tenant-app.ts';
 
 const requested = process.env.CDK_CONTEXT_JSON

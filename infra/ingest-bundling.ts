@@ -3,7 +3,7 @@
  * with esbuild aliases that bind the tenant at bundle time, so the config (and its valibot
  * schemas) is bundled into the function and nothing is generated at synth.
  */
-import type { TenantConfig } from '#shared/tenant-config';
+import type { TenantConfig } from '#shared/config/tenant-config';
 import { repoPath } from './paths.ts';
 
 /** The ingest function's entry, the same file for every tenant. */

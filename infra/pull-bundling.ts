@@ -3,7 +3,7 @@
  * with the same esbuild aliases as the ingest function (infra/ingest-bundling.ts), so the
  * tenant's sources are bundled into the function and nothing is generated at synth.
  */
-import type { TenantConfig } from '#shared/tenant-config';
+import type { TenantConfig } from '#shared/config/tenant-config';
 import { repoPath } from './paths.ts';
 
 /** The pull function's entry, the same file for every tenant. */

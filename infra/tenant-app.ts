@@ -1,8 +1,8 @@
 /** Builds the CDK app of one tenant: feature flags, the tenant stack and cdk-nag. */
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { tenantStackName } from '#shared/stack-outputs';
-import type { LoadedTenant } from '#shared/tenant-loader';
+import type { LoadedTenant } from '#shared/config/tenant-loader';
+import { tenantStackName } from '#shared/contract/stack-outputs';
 import { TenantStack } from './stacks/tenant-stack.ts';
 
 /** Feature flags Sluice relies on, set here so that tests and `cdk synth` agree. */

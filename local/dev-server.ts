@@ -9,29 +9,33 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import type { IdempotencyStore } from '#functions/ingest/idempotent-answers';
-import type { RecordDelivery } from '#shared/delivery/delivery-port';
-import type { MetricsRecorder } from '#shared/metrics';
-import type { SecretReader } from '#shared/pull-run';
-import { publicJwks, type SigningKeySet } from '#shared/signing-keys';
-import type { TenantConfig } from '#shared/tenant-config';
-import { selfIssuerAudience } from '#shared/token-claims';
-import { type AccessLogEntry, accessLogLine } from './access-log.ts';
-import { createDeliverRoute, DELIVER_ROUTE } from './delivery-admin-route.ts';
-import { createDevObservability } from './dev-observability.ts';
-import { type EmbeddedDynamoDb, embeddedDynamoDbDirectory, startEmbeddedDynamoDb } from './embedded-dynamodb.ts';
-import { createS3Client, startEmbeddedS3 } from './embedded-s3.ts';
-import { type DeliveryLog, FirehoseEmulation } from './firehose-emulation.ts';
-import { createGateway, type IngestHandler } from './gateway.ts';
-import { createJwtAuthorizer } from './jwt-authorizer.ts';
+import type { TenantConfig } from '#shared/config/tenant-config';
+import type { RecordDelivery } from '#shared/ports/delivery-port';
+import type { MetricsRecorder } from '#shared/ports/metrics';
+import type { SecretReader } from '#shared/pull/pull-run';
+import { publicJwks, type SigningKeySet } from '#shared/tokens/signing-keys';
+import { selfIssuerAudience } from '#shared/tokens/token-claims';
+import {
+  type EmbeddedDynamoDb,
+  embeddedDynamoDbDirectory,
+  startEmbeddedDynamoDb,
+} from './embedded/embedded-dynamodb.ts';
+import { createS3Client, startEmbeddedS3 } from './embedded/embedded-s3.ts';
+import { createDeliverRoute, DELIVER_ROUTE } from './firehose/delivery-admin-route.ts';
+import { type DeliveryLog, FirehoseEmulation } from './firehose/firehose-emulation.ts';
+import { type AccessLogEntry, accessLogLine } from './gateway/access-log.ts';
+import { createGateway, type IngestHandler } from './gateway/gateway.ts';
+import { createJwtAuthorizer } from './gateway/jwt-authorizer.ts';
 import { loadOrCreateKeySet, signLocalToken } from './local-issuer.ts';
-import { LocalSecretReader } from './local-secrets.ts';
-import { createPullRoutes, PULL_ROUTE_PREFIX } from './pull-admin-route.ts';
-import { type PullScheduler, startPullScheduler } from './pull-scheduler.ts';
-import type { OpenLocalPull } from './pull-wiring.ts';
-import { createSampleApi, SAMPLE_API_PREFIX, SAMPLE_EVENTS_PATH } from './sample-api.ts';
+import { createDevObservability } from './observability/dev-observability.ts';
+import { LocalSecretReader } from './pull/local-secrets.ts';
+import { createPullRoutes, PULL_ROUTE_PREFIX } from './pull/pull-admin-route.ts';
+import { type PullScheduler, startPullScheduler } from './pull/pull-scheduler.ts';
+import type { OpenLocalPull } from './pull/pull-wiring.ts';
+import { createSampleApi, SAMPLE_API_PREFIX, SAMPLE_EVENTS_PATH } from './pull/sample-api.ts';
+import { tenantSource, tenantSourceNames } from './pull/tenant-sources.ts';
 import { clearServerState, readServerState, writeServerState } from './server-state.ts';
 import type { SluiceHome } from './sluice-home.ts';
-import { tenantSource, tenantSourceNames } from './tenant-sources.ts';
 
 /** Makes the ingest handler for a tenant, a delivery, the embedded DynamoDB's Idempotency-Key table, the local secrets and the server's metrics. */
 export type IngestHandlerFactory = (
@@ -58,10 +62,10 @@ export interface DevServerOptions {
   readonly log?: DeliveryLog & { error(message: string): void };
   /** Gets one line per request (method, path, status, ms, records; never a token). */
   readonly accessLog?: (line: string) => void;
-  /** Records of the sample API (default local/sample-api/events.json). */
+  /** Records of the sample API (default local/pull/sample-api/events.json). */
   readonly sampleApiFile?: string;
   /**
-   * Opens the pull side for a tenant with sources (default: local/pull-wiring.ts, the real
+   * Opens the pull side for a tenant with sources (default: local/pull/pull-wiring.ts, the real
    * runner and embedded DynamoDB); `false` runs no sources.
    */
   readonly openPull?: false | ((options: PullOpenOptions) => Promise<OpenLocalPull>);
@@ -105,7 +109,7 @@ export class AlreadyRunningError extends Error {
   override readonly name = 'AlreadyRunningError';
 }
 
-const realPull = async (options: PullOpenOptions) => (await import('./pull-wiring.ts')).openLocalPull(options);
+const realPull = async (options: PullOpenOptions) => (await import('./pull/pull-wiring.ts')).openLocalPull(options);
 
 const realIngestHandler: IngestHandlerFactory = async (tenant, delivery, idempotency, webhookSecrets, metrics) => {
   // Quiet by default: one JSON line per request drowns the dev server's own output.

@@ -1,11 +1,16 @@
 /**
- * The local self issuer: the key set under `.sluice/keys/` (the shared/signing-keys.ts
+ * The local self issuer: the key set under `.sluice/keys/` (the shared/tokens/signing-keys.ts
  * format, as in the AWS secret), made on first use, and the tokens it signs.
  */
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { currentSigningKey, newSigningKeySet, parseSigningKeySet, type SigningKeySet } from '#shared/signing-keys';
-import { signTenantToken } from '#shared/token-claims';
+import {
+  currentSigningKey,
+  newSigningKeySet,
+  parseSigningKeySet,
+  type SigningKeySet,
+} from '#shared/tokens/signing-keys';
+import { signTenantToken } from '#shared/tokens/token-claims';
 
 /** Reads the key set at `file`, or makes and stores a new one when there is none. */
 export async function loadOrCreateKeySet(file: string): Promise<SigningKeySet> {

@@ -4,7 +4,7 @@
  * so that two tenants never read or sign with each other's.
  */
 import { join, resolve } from 'node:path';
-import { ENV } from '#shared/environment';
+import { ENV } from '#shared/contract/environment';
 
 /** The folders and files of one tenant's local data home. */
 export interface SluiceHome {

@@ -1,6 +1,6 @@
 /** The example tenant: the default for `npm start` and the tests. */
 import * as v from 'valibot';
-import { defineTenant } from '#shared/tenant-config';
+import { defineTenant } from '#shared/config/tenant-config';
 
 /** One order line. */
 const OrderItem = v.strictObject({

@@ -1,8 +1,8 @@
 /** Payload-format-2.0 events for the ingest handler, built as the local gateway builds them. */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { buildGatewayEvent } from '#local/gateway-event';
-import { ingestPath } from '#shared/contract';
-import { routeScopes } from '#shared/token-claims';
+import { buildGatewayEvent } from '#local/gateway/gateway-event';
+import { ingestPath } from '#shared/contract/contract';
+import { routeScopes } from '#shared/tokens/token-claims';
 
 /** The event API Gateway hands the function for one authorized POST to a stream. */
 export function ingestEvent(

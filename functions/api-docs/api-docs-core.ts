@@ -4,10 +4,10 @@
  * and the API reference script the page loads, gzipped when the client takes gzip.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { API_REFERENCE_SCRIPT_PATH, DOCS_PATH, OPENAPI_PATH, PROBLEM_CONTENT_TYPE } from '#shared/contract';
-import { problemType } from '#shared/errors';
-import { openApiDocument } from '#shared/openapi';
-import type { TenantConfig } from '#shared/tenant-config';
+import type { TenantConfig } from '#shared/config/tenant-config';
+import { API_REFERENCE_SCRIPT_PATH, DOCS_PATH, OPENAPI_PATH, PROBLEM_CONTENT_TYPE } from '#shared/contract/contract';
+import { problemType } from '#shared/contract/errors';
+import { openApiDocument } from '#shared/openapi/openapi';
 import { acceptsGzip } from './accept-encoding.ts';
 import { DOCS_CONTENT_SECURITY_POLICY, docsPageHtml } from './docs-page.ts';
 import type { ScalarScript } from './scalar-script.ts';
@@ -31,7 +31,7 @@ export interface ApiDocsDependencies {
 /** The script's URL carries its content hash, so a cached copy can never be stale. */
 const SCRIPT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
-/** Answers one of the api-docs paths (shared/api-docs.ts); 404 for any other path. */
+/** Answers one of the api-docs paths (shared/openapi/api-docs.ts); 404 for any other path. */
 export function answerApiDocs(request: ApiDocsRequest, deps: ApiDocsDependencies): APIGatewayProxyStructuredResultV2 {
   if (request.path === OPENAPI_PATH) {
     return {

@@ -1,7 +1,7 @@
 /** The api-docs Lambda handler for a tenant and a script: middy wiring over {@link answerApiDocs}. */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { TenantConfig } from '#shared/tenant-config';
+import type { TenantConfig } from '#shared/config/tenant-config';
 import { answerApiDocs } from './api-docs-core.ts';
 import type { ScalarScript } from './scalar-script.ts';
 

@@ -3,7 +3,7 @@
  * points it at the tenant's OpenAPI document. No inline script (the configuration travels in
  * data attributes), so the Content-Security-Policy can hold every fetch to the page's origin.
  */
-import { API_REFERENCE_SCRIPT_PATH, OPENAPI_PATH } from '#shared/contract';
+import { API_REFERENCE_SCRIPT_PATH, OPENAPI_PATH } from '#shared/contract/contract';
 
 /**
  * Scalar's configuration. Everything that would reach Scalar's cloud is off: its fonts CDN,

@@ -3,7 +3,7 @@
  * (infra/api-docs-bundling.ts) and puts Scalar's gzipped bundle beside it as a text asset.
  */
 
-import { SCALAR_SCRIPT_ASSET } from '#shared/api-docs';
+import { SCALAR_SCRIPT_ASSET } from '#shared/openapi/api-docs';
 import tenant from '#tenant-config';
 import { createApiDocsHandler } from './create-api-docs-handler.ts';
 import { scalarScriptFromGzipFile } from './scalar-script.ts';

@@ -1,8 +1,8 @@
 /** The AWS RecordDelivery: routes each batch to Firehose or Kinesis by its binding's target kind. */
 
-import { type DeliveryBindings, deliveryTarget } from '#shared/delivery/delivery-bindings';
-import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
-import { InternalError } from '#shared/errors';
+import { InternalError } from '#shared/contract/errors';
+import { type DeliveryBindings, deliveryTarget } from '#shared/ports/delivery-bindings';
+import type { DeliveryBatch, RecordDelivery } from '#shared/ports/delivery-port';
 
 /**
  * Where each kind of target goes. Kinesis is optional so that a tenant without Kinesis

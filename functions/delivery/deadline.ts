@@ -1,5 +1,5 @@
 /** Running one downstream call within the delivery deadline. */
-import { DeadlineExceededError } from '#shared/errors';
+import { DeadlineExceededError } from '#shared/contract/errors';
 
 /**
  * Runs `call` with an AbortSignal that fires at `deadlineAt` (epoch ms) and settles no later

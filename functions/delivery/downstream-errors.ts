@@ -9,7 +9,7 @@ import {
   DownstreamUnavailableError,
   InternalError,
   type SluiceError,
-} from '#shared/errors';
+} from '#shared/contract/errors';
 
 /** Seconds a client should wait after a downstream throttle: both services' quotas are per second. */
 export const THROTTLE_RETRY_AFTER_SECONDS = 1;

@@ -12,8 +12,8 @@
  * at the deadline would only turn that into a 504.
  */
 
-import type { DeliveryReport } from '#shared/delivery/delivery-port';
-import { DownstreamThrottledError } from '#shared/errors';
+import { DownstreamThrottledError } from '#shared/contract/errors';
+import type { DeliveryReport } from '#shared/ports/delivery-port';
 import { sleep, withinDeadline } from './deadline.ts';
 import { callFailureError, entryFailureError, isThrottleCode } from './downstream-errors.ts';
 

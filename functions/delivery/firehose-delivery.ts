@@ -3,10 +3,10 @@
  * 4 MiB per call, calls in order, failed entries of a partial failure retried alone.
  */
 import { type _Record, type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import { FIREHOSE_BATCH_LIMITS } from '#shared/contract';
-import { type DeliveryBindings, deliveryTarget } from '#shared/delivery/delivery-bindings';
-import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
-import { InternalError } from '#shared/errors';
+import { FIREHOSE_BATCH_LIMITS } from '#shared/contract/contract';
+import { InternalError } from '#shared/contract/errors';
+import { type DeliveryBindings, deliveryTarget } from '#shared/ports/delivery-bindings';
+import type { DeliveryBatch, RecordDelivery } from '#shared/ports/delivery-port';
 import { DEFAULT_RETRY_POLICY, entryErrorCodes, type RetryPolicy, sendWithEntryRetries } from './entry-retries.ts';
 import { chunkRecords } from './record-chunks.ts';
 

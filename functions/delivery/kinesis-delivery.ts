@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type KinesisClient, PutRecordsCommand, type PutRecordsInput } from '@aws-sdk/client-kinesis';
-import { KINESIS_BATCH_LIMITS } from '#shared/contract';
-import { type DeliveryBindings, deliveryTarget } from '#shared/delivery/delivery-bindings';
-import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
-import { InternalError } from '#shared/errors';
+import { KINESIS_BATCH_LIMITS } from '#shared/contract/contract';
+import { InternalError } from '#shared/contract/errors';
+import { type DeliveryBindings, deliveryTarget } from '#shared/ports/delivery-bindings';
+import type { DeliveryBatch, RecordDelivery } from '#shared/ports/delivery-port';
 import { DEFAULT_RETRY_POLICY, entryErrorCodes, type RetryPolicy, sendWithEntryRetries } from './entry-retries.ts';
 import { chunkRecords } from './record-chunks.ts';
 

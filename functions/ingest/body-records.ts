@@ -1,5 +1,5 @@
 /** What reading a body yields: framed records ready for delivery, and the records it rejected. */
-import type { FieldError, MalformedBodyError, SchemaViolationError } from '#shared/errors';
+import type { FieldError, MalformedBodyError, SchemaViolationError } from '#shared/contract/errors';
 
 /** A record that passed: its position in the request and its stored bytes. */
 export interface AcceptedRecord {

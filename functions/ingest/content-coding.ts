@@ -6,8 +6,8 @@
  */
 import type { Buffer } from 'node:buffer';
 import { gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { MAX_COMPRESSED_BODY_BYTES } from '#shared/contract';
-import { CompressedPayloadTooLargeError, MalformedBodyError } from '#shared/errors';
+import { MAX_COMPRESSED_BODY_BYTES } from '#shared/contract/contract';
+import { CompressedPayloadTooLargeError, MalformedBodyError } from '#shared/contract/errors';
 
 /** A coding Sluice takes. */
 export type ContentCoding = 'identity' | 'gzip' | 'deflate';

@@ -7,10 +7,10 @@ import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { AwsDelivery } from '#functions/delivery/aws-delivery';
 import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
 import { EmfMetricsRecorder } from '#functions/metrics/emf-metrics-recorder';
-import { type DeliveryBindings, parseDeliveryBindings } from '#shared/delivery/delivery-bindings';
-import type { RecordDelivery } from '#shared/delivery/delivery-port';
-import { ENV } from '#shared/environment';
-import type { TenantConfig } from '#shared/tenant-config';
+import type { TenantConfig } from '#shared/config/tenant-config';
+import { ENV } from '#shared/contract/environment';
+import { type DeliveryBindings, parseDeliveryBindings } from '#shared/ports/delivery-bindings';
+import type { RecordDelivery } from '#shared/ports/delivery-port';
 import { createIngestHandler } from './create-ingest-handler.ts';
 import { ParametersSecretReader } from './parameters-secret-reader.ts';
 

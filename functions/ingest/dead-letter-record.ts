@@ -4,9 +4,9 @@
  * the posted text (a string, so nothing of it is lost even when it is not valid JSON). The
  * reasons are bounded like an answer's errors, so that the record itself keeps the room.
  */
-import { MAX_RECORD_BYTES } from '#shared/contract';
-import { type FieldError, problemType } from '#shared/errors';
-import { boundedFieldErrors } from '#shared/quoted-input';
+import { MAX_RECORD_BYTES } from '#shared/contract/contract';
+import { type FieldError, problemType } from '#shared/contract/errors';
+import { boundedFieldErrors } from '#shared/contract/quoted-input';
 import type { RejectedRecord } from './body-records.ts';
 
 /** Where a rejected record came from. */

@@ -1,8 +1,8 @@
 /** The dry-run route's answer: 200 `{ valid, records }` where the stream's route would answer 202. */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { CONTRACT_STATUS } from '#shared/contract';
-import type { TenantConfig } from '#shared/tenant-config';
+import type { TenantConfig } from '#shared/config/tenant-config';
+import { CONTRACT_STATUS } from '#shared/contract/contract';
 import { validate } from './ingest-core.ts';
 import type { IngestRequest } from './ingest-request.ts';
 

@@ -30,16 +30,20 @@ import type { ResponseHook } from '@aws-lambda-powertools/idempotency/types';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
 import {
   CONTRACT_STATUSES,
   IDEMPOTENCY_IN_FLIGHT_RETRY_AFTER_SECONDS,
   IDEMPOTENCY_KEY_HEADER,
   IDEMPOTENCY_KEY_PATTERN,
   IDEMPOTENT_REPLAYED_HEADER,
-} from '#shared/contract';
-import { IdempotencyKeyInFlightError, IdempotencyKeyReusedError, InvalidIdempotencyKeyError } from '#shared/errors';
-import { IDEMPOTENCY_EXPIRY_ATTRIBUTE, IDEMPOTENCY_PARTITION_KEY } from '#shared/idempotency-table';
-import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
+} from '#shared/contract/contract';
+import {
+  IdempotencyKeyInFlightError,
+  IdempotencyKeyReusedError,
+  InvalidIdempotencyKeyError,
+} from '#shared/contract/errors';
+import { IDEMPOTENCY_EXPIRY_ATTRIBUTE, IDEMPOTENCY_PARTITION_KEY } from '#shared/contract/idempotency-table';
 import type { IngestRequest } from './ingest-request.ts';
 import { logProblem } from './problem-middleware.ts';
 import { asSluiceError, problemResponse } from './problem-response.ts';

@@ -5,10 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { MAX_RECORD_BYTES } from '#shared/contract';
-import type { RecordDelivery } from '#shared/delivery/delivery-port';
-import { BatchRejectedError, type FieldError, PayloadTooLargeError } from '#shared/errors';
-import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
+import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
+import { MAX_RECORD_BYTES } from '#shared/contract/contract';
+import { BatchRejectedError, type FieldError, PayloadTooLargeError } from '#shared/contract/errors';
+import type { RecordDelivery } from '#shared/ports/delivery-port';
 import type { BodyRecords } from './body-records.ts';
 import { contentCoding, inflateBody } from './content-coding.ts';
 import { deadLetterLine } from './dead-letter-record.ts';

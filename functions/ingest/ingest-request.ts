@@ -1,6 +1,6 @@
 /** The parts of an API Gateway payload-format-2.0 event that the ingest core reads. */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
-import { INGEST_PATH_PREFIX, VALIDATE_PATH_PREFIX } from '#shared/contract';
+import { INGEST_PATH_PREFIX, VALIDATE_PATH_PREFIX } from '#shared/contract/contract';
 
 /** One ingest request, independent of API Gateway's event shape. */
 export interface IngestRequest {

@@ -3,12 +3,13 @@
  * record keeps its posted text, which is what gets stored (lossless framing, see
  * docs/adr/0001-lossless-json-framing.md); the parsed value is only for validation.
  */
-import { MalformedBodyError, SchemaViolationError } from '#shared/errors';
+
+import type { StreamConfig } from '#shared/config/tenant-config';
+import { MalformedBodyError, SchemaViolationError } from '#shared/contract/errors';
+import { MAX_BATCH_RECORDS, MAX_NESTING_DEPTH } from '#shared/contract/ingest-limits';
 import { jsonArrayElements } from '#shared/framing/json-array-elements';
 import { isNestedDeeperThan } from '#shared/framing/json-nesting';
 import { frameJsonRecord } from '#shared/framing/ndjson-line';
-import { MAX_BATCH_RECORDS, MAX_NESTING_DEPTH } from '#shared/ingest-limits';
-import type { StreamConfig } from '#shared/tenant-config';
 import type { BodyRecords, RejectedRecord } from './body-records.ts';
 import { validateRecord } from './record-validation.ts';
 

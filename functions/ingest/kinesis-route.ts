@@ -4,8 +4,8 @@
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { KinesisDelivery } from '#functions/delivery/kinesis-delivery';
-import type { DeliveryBindings } from '#shared/delivery/delivery-bindings';
-import type { RecordDelivery } from '#shared/delivery/delivery-port';
+import type { DeliveryBindings } from '#shared/ports/delivery-bindings';
+import type { RecordDelivery } from '#shared/ports/delivery-port';
 
 let client: KinesisClient | undefined;
 

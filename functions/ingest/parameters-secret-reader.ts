@@ -6,7 +6,7 @@
  * webhook streams never loads the Secrets Manager client at cold start.
  */
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { type SecretReader, SecretUnavailableError } from '#shared/pull-run';
+import { type SecretReader, SecretUnavailableError } from '#shared/pull/pull-run';
 
 /** How long a webhook secret read from Secrets Manager is reused, in seconds. */
 export const WEBHOOK_SECRET_MAX_AGE_SECONDS = 60;

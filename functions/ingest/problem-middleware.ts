@@ -2,7 +2,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { SluiceError } from '#shared/errors';
+import type { SluiceError } from '#shared/contract/errors';
 import { requestIdOf } from './ingest-request.ts';
 import { asSluiceError, problemResponse } from './problem-response.ts';
 

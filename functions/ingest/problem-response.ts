@@ -8,7 +8,7 @@
  */
 import { Buffer } from 'node:buffer';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { MAX_PROBLEM_BODY_BYTES, PROBLEM_CONTENT_TYPE } from '#shared/contract';
+import { MAX_PROBLEM_BODY_BYTES, PROBLEM_CONTENT_TYPE } from '#shared/contract/contract';
 import {
   BatchRejectedError,
   CompressedPayloadTooLargeError,
@@ -19,8 +19,8 @@ import {
   problemType,
   SchemaViolationError,
   SluiceError,
-} from '#shared/errors';
-import { boundedFieldErrors, boundedText, MAX_DETAIL_BYTES } from '#shared/quoted-input';
+} from '#shared/contract/errors';
+import { boundedFieldErrors, boundedText, MAX_DETAIL_BYTES } from '#shared/contract/quoted-input';
 
 const SERVER_DETAIL: Readonly<Record<number, string>> = {
   500: 'An internal error occurred. Retry later; quote the request_id if it persists.',

@@ -4,9 +4,10 @@
  * of a dead-lettered record. An accepted record carries the bytes a post of it would have
  * stored, so a replayed record lands exactly as if it had been posted now.
  */
-import { MAX_RECORD_BYTES } from '#shared/contract';
-import { type FieldError, MalformedBodyError, PayloadTooLargeError } from '#shared/errors';
-import type { StreamConfig } from '#shared/tenant-config';
+
+import type { StreamConfig } from '#shared/config/tenant-config';
+import { MAX_RECORD_BYTES } from '#shared/contract/contract';
+import { type FieldError, MalformedBodyError, PayloadTooLargeError } from '#shared/contract/errors';
 import { readJsonRecord } from './json-body.ts';
 import { readXmlBody } from './xml-body.ts';
 

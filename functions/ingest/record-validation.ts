@@ -4,9 +4,9 @@
  * RFC 6901 JSON Pointer paths.
  */
 import * as v from 'valibot';
-import type { FieldError } from '#shared/errors';
-import { MAX_ERRORS_PER_RECORD } from '#shared/ingest-limits';
-import type { StreamConfig } from '#shared/tenant-config';
+import type { StreamConfig } from '#shared/config/tenant-config';
+import type { FieldError } from '#shared/contract/errors';
+import { MAX_ERRORS_PER_RECORD } from '#shared/contract/ingest-limits';
 
 function pointer(issue: v.BaseIssue<unknown>): string {
   const keys = (issue.path ?? []).map((item) => String((item as { key?: unknown }).key));

@@ -3,13 +3,14 @@
  * content type and encoding (415). Each throws the typed error of its contract row.
  */
 import { Buffer } from 'node:buffer';
+import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
 import {
   CONTENT_CODINGS,
   CONTENT_TYPES,
   MAX_COMPRESSED_BODY_BYTES,
   TENANT_HEADER,
   TENANT_HEADER_ALIAS,
-} from '#shared/contract';
+} from '#shared/contract/contract';
 import {
   CompressedPayloadTooLargeError,
   MalformedBodyError,
@@ -17,10 +18,9 @@ import {
   TenantMismatchError,
   UnknownStreamError,
   UnsupportedMediaTypeError,
-} from '#shared/errors';
-import { isUtf8Charset, parseContentType } from '#shared/http-content-type';
-import { boundedText } from '#shared/quoted-input';
-import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
+} from '#shared/contract/errors';
+import { isUtf8Charset, parseContentType } from '#shared/contract/http-content-type';
+import { boundedText } from '#shared/contract/quoted-input';
 import { contentCoding } from './content-coding.ts';
 import type { IngestRequest } from './ingest-request.ts';
 

@@ -6,9 +6,9 @@
  */
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { BatchRejectedError, WebhookSignatureError } from '#shared/errors';
-import { type MetricsRecorder, statusClass, UNKNOWN_STREAM } from '#shared/metrics';
-import type { TenantConfig } from '#shared/tenant-config';
+import type { TenantConfig } from '#shared/config/tenant-config';
+import { BatchRejectedError, WebhookSignatureError } from '#shared/contract/errors';
+import { type MetricsRecorder, statusClass, UNKNOWN_STREAM } from '#shared/ports/metrics';
 import { isReplayed } from './idempotent-answers.ts';
 import { isDryRun, streamIdOf } from './ingest-request.ts';
 

@@ -1,5 +1,5 @@
 /** Strict UTF-8 decoding of a body: invalid bytes are a 400, never replaced by U+FFFD. */
-import { MalformedBodyError } from '#shared/errors';
+import { MalformedBodyError } from '#shared/contract/errors';
 
 // fatal: invalid sequences throw instead of turning into U+FFFD, which would alter the record.
 // A leading byte order mark is dropped (it is not part of the JSON or XML text).

@@ -6,10 +6,10 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { SecretReader } from '#shared/pull-run';
-import type { TenantConfig } from '#shared/tenant-config';
-import { isWebhookStream } from '#shared/webhook-config';
-import { hmacScheme } from '#shared/webhook-schemes';
+import type { TenantConfig } from '#shared/config/tenant-config';
+import { isWebhookStream } from '#shared/config/webhook-config';
+import { hmacScheme } from '#shared/config/webhook-schemes';
+import type { SecretReader } from '#shared/pull/pull-run';
 import { streamIdOf, toIngestRequest } from './ingest-request.ts';
 import { bodyBytes, findStream } from './request-guards.ts';
 import { readWebhookSecrets } from './webhook-secrets.ts';

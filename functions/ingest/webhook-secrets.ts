@@ -4,7 +4,7 @@
  * both, move the sender to the new one, then put the new one alone. A trailing line break and
  * blank lines are ignored; the lines are used as they are otherwise (no trimming of spaces).
  */
-import { type SecretReader, SecretUnavailableError } from '#shared/pull-run';
+import { type SecretReader, SecretUnavailableError } from '#shared/pull/pull-run';
 
 /** At most two secrets are valid at once: the current one and, during a rotation, the previous one. */
 const MAX_WEBHOOK_SECRETS = 2;

@@ -6,8 +6,8 @@
  */
 import { Buffer } from 'node:buffer';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { WebhookSignatureError } from '#shared/errors';
-import type { HmacScheme } from '#shared/webhook-schemes';
+import type { HmacScheme } from '#shared/config/webhook-schemes';
+import { WebhookSignatureError } from '#shared/contract/errors';
 
 /** What one verification needs. */
 export interface SignedRequest {

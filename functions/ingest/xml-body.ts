@@ -2,9 +2,9 @@
  * Reading of an XML body: one document, one record, framed as one CBOR item; or, on a stream
  * with a `records` path, one record per element at that path.
  */
-import { MalformedBodyError } from '#shared/errors';
+import { MalformedBodyError } from '#shared/contract/errors';
+import { MAX_BATCH_RECORDS } from '#shared/contract/ingest-limits';
 import { frameXmlDocument, frameXmlDocumentWithJson, frameXmlRecords } from '#shared/framing/xml-to-cbor';
-import { MAX_BATCH_RECORDS } from '#shared/ingest-limits';
 import type { AcceptedRecord, BodyRecords } from './body-records.ts';
 
 /** How a stream reads its XML bodies. */

@@ -19,7 +19,7 @@ import {
   type MetricName,
   type MetricsRecorder,
   type ObservedName,
-} from '#shared/metrics';
+} from '#shared/ports/metrics';
 
 interface DimensionGroup {
   readonly dimensions: Readonly<Record<string, string>>;

@@ -4,8 +4,8 @@
  * the way. Both the ingest and the pull function deliver through it, so a record counts as
  * accepted exactly when Firehose or Kinesis acknowledged it, whoever sent it.
  */
-import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
-import type { MetricsRecorder } from '#shared/metrics';
+import type { DeliveryBatch, RecordDelivery } from '#shared/ports/delivery-port';
+import type { MetricsRecorder } from '#shared/ports/metrics';
 
 /** Counts RecordsAccepted, BytesAccepted, RecordsDeadLettered, DeliveryRetries and DeliveryThrottles. */
 export class MeteredDelivery implements RecordDelivery {

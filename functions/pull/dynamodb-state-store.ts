@@ -14,7 +14,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { ENV } from '#shared/environment';
+import { ENV } from '#shared/contract/environment';
 import {
   LeaseLostError,
   type PullStateStore,
@@ -22,7 +22,7 @@ import {
   type RunSummary,
   SourceBusyError,
   type SourceState,
-} from '#shared/pull-run';
+} from '#shared/pull/pull-run';
 
 /**
  * The document client the store expects: optional fields left `undefined` are dropped instead of

@@ -7,7 +7,7 @@
  */
 import pRetry, { AbortError } from 'p-retry';
 import pThrottle from 'p-throttle';
-import type { SourceConfig } from '#shared/source-config';
+import type { SourceConfig } from '#shared/config/source-config';
 import {
   CredentialsRejectedError,
   PageFailedError,

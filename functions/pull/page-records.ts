@@ -8,12 +8,12 @@
  */
 import { createHash } from 'node:crypto';
 import { validateRecord } from '#functions/ingest/record-validation';
-import { MAX_RECORD_BYTES } from '#shared/contract';
+import type { SourceConfig } from '#shared/config/source-config';
+import type { StreamConfig } from '#shared/config/tenant-config';
+import { MAX_RECORD_BYTES } from '#shared/contract/contract';
 import { jsonArrayElements } from '#shared/framing/json-array-elements';
 import { jsonPointerText, jsonPointerValue } from '#shared/framing/json-pointer-text';
 import { frameJsonRecord } from '#shared/framing/ndjson-line';
-import type { SourceConfig } from '#shared/source-config';
-import type { StreamConfig } from '#shared/tenant-config';
 import { higherCursor, recordCursor } from './incremental-cursor.ts';
 
 /** Where the records of a page come from. */

@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import LinkHeader from 'http-link-header';
+import type { SourceConfig } from '#shared/config/source-config';
 import { jsonPointerText, jsonPointerValue } from '#shared/framing/json-pointer-text';
-import type { PagePosition } from '#shared/pull-run';
-import type { SourceConfig } from '#shared/source-config';
+import type { PagePosition } from '#shared/pull/pull-run';
 import { type PageRequest, type PageResponse, shownUrl } from './page-fetch.ts';
 
 /** Sets `value` at `pointer` in a JSON document, creating the objects on the way. */

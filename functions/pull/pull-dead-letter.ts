@@ -4,7 +4,7 @@
  * object per line with the source, run, page, URL (query secrets removed), reason and the text as
  * the API sent it, cut so that the line stays within one Firehose record.
  */
-import { MAX_RECORD_BYTES } from '#shared/contract';
+import { MAX_RECORD_BYTES } from '#shared/contract/contract';
 
 /** Characters of the text kept: JSON escaping at most sextuples a character, so the line stays below MAX_RECORD_BYTES. */
 export const DEAD_LETTER_TEXT_CHARS = Math.floor((MAX_RECORD_BYTES - 16_384) / 6);

@@ -1,7 +1,7 @@
 /**
  * Why a page could not be fetched, as the runner decides on it: end the run as `failed`,
  * end it as `partial`, or end only the slice. These are not answers of the edge contract
- * (nothing answers an HTTP client here), so they live beside the runner, not in shared/errors.ts.
+ * (nothing answers an HTTP client here), so they live beside the runner, not in shared/contract/errors.ts.
  * No message carries a secret: URLs in them are shown URLs (query secrets removed).
  */
 

@@ -1,6 +1,6 @@
 /** The metrics of a finished pull run, recorded once when it ends (whatever slice ends it). */
-import type { MetricsRecorder } from '#shared/metrics';
-import type { RunSummary } from '#shared/pull-run';
+import type { MetricsRecorder } from '#shared/ports/metrics';
+import type { RunSummary } from '#shared/pull/pull-run';
 
 /**
  * Records PullRuns by outcome, the run's records, pages, retries and rate-limit waits, and

@@ -6,11 +6,18 @@
  * run per source; every write is conditional on it and on the state's version.
  */
 import { MeteredDelivery } from '#functions/metrics/metered-delivery';
-import type { RecordDelivery } from '#shared/delivery/delivery-port';
-import type { MetricsRecorder } from '#shared/metrics';
-import type { PullStateStore, RunProgress, RunStatus, RunSummary, SecretReader, SourceState } from '#shared/pull-run';
-import type { SourceConfig } from '#shared/source-config';
-import type { StreamConfig } from '#shared/tenant-config';
+import type { SourceConfig } from '#shared/config/source-config';
+import type { StreamConfig } from '#shared/config/tenant-config';
+import type { RecordDelivery } from '#shared/ports/delivery-port';
+import type { MetricsRecorder } from '#shared/ports/metrics';
+import type {
+  PullStateStore,
+  RunProgress,
+  RunStatus,
+  RunSummary,
+  SecretReader,
+  SourceState,
+} from '#shared/pull/pull-run';
 import { higherCursor, lowerBound } from './incremental-cursor.ts';
 import { PageFetcher, type PageResponse, shownUrl } from './page-fetch.ts';
 import { pageRecords } from './page-records.ts';

@@ -9,7 +9,7 @@ import {
   type GetSecretValueCommandOutput,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { type SecretReader, SecretUnavailableError } from '#shared/pull-run';
+import { type SecretReader, SecretUnavailableError } from '#shared/pull/pull-run';
 
 /** How long a value read from Secrets Manager is reused. */
 export const SECRET_CACHE_MS = 5 * 60_000;

@@ -3,8 +3,9 @@
  * or an OAuth2 client-credentials token cached until shortly before it expires. Secrets are
  * read once per slice and live only in this object: nothing here logs or throws a value.
  */
-import type { SecretReader } from '#shared/pull-run';
-import type { SourceConfig } from '#shared/source-config';
+
+import type { SourceConfig } from '#shared/config/source-config';
+import type { SecretReader } from '#shared/pull/pull-run';
 import { CredentialsRejectedError, RetryableRequestError, SecretUnusableError } from './pull-errors.ts';
 
 /** What a token is refreshed ahead of its expiry: a minute, or a tenth of a short lifetime. */

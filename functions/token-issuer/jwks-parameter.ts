@@ -2,7 +2,7 @@
  * The self issuer's public JWKS in an SSM String parameter, so that the public discovery
  * function reads public keys only and has no access to the secret that holds the private ones.
  * The bootstrap and the rotation write it; discovery reads it. Its name and size limits are
- * in shared/jwks-parameter.ts.
+ * in shared/tokens/jwks-parameter.ts.
  */
 import {
   DeleteParameterCommand,
@@ -12,8 +12,8 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import type { JWK } from 'jose';
-import { jwksParameterValue } from '#shared/jwks-parameter';
-import type { SigningKeySet } from '#shared/signing-keys';
+import { jwksParameterValue } from '#shared/tokens/jwks-parameter';
+import type { SigningKeySet } from '#shared/tokens/signing-keys';
 
 /** The JWKS document as served at the JWKS path. */
 export type Jwks = { readonly keys: readonly JWK[] };

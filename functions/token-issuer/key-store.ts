@@ -8,7 +8,7 @@ import {
   ResourceNotFoundException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { hasSigningKey, parseSigningKeySet, type SigningKeySet } from '#shared/signing-keys';
+import { hasSigningKey, parseSigningKeySet, type SigningKeySet } from '#shared/tokens/signing-keys';
 
 /** Which version of the secret to read: a staging label, or a version id with its label. */
 export type SecretVersion = { readonly stage: 'AWSCURRENT' | 'AWSPENDING'; readonly versionId?: string };

@@ -11,8 +11,8 @@ import {
   readsRawLines,
   type TableStream,
   tableColumns,
-} from '#shared/analyst-tables';
-import { BUCKET_PREFIXES, jsonProjectionFolder, recordsFolder } from '#shared/storage-layout';
+} from '#shared/analytics/analyst-tables';
+import { BUCKET_PREFIXES, jsonProjectionFolder, recordsFolder } from '#shared/contract/storage-layout';
 
 /** The Hive JSON SerDe: AWS documents the OpenX SerDe as non-deterministic on duplicate keys, this one is not. */
 export const HIVE_JSON_SERDE = 'org.apache.hive.hcatalog.data.JsonSerDe';

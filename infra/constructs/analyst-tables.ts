@@ -2,7 +2,7 @@
  * The analyst side of a tenant on AWS: a Glue database with one table per JSON stream and one
  * over the dead letters, an Athena workgroup whose results land encrypted in the landing
  * bucket's own `athena-results/` prefix, a named query per table with the example SQL of
- * shared/analyst-tables.ts, and a managed policy that lets an analyst role query, nothing more.
+ * shared/analytics/analyst-tables.ts, and a managed policy that lets an analyst role query, nothing more.
  *
  * L1 resources (`CfnDatabase`, `CfnTable`, `CfnWorkGroup`): the Glue L2 constructs live in the
  * abandoned alpha package, and partition projection is table parameters either way.
@@ -26,9 +26,9 @@ import {
   latestViewSql,
   tableColumns,
   tableName,
-} from '#shared/analyst-tables';
-import { BUCKET_PREFIXES } from '#shared/storage-layout';
-import type { StreamConfig } from '#shared/tenant-config';
+} from '#shared/analytics/analyst-tables';
+import type { StreamConfig } from '#shared/config/tenant-config';
+import { BUCKET_PREFIXES } from '#shared/contract/storage-layout';
 import { acknowledgeWildcardResources, nagAttributeRef } from '../nag-findings.ts';
 import { deadLettersTableInput, streamTableInput } from './analyst-tables-defaults.ts';
 

@@ -1,10 +1,11 @@
 /**
  * Pure settings of a Firehose delivery stream to the landing bucket, from a stream's
- * config. Prefixes and extensions come from shared/storage-layout.ts, like local mode's.
+ * config. Prefixes and extensions come from shared/contract/storage-layout.ts, like local mode's.
  */
-import type { DeliveryChannel } from '#shared/delivery/delivery-port';
-import { channelLayout, errorOutputPrefix } from '#shared/storage-layout';
-import type { StreamConfig } from '#shared/tenant-config';
+
+import type { StreamConfig } from '#shared/config/tenant-config';
+import { channelLayout, errorOutputPrefix } from '#shared/contract/storage-layout';
+import type { DeliveryChannel } from '#shared/ports/delivery-port';
 
 /** What a delivery stream writes where, and how it batches. */
 export interface DeliverySettings {

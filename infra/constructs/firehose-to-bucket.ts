@@ -16,7 +16,7 @@ import { type DeliverySettings, staticPrefix } from './delivery-stream-defaults.
 
 /** Props of {@link FirehoseToBucket}. */
 export interface FirehoseToBucketProps {
-  /** The delivery stream's name (`deliveryStreamName` of shared/delivery-stream-names.ts). */
+  /** The delivery stream's name (`deliveryStreamName` of shared/contract/delivery-stream-names.ts). */
   readonly name: string;
   readonly bucket: s3.Bucket;
   readonly dataKey: kms.IKey;

@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { type ICommandHooks, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { type DeliveryTarget, ENV, type StreamDeliveryBinding } from '#shared/environment';
+import { type DeliveryTarget, ENV, type StreamDeliveryBinding } from '#shared/contract/environment';
 import { repoPath } from '../paths.ts';
 import {
   bundlingWithAliases,

@@ -1,7 +1,7 @@
 /** Pure defaults of the landing bucket: lifecycle rules from the tenant's storage settings. */
 import { Duration } from 'aws-cdk-lib';
 import { type LifecycleRule, StorageClass } from 'aws-cdk-lib/aws-s3';
-import type { TenantConfig } from '#shared/tenant-config';
+import type { TenantConfig } from '#shared/config/tenant-config';
 
 /** Days after which an unfinished multipart upload (a Firehose delivery cut short) is cleaned up. */
 export const ABORT_INCOMPLETE_UPLOAD_DAYS = 7;

@@ -7,7 +7,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { TenantConfig } from '#shared/tenant-config';
+import type { TenantConfig } from '#shared/config/tenant-config';
 import { ACCESS_LOG_RETENTION_DAYS, landingLifecycleRules } from './landing-bucket-defaults.ts';
 
 /** Props of {@link LandingBucket}. */

@@ -1,6 +1,6 @@
 /** Pure defaults of the pull side on AWS: names, limits, the state table's actions and the retry policies. */
 import { Duration } from 'aws-cdk-lib';
-import type { SourceConfig } from '#shared/source-config';
+import type { SourceConfig } from '#shared/config/source-config';
 
 /** Lambda's own ceiling: a slice ends before it, saving its progress, and the state machine starts the next. */
 export const PULL_FUNCTION_TIMEOUT = Duration.minutes(15);

@@ -1,8 +1,8 @@
 /**
  * What an operator watches of one tenant: a CloudWatch dashboard and the alarms of
- * shared/operations-alarms.ts, every alarm notifying one KMS-encrypted SNS topic (with an
+ * shared/observability/operations-alarms.ts, every alarm notifying one KMS-encrypted SNS topic (with an
  * optional email subscription from the tenant config). The Sluice metrics are those of
- * shared/metrics.ts, which the functions write as EMF; the rest are AWS's own.
+ * shared/ports/metrics.ts, which the functions write as EMF; the rest are AWS's own.
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
@@ -15,7 +15,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { type CounterName, DIMENSION, type METRICS, METRICS_NAMESPACE, STATUS_CLASSES } from '#shared/metrics';
+import type { SourceConfig } from '#shared/config/source-config';
+import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
+import { tenantStackName } from '#shared/contract/stack-outputs';
 import {
   ALARM_PERIOD_SECONDS,
   ALARM_SPECS,
@@ -23,11 +25,9 @@ import {
   freshnessThresholdSeconds,
   SERVER_ERROR_MIN_REQUESTS,
   SERVER_ERROR_RATE_PERCENT,
-} from '#shared/operations-alarms';
-import { RUN_STATUSES } from '#shared/pull-run';
-import type { SourceConfig } from '#shared/source-config';
-import { tenantStackName } from '#shared/stack-outputs';
-import type { StreamConfig, TenantConfig } from '#shared/tenant-config';
+} from '#shared/observability/operations-alarms';
+import { type CounterName, DIMENSION, type METRICS, METRICS_NAMESPACE, STATUS_CLASSES } from '#shared/ports/metrics';
+import { RUN_STATUSES } from '#shared/pull/pull-run';
 import type { StreamDelivery } from './delivery-stream.ts';
 import { noSuccessWindow } from './tenant-monitoring-defaults.ts';
 

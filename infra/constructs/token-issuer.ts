@@ -16,9 +16,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '#shared/contract';
-import { ENV } from '#shared/environment';
-import { JWKS_PARAMETER_MAX_KEYS, jwksParameterName, scheduledKeyCount } from '#shared/jwks-parameter';
+import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '#shared/contract/contract';
+import { ENV } from '#shared/contract/environment';
+import { JWKS_PARAMETER_MAX_KEYS, jwksParameterName, scheduledKeyCount } from '#shared/tokens/jwks-parameter';
 import { acknowledgeWildcardResources, nagAttributeRef } from '../nag-findings.ts';
 import { repoPath } from '../paths.ts';
 import { HouseFunction } from './house-function.ts';
@@ -37,7 +37,7 @@ export interface TokenIssuerProps {
   readonly keyReaders: readonly string[];
 }
 
-/** The JWKS parameter, which the key bootstrap creates and owns (see shared/jwks-parameter.ts). */
+/** The JWKS parameter, which the key bootstrap creates and owns (see shared/tokens/jwks-parameter.ts). */
 export interface JwksParameter {
   readonly parameterName: string;
   readonly parameterArn: string;
@@ -86,7 +86,7 @@ export class TokenIssuer extends Construct {
 
     // Standard tier (4 KB): a public RSA-2048 key takes about 455 bytes in the JWKS, so the
     // usual 2 or 3 keys take 1 to 1.4 KB; the functions refuse to publish past 4 KB (see
-    // shared/jwks-parameter.ts). The bootstrap creates it, so no template
+    // shared/tokens/jwks-parameter.ts). The bootstrap creates it, so no template
     // value can ever be written over the published keys.
     const parameterName = jwksParameterName(props.tenant);
     this.jwksParameter = {

@@ -6,8 +6,8 @@
  * parsing (see xml-guard.ts).
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { MalformedBodyError } from '../errors.ts';
-import { MAX_NESTING_DEPTH } from '../ingest-limits.ts';
+import { MalformedBodyError } from '../contract/errors.ts';
+import { MAX_NESTING_DEPTH } from '../contract/ingest-limits.ts';
 import { xmlRefusal } from './xml-guard.ts';
 import { xmlStructureRefusal } from './xml-structure.ts';
 

@@ -6,7 +6,7 @@
  * processing instructions and white space, which the parser would silently drop or merge into
  * the root. Text it cannot read as tags is left to the validator to describe.
  */
-import { MAX_NESTING_DEPTH } from '../ingest-limits.ts';
+import { MAX_NESTING_DEPTH } from '../contract/ingest-limits.ts';
 
 /** Where the markup that starts at `lt` ends (the index after it), or -1 when it does not. */
 function markupEnd(text: string, lt: number): number {

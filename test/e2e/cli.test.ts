@@ -7,9 +7,9 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { devBanner } from '#cli/dev-command';
+import { devBanner } from '#cli/dev/dev-command';
 import { runCli } from '#cli/main';
-import { defineTenant } from '#shared/tenant-config';
+import { defineTenant } from '#shared/config/tenant-config';
 import { captureIo } from '../unit/cli/io-capture.ts';
 import { REPO_ROOT, SLUICE_BIN, startDevProcess } from './support/dev-process.ts';
 import { post, startTestServer, type TestServer } from './support/local-server.ts';
@@ -127,7 +127,7 @@ describe('the sluice command', () => {
     try {
       // A tenant outside the repository: it imports defineTenant by file URL (#shared/* resolves only inside).
       const tenantFile = join(root, 'acme.mjs');
-      const defineTenantUrl = pathToFileURL(join(REPO_ROOT, 'shared/tenant-config.ts')).href;
+      const defineTenantUrl = pathToFileURL(join(REPO_ROOT, 'shared/config/tenant-config.ts')).href;
       await writeFile(
         tenantFile,
         `import { defineTenant } from '${defineTenantUrl}';\n` +

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadOrCreateKeySet } from '#local/local-issuer';
-import { DEFAULT_MAX_BYTES } from '#shared/contract';
-import { currentSigningKey, newSigningKeySet } from '#shared/signing-keys';
-import { defineTenant } from '#shared/tenant-config';
-import { signTenantToken } from '#shared/token-claims';
+import { defineTenant } from '#shared/config/tenant-config';
+import { DEFAULT_MAX_BYTES } from '#shared/contract/contract';
+import { currentSigningKey, newSigningKeySet } from '#shared/tokens/signing-keys';
+import { signTenantToken } from '#shared/tokens/token-claims';
 import { landedRecordsIn } from './support/landed-records.ts';
 import { post, startTestServer, type TestServer } from './support/local-server.ts';
 

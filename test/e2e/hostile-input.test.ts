@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import * as v from 'valibot';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HEALTH_PATH, ingestPath } from '#shared/contract';
-import { defineTenant } from '#shared/tenant-config';
+import { defineTenant } from '#shared/config/tenant-config';
+import { HEALTH_PATH, ingestPath } from '#shared/contract/contract';
 import { landedRecordsIn } from './support/landed-records.ts';
 import { post, startTestServer, type TestServer } from './support/local-server.ts';
 

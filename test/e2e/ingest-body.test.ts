@@ -1,8 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GATEWAY_PAYLOAD_LIMIT_BYTES } from '#local/gateway-responses';
-import { DEFAULT_MAX_BYTES, MAX_COMPRESSED_BODY_BYTES, validatePath } from '#shared/contract';
-import { defineTenant } from '#shared/tenant-config';
+import { GATEWAY_PAYLOAD_LIMIT_BYTES } from '#local/gateway/gateway-responses';
+import { defineTenant } from '#shared/config/tenant-config';
+import { DEFAULT_MAX_BYTES, MAX_COMPRESSED_BODY_BYTES, validatePath } from '#shared/contract/contract';
 import { landedRecordsIn } from './support/landed-records.ts';
 import { post, startTestServer, type TestServer } from './support/local-server.ts';
 

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listBatches, readBatchRecords } from '#cli/batch-reader';
+import { listBatches, readBatchRecords } from '#cli/batches/batch-reader';
 import { runCli } from '#cli/main';
-import { createS3Client, startEmbeddedS3 } from '#local/embedded-s3';
-import { EXAMPLE_QUERIES, exampleQuery } from '#shared/analyst-tables';
-import { jsonProjectionFolder } from '#shared/storage-layout';
+import { createS3Client, startEmbeddedS3 } from '#local/embedded/embedded-s3';
+import { EXAMPLE_QUERIES, exampleQuery } from '#shared/analytics/analyst-tables';
+import { jsonProjectionFolder } from '#shared/contract/storage-layout';
 import { captureIo } from '../unit/cli/io-capture.ts';
 import tenant from './fixtures/query-tenant.ts';
 import { landedRecords } from './support/landed-records.ts';
@@ -68,7 +68,7 @@ async function rows(sql: string): Promise<unknown[]> {
   return JSON.parse(answer.stdout) as unknown[];
 }
 
-/** What each example query of shared/analyst-tables.ts answers over the posts above. */
+/** What each example query of shared/analytics/analyst-tables.ts answers over the posts above. */
 const EXPECTED: Record<string, unknown[]> = {
   orders: [
     { currency: 'EUR', orders: 2, total: 30.5 },

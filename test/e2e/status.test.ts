@@ -6,10 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '#cli/main';
-import type { DevStatus } from '#local/dev-status';
-import { LOCAL_GAUGE_NAMES } from '#local/local-gauges';
-import { SAMPLE_EVENTS_FILE } from '#local/sample-api';
-import { prometheusName } from '#shared/metrics';
+import type { DevStatus } from '#local/observability/dev-status';
+import { LOCAL_GAUGE_NAMES } from '#local/observability/local-gauges';
+import { SAMPLE_EVENTS_FILE } from '#local/pull/sample-api';
+import { prometheusName } from '#shared/ports/metrics';
 import { captureIo } from '../unit/cli/io-capture.ts';
 import { post, startTestServer, type TestServer } from './support/local-server.ts';
 import { sampleValue, scrape } from './support/prometheus-text.ts';

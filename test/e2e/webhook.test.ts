@@ -2,8 +2,8 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '#cli/main';
-import { PROBLEM_CONTENT_TYPE } from '#shared/contract';
-import { problemType } from '#shared/errors';
+import { PROBLEM_CONTENT_TYPE } from '#shared/contract/contract';
+import { problemType } from '#shared/contract/errors';
 import { captureIo } from '../unit/cli/io-capture.ts';
 import { landedRecordsIn } from './support/landed-records.ts';
 import { post, startTestServer, type TestServer } from './support/local-server.ts';

@@ -2,9 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HIVE_JSON_SERDE, LAZY_SIMPLE_SERDE, RAW_LINE_DELIMITER } from '#infra/constructs/analyst-tables-defaults';
-import { EXAMPLE_QUERIES, exampleQuery, latestViewSql, SLUICE_COLUMN } from '#shared/analyst-tables';
-import { STACK_OUTPUTS } from '#shared/stack-outputs';
-import { jsonProjectionPrefix } from '#shared/storage-layout';
+import { EXAMPLE_QUERIES, exampleQuery, latestViewSql, SLUICE_COLUMN } from '#shared/analytics/analyst-tables';
+import { STACK_OUTPUTS } from '#shared/contract/stack-outputs';
+import { jsonProjectionPrefix } from '#shared/contract/storage-layout';
 import { deliveryTargets, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
 
 let example: SynthesizedTenant;

@@ -5,8 +5,8 @@ import { gunzipSync } from 'node:zlib';
 import { Stage } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { API_DOCS_PATHS, SCALAR_SCRIPT_ASSET, SCALAR_SCRIPT_MODULE } from '#shared/api-docs';
-import { PUBLIC_ROUTE_THROTTLE } from '#shared/contract';
+import { PUBLIC_ROUTE_THROTTLE } from '#shared/contract/contract';
+import { API_DOCS_PATHS, SCALAR_SCRIPT_ASSET, SCALAR_SCRIPT_MODULE } from '#shared/openapi/api-docs';
 import { type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };

@@ -3,7 +3,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IDEMPOTENCY_TABLE_ACTIONS } from '#infra/constructs/idempotency-table';
 import { createTenantApp } from '#infra/tenant-app';
-import { API_DOCS_PATHS } from '#shared/api-docs';
+import { loadTenant } from '#shared/config/tenant-loader';
 import {
   HEALTH_PATH,
   INGEST_FUNCTION_TIMEOUT_MS,
@@ -12,13 +12,13 @@ import {
   OPENID_CONFIGURATION_PATH,
   PUBLIC_ROUTE_THROTTLE,
   validatePath,
-} from '#shared/contract';
-import { ENV } from '#shared/environment';
-import { IDEMPOTENCY_EXPIRY_ATTRIBUTE, IDEMPOTENCY_PARTITION_KEY } from '#shared/idempotency-table';
-import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/stack-outputs';
-import { deadLetterPrefix, errorOutputPrefix, fileExtension, recordsPrefix } from '#shared/storage-layout';
-import { loadTenant } from '#shared/tenant-loader';
-import { routeScopes, selfIssuerAudience } from '#shared/token-claims';
+} from '#shared/contract/contract';
+import { ENV } from '#shared/contract/environment';
+import { IDEMPOTENCY_EXPIRY_ATTRIBUTE, IDEMPOTENCY_PARTITION_KEY } from '#shared/contract/idempotency-table';
+import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/contract/stack-outputs';
+import { deadLetterPrefix, errorOutputPrefix, fileExtension, recordsPrefix } from '#shared/contract/storage-layout';
+import { API_DOCS_PATHS } from '#shared/openapi/api-docs';
+import { routeScopes, selfIssuerAudience } from '#shared/tokens/token-claims';
 import {
   deliveryTargets,
   ingestBundle,

@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { API_DOCS_PATHS } from '#shared/api-docs';
-import { HEALTH_PATH, ingestPath, validatePath } from '#shared/contract';
-import { ENV } from '#shared/environment';
-import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/stack-outputs';
-import { deadLetterPrefix, fileExtension, recordsPrefix } from '#shared/storage-layout';
-import { routeScopes } from '#shared/token-claims';
+import { HEALTH_PATH, ingestPath, validatePath } from '#shared/contract/contract';
+import { ENV } from '#shared/contract/environment';
+import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/contract/stack-outputs';
+import { deadLetterPrefix, fileExtension, recordsPrefix } from '#shared/contract/storage-layout';
+import { API_DOCS_PATHS } from '#shared/openapi/api-docs';
+import { routeScopes } from '#shared/tokens/token-claims';
 import {
   deliveryTargets,
   ingestBundle,

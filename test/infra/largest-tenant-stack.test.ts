@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '#shared/environment';
-import { MAX_STREAMS_PER_TENANT } from '#shared/tenant-config';
+import { MAX_STREAMS_PER_TENANT } from '#shared/config/tenant-config';
+import { ENV } from '#shared/contract/environment';
 import { ingestEnvironment, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
 
 /** Lambda's limit on a function's environment: keys and values together. */

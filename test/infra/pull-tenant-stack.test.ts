@@ -8,8 +8,8 @@ import {
   RUN_NAME_EXPRESSION,
 } from '#infra/constructs/pull-sources-defaults';
 import { createTenantApp } from '#infra/tenant-app';
-import { ENV } from '#shared/environment';
-import { loadTenant } from '#shared/tenant-loader';
+import { loadTenant } from '#shared/config/tenant-loader';
+import { ENV } from '#shared/contract/environment';
 import { pullBundlePath, pullBundleSources, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };

@@ -7,8 +7,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { TenantStack } from '#infra/stacks/tenant-stack';
 import { createTenantApp } from '#infra/tenant-app';
-import { ENV } from '#shared/environment';
-import { loadTenant } from '#shared/tenant-loader';
+import { loadTenant } from '#shared/config/tenant-loader';
+import { ENV } from '#shared/contract/environment';
 
 /** A synthesized tenant stack, its template, and its unacknowledged AwsSolutions findings. */
 export interface SynthesizedTenant {

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALARM_SPECS } from '#shared/operations-alarms';
-import { STACK_OUTPUTS } from '#shared/stack-outputs';
+import { STACK_OUTPUTS } from '#shared/contract/stack-outputs';
+import { ALARM_SPECS } from '#shared/observability/operations-alarms';
 import { type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
 
 type AlarmProperties = {

@@ -30,18 +30,19 @@ describe('the import layers Biome enforces', () => {
     ['infra', '#functions/ingest/create-ingest-handler'],
     ['infra', '#functions/token-issuer/jwks-parameter'],
     ['infra/constructs', '../../functions/ingest/handler.ts'],
-    ['infra', '#local/gateway'],
+    ['infra', '#local/gateway/gateway'],
     ['infra', '#cli/main'],
     ['infra/constructs', '@aws-sdk/client-ssm'],
     ['shared', '@aws-sdk/client-firehose'],
     ['shared', '#functions/delivery/firehose-delivery'],
-    ['functions', '#local/gateway'],
+    ['shared/config', '../../local/gateway/gateway.ts'],
+    ['functions', '#local/gateway/gateway'],
   ])('refuses an import in %s/ of %s', (folder, specifier) => {
     expect(restrictedImports(folder, specifier)).toHaveLength(1);
   });
 
   it.each([
-    ['infra/constructs', '#shared/contract'],
+    ['infra/constructs', '#shared/contract/contract'],
     ['infra/constructs', 'aws-cdk-lib/aws-lambda'],
     ['infra', 'cdk-nag'],
     ['functions', '@aws-sdk/client-firehose'],

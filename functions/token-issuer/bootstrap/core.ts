@@ -8,7 +8,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { newSigningKeySet } from '#shared/signing-keys';
+import { newSigningKeySet } from '#shared/tokens/signing-keys';
 import { deleteJwks, publishJwks } from '../jwks-parameter.ts';
 import { readKeySetIfValid, writeKeySet } from '../key-store.ts';
 

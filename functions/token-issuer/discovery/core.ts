@@ -4,9 +4,9 @@
  * never sees a private key: its role cannot read the key set secret.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { JWKS_PATH, OPENID_CONFIGURATION_PATH, PROBLEM_CONTENT_TYPE } from '#shared/contract';
-import { problemType } from '#shared/errors';
-import { openIdConfiguration } from '#shared/signing-keys';
+import { JWKS_PATH, OPENID_CONFIGURATION_PATH, PROBLEM_CONTENT_TYPE } from '#shared/contract/contract';
+import { problemType } from '#shared/contract/errors';
+import { openIdConfiguration } from '#shared/tokens/signing-keys';
 import type { Jwks } from '../jwks-parameter.ts';
 
 /** What the discovery core needs: the issuer URL and a way to read the published JWKS. */

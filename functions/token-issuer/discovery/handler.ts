@@ -2,7 +2,7 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ENV } from '#shared/environment';
+import { ENV } from '#shared/contract/environment';
 import { cachedJwksReader } from '../jwks-parameter.ts';
 import { answerDiscovery, DISCOVERY_CACHE_SECONDS } from './core.ts';
 

@@ -19,8 +19,8 @@ import {
   publicJwks,
   rotateSigningKeys,
   type SigningKeySet,
-} from '#shared/signing-keys';
-import { selfIssuerAudience, signTenantToken } from '#shared/token-claims';
+} from '#shared/tokens/signing-keys';
+import { selfIssuerAudience, signTenantToken } from '#shared/tokens/token-claims';
 import { publishJwks } from '../jwks-parameter.ts';
 import { readKeySet, readKeySetIfValid, readPendingKeySet, writeKeySet } from '../key-store.ts';
 

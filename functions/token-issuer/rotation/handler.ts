@@ -3,8 +3,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
-import { ENV } from '#shared/environment';
-import { TENANT_DEFAULTS } from '#shared/tenant-config';
+import { TENANT_DEFAULTS } from '#shared/config/tenant-config';
+import { ENV } from '#shared/contract/environment';
 import { rotateSigningKeySecret } from './core.ts';
 
 const secrets = new SecretsManagerClient({});

@@ -1,7 +1,7 @@
 /** Reads back every record of a stream from the local bucket, as the CLI does. */
 
-import { listBatches, readBatchRecords, streamPrefix } from '#cli/batch-reader';
-import { createS3Client, startEmbeddedS3 } from '#local/embedded-s3';
+import { listBatches, readBatchRecords, streamPrefix } from '#cli/batches/batch-reader';
+import { createS3Client, startEmbeddedS3 } from '#local/embedded/embedded-s3';
 
 /** Every landed record (one JSON line each) of a stream, oldest first. */
 export async function landedRecords(

@@ -1,7 +1,7 @@
 /** Local mode for tests: a dev server with the real ingest handler on a free port and a fresh data home. */
 import { type DevServer, type DevServerOptions, startDevServer } from '#local/dev-server';
-import type { TenantConfig } from '#shared/tenant-config';
-import { loadTenant } from '#shared/tenant-loader';
+import type { TenantConfig } from '#shared/config/tenant-config';
+import { loadTenant } from '#shared/config/tenant-loader';
 import { tempHome } from './temp-home.ts';
 
 /** A running server, its data home, and how to stop both. */

@@ -5,7 +5,7 @@
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { IngestHandlerFactory } from '#local/dev-server';
-import type { IngestHandler } from '#local/gateway';
+import type { IngestHandler } from '#local/gateway/gateway';
 
 /** The stub and what it saw. */
 export interface StubHandler {

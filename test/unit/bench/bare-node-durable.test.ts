@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoPath } from '#infra/paths';
-import { currentSigningKey, newSigningKeySet, publicJwks } from '#shared/signing-keys';
-import { selfIssuerAudience, signTenantToken } from '#shared/token-claims';
+import { currentSigningKey, newSigningKeySet, publicJwks } from '#shared/tokens/signing-keys';
+import { selfIssuerAudience, signTenantToken } from '#shared/tokens/token-claims';
 
 const ISSUER = 'http://127.0.0.1:4000';
 const keySet = await newSigningKeySet();

@@ -37,7 +37,7 @@ describe('the sluice command', () => {
 
   it('loads --tenant with the shared loader and fails naming the file and the field, exit 1', async () => {
     await mkdir(join(root, 'configs'));
-    const defineTenant = pathToFileURL(join(REPO_ROOT, 'shared/tenant-config.ts')).href;
+    const defineTenant = pathToFileURL(join(REPO_ROOT, 'shared/config/tenant-config.ts')).href;
     await writeFile(
       join(root, 'configs/invalid.ts'),
       `import { defineTenant } from '${defineTenant}';

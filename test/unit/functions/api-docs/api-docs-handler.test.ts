@@ -8,8 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { createApiDocsHandler } from '#functions/api-docs/create-api-docs-handler';
 import { SCALAR_CONFIGURATION } from '#functions/api-docs/docs-page';
 import { scalarScriptFromGzipFile } from '#functions/api-docs/scalar-script';
-import { SCALAR_SCRIPT_MODULE } from '#shared/api-docs';
-import { API_REFERENCE_SCRIPT_PATH, DOCS_PATH, ingestPath, OPENAPI_PATH, PROBLEM_CONTENT_TYPE } from '#shared/contract';
+import {
+  API_REFERENCE_SCRIPT_PATH,
+  DOCS_PATH,
+  ingestPath,
+  OPENAPI_PATH,
+  PROBLEM_CONTENT_TYPE,
+} from '#shared/contract/contract';
+import { SCALAR_SCRIPT_MODULE } from '#shared/openapi/api-docs';
 import exampleTenant from '#tenants/example';
 
 /** Lambda's limit on a synchronous invocation's response, which API Gateway's answer goes through. */

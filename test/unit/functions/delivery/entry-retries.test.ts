@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type EntrySender, type RetryPolicy, sendWithEntryRetries } from '#functions/delivery/entry-retries';
-import { DownstreamThrottledError } from '#shared/errors';
+import { DownstreamThrottledError } from '#shared/contract/errors';
 
 /** A sender that answers at once with every entry throttled. */
 const alwaysThrottles: EntrySender<string> = async (entries) => entries.map(() => 'ServiceUnavailableException');

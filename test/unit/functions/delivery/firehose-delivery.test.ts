@@ -2,9 +2,9 @@ import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose'
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
-import { FIREHOSE_BATCH_LIMITS } from '#shared/contract';
-import { parseDeliveryBindings } from '#shared/delivery/delivery-bindings';
-import { DeadlineExceededError, InternalError } from '#shared/errors';
+import { FIREHOSE_BATCH_LIMITS } from '#shared/contract/contract';
+import { DeadlineExceededError, InternalError } from '#shared/contract/errors';
+import { parseDeliveryBindings } from '#shared/ports/delivery-bindings';
 
 const firehoseMock = mockClient(FirehoseClient);
 const bindings = parseDeliveryBindings(JSON.stringify({ s: { records: { kind: 'firehose', name: 's-fh' } } }));

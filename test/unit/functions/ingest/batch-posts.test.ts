@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { problemType } from '#shared/errors';
-import { MAX_BATCH_RECORDS } from '#shared/ingest-limits';
+import { problemType } from '#shared/contract/errors';
+import { MAX_BATCH_RECORDS } from '#shared/contract/ingest-limits';
 import { bodyOf, ingestHarness } from './ingest-fixtures.ts';
 
 afterEach(() => {

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MAX_PROBLEM_BODY_BYTES, MAX_RECORD_BYTES } from '#shared/contract';
-import { defineTenant } from '#shared/tenant-config';
+import { defineTenant } from '#shared/config/tenant-config';
+import { MAX_PROBLEM_BODY_BYTES, MAX_RECORD_BYTES } from '#shared/contract/contract';
 import { bodyOf, ingestHarness } from './ingest-fixtures.ts';
 
 /** Dead-letter streams with a body limit large enough for input quoted back at length. */

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
-import { CONTRACT_STATUS_CODES } from '#shared/contract';
-import { DownstreamUnavailableError } from '#shared/errors';
+import { CONTRACT_STATUS_CODES } from '#shared/contract/contract';
+import { DownstreamUnavailableError } from '#shared/contract/errors';
 import tenant from '#tenants/example';
 import { capturedLogger, ingestEvent, lambdaContext, RecordingDelivery } from './ingest-fixtures.ts';
 

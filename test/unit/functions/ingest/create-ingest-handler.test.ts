@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_MAX_BYTES, PROBLEM_CONTENT_TYPE } from '#shared/contract';
+import { DEFAULT_MAX_BYTES, PROBLEM_CONTENT_TYPE } from '#shared/contract/contract';
 import {
   DeadlineExceededError,
   DownstreamThrottledError,
   DownstreamUnavailableError,
   problemType,
-} from '#shared/errors';
+} from '#shared/contract/errors';
 import { BEARER_TOKEN, bodyOf, ingestHarness } from './ingest-fixtures.ts';
 
 const order = {

@@ -1,9 +1,9 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
-import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
-import { DownstreamUnavailableError, problemType } from '#shared/errors';
-import { defineTenant } from '#shared/tenant-config';
+import { defineTenant } from '#shared/config/tenant-config';
+import { DownstreamUnavailableError, problemType } from '#shared/contract/errors';
+import type { DeliveryBatch, RecordDelivery } from '#shared/ports/delivery-port';
 import { Order } from '#tenants/example';
 import { bodyOf, capturedLogger, ingestEvent, ingestHarness, lambdaContext } from './ingest-fixtures.ts';
 

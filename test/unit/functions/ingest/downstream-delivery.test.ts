@@ -12,9 +12,9 @@ import type { RetryPolicy } from '#functions/delivery/entry-retries';
 import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
 import { KinesisDelivery } from '#functions/delivery/kinesis-delivery';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
-import { type DeliveryBindings, parseDeliveryBindings } from '#shared/delivery/delivery-bindings';
-import type { RecordDelivery } from '#shared/delivery/delivery-port';
-import { problemType } from '#shared/errors';
+import { problemType } from '#shared/contract/errors';
+import { type DeliveryBindings, parseDeliveryBindings } from '#shared/ports/delivery-bindings';
+import type { RecordDelivery } from '#shared/ports/delivery-port';
 import tenant from '#tenants/example';
 import { bodyOf, capturedLogger, ingestEvent, lambdaContext } from './ingest-fixtures.ts';
 

@@ -4,8 +4,8 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
-import { DEFAULT_MAX_BYTES, validatePath } from '#shared/contract';
-import { defineTenant } from '#shared/tenant-config';
+import { defineTenant } from '#shared/config/tenant-config';
+import { DEFAULT_MAX_BYTES, validatePath } from '#shared/contract/contract';
 import { Order } from '#tenants/example';
 import {
   bodyOf,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_MAX_BYTES, MAX_RECORD_BYTES } from '#shared/contract';
-import { defineTenant } from '#shared/tenant-config';
+import { defineTenant } from '#shared/config/tenant-config';
+import { DEFAULT_MAX_BYTES, MAX_RECORD_BYTES } from '#shared/contract/contract';
 import { Order } from '#tenants/example';
 import { bodyOf, ingestHarness } from './ingest-fixtures.ts';
 

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
-import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from '#local/embedded-dynamodb';
-import { validatePath } from '#shared/contract';
-import type { DeliveryBatch } from '#shared/delivery/delivery-port';
-import { DeadlineExceededError, DownstreamThrottledError } from '#shared/errors';
-import { defineTenant, type TenantConfig } from '#shared/tenant-config';
+import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from '#local/embedded/embedded-dynamodb';
+import { defineTenant, type TenantConfig } from '#shared/config/tenant-config';
+import { validatePath } from '#shared/contract/contract';
+import { DeadlineExceededError, DownstreamThrottledError } from '#shared/contract/errors';
+import type { DeliveryBatch } from '#shared/ports/delivery-port';
 import exampleTenant from '#tenants/example';
 import { tempHome } from '../../../e2e/support/temp-home.ts';
 import {

@@ -3,10 +3,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { vi } from 'vitest';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
-import { ingestPath } from '#shared/contract';
-import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
-import type { SecretReader } from '#shared/pull-run';
-import type { TenantConfig } from '#shared/tenant-config';
+import type { TenantConfig } from '#shared/config/tenant-config';
+import { ingestPath } from '#shared/contract/contract';
+import type { DeliveryBatch, RecordDelivery } from '#shared/ports/delivery-port';
+import type { SecretReader } from '#shared/pull/pull-run';
 import exampleTenant from '#tenants/example';
 
 /** A token-looking string that must never show up in a log line. */

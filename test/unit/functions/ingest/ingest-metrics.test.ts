@@ -2,8 +2,8 @@ import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose'
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAwsIngestHandler } from '#functions/ingest/create-aws-ingest-handler';
-import { ENV } from '#shared/environment';
-import { UNKNOWN_STREAM } from '#shared/metrics';
+import { ENV } from '#shared/contract/environment';
+import { UNKNOWN_STREAM } from '#shared/ports/metrics';
 import tenant from '#tenants/example';
 import { captureEmf, total } from '../metrics/emf-capture.ts';
 import { ingestEvent, lambdaContext } from './ingest-fixtures.ts';

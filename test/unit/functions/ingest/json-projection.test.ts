@@ -4,11 +4,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AwsDelivery } from '#functions/delivery/aws-delivery';
 import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
-import { MAX_RECORD_BYTES } from '#shared/contract';
-import { parseDeliveryBindings } from '#shared/delivery/delivery-bindings';
-import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
-import { DownstreamThrottledError, DownstreamUnavailableError } from '#shared/errors';
-import { defineTenant } from '#shared/tenant-config';
+import { defineTenant } from '#shared/config/tenant-config';
+import { MAX_RECORD_BYTES } from '#shared/contract/contract';
+import { DownstreamThrottledError, DownstreamUnavailableError } from '#shared/contract/errors';
+import { parseDeliveryBindings } from '#shared/ports/delivery-bindings';
+import type { DeliveryBatch, RecordDelivery } from '#shared/ports/delivery-port';
 import { capturedLogger, ingestEvent, ingestHarness, lambdaContext } from './ingest-fixtures.ts';
 
 const tenant = defineTenant({

@@ -1,7 +1,7 @@
 import { decode } from 'cbor-x';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MAX_BATCH_RECORDS } from '#shared/ingest-limits';
-import { defineTenant } from '#shared/tenant-config';
+import { defineTenant } from '#shared/config/tenant-config';
+import { MAX_BATCH_RECORDS } from '#shared/contract/ingest-limits';
 import { bodyOf, ingestHarness } from './ingest-fixtures.ts';
 
 const tenant = defineTenant({

@@ -2,7 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ParametersSecretReader } from '#functions/ingest/parameters-secret-reader';
-import { SecretUnavailableError } from '#shared/pull-run';
+import { SecretUnavailableError } from '#shared/pull/pull-run';
 
 const secretsManager = mockClient(SecretsManagerClient);
 

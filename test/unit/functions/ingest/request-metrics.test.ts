@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
-import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from '#local/embedded-dynamodb';
-import { validatePath } from '#shared/contract';
-import type { MetricsRecorder } from '#shared/metrics';
+import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from '#local/embedded/embedded-dynamodb';
+import { validatePath } from '#shared/contract/contract';
+import type { MetricsRecorder } from '#shared/ports/metrics';
 import exampleTenant from '#tenants/example';
 import { tempHome } from '../../../e2e/support/temp-home.ts';
 import { capturedLogger, type EventOptions, ingestEvent, lambdaContext, RecordingDelivery } from './ingest-fixtures.ts';

@@ -3,10 +3,10 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
-import { DEFAULT_MAX_BYTES, PROBLEM_CONTENT_TYPE } from '#shared/contract';
-import { problemType } from '#shared/errors';
-import { type SecretReader, SecretUnavailableError } from '#shared/pull-run';
-import { defineTenant } from '#shared/tenant-config';
+import { defineTenant } from '#shared/config/tenant-config';
+import { DEFAULT_MAX_BYTES, PROBLEM_CONTENT_TYPE } from '#shared/contract/contract';
+import { problemType } from '#shared/contract/errors';
+import { type SecretReader, SecretUnavailableError } from '#shared/pull/pull-run';
 import {
   bodyOf,
   capturedLogger,

@@ -8,7 +8,7 @@ import {
   stateDocumentClient,
   stateStoreFromEnvironment,
 } from '#functions/pull/dynamodb-state-store';
-import { LeaseLostError, type RunProgress, type RunSummary, SourceBusyError } from '#shared/pull-run';
+import { LeaseLostError, type RunProgress, type RunSummary, SourceBusyError } from '#shared/pull/pull-run';
 
 // A real DynamoDB API (dynalite, in memory) on loopback, with the table as the stack creates it.
 let server: Server;

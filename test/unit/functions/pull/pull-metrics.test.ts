@@ -2,8 +2,8 @@ import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose'
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAwsPullHandler } from '#functions/pull/create-aws-pull-handler';
-import { ENV } from '#shared/environment';
-import { defineTenant } from '#shared/tenant-config';
+import { defineTenant } from '#shared/config/tenant-config';
+import { ENV } from '#shared/contract/environment';
 import { captureEmf, total } from '../metrics/emf-capture.ts';
 import { FakeApi, type FakeRoute, pagedApi, recordTexts } from './support/fake-api.ts';
 import { MemoryStateStore } from './support/memory-state-store.ts';

@@ -6,7 +6,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SECRET_CACHE_MS, SecretsManagerReader } from '#functions/pull/secrets-manager-reader';
-import { SecretUnavailableError } from '#shared/pull-run';
+import { SecretUnavailableError } from '#shared/pull/pull-run';
 
 const secretsManager = mockClient(SecretsManagerClient);
 

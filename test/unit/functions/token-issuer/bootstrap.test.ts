@@ -4,7 +4,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureSigningKeySet } from '#functions/token-issuer/bootstrap/core';
-import { currentSigningKey, newSigningKeySet, parseSigningKeySet, publicJwks } from '#shared/signing-keys';
+import { currentSigningKey, newSigningKeySet, parseSigningKeySet, publicJwks } from '#shared/tokens/signing-keys';
 import { fakeParameters, type ParameterValues } from './fake-parameter.ts';
 import { fakeSecret, type SecretVersions } from './fake-secret.ts';
 

@@ -3,9 +3,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { answerDiscovery } from '#functions/token-issuer/discovery/core';
 import { cachedJwksReader } from '#functions/token-issuer/jwks-parameter';
-import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '#shared/contract';
-import { jwksParameterValue } from '#shared/jwks-parameter';
-import { newSigningKeySet, publicJwks, rotateSigningKeys, type SigningKeySet } from '#shared/signing-keys';
+import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '#shared/contract/contract';
+import { jwksParameterValue } from '#shared/tokens/jwks-parameter';
+import { newSigningKeySet, publicJwks, rotateSigningKeys, type SigningKeySet } from '#shared/tokens/signing-keys';
 import { fakeParameters, type ParameterValues } from './fake-parameter.ts';
 
 const ssmStub = mockClient(SSMClient);

@@ -11,7 +11,7 @@ import {
   parseSigningKeySet,
   publicJwks,
   type SigningKeySet,
-} from '#shared/signing-keys';
+} from '#shared/tokens/signing-keys';
 import { fakeParameters, type ParameterValues } from './fake-parameter.ts';
 import { fakeSecret, type SecretVersions } from './fake-secret.ts';
 

@@ -4,11 +4,11 @@
  * through the real delivery and keeps the state in memory, so that tests of local mode's
  * wiring (dev server routes, scheduler, CLI) run without them.
  */
-import { createLocalPull } from '#local/local-pull';
-import type { OpenLocalPull } from '#local/pull-wiring';
-import type { RecordDelivery } from '#shared/delivery/delivery-port';
-import { type PullStateStore, type RunStatus, SourceBusyError, type SourceState } from '#shared/pull-run';
-import type { TenantConfig } from '#shared/tenant-config';
+import { createLocalPull } from '#local/pull/local-pull';
+import type { OpenLocalPull } from '#local/pull/pull-wiring';
+import type { TenantConfig } from '#shared/config/tenant-config';
+import type { RecordDelivery } from '#shared/ports/delivery-port';
+import { type PullStateStore, type RunStatus, SourceBusyError, type SourceState } from '#shared/pull/pull-run';
 
 /** What the stand-in does on each run. */
 export interface StandInBehaviour {

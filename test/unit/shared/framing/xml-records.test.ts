@@ -1,10 +1,10 @@
 import { decode } from 'cbor-x';
 import { describe, expect, it } from 'vitest';
-import { MalformedBodyError } from '#shared/errors';
+import { defineTenant, TenantConfigError, type TenantConfigInput } from '#shared/config/tenant-config';
+import { MalformedBodyError } from '#shared/contract/errors';
 import { parseXmlDocument } from '#shared/framing/xml-document';
 import { selectXmlRecords } from '#shared/framing/xml-records';
 import { frameXmlRecords } from '#shared/framing/xml-to-cbor';
-import { defineTenant, TenantConfigError, type TenantConfigInput } from '#shared/tenant-config';
 
 /** Amperity's own example of a document that carries two records. */
 const AMPERITY =

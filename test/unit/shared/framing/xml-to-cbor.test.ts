@@ -1,7 +1,7 @@
 import cbor from 'cbor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MalformedBodyError } from '#shared/errors';
+import { MalformedBodyError } from '#shared/contract/errors';
 import { parseXmlDocument } from '#shared/framing/xml-document';
 import { xmlRefusal } from '#shared/framing/xml-guard';
 import { frameXmlDocument } from '#shared/framing/xml-to-cbor';

@@ -10,7 +10,7 @@
  * in UTF-16 code units (the schema's descriptions say so).
  */
 import fc from 'fast-check';
-import type { JsonSchemaObject } from '#shared/openapi-record-schema';
+import type { JsonSchemaObject } from '#shared/openapi/openapi-record-schema';
 
 const ANNOTATIONS = new Set(['description', 'title', 'examples', 'default', 'format', '$comment']);
 const KNOWN = new Set([

@@ -8,7 +8,7 @@ import {
   type RunSummary,
   SourceBusyError,
   type SourceState,
-} from '#shared/pull-run';
+} from '#shared/pull/pull-run';
 
 interface Row {
   state: SourceState;

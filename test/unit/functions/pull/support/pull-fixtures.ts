@@ -1,9 +1,9 @@
 /** Sources, a stream, a recording delivery, secrets and a clock for the pull runner's tests. */
 import * as v from 'valibot';
-import type { DeliveryBatch, RecordDelivery } from '#shared/delivery/delivery-port';
-import type { SecretReader } from '#shared/pull-run';
-import { type SourceConfig, type SourceConfigInput, SourceSchema } from '#shared/source-config';
-import { defineTenant, type StreamConfig } from '#shared/tenant-config';
+import { type SourceConfig, type SourceConfigInput, SourceSchema } from '#shared/config/source-config';
+import { defineTenant, type StreamConfig } from '#shared/config/tenant-config';
+import type { DeliveryBatch, RecordDelivery } from '#shared/ports/delivery-port';
+import type { SecretReader } from '#shared/pull/pull-run';
 
 /** A source as the tenant config will give it: parsed, with its name. */
 export function source(

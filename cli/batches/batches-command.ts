@@ -1,0 +1,177 @@
+/** `sluice batches ls|cat|export <stream>`: what landed in the bucket, read through the S3 API. */
+
+import { resolve } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createS3Client, LOCAL_BUCKET, startEmbeddedS3 } from '#local/embedded/embedded-s3';
+import { readSegments } from '#local/firehose/buffer-journal';
+import { readServerState } from '#local/server-state';
+import { type SluiceHome, sluiceHome } from '#local/sluice-home';
+import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
+import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
+import { CliError, type CliIo, UsageError } from '../cli-io.ts';
+import { parseOptions } from '../parse-options.ts';
+import { parseTimeWindow } from '../time-window.ts';
+import { EXPORT_FORMATS, type ExportFormat, exportBatches } from './batch-export.ts';
+import { listBatches, readBatchRecords, streamPrefix } from './batch-reader.ts';
+
+/** Usage of `sluice batches`. */
+export const BATCHES_USAGE = `Usage: sluice batches ls <stream> [--tenant <name or path>] [--dead-letter] [--bucket <name>] [--endpoint <url>]
+       sluice batches cat <stream> [--tenant <name or path>] [--dead-letter] [--bucket <name>] [--endpoint <url>]
+       sluice batches export <stream> --format parquet|ndjson --out <file> [--since <duration|date>] [--until <…>]
+                             [--tenant <name or path>] [--bucket <name>] [--endpoint <url>]
+
+ls lists the stream's landed objects (key, records, bytes); cat prints every landed record
+as NDJSON (CBOR decoded), oldest first. export writes one file: ndjson holds the records as
+cat prints them, parquet the stream's table as \`sluice query\` sees it. All read through the S3 API.
+
+  --tenant       whose local data to read, and whose streams to expect (default: ${DEFAULT_TENANT})
+  --dead-letter  the stream's dead-letter objects (dlq/) instead of its records
+  --bucket       bucket to read (default: the local one; with no --endpoint, real S3)
+  --endpoint     S3 endpoint URL (default: the tenant's running \`sluice dev\`'s, or its .sluice/<tenant>/s3)
+  --format       export: parquet or ndjson
+  --out          export: the file to write
+  --since        export: only hour partitions from then on: a duration back (90m, 6h, 7d) or a date
+  --until        export: only hour partitions up to then
+`;
+
+/** A bucket to read and its client; `close` stops an embedded S3 started for the command. */
+export interface LandingSource {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?$/;
+
+/** The bucket a command reads: the named one, else the tenant's running `sluice dev`'s, else its data folder served for the command. */
+export async function openLandingSource(
+  values: { bucket?: string | undefined; endpoint?: string | undefined },
+  home: SluiceHome,
+): Promise<LandingSource> {
+  const done = async () => undefined;
+  if (values.endpoint) {
+    // A loopback endpoint is s3rver (its fixed credentials); anything else uses the default chain.
+    const s3 = LOOPBACK.test(values.endpoint)
+      ? createS3Client(values.endpoint)
+      : createS3Client(values.endpoint, { credentials: 'default' });
+    return { s3, bucket: values.bucket ?? LOCAL_BUCKET, close: done };
+  }
+  if (values.bucket) return { s3: createS3Client(), bucket: values.bucket, close: done };
+  const running = await readServerState(home.serverStateFile);
+  if (running) return { s3: createS3Client(running.s3Endpoint), bucket: running.bucket, close: done };
+  // No server: serve the same data folder on a free port just for this command.
+  const embedded = await startEmbeddedS3(home.s3, 0);
+  return { s3: createS3Client(embedded.endpoint), bucket: embedded.bucket, close: () => embedded.close() };
+}
+
+/** Tells on stderr how many records of a stream are still buffered locally (they land at the next flush). */
+export async function noteBuffered(streamId: string, deadLetter: boolean, home: SluiceHome, io: CliIo): Promise<void> {
+  const channel = deadLetter ? 'dead-letter' : 'records';
+  const buffered = (await readSegments(home.buffers))
+    .filter((segment) => segment.streamId === streamId && segment.channel === channel)
+    .reduce((sum, segment) => sum + segment.records.length, 0);
+  if (buffered > 0) {
+    io.stderr(
+      `note: ${buffered} more ${deadLetter ? 'dead-letter ' : ''}record(s) of ${streamId} are buffered and land at the next flush ` +
+        '(buffering.seconds; `npm start -- --flush-seconds 1` flushes sooner)\n',
+    );
+  }
+}
+
+/** The tenant's stream of that id; an unknown id throws UsageError carrying the usage text. */
+export function tenantStream(tenant: TenantConfig, stream: string, usage: string): StreamConfig {
+  const config = Object.hasOwn(tenant.streams, stream) ? tenant.streams[stream] : undefined;
+  if (config) return config;
+  throw new UsageError(
+    `stream ${stream} does not exist in tenant ${tenant.tenant} (it has ${Object.keys(tenant.streams).join(', ')})`,
+    usage,
+  );
+}
+
+async function exportCommand(
+  stream: string,
+  values: {
+    tenant?: string | undefined;
+    bucket?: string | undefined;
+    endpoint?: string | undefined;
+    format?: string | undefined;
+    out?: string | undefined;
+    since?: string | undefined;
+    until?: string | undefined;
+  },
+  io: CliIo,
+): Promise<number> {
+  const format = values.format as ExportFormat | undefined;
+  if (!format || !EXPORT_FORMATS.includes(format)) {
+    throw new UsageError(`export needs --format ${EXPORT_FORMATS.join(' or ')}`, BATCHES_USAGE);
+  }
+  if (!values.out) throw new UsageError('export needs --out <file>', BATCHES_USAGE);
+  const window = parseTimeWindow(values, new Date(), BATCHES_USAGE);
+  const tenant = (await loadTenant(values.tenant, { cwd: io.cwd })).config;
+  tenantStream(tenant, stream, BATCHES_USAGE);
+  const source = await openLandingSource(values, sluiceHome(tenant.tenant, io.env, io.cwd));
+  const out = resolve(io.cwd, values.out);
+  try {
+    const batches = await exportBatches({ tenant, stream, format, out, window, s3: source.s3, bucket: source.bucket });
+    io.stderr(`${batches} batch(es) of ${stream} written to ${out} (${format})\n`);
+  } finally {
+    await source.close();
+  }
+  return 0;
+}
+
+/** Runs `sluice batches <ls|cat|export>`. */
+export async function batchesCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseOptions(
+    args,
+    {
+      tenant: { type: 'string' },
+      'dead-letter': { type: 'boolean' },
+      bucket: { type: 'string' },
+      endpoint: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+    },
+    BATCHES_USAGE,
+  );
+  if (values.help) {
+    io.stdout(BATCHES_USAGE);
+    return 0;
+  }
+  const [action, stream, ...rest] = positionals;
+  if (action !== 'ls' && action !== 'cat' && action !== 'export') {
+    throw new UsageError(action ? `unknown subcommand: ${action}` : 'missing: ls, cat or export', BATCHES_USAGE);
+  }
+  if (!stream) throw new UsageError('missing: <stream>', BATCHES_USAGE);
+  if (rest.length > 0) throw new UsageError(`unexpected argument: ${rest[0]}`, BATCHES_USAGE);
+  if (action === 'export') return exportCommand(stream, values, io);
+  const deadLetter = values['dead-letter'] ?? false;
+  const local = !values.bucket && !values.endpoint;
+  // Another bucket may hold a tenant whose config is not here: its streams are checked only when named.
+  const tenant = local || values.tenant ? (await loadTenant(values.tenant, { cwd: io.cwd })).config : undefined;
+  if (tenant) tenantStream(tenant, stream, BATCHES_USAGE);
+  const home = sluiceHome(tenant?.tenant ?? DEFAULT_TENANT, io.env, io.cwd);
+  const source = await openLandingSource(values, home);
+  try {
+    let objects: Awaited<ReturnType<typeof listBatches>>;
+    try {
+      objects = await listBatches(source.s3, source.bucket, streamPrefix(stream, deadLetter));
+    } catch (error) {
+      throw new CliError(
+        `cannot list s3://${source.bucket}/${streamPrefix(stream, deadLetter)}: ${(error as Error).message}`,
+      );
+    }
+    for (const object of objects) {
+      const records = await readBatchRecords(source.s3, source.bucket, object.key);
+      if (action === 'ls') io.stdout(`${object.key}\t${records.length}\t${object.bytes}\n`);
+      else io.stdout(records.map((record) => `${record}\n`).join(''));
+    }
+    if (objects.length === 0) io.stderr(`no ${deadLetter ? 'dead-letter ' : ''}batches of ${stream} yet\n`);
+  } finally {
+    await source.close();
+  }
+  if (local) await noteBuffered(stream, deadLetter, home, io);
+  return 0;
+}

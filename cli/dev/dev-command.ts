@@ -1,0 +1,162 @@
+/** `sluice dev`: local mode in the foreground until SIGINT or SIGTERM, which flush every buffer. */
+
+import { type DevServer, startDevServer } from '#local/dev-server';
+import { SAMPLE_API_ORIGIN } from '#local/pull/sample-api-route';
+import { tenantSource, tenantSourceNames } from '#local/pull/tenant-sources';
+import { sluiceHome } from '#local/sluice-home';
+import type { TenantConfig } from '#shared/config/tenant-config';
+import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
+import { DOCS_PATH, ingestPath, OPENAPI_PATH } from '#shared/contract/contract';
+import { type CliIo, UsageError } from '../cli-io.ts';
+import { nonNegativeNumber, parseOptions, portNumber } from '../parse-options.ts';
+import { curlLine, sampleRequest } from './sample-request.ts';
+
+/** Usage of `sluice dev`. */
+export const DEV_USAGE = `Usage: sluice dev [--tenant <name or path>] [--port <n>] [--s3-port <n>] [--flush-seconds <n>]
+
+Runs Sluice on this machine: gateway, ingest handler, Firehose-like buffering and an
+embedded S3, the tenant's pull sources on their schedules (state in an embedded DynamoDB)
+and a sample API to pull from, with the tenant's data under .sluice/<tenant>/
+(SLUICE_HOME moves .sluice/).
+
+  --tenant         tenant config: a name in tenants/ or a path (default: ${DEFAULT_TENANT})
+  --port           gateway port on 127.0.0.1 (default: $PORT or 4000; 0 picks a free one)
+  --s3-port        embedded S3 port (default: 4569, or a free one when --port is 0)
+  --flush-seconds  flush every buffer after this many seconds (overrides the streams' buffering.seconds)
+  --no-schedules   run no source on its schedule (\`sluice pull <source>\` still runs one now)
+`;
+
+function describeStream(tenant: TenantConfig, id: string): string {
+  const stream = tenant.streams[id];
+  if (!stream) return id;
+  const traits = [
+    stream.payload,
+    stream.schema ? 'schema' : '',
+    stream.deadLetter ? 'dead-letter' : '',
+    stream.auth ? `webhook ${stream.auth.preset ?? 'hmac'}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `${id.padEnd(12)} ${`(${traits})`.padEnd(28)} POST ${ingestPath(id)}`;
+}
+
+function sourceLines(server: DevServer): string[] {
+  const names = tenantSourceNames(server.tenant);
+  const sources = names.map((name) => {
+    const { source } = tenantSource(server.tenant, name);
+    return `${name.padEnd(12)} ${source.schedule.padEnd(28)} → ${source.stream}`;
+  });
+  return [
+    ...(sources.length > 0 ? [`  sources  ${sources.join('\n           ')}`] : []),
+    `  sample API  ${server.sampleApiUrl}  (a stand-in third-party API; sources reach it as ${SAMPLE_API_ORIGIN})`,
+  ];
+}
+
+/** The start banner: URL, streams, S3, a day-long token and a curl line that works when pasted. */
+export async function devBanner(server: DevServer, dataRoot: string): Promise<string> {
+  // The CLI's other commands read the example tenant's data unless told another.
+  const tenantOption = server.tenant.tenant === DEFAULT_TENANT ? '' : ` --tenant ${server.tenant.tenant}`;
+  const { tenant } = server;
+  const token = await server.createToken({ days: 1 });
+  const sample = sampleRequest(tenant);
+  const streams = Object.keys(tenant.streams).map((id) => describeStream(tenant, id));
+  const lines = [
+    `Sluice local mode for tenant "${tenant.tenant}"`,
+    `  URL      ${server.url}`,
+    `  docs     ${server.url}${DOCS_PATH}  (API reference; OpenAPI document at ${OPENAPI_PATH})`,
+    `  streams  ${streams.join('\n           ')}`,
+    `  S3       ${server.s3.endpoint}  bucket ${server.s3.bucket}  (data in ${dataRoot})`,
+    ...sourceLines(server),
+    `  token    ${token}`,
+    '           (valid for 1 day; `npx sluice token create --help` for more)',
+    '',
+  ];
+  if (sample) {
+    lines.push(
+      'Try it:',
+      `  ${curlLine(`${server.url}${ingestPath(sample.stream.id)}`, token, sample)}`,
+      `  npx sluice batches cat ${sample.stream.id}${tenantOption}`,
+      ...tenantSourceNames(tenant)
+        .slice(0, 1)
+        .map(
+          (name) => `  npx sluice pull ${name}${tenantOption}     (runs it now; --status shows every source's state)`,
+        ),
+      `  npx sluice status${tenantOption}     (what this server took, buffered and landed; ${server.url}/metrics for Prometheus)`,
+      '',
+    );
+  } else {
+    // Every JSON stream has a schema that none of the built-in samples meets: say how to post one's own.
+    const [first] = Object.keys(tenant.streams);
+    lines.push(
+      'Try it (no built-in sample fits these schemas; write a record that does to record.json):',
+      `  npx sluice send ${first}${tenantOption} record.json`,
+      '',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs `sluice dev`; resolves with the exit code after a signal flushed every buffer. */
+export async function devCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseOptions(
+    args,
+    {
+      tenant: { type: 'string' },
+      port: { type: 'string' },
+      's3-port': { type: 'string' },
+      'flush-seconds': { type: 'string' },
+      'no-schedules': { type: 'boolean' },
+    },
+    DEV_USAGE,
+  );
+  if (values.help) {
+    io.stdout(DEV_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) {
+    throw new UsageError(`unexpected argument: ${positionals[0]}`, DEV_USAGE);
+  }
+  const port = portNumber(values.port ?? io.env.PORT, '--port', 4000, DEV_USAGE);
+  const s3Port = portNumber(values['s3-port'], '--s3-port', port === 0 ? 0 : 4569, DEV_USAGE);
+  const flushSeconds = nonNegativeNumber(values['flush-seconds'], '--flush-seconds', DEV_USAGE);
+  const { config: tenant } = await loadTenant(values.tenant, { cwd: io.cwd });
+  const home = sluiceHome(tenant.tenant, io.env, io.cwd);
+  const server = await startDevServer({
+    tenant,
+    home,
+    port,
+    s3Port,
+    ...(flushSeconds === undefined ? {} : { flushSeconds }),
+    ...(values['no-schedules'] ? { schedules: false } : {}),
+    accessLog: (line) => io.stdout(`${line}\n`),
+    pullLog: (line) => io.stdout(`${line}\n`),
+    log: {
+      info: (message) => io.stdout(`landed ${message}\n`),
+      warn: (message) => io.stderr(`warning: ${message}\n`),
+      error: (message) => io.stderr(`error: ${message}\n`),
+    },
+  });
+  // Listen before telling anyone we are up: a signal that arrives while no listener is
+  // registered takes Node's default action and ends the process without a flush.
+  const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  if (server.replayedRecords > 0) {
+    io.stdout(`delivered ${server.replayedRecords} records journaled by an earlier run\n`);
+  }
+  io.stdout(await devBanner(server, home.root));
+  const signal = await stopRequested;
+  io.stdout(`${signal}: flushing every buffer…\n`);
+  const keepAlive = () => io.stderr('still flushing; the buffers are journaled, so a forced stop loses nothing\n');
+  process.on('SIGINT', keepAlive);
+  process.on('SIGTERM', keepAlive);
+  try {
+    await server.close();
+  } catch (error) {
+    io.stderr(`error: ${(error as Error).message}\n`);
+    return 1;
+  }
+  io.stdout('flushed; bye\n');
+  return 0;
+}

@@ -1,0 +1,207 @@
+/**
+ * `sluice query "<SQL>"`: DuckDB in-process over the tenant's landed batches, with one view
+ * per stream named like its Athena table, and `dead_letters` (docs/analysts.md). The batches
+ * are read through the S3 API (the embedded one, or with `--stack` the deployed landing
+ * bucket) into a cache under the tenant's data folder, kept for the next call, which fetches
+ * only new objects (cli/query/landed-download.ts).
+ */
+import { copyFile, link, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { S3Client } from '@aws-sdk/client-s3';
+import { openQueryEngine, QueryError, type QueryResult } from '#cli/query/query-engine';
+import { tenantSource, tenantSourceNames } from '#local/pull/tenant-sources';
+import { sluiceHome } from '#local/sluice-home';
+import type { TenantConfig } from '#shared/config/tenant-config';
+import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
+import { STACK_OUTPUTS } from '#shared/contract/stack-outputs';
+import { openLandingSource } from '../batches/batches-command.ts';
+import { CliError, type CliIo, UsageError } from '../cli-io.ts';
+import { parseOptions } from '../parse-options.ts';
+import { parseTimeWindow, type TimeWindow } from '../time-window.ts';
+import { checkStackName, readStackOutputs } from '../token/stack-token.ts';
+import { downloadLanded } from './landed-download.ts';
+import { formatResult, QUERY_FORMATS, type QueryFormat } from './query-output.ts';
+
+/** Usage of `sluice query`. */
+export const QUERY_USAGE = `Usage: sluice query "<SQL>" [--tenant <name or path>] [--format table|json|ndjson|csv]
+                    [--since <duration|date>] [--until <duration|date>]
+       sluice query "<SQL>" --stack <stack name> --since <duration|date> [--until <duration|date>] [...]
+
+Runs SQL (DuckDB) over the tenant's landed batches: one view per stream, named like its
+Athena table, with the same columns and the partition columns year, month, day and hour,
+plus dead_letters. Athena's json_extract_scalar works too (docs/analysts.md).
+
+  --tenant   whose streams and local data (default: ${DEFAULT_TENANT})
+  --format   table (default), json, ndjson or csv; 64-bit integers print exactly
+  --since    only hour partitions from then on: a duration back (90m, 6h, 7d) or a date
+  --until    only hour partitions up to then (default: now)
+  --stack    read the deployed stack's landing bucket (default AWS credentials) into a cache
+             under the tenant's data folder, kept for the next call; needs --since
+
+A statement DuckDB refuses prints one line and exits 2; a stream with no batches is an
+empty table.
+`;
+
+/** The AWS clients of `--stack` (made once per run, faked in tests). */
+export interface QueryClients {
+  readonly cloudFormation: CloudFormationClient;
+  readonly s3: S3Client;
+}
+
+/** Clients for the default region and credentials. */
+export function defaultQueryClients(): QueryClients {
+  return { cloudFormation: new CloudFormationClient({}), s3: new S3Client({}) };
+}
+
+/** Streams a pull source lands in. */
+export function pulledStreams(tenant: TenantConfig): Set<string> {
+  return new Set(tenantSourceNames(tenant).map((name) => tenantSource(tenant, name).stream.id));
+}
+
+interface Landed {
+  readonly folder: string;
+  release(): Promise<void>;
+}
+
+// The local cache's folder: a stack name starts with a letter, so it never clashes with one.
+const LOCAL_CACHE = '_local';
+const WINDOW_FOLDERS = '_windows';
+
+function cacheRoot(tenant: TenantConfig, io: CliIo): string {
+  return join(sluiceHome(tenant.tenant, io.env, io.cwd).root, 'query-cache');
+}
+
+// The cache may hold hours an earlier call listed; a windowed call reads its own objects only,
+// through hard links in a folder of its own (a copy where the file system has no links).
+async function landedIn(cache: string, window: TimeWindow, files: readonly string[]): Promise<Landed> {
+  if (!window.since && !window.until) return { folder: cache, release: async () => undefined };
+  const windows = join(dirname(cache), WINDOW_FOLDERS);
+  await mkdir(windows, { recursive: true });
+  const folder = await mkdtemp(join(windows, 'query-'));
+  const release = () => rm(folder, { recursive: true, force: true });
+  try {
+    for (const file of files) {
+      const target = join(folder, relative(cache, file));
+      await mkdir(dirname(target), { recursive: true });
+      await link(file, target).catch(() => copyFile(file, target));
+    }
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  return { folder, release };
+}
+
+async function landedLocally(tenant: TenantConfig, window: TimeWindow, io: CliIo): Promise<Landed> {
+  const home = sluiceHome(tenant.tenant, io.env, io.cwd);
+  const folder = join(cacheRoot(tenant, io), LOCAL_CACHE);
+  const source = await openLandingSource({}, home);
+  let files: readonly string[];
+  try {
+    ({ files } = await downloadLanded({
+      s3: source.s3,
+      bucket: source.bucket,
+      streams: Object.keys(tenant.streams),
+      folder,
+      window,
+    }));
+  } catch (error) {
+    throw error instanceof QueryError
+      ? error
+      : new CliError(`cannot read the local bucket: ${(error as Error).message}`);
+  } finally {
+    await source.close();
+  }
+  return landedIn(folder, window, files);
+}
+
+async function landedFromStack(
+  tenant: TenantConfig,
+  stackName: string,
+  window: TimeWindow,
+  clients: QueryClients,
+  io: CliIo,
+): Promise<Landed> {
+  let bucket: string | undefined;
+  try {
+    bucket = (await readStackOutputs(clients.cloudFormation, stackName)).get(STACK_OUTPUTS.bucket);
+  } catch (error) {
+    throw new CliError(`cannot read the outputs of stack ${stackName}: ${(error as Error).message}`);
+  }
+  if (!bucket) throw new CliError(`stack ${stackName} has no ${STACK_OUTPUTS.bucket} output; is it a Sluice stack?`);
+  const folder = join(cacheRoot(tenant, io), stackName);
+  let files: readonly string[];
+  try {
+    const { fetched, cached, ...rest } = await downloadLanded({
+      s3: clients.s3,
+      bucket,
+      streams: Object.keys(tenant.streams),
+      folder,
+      window,
+    });
+    files = rest.files;
+    io.stderr(`${fetched} batch(es) fetched from s3://${bucket}, ${cached} from the cache (${folder})\n`);
+  } catch (error) {
+    throw new CliError(`cannot read s3://${bucket}: ${(error as Error).message}`);
+  }
+  return landedIn(folder, window, files);
+}
+
+/** Runs `sluice query`. */
+export async function queryCommand(
+  args: readonly string[],
+  io: CliIo,
+  clients: () => QueryClients = defaultQueryClients,
+): Promise<number> {
+  const { values, positionals } = parseOptions(
+    args,
+    {
+      tenant: { type: 'string' },
+      format: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      stack: { type: 'string' },
+    },
+    QUERY_USAGE,
+  );
+  if (values.help) {
+    io.stdout(QUERY_USAGE);
+    return 0;
+  }
+  const [sql, ...rest] = positionals;
+  if (!sql?.trim()) throw new UsageError('missing: "<SQL>"', QUERY_USAGE);
+  if (rest.length > 0)
+    throw new UsageError(`unexpected argument: ${rest[0]} (quote the SQL as one argument)`, QUERY_USAGE);
+  const format = (values.format ?? 'table') as QueryFormat;
+  if (!QUERY_FORMATS.includes(format)) {
+    throw new UsageError(`--format must be one of ${QUERY_FORMATS.join(', ')}`, QUERY_USAGE);
+  }
+  const window = parseTimeWindow(values, new Date(), QUERY_USAGE);
+  if (values.stack !== undefined) {
+    checkStackName(values.stack, QUERY_USAGE);
+    if (!window.since) throw new UsageError('--stack needs --since (how far back to fetch)', QUERY_USAGE);
+  }
+  const tenant = (await loadTenant(values.tenant, { cwd: io.cwd })).config;
+  const landed =
+    values.stack === undefined
+      ? await landedLocally(tenant, window, io)
+      : await landedFromStack(tenant, values.stack, { until: new Date(), ...window }, clients(), io);
+  try {
+    const engine = await openQueryEngine(tenant, landed.folder, pulledStreams(tenant));
+    let result: QueryResult;
+    try {
+      result = await engine.query(sql);
+    } catch (error) {
+      if (!(error instanceof QueryError)) throw error;
+      io.stderr(`sluice query: ${error.message}\n`);
+      return 2;
+    } finally {
+      engine.close();
+    }
+    io.stdout(formatResult(result, format));
+    return 0;
+  } finally {
+    await landed.release();
+  }
+}

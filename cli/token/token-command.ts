@@ -1,0 +1,119 @@
+/** `sluice token create`: prints a signed token (only the JWT) on stdout. */
+
+import { loadOrCreateKeySet, signLocalToken } from '#local/local-issuer';
+import { readServerState } from '#local/server-state';
+import { sluiceHome } from '#local/sluice-home';
+import { isSelfIssuer, TENANT_NAME_PATTERN } from '#shared/config/tenant-config';
+import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
+import { tenantOfStackName } from '#shared/contract/stack-outputs';
+import { type CliIo, UsageError } from '../cli-io.ts';
+import { list, parseOptions, positiveNumber } from '../parse-options.ts';
+import {
+  createStackToken,
+  defaultStackClients,
+  readStackOutputs,
+  type StackClients,
+  stackTokenLimits,
+} from './stack-token.ts';
+
+/** Usage of `sluice token create`. */
+export const TOKEN_USAGE = `Usage: sluice token create [--tenant <name or path>] [--days <n>] [--streams a,b] [--issuer <url>]
+       sluice token create --stack <stack name> [--tenant <name>] [--days <n>] [--streams a,b]
+
+Prints a signed JWT for the tenant, and nothing else, on stdout.
+
+  --tenant   tenant config: a name in tenants/ or a path (default: ${DEFAULT_TENANT})
+  --days     lifetime in days (default: 1; at most the tenant's auth.maxTokenDays)
+  --streams  limit the token to these streams (default: every stream of the tenant;
+             with --stack, checked against the deployed stack's streams)
+  --issuer   local issuer URL (default: the running \`sluice dev\`, else http://127.0.0.1:4000)
+  --stack    sign with a deployed stack's key (CloudFormation outputs + Secrets Manager);
+             no local tenant config is read
+`;
+
+/** Default local issuer: `sluice dev` on its default port. */
+export const DEFAULT_LOCAL_URL = 'http://127.0.0.1:4000';
+
+/** What the token may ask for: the streams and longest lifetime of a tenant config or a deployed stack. */
+interface TokenLimits {
+  /** Who has the streams, for the message: `tenant example`, `stack Sluice-acme`. */
+  readonly owner: string;
+  readonly streams: readonly string[];
+  readonly maxTokenDays: number | undefined;
+}
+
+function checkRequest(limits: TokenLimits, days: number, streams: readonly string[] | undefined): void {
+  const unknown = streams?.filter((id) => !limits.streams.includes(id)) ?? [];
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `${limits.owner} has no stream ${unknown.join(', ')} (it has ${limits.streams.join(', ')})`,
+      TOKEN_USAGE,
+    );
+  }
+  if (limits.maxTokenDays !== undefined && days > limits.maxTokenDays) {
+    throw new UsageError(`--days must be at most ${limits.maxTokenDays} (auth.maxTokenDays)`, TOKEN_USAGE);
+  }
+}
+
+/** Runs `sluice token <subcommand>`. */
+export async function tokenCommand(
+  args: readonly string[],
+  io: CliIo,
+  stackClients: () => StackClients = defaultStackClients,
+): Promise<number> {
+  const { values, positionals } = parseOptions(
+    args,
+    {
+      tenant: { type: 'string' },
+      days: { type: 'string' },
+      streams: { type: 'string' },
+      issuer: { type: 'string' },
+      stack: { type: 'string' },
+    },
+    TOKEN_USAGE,
+  );
+  if (values.help) {
+    io.stdout(TOKEN_USAGE);
+    return 0;
+  }
+  if (positionals[0] !== 'create' || positionals.length > 1) {
+    throw new UsageError(
+      positionals[0] ? `unknown argument: ${positionals.join(' ')}` : 'missing: create',
+      TOKEN_USAGE,
+    );
+  }
+  const days = positiveNumber(values.days, '--days', 1, TOKEN_USAGE);
+  const streams = list(values.streams);
+  if (values.stack) {
+    const stackName = values.stack;
+    const tenantName = values.tenant ?? tenantOfStackName(stackName);
+    if (!tenantName) throw new UsageError(`cannot tell the tenant of stack ${stackName}; pass --tenant`, TOKEN_USAGE);
+    if (!TENANT_NAME_PATTERN.test(tenantName)) {
+      throw new UsageError(`with --stack, --tenant takes a tenant name, not "${tenantName}"`, TOKEN_USAGE);
+    }
+    // The deployed stack, not a tenants/ file that may differ from it, says what a token may ask for.
+    const clients = stackClients();
+    const outputs = await readStackOutputs(clients.cloudFormation, stackName);
+    checkRequest({ owner: `stack ${stackName}`, ...stackTokenLimits(outputs) }, days, streams);
+    const token = await createStackToken(
+      clients,
+      { stackName, tenant: tenantName, days, ...(streams ? { streams } : {}) },
+      outputs,
+    );
+    io.stdout(`${token}\n`);
+    return 0;
+  }
+  const { config: tenant } = await loadTenant(values.tenant, { cwd: io.cwd });
+  const limits = {
+    owner: `tenant ${tenant.tenant}`,
+    streams: Object.keys(tenant.streams),
+    maxTokenDays: isSelfIssuer(tenant.auth) ? tenant.auth.maxTokenDays : undefined,
+  };
+  checkRequest(limits, days, streams);
+  const home = sluiceHome(tenant.tenant, io.env, io.cwd);
+  const issuer = values.issuer ?? (await readServerState(home.serverStateFile))?.issuer ?? DEFAULT_LOCAL_URL;
+  const keySet = await loadOrCreateKeySet(home.keySetFile);
+  const token = await signLocalToken(keySet, { issuer, tenant: tenant.tenant, days, ...(streams ? { streams } : {}) });
+  io.stdout(`${token}\n`);
+  return 0;
+}

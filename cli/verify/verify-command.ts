@@ -1,0 +1,194 @@
+/**
+ * `sluice verify --stack <name>`: the check after the first `cdk deploy`. Discovery and JWKS
+ * must match the authorizer's issuer, a short token signed with the stack's key must get a
+ * 202 from every stream, and each sample must land in the bucket. One line per check, then a
+ * verdict; exit code 0 only when nothing failed. The token is never printed.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { isSelfIssuer } from '#shared/config/tenant-config';
+import { loadTenant, TenantSourceError } from '#shared/config/tenant-loader';
+import { isWebhookStream } from '#shared/config/webhook-config';
+import { STACK_OUTPUTS, tenantOfStackName } from '#shared/contract/stack-outputs';
+import { selfIssuerAudience, signTenantToken } from '#shared/tokens/token-claims';
+import { CliError, type CliIo, UsageError } from '../cli-io.ts';
+import { streamSample } from '../dev/sample-request.ts';
+import { parseOptions, positiveNumber } from '../parse-options.ts';
+import { defaultStackClients, readStackOutputs, readStackSigningKey, type StackClients } from '../token/stack-token.ts';
+import { watchLanding } from './landing-watch.ts';
+import { type CheckResult, checkDiscovery, checkJwks, postSample } from './verify-checks.ts';
+
+/** Default wait for the batches: Firehose's default buffering (60 s) several times over. */
+export const DEFAULT_VERIFY_TIMEOUT_SECONDS = 300;
+
+/** Lifetime of the token verify signs: long enough for the posts, short enough to be harmless. */
+export const VERIFY_TOKEN_MINUTES = 5;
+
+const POLL_MS = 10_000;
+
+/** Usage of `sluice verify`. */
+export const VERIFY_USAGE = `Usage: sluice verify --stack <stack name> [--tenant <name or path>] [--timeout <seconds>]
+
+Checks a deployed stack end to end: the stack's outputs, the discovery document and JWKS
+against the authorizer's issuer (TokenIssuer), a ${VERIFY_TOKEN_MINUTES}-minute token signed with the stack's key,
+one sample record posted to every stream (202), and an object for each in the landing
+bucket. Prints one line per check and a verdict; exit code 0 when every check passed.
+
+  --stack    the stack, e.g. Sluice-acme
+  --tenant   tenant config: a name in tenants/ or a path (default: the stack name's tenant)
+  --timeout  seconds to wait for the batches (default: ${DEFAULT_VERIFY_TIMEOUT_SECONDS}; raise it for streams that buffer longer)
+
+Needs cloudformation:DescribeStacks, secretsmanager:GetSecretValue and kms:Decrypt on the
+signing key secret, and s3:ListBucket on the landing bucket.
+`;
+
+/** The AWS clients verify uses (made once per run, faked in tests). */
+export interface VerifyClients extends StackClients {
+  readonly s3: S3Client;
+}
+
+/** Clients for the default region and credentials. */
+export function defaultVerifyClients(): VerifyClients {
+  return { ...defaultStackClients(), s3: new S3Client({}) };
+}
+
+const SYMBOLS: Record<CheckResult['outcome'], string> = { pass: '✔', fail: '✘', skip: '–' };
+
+/** Prints check lines and counts them; masks the token should any answer echo it. */
+function reporter(io: CliIo) {
+  const counts = { pass: 0, fail: 0, skip: 0 };
+  let secret: string | undefined;
+  return {
+    hide(token: string) {
+      secret = token;
+    },
+    report(result: CheckResult) {
+      counts[result.outcome] += 1;
+      const detail = secret ? result.detail.replaceAll(secret, '<token>') : result.detail;
+      io.stdout(`${SYMBOLS[result.outcome]} ${result.name.padEnd(16)} ${detail}\n`);
+    },
+    verdict(): number {
+      const total = counts.pass + counts.fail;
+      const skipped = counts.skip > 0 ? ` (${counts.skip} skipped)` : '';
+      io.stdout(
+        counts.fail === 0
+          ? `\nverify: PASS, ${total} of ${total} checks passed${skipped}\n`
+          : `\nverify: FAIL, ${counts.fail} of ${total} checks failed${skipped}\n`,
+      );
+      return counts.fail === 0 ? 0 : 1;
+    },
+  };
+}
+
+/** Runs `sluice verify`. */
+export async function verifyCommand(
+  args: readonly string[],
+  io: CliIo,
+  clients: () => VerifyClients = defaultVerifyClients,
+): Promise<number> {
+  const since = new Date();
+  const { values, positionals } = parseOptions(
+    args,
+    { stack: { type: 'string' }, tenant: { type: 'string' }, timeout: { type: 'string' } },
+    VERIFY_USAGE,
+  );
+  if (values.help) {
+    io.stdout(VERIFY_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`, VERIFY_USAGE);
+  const stackName = values.stack;
+  if (!stackName) throw new UsageError('missing: --stack <stack name>', VERIFY_USAGE);
+  const timeoutMs = positiveNumber(values.timeout, '--timeout', DEFAULT_VERIFY_TIMEOUT_SECONDS, VERIFY_USAGE) * 1000;
+  const tenantName = values.tenant ?? tenantOfStackName(stackName);
+  if (!tenantName) throw new UsageError(`cannot tell the tenant of stack ${stackName}; pass --tenant`, VERIFY_USAGE);
+  // The samples come from the tenant's streams, so the config must be here (unlike for token create).
+  const { config: tenant } = await loadTenant(tenantName, { cwd: io.cwd }).catch((error: unknown) => {
+    if (error instanceof TenantSourceError && error.problem === 'not-found') {
+      throw new CliError(`verify posts to each stream of the tenant config: ${error.message}; pass --tenant`);
+    }
+    throw error;
+  });
+  if (!isSelfIssuer(tenant.auth)) {
+    throw new CliError(
+      `tenant ${tenant.tenant} trusts ${tenant.auth.issuer}; verify signs with the stack's own key, so it needs auth.issuer 'self'`,
+    );
+  }
+
+  const { s3, cloudFormation, secretsManager } = clients();
+  const out = reporter(io);
+
+  let outputs: ReadonlyMap<string, string>;
+  try {
+    outputs = await readStackOutputs(cloudFormation, stackName);
+  } catch (error) {
+    out.report({ name: 'stack outputs', outcome: 'fail', detail: `${stackName}: ${(error as Error).message}` });
+    return out.verdict();
+  }
+  const apiUrl = outputs.get(STACK_OUTPUTS.apiUrl)?.replace(/\/+$/, '');
+  const issuer = outputs.get(STACK_OUTPUTS.issuer);
+  const bucket = outputs.get(STACK_OUTPUTS.bucket);
+  const secretName = outputs.get(STACK_OUTPUTS.signingKeySecret);
+  if (!apiUrl || !issuer || !bucket || !secretName) {
+    const missing = Object.values(STACK_OUTPUTS).filter((key) => !outputs.get(key));
+    out.report({ name: 'stack outputs', outcome: 'fail', detail: `${stackName} has no ${missing.join(', ')}` });
+    return out.verdict();
+  }
+  out.report({ name: 'stack outputs', outcome: 'pass', detail: `${stackName}: API ${apiUrl}, bucket ${bucket}` });
+
+  const discovery = await checkDiscovery(issuer);
+  out.report(discovery.result);
+
+  let token: string;
+  let kid: string;
+  try {
+    const key = await readStackSigningKey(secretsManager, secretName);
+    kid = key.kid;
+    token = await signTenantToken(key, { issuer, tenant: tenant.tenant, days: VERIFY_TOKEN_MINUTES / 1440 });
+  } catch (error) {
+    out.report({ name: 'token', outcome: 'fail', detail: `from secret ${secretName}: ${(error as Error).message}` });
+    return out.verdict();
+  }
+  out.hide(token);
+  out.report({ name: 'token', outcome: 'pass', detail: `signed by key ${kid}, valid ${VERIFY_TOKEN_MINUTES} min` });
+  out.report(await checkJwks(discovery.jwksUri, token, { issuer, audience: selfIssuerAudience(tenant.tenant), kid }));
+
+  const posted: string[] = [];
+  for (const stream of Object.values(tenant.streams)) {
+    if (isWebhookStream(stream)) {
+      out.report({
+        name: `post ${stream.id}`,
+        outcome: 'skip',
+        detail: "a webhook stream: its sender signs the posts (send a test delivery from the sender's settings)",
+      });
+      continue;
+    }
+    const sample = streamSample(stream, since);
+    if (!sample) {
+      out.report({
+        name: `post ${stream.id}`,
+        outcome: 'skip',
+        detail: 'no built-in sample passes its schema; post one with `sluice send`',
+      });
+      continue;
+    }
+    const result = await postSample(apiUrl, token, sample);
+    out.report(result);
+    if (result.outcome === 'pass') posted.push(stream.id);
+  }
+
+  if (posted.length > 0) {
+    io.stderr(`waiting up to ${timeoutMs / 1000} s for the batches (Firehose writes one per buffering interval)\n`);
+    await watchLanding({
+      s3,
+      bucket,
+      streams: posted,
+      since,
+      timeoutMs,
+      pollMs: POLL_MS,
+      onResult: (result) => out.report(result),
+      onProgress: (pending, elapsedMs) =>
+        io.stderr(`… ${Math.round(elapsedMs / 1000)} s of ${timeoutMs / 1000} s, waiting for ${pending.join(', ')}\n`),
+    });
+  }
+  return out.verdict();
+}

@@ -1,0 +1,171 @@
+/**
+ * The embedded DynamoDB: dynalite on loopback with its LevelDB data under the tenant's
+ * `.sluice/<tenant>/dynamodb/`, the pull state and Idempotency-Key tables in place, and clients
+ * for it. The pull state and idempotency code is the same as on AWS; only the endpoint differs.
+ */
+import { once } from 'node:events';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { DynamoDbStateStore, stateDocumentClient } from '#functions/pull/dynamodb-state-store';
+import { IDEMPOTENCY_PARTITION_KEY } from '#shared/contract/idempotency-table';
+import { PULL_STATE_PARTITION_KEY } from '#shared/pull/pull-run';
+import { isProcessAlive } from '../process-alive.ts';
+import type { SluiceHome } from '../sluice-home.ts';
+
+/** The pull state table of local mode. */
+export const LOCAL_PULL_STATE_TABLE = 'sluice-pull-state';
+/** The Idempotency-Key table of local mode. */
+const LOCAL_IDEMPOTENCY_TABLE = 'sluice-idempotency';
+
+/** Credentials for dynalite, which checks that a request is signed but not by whom. */
+export const DYNALITE_CREDENTIALS = { accessKeyId: 'DYNALITE', secretAccessKey: 'DYNALITE' } as const;
+
+/** A running embedded DynamoDB. */
+export interface EmbeddedDynamoDb {
+  readonly endpoint: string;
+  readonly table: string;
+  /** The Idempotency-Key table's name. */
+  readonly idempotencyTable: string;
+  /** A new client for it (closed with the server). */
+  client(): DynamoDBClient;
+  /** The pull state store on its table. */
+  stateStore(): DynamoDbStateStore;
+  /** Stops the server, frees the port and closes the database (its folder may then be opened again). */
+  close(): Promise<void>;
+}
+
+/** Where a tenant's embedded DynamoDB keeps its data. */
+export function embeddedDynamoDbDirectory(home: Pick<SluiceHome, 'root'>): string {
+  return join(home.root, 'dynamodb');
+}
+
+/** A DynamoDB client for an endpoint (dynalite's fixed credentials), or for AWS without one. */
+export function createDynamoDbClient(endpoint?: string): DynamoDBClient {
+  if (!endpoint) return new DynamoDBClient({});
+  return new DynamoDBClient({
+    endpoint,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    credentials: DYNALITE_CREDENTIALS,
+  });
+}
+
+/** Creates the pull state table (partition key `source`, on-demand) when it is missing. */
+export function ensurePullStateTable(client: DynamoDBClient, table: string): Promise<void> {
+  return ensureTable(client, table, PULL_STATE_PARTITION_KEY);
+}
+
+/**
+ * Creates the Idempotency-Key table (partition key `id`, on-demand) when it is missing. Without
+ * TTL, which dynalite lacks: an expired record stays on disk, but no longer holds its key
+ * (Powertools' conditional put overwrites it), as on AWS before TTL deletes it.
+ */
+function ensureIdempotencyTable(client: DynamoDBClient, table: string): Promise<void> {
+  return ensureTable(client, table, IDEMPOTENCY_PARTITION_KEY);
+}
+
+async function ensureTable(client: DynamoDBClient, table: string, partitionKey: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: table }));
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  await client.send(
+    new CreateTableCommand({
+      TableName: table,
+      AttributeDefinitions: [{ AttributeName: partitionKey, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 10, minDelay: 1, maxDelay: 1 }, { TableName: table });
+}
+
+/** Raised when another process (or another server in this one) has the data folder open. */
+export class DynamoDbFolderInUseError extends Error {
+  override readonly name = 'DynamoDbFolderInUseError';
+}
+
+// LevelDB's own lock fails late and badly through dynalite (requests hang until its 30 s
+// shutdown timeout), so the folder is claimed first with a pid file beside it; the pid file of
+// a process that is gone (kill -9) is taken over.
+async function claimFolder(directory: string): Promise<() => Promise<void>> {
+  const lockFile = `${directory}.pid`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(lockFile, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(holder) && holder > 0 && isProcessAlive(holder)) {
+        throw new DynamoDbFolderInUseError(
+          `the embedded DynamoDB data folder ${directory} is in use by process ${holder} (a running sluice dev or pull?)`,
+        );
+      }
+      await rm(lockFile, { force: true });
+    }
+  }
+  throw new DynamoDbFolderInUseError(
+    `the embedded DynamoDB data folder ${directory} is being claimed by another process`,
+  );
+}
+
+/**
+ * Starts dynalite on 127.0.0.1 (`port` 0 picks a free one) with its data in `directory`, and
+ * creates the pull state and Idempotency-Key tables when they are missing. A taken port rejects with EADDRINUSE; a
+ * folder that a live process has open rejects with {@link DynamoDbFolderInUseError}.
+ */
+export async function startEmbeddedDynamoDb(directory: string, port = 0): Promise<EmbeddedDynamoDb> {
+  await mkdir(directory, { recursive: true });
+  const release = await claimFolder(directory);
+  const server = dynalite({ path: directory, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  try {
+    server.listen(port, '127.0.0.1');
+    await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error))]);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const clients: DynamoDBClient[] = [];
+  const client = () => {
+    const created = createDynamoDbClient(endpoint);
+    clients.push(created);
+    return created;
+  };
+  const close = async () => {
+    for (const created of clients) created.destroy();
+    // Keep-alive sockets of clients created elsewhere would hold close() open.
+    server.closeIdleConnections();
+    await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    await release();
+  };
+  try {
+    const setup = client();
+    await ensurePullStateTable(setup, LOCAL_PULL_STATE_TABLE);
+    await ensureIdempotencyTable(setup, LOCAL_IDEMPOTENCY_TABLE);
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+  return {
+    endpoint,
+    table: LOCAL_PULL_STATE_TABLE,
+    idempotencyTable: LOCAL_IDEMPOTENCY_TABLE,
+    client,
+    stateStore: () => new DynamoDbStateStore({ client: stateDocumentClient(client()), table: LOCAL_PULL_STATE_TABLE }),
+    close,
+  };
+}

@@ -1,0 +1,224 @@
+/**
+ * One Firehose-style buffer (one stream, one channel) of local mode. A batch goes
+ * open → sealed → uploading → landed:
+ * - open: records are appended to its journal segment (group commit), and `append()` resolves
+ *   once they are fsynced; it is sealed when it holds `limitBytes`, `intervalMs` after its
+ *   first record, or when the buffer is drained.
+ * - sealed: its segment is closed and it waits in a queue; records that arrive now open a
+ *   new batch.
+ * - uploading: the head of the queue; its records are read back from the segment (the only
+ *   copy) and handed to `write`. A failed write keeps the batch and its segment and is
+ *   retried with backoff for as long as the process runs.
+ * - landed: written, and its segment removed.
+ */
+
+import { DownstreamUnavailableError } from '#shared/contract/errors';
+import type { DeliveryChannel } from '#shared/ports/delivery-port';
+import { timeOrderedUuid } from './batch-id.ts';
+import { JournalSegment, readSegmentRecords, removeSegment } from './buffer-journal.ts';
+
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 30_000;
+
+/** A sealed batch: its records are only in its journal segment until it has landed. */
+export interface SealedBatch {
+  /** Epoch ms of the batch's oldest record. */
+  readonly firstArrival: number;
+  /** The object's id, from the journal segment's name. */
+  readonly batchId: string;
+  /** The journal segment to remove once the batch has landed. */
+  readonly journal: string;
+  /** How many records it holds (for the status; a batch adopted without it counts 0). */
+  readonly records?: number;
+}
+
+/** What a buffer holds right now and has not landed yet, for `sluice status` and /metrics. */
+export interface BufferSnapshot {
+  /** Records journaled but not yet in S3 (open and sealed batches). */
+  readonly records: number;
+  /** Epoch ms of the oldest of them; undefined when the buffer is empty. */
+  readonly oldestArrival: number | undefined;
+}
+
+/** A batch as it is handed to `write`, its records read back from its journal segment. */
+export interface BatchToWrite {
+  readonly firstArrival: number;
+  readonly batchId: string;
+  readonly records: readonly Uint8Array[];
+}
+
+/** Settings of one buffer. */
+export interface DeliveryBufferOptions {
+  readonly streamId: string;
+  readonly channel: DeliveryChannel;
+  /** Folder of the journal segments. */
+  readonly journalDirectory: string;
+  /** A batch is sealed once it holds at least this many bytes. */
+  readonly limitBytes: number;
+  /** A batch is sealed this long after its first record; 0 seals after every append. */
+  readonly intervalMs: number;
+  /** Lands a batch (on S3 for the emulation); a rejection means "retry later". */
+  readonly write: (batch: BatchToWrite) => Promise<void>;
+  readonly warn?: (message: string) => void;
+}
+
+/** The batch being filled. */
+interface OpenBatch {
+  readonly segment: JournalSegment;
+  records: number;
+  bytes: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+interface Waiter {
+  readonly records: readonly Uint8Array[];
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A buffer that journals records, seals them into batches by size or age, and lands each batch. */
+export class DeliveryBuffer {
+  private open: OpenBatch | undefined;
+  /** Sealed batches, oldest first; the head is uploading while `uploading` is set. */
+  private readonly sealed: SealedBatch[] = [];
+  private uploading: Promise<void> | undefined;
+  /** Journal appends and seals, one after the other, so a seal never cuts an append in two. */
+  private journalWork: Promise<void> = Promise.resolve();
+  private waiting: Waiter[] = [];
+  private stopping = false;
+
+  constructor(private readonly options: DeliveryBufferOptions) {}
+
+  /** Resolves once the records are journaled (fsynced); rejects with a 503 error when they could not be. */
+  append(records: readonly Uint8Array[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const writeScheduled = this.waiting.length > 0;
+      this.waiting.push({ records, resolve, reject });
+      if (!writeScheduled) this.journalWork = this.journalWork.then(() => this.writeWaiting());
+    });
+  }
+
+  // Group commit: every request waiting at this point shares one write and one fsync.
+  private async writeWaiting(): Promise<void> {
+    const waiters = this.waiting;
+    this.waiting = [];
+    const records = waiters.flatMap((waiter) => waiter.records);
+    let open = this.open;
+    try {
+      if (!open) {
+        open = await this.openBatch();
+        this.open = open;
+      }
+      await open.segment.append(records);
+    } catch (error) {
+      const failure = new DownstreamUnavailableError(`could not journal records: ${(error as Error).message}`);
+      for (const waiter of waiters) waiter.reject(failure);
+      return;
+    }
+    const wasEmpty = open.records === 0;
+    open.records += records.length;
+    for (const record of records) open.bytes += record.length;
+    for (const waiter of waiters) waiter.resolve();
+    if (open.bytes >= this.options.limitBytes || this.options.intervalMs === 0) this.seal();
+    else if (wasEmpty) open.timer = setTimeout(() => this.seal(), this.options.intervalMs);
+  }
+
+  private async openBatch(): Promise<OpenBatch> {
+    const openedAt = Date.now();
+    const segment = await JournalSegment.create(this.options.journalDirectory, {
+      streamId: this.options.streamId,
+      channel: this.options.channel,
+      openedAt,
+      batchId: timeOrderedUuid(openedAt),
+    });
+    return { segment, records: 0, bytes: 0, timer: undefined };
+  }
+
+  /** Seals the open batch (after every append before it) and starts its upload. */
+  seal(): Promise<void> {
+    const done = this.journalWork.then(async () => {
+      const open = this.open;
+      clearTimeout(open?.timer);
+      // A segment whose only append failed holds nothing acknowledged: it stays open for the next.
+      if (!open || open.records === 0) return;
+      this.open = undefined;
+      this.sealed.push({
+        firstArrival: open.segment.name.openedAt,
+        batchId: open.segment.name.batchId,
+        journal: open.segment.path,
+        records: open.records,
+      });
+      await open.segment.close();
+      this.startUploads();
+    });
+    this.journalWork = done;
+    return done;
+  }
+
+  /** Queues a batch found in the journal at start. */
+  adopt(batch: SealedBatch): void {
+    this.sealed.push(batch);
+    this.startUploads();
+  }
+
+  private startUploads(): void {
+    // A failure only ends the loop while stopping; drain() then reports what is left.
+    this.uploading ??= this.uploadSealed()
+      .catch(() => undefined)
+      .finally(() => {
+        this.uploading = undefined;
+        if (this.sealed.length > 0 && !this.stopping) this.startUploads();
+      });
+  }
+
+  private async uploadSealed(): Promise<void> {
+    let retryMs = RETRY_FIRST_MS;
+    for (let batch = this.sealed[0]; batch; batch = this.sealed[0]) {
+      try {
+        const records = await readSegmentRecords(batch.journal);
+        await this.options.write({ firstArrival: batch.firstArrival, batchId: batch.batchId, records });
+        this.sealed.shift();
+        retryMs = RETRY_FIRST_MS;
+        // The batch has landed; a segment that cannot be removed is replayed at the next start
+        // and rewrites the same key (its id is in its name), so it is only worth a warning.
+        await removeSegment(batch.journal).catch((error: Error) =>
+          this.options.warn?.(`could not remove journal ${batch.journal}: ${error.message}`),
+        );
+      } catch (error) {
+        this.options.warn?.(
+          `could not write a batch of ${this.options.streamId} (${this.options.channel}) to S3, retrying in ${retryMs} ms: ${(error as Error).message}`,
+        );
+        if (this.stopping) throw error;
+        await sleep(retryMs);
+        retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+      }
+    }
+  }
+
+  /** Seals and lands everything; throws when a batch could not be written (its journal stays). */
+  async drain(): Promise<void> {
+    await this.seal();
+    this.stopping = true;
+    await this.uploading;
+    // One last attempt for what a failing loop left, without waiting between retries.
+    if (this.sealed.length > 0) await this.uploadSealed();
+  }
+
+  /** What is buffered now: sealed batches waiting for S3 and the open batch. */
+  snapshot(): BufferSnapshot {
+    let records = this.open?.records ?? 0;
+    for (const batch of this.sealed) records += batch.records ?? 0;
+    // Sealed batches are older than the open one, and the queue is oldest first.
+    const oldestArrival =
+      this.sealed[0]?.firstArrival ?? (this.open?.records ? this.open.segment.name.openedAt : undefined);
+    return { records, oldestArrival };
+  }
+
+  /** Waits until every batch sealed so far has landed (retrying as long as it takes). */
+  async settled(): Promise<void> {
+    await this.journalWork;
+    while (this.uploading) await this.uploading;
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * Delivery that follows Firehose's buffering rules, for local mode: per stream and channel
+ * a buffer (delivery-buffer.ts) whose batches become one S3 object each when they are
+ * `buffering.seconds` old or hold `buffering.mebibytes`, whichever comes first. This file
+ * routes records to their buffer, replays the journals an earlier run left, and names and
+ * writes the objects.
+ */
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
+import { deliveryStreamName } from '#shared/contract/delivery-stream-names';
+import { DeadlineExceededError, DownstreamUnavailableError } from '#shared/contract/errors';
+import { batchObjectName, channelLayout, renderPrefix } from '#shared/contract/storage-layout';
+import type { DeliveryBatch, DeliveryChannel, RecordDelivery } from '#shared/ports/delivery-port';
+import { readSegments, removeSegment } from './buffer-journal.ts';
+import { type BatchToWrite, type BufferSnapshot, DeliveryBuffer } from './delivery-buffer.ts';
+
+const gzipAsync = promisify(gzip);
+const MEBIBYTE = 1024 * 1024;
+
+/** Where the emulation reports what it does. */
+export interface DeliveryLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** Settings of the emulation. */
+export interface FirehoseEmulationOptions {
+  readonly tenant: TenantConfig;
+  readonly s3: S3Client;
+  readonly bucket: string;
+  /** Folder of the journal segments (`.sluice/buffers/`). */
+  readonly journalDirectory: string;
+  /** Overrides every stream's `buffering.seconds`. */
+  readonly flushSeconds?: number;
+  readonly log?: DeliveryLog;
+}
+
+/**
+ * The S3 key of a batch whose oldest record arrived at `at`: the prefix and extension the stack
+ * gives Firehose, and an object name that starts with the delivery stream's name, as on AWS.
+ */
+export function batchKey(tenant: string, stream: StreamConfig, channel: DeliveryChannel, at: Date, id: string): string {
+  const { prefix, extension } = channelLayout(stream, channel);
+  return `${renderPrefix(prefix, at)}${batchObjectName(deliveryStreamName(tenant, stream.id, channel), at, id, extension)}`;
+}
+
+/** The last object a buffer wrote to S3. */
+export interface LandedObject {
+  readonly key: string;
+  readonly records: number;
+  /** Bytes of the object as stored (after compression). */
+  readonly bytes: number;
+  /** Epoch ms when the put succeeded. */
+  readonly at: number;
+}
+
+/** One buffer (stream and channel) as `sluice status` and /metrics show it. */
+export interface BufferStatus extends BufferSnapshot {
+  readonly streamId: string;
+  readonly channel: DeliveryChannel;
+  /** Undefined until this process wrote an object of the buffer. */
+  readonly lastObject: LandedObject | undefined;
+}
+
+/** The Firehose emulation: a RecordDelivery for the ingest handler. */
+export class FirehoseEmulation implements RecordDelivery {
+  private readonly buffers = new Map<string, DeliveryBuffer>();
+  private readonly lastObjects = new Map<string, LandedObject>();
+
+  constructor(private readonly options: FirehoseEmulationOptions) {}
+
+  private buffer(streamId: string, channel: DeliveryChannel): DeliveryBuffer | undefined {
+    const key = `${streamId}~${channel}`;
+    let buffer = this.buffers.get(key);
+    if (!buffer) {
+      // Own keys only: a journal named `constructor~…` must not find Object's constructor.
+      const stream = Object.hasOwn(this.options.tenant.streams, streamId)
+        ? this.options.tenant.streams[streamId]
+        : undefined;
+      if (!stream) return undefined;
+      const seconds = this.options.flushSeconds ?? stream.buffering.seconds;
+      const log = this.options.log;
+      buffer = new DeliveryBuffer({
+        streamId: stream.id,
+        channel,
+        journalDirectory: this.options.journalDirectory,
+        limitBytes: stream.buffering.mebibytes * MEBIBYTE,
+        intervalMs: seconds * 1000,
+        write: (batch) => this.put(stream, channel, batch),
+        ...(log ? { warn: (message: string) => log.warn(message) } : {}),
+      });
+      this.buffers.set(key, buffer);
+    }
+    return buffer;
+  }
+
+  private async put(stream: StreamConfig, channel: DeliveryChannel, batch: BatchToWrite): Promise<void> {
+    const key = batchKey(this.options.tenant.tenant, stream, channel, new Date(batch.firstArrival), batch.batchId);
+    const raw = Buffer.concat(batch.records);
+    const body = stream.compression === 'gzip' ? await gzipAsync(raw) : raw;
+    await this.options.s3.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: body }));
+    this.lastObjects.set(`${stream.id}~${channel}`, {
+      key,
+      records: batch.records.length,
+      bytes: body.length,
+      at: Date.now(),
+    });
+    this.options.log?.info(`${key}: ${batch.records.length} records, ${body.length} bytes`);
+  }
+
+  /** Resolves once the records are journaled (durably buffered), as Firehose acknowledges. */
+  async deliver(batch: DeliveryBatch): Promise<void> {
+    if (Date.now() > batch.deadlineAt) throw new DeadlineExceededError('the delivery deadline passed');
+    const buffer = this.buffer(batch.streamId, batch.channel);
+    if (!buffer) throw new DownstreamUnavailableError(`no delivery stream for ${batch.streamId}`);
+    if (batch.records.length === 0) return;
+    await buffer.append(batch.records);
+  }
+
+  /**
+   * Delivers the batches journaled by an earlier run (a crash, or a put that never
+   * succeeded). Segments of streams the tenant no longer has stay on disk.
+   */
+  async replay(): Promise<number> {
+    let count = 0;
+    for (const segment of await readSegments(this.options.journalDirectory)) {
+      const buffer = this.buffer(segment.streamId, segment.channel);
+      if (!buffer) {
+        this.options.log?.warn(`kept ${segment.path}: the tenant has no stream ${segment.streamId}`);
+        continue;
+      }
+      if (segment.records.length === 0) {
+        await removeSegment(segment.path);
+        continue;
+      }
+      buffer.adopt({
+        firstArrival: segment.openedAt,
+        batchId: segment.batchId,
+        journal: segment.path,
+        records: segment.records.length,
+      });
+      count += segment.records.length;
+    }
+    return count;
+  }
+
+  /** Every buffer this process has opened: what it holds and the last object it wrote. */
+  status(): BufferStatus[] {
+    return [...this.buffers.entries()].map(([key, buffer]) => {
+      const [streamId = '', channel] = key.split('~') as [string, DeliveryChannel];
+      return { streamId, channel, ...buffer.snapshot(), lastObject: this.lastObjects.get(key) };
+    });
+  }
+
+  /** Waits until every batch sealed so far (e.g. replayed ones) is in S3. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.buffers.values()].map((buffer) => buffer.settled()));
+  }
+
+  /** Flushes every buffer now (as on shutdown) and waits until every batch is in S3. */
+  async flushAll(): Promise<void> {
+    const results = await Promise.allSettled([...this.buffers.values()].map((buffer) => buffer.drain()));
+    const failed = results.filter((result) => result.status === 'rejected');
+    if (failed.length > 0) {
+      throw new Error(`${failed.length} buffer(s) could not be written to S3; their journals stay for the next start`);
+    }
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The pull side in local mode: runs one source's run to its end through the pull runner's
+ * slices (functions/pull/run-pull.ts), with the state store, secrets and delivery of this
+ * machine. Runs go slice by slice, as the Step Functions loop does on AWS, so that a stopping
+ * dev server ends a run between two slices with its progress saved rather than mid-page.
+ */
+import { randomBytes } from 'node:crypto';
+import { runPullSlice } from '#functions/pull/run-pull';
+import type { SourceConfig } from '#shared/config/source-config';
+import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
+import type { RecordDelivery } from '#shared/ports/delivery-port';
+import type { MetricsRecorder } from '#shared/ports/metrics';
+import {
+  type PullStateStore,
+  type RunSummary,
+  type SecretReader,
+  SourceBusyError,
+  type SourceState,
+} from '#shared/pull/pull-run';
+import { tenantSource } from './tenant-sources.ts';
+
+/** One progress line of a run: a page was delivered and committed. */
+export interface PageProgress {
+  readonly source: string;
+  readonly run: string;
+  readonly page: number;
+  readonly records: number;
+  /** The page's URL without query secrets. */
+  readonly url: string;
+}
+
+/** Raised when local mode stops while a run is between slices; the next run resumes it. */
+export class PullStoppedError extends Error {
+  override readonly name = 'PullStoppedError';
+}
+
+/** What local mode gives the runner. */
+export interface LocalPullOptions {
+  readonly tenant: TenantConfig;
+  readonly store: PullStateStore;
+  readonly secrets: SecretReader;
+  readonly delivery: RecordDelivery;
+  /** The runner's slice; tests put a stand-in here. Default functions/pull/run-pull.ts. */
+  readonly runSlice?: typeof runPullSlice;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => Date;
+  /** Length of one slice; the run checks between slices whether local mode is stopping. */
+  readonly sliceSeconds?: number;
+  readonly log?: { info(msg: string, extra?: object): void; warn(msg: string, extra?: object): void };
+  /** Where the runner records its metrics, as the pull function does on AWS; default nowhere. */
+  readonly metrics?: MetricsRecorder;
+}
+
+/** Options of one run. */
+export interface RunOptions {
+  readonly fullRefresh?: boolean;
+  readonly onPage?: (page: PageProgress) => void;
+}
+
+/** The pull side of one tenant on this machine. */
+export interface LocalPull {
+  /** Runs the source to the end of its run; a run left by a stopped or killed process is resumed. */
+  run(source: string, options?: RunOptions): Promise<RunSummary>;
+  /** Every source's saved state. */
+  status(): Promise<SourceState[]>;
+  /** Ends running runs after their current slice (they throw {@link PullStoppedError}). */
+  stop(): void;
+}
+
+/** Default slice length: short, so that Ctrl-C in `sluice dev` is answered within seconds. */
+const LOCAL_SLICE_SECONDS = 10;
+
+/** A run id as on AWS (source and start time), with a random suffix so that two starts in one second differ. */
+function localRunId(source: string, at: Date): string {
+  const time = at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${source}-${time}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Binds the runner to this machine's store, secrets and delivery. */
+export function createLocalPull(options: LocalPullOptions): LocalPull {
+  const now = options.now ?? (() => new Date());
+  const sliceMs = (options.sliceSeconds ?? LOCAL_SLICE_SECONDS) * 1000;
+  const runSlice = options.runSlice ?? runPullSlice;
+  let stopping = false;
+  // Runs of this process by source. The state database is open in one process only, so this
+  // is every live run of the tenant; it keeps a second start from taking the first's id below.
+  const running = new Map<string, string>();
+  return {
+    async run(name, runOptions = {}) {
+      const { source, stream } = tenantSource(options.tenant, name);
+      const live = running.get(name);
+      if (live) throw new SourceBusyError(name, live, 'that run ends');
+      running.set(name, 'starting');
+      try {
+        // A run that a killed or stopped process left keeps its id: it is the lease owner, and
+        // the runner resumes it from its last committed page.
+        const interrupted = (await options.store.read(name))?.run?.id;
+        const runId = interrupted ?? localRunId(name, now());
+        running.set(name, runId);
+        return await runSlices(source, stream, runId, runOptions);
+      } finally {
+        running.delete(name);
+      }
+    },
+    status: () => options.store.list(),
+    stop() {
+      stopping = true;
+    },
+  };
+
+  async function runSlices(source: SourceConfig, stream: StreamConfig, runId: string, runOptions: RunOptions) {
+    const name = source.name;
+    for (;;) {
+      if (stopping) throw new PullStoppedError(`local mode stopped; run ${runId} of ${name} resumes at the next run`);
+      const result = await runSlice(
+        {
+          tenant: options.tenant.tenant,
+          source,
+          stream,
+          runId,
+          ...(runOptions.fullRefresh ? { fullRefresh: true } : {}),
+          sliceDeadline: new Date(now().getTime() + sliceMs),
+        },
+        {
+          store: options.store,
+          secrets: options.secrets,
+          delivery: options.delivery,
+          now,
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+          ...(runOptions.onPage ? { onPage: runOptions.onPage } : {}),
+          ...(options.log ? { log: options.log } : {}),
+          ...(options.metrics ? { metrics: options.metrics } : {}),
+        },
+      );
+      if (result.done) return result.summary;
+    }
+  }
+}

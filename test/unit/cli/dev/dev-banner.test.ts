@@ -1,0 +1,68 @@
+import * as v from 'valibot';
+import { describe, expect, it } from 'vitest';
+import { devBanner } from '#cli/dev/dev-command';
+import type { DevServer } from '#local/dev-server';
+import { defineTenant, type TenantConfig } from '#shared/config/tenant-config';
+import { loadTenant } from '#shared/config/tenant-loader';
+
+function bannerOf(tenant: TenantConfig): Promise<string> {
+  const server = {
+    tenant,
+    url: 'http://127.0.0.1:4000',
+    sampleApiUrl: 'http://127.0.0.1:4000/sample-api/v1/events',
+    s3: { endpoint: 'http://127.0.0.1:4569', bucket: 'sluice-local' },
+    createToken: async () => 'header.payload.signature',
+  } as unknown as DevServer;
+  return devBanner(server, '.sluice/acme');
+}
+
+describe('the sluice dev banner', () => {
+  it('prints a curl line for the first stream a built-in sample fits', async () => {
+    const tenant = defineTenant({ tenant: 'acme', auth: { issuer: 'self' }, streams: { clicks: { payload: 'json' } } });
+    const banner = await bannerOf(tenant);
+    expect(banner).toMatch(/^ {2}curl -i -X POST http:\/\/127\.0\.0\.1:4000\/stream\/v0\/data\/clicks /m);
+    expect(banner).toContain('  npx sluice batches cat clicks --tenant acme\n');
+  });
+
+  it('names the docs page and the OpenAPI document under the URL', async () => {
+    const tenant = defineTenant({ tenant: 'acme', auth: { issuer: 'self' }, streams: { clicks: { payload: 'json' } } });
+    const banner = await bannerOf(tenant);
+    expect(banner).toContain('  URL      http://127.0.0.1:4000\n  docs     http://127.0.0.1:4000/docs  (API reference');
+    expect(banner).toContain('OpenAPI document at /openapi.json');
+  });
+
+  it('says how to watch the server: sluice status and its /metrics page', async () => {
+    const tenant = defineTenant({ tenant: 'acme', auth: { issuer: 'self' }, streams: { clicks: { payload: 'json' } } });
+    const banner = await bannerOf(tenant);
+    expect(banner).toMatch(
+      /^ {2}npx sluice status --tenant acme +\(.*http:\/\/127\.0\.0\.1:4000\/metrics for Prometheus\)$/m,
+    );
+  });
+
+  it("says how to post one's own record when no built-in sample fits any stream's schema", async () => {
+    const Strict = v.strictObject({ sensor: v.string(), reading: v.number() });
+    const tenant = defineTenant({
+      tenant: 'acme',
+      auth: { issuer: 'self' },
+      streams: { readings: { payload: 'json', schema: Strict } },
+    });
+    const banner = await bannerOf(tenant);
+    expect(banner).not.toContain('curl ');
+    expect(banner).toContain('  npx sluice send readings --tenant acme record.json\n');
+  });
+
+  it("names the sample API, and the tenant's sources with their schedules and how to run one now", async () => {
+    const tenant = (await loadTenant('test/unit/cli/fixtures/pull-tenant.ts')).config;
+    const banner = await bannerOf(tenant);
+    expect(banner).toContain('  sample API  http://127.0.0.1:4000/sample-api/v1/events');
+    expect(banner).toMatch(/^ {2}sources {2}sample {7}rate\(1 day\) +→ events\n {11}slow /m);
+    expect(banner).toContain('  npx sluice pull sample --tenant puller');
+  });
+
+  it("shows the example tenant's sample source every minute, and the origin it reaches the sample API by", async () => {
+    const banner = await bannerOf((await loadTenant('example')).config);
+    expect(banner).toMatch(/^ {2}sources {2}sample {7}rate\(1 minute\) +→ events$/m);
+    expect(banner).toContain('sources reach it as http://sample-api.sluice.localhost');
+    expect(banner).toContain('  npx sluice pull sample     (runs it now');
+  });
+});
