@@ -1,18 +1,17 @@
 /**
  * Benchmark 4, query: lands about a million 1 KiB orders in the embedded S3 (PutObject of
  * 5 MiB NDJSON objects in the key layout, far faster than posting them), then times a count
- * and a group-by through `sluice query` (its command, in this process: the embedded S3 read
- * into the query cache, the views, DuckDB) against DuckDB run directly on the stored objects,
- * side by side: a first call with the cache emptied (cold) and a repeated one (warm), which is
- * what the target is judged on; and the parts of `sluice query` separately to say where it goes.
+ * and a group-by through `sluice query` (its command, in this process: the local bucket's
+ * files listed where the embedded S3 keeps them, the views, DuckDB) against DuckDB run directly
+ * on the stored objects, side by side: a first call with the cache emptied (cold, target ≤ 2×)
+ * and a repeated one (warm, ≤ 1.2×); and the parts of `sluice query` separately.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { listBatches } from '#cli/batches/batch-reader';
-import { downloadLanded } from '#cli/query/landed-download';
+import { localBucketFiles } from '#cli/query/local-bucket-files';
 import { queryCommand } from '#cli/query/query-command';
 import { openQueryEngine } from '#cli/query/query-engine';
 import { createS3Client, LOCAL_BUCKET, startEmbeddedS3 } from '#local/embedded/embedded-s3';
@@ -30,6 +29,7 @@ const RECORDS = Number(process.env.SLUICE_BENCH_QUERY_RECORDS ?? (QUICK ? 50_000
 const RECORDS_PER_OBJECT = 5_000;
 const RUNS = QUICK ? 1 : 3;
 const TARGET_RATIO = 1.2;
+const TARGET_COLD_RATIO = 2;
 const CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF', 'JPY'];
 
 /** The two queries, as an analyst types them against the `orders` view and against the files. */
@@ -109,11 +109,7 @@ async function directRunner(bucketFolder: string) {
 /** Milliseconds of each step `sluice query` takes, timed one by one. */
 interface Parts {
   readonly loadTenant: number;
-  readonly startEmbeddedS3: number;
-  readonly listAndGetOnly: number;
-  readonly copyAndDecode: number;
-  readonly cacheCheckWarm: number;
-  readonly closeEmbeddedS3: number;
+  readonly listLocalBucket: number;
   readonly createViews: number;
   readonly views: Record<QueryName, number>;
 }
@@ -122,21 +118,15 @@ async function partsOfSluiceQuery(s3Folder: string): Promise<Parts> {
   const folder = await mkdtemp(join(tmpdir(), 'sluice-bench-query-copy-'));
   try {
     const tenant = await timed(() => loadTenant(undefined, { cwd: process.cwd() }));
-    const s3 = await timed(() => startEmbeddedS3(s3Folder, 0));
-    const client = createS3Client(s3.value.endpoint);
-    // The bytes alone, without splitting into records and writing them out.
-    const get = await timed(async () => {
-      for (const object of await listBatches(client, LOCAL_BUCKET, recordsFolder('orders'))) {
-        const answer = await client.send(new GetObjectCommand({ Bucket: LOCAL_BUCKET, Key: object.key }));
-        await answer.Body?.transformToByteArray();
-      }
-    });
-    const request = { s3: client, bucket: LOCAL_BUCKET, streams: Object.keys(example.streams), folder };
-    const copy = await timed(() => downloadLanded(request));
-    const warm = await timed(() => downloadLanded(request));
-    client.destroy();
-    const close = await timed(() => s3.value.close());
-    const engine = await timed(() => openQueryEngine(example, folder));
+    const list = await timed(() =>
+      localBucketFiles({
+        s3Directory: s3Folder,
+        bucket: LOCAL_BUCKET,
+        streams: Object.keys(example.streams),
+        cacheFolder: folder,
+      }),
+    );
+    const engine = await timed(() => openQueryEngine(example, list.value));
     const views = { count: 0, 'group-by': 0 };
     try {
       for (const name of Object.keys(QUERIES) as QueryName[]) {
@@ -147,11 +137,7 @@ async function partsOfSluiceQuery(s3Folder: string): Promise<Parts> {
     }
     return {
       loadTenant: round(tenant.ms),
-      startEmbeddedS3: round(s3.ms),
-      listAndGetOnly: round(get.ms),
-      copyAndDecode: round(copy.ms),
-      cacheCheckWarm: round(warm.ms),
-      closeEmbeddedS3: round(close.ms),
+      listLocalBucket: round(list.ms),
       createViews: round(engine.ms),
       views,
     };
@@ -243,8 +229,8 @@ export async function runQuery(): Promise<number> {
             duckdbDetectedColumnsMs: spread(detected[name]),
             ratioCold: round(viaCold.median / viaDuck.median),
             ratioWarm: round(viaWarm.median / viaDuck.median),
-            // Judged on the repeated call: the first one after a batch lands pays its fetch once.
-            met: viaWarm.median / viaDuck.median <= TARGET_RATIO,
+            met:
+              viaWarm.median / viaDuck.median <= TARGET_RATIO && viaCold.median / viaDuck.median <= TARGET_COLD_RATIO,
             viewsOnlyMs: parts?.views[name],
             answerSluice: answers[`${name} sluice`],
             answerDirect: answers[`${name} direct`],
@@ -260,6 +246,7 @@ export async function runQuery(): Promise<number> {
       landingSeconds: round(landing.ms / 1000, 1),
       runs: RUNS,
       targetRatio: TARGET_RATIO,
+      targetColdRatio: TARGET_COLD_RATIO,
       partsOfOneSluiceQueryMs: parts,
       cases,
     });

@@ -3,11 +3,11 @@
  * records as landed (CBOR as its JSON form), oldest first; Parquet holds the stream's table,
  * typed as `sluice query` and Athena see it, with its partition columns.
  */
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { DECODED_EXTENSION, sqlIdentifier, sqlString } from '#cli/query/duckdb-views';
+import { sqlIdentifier, sqlString } from '#cli/query/duckdb-views';
 import { openQueryEngine } from '#cli/query/query-engine';
 import { tableName } from '#shared/analytics/analyst-tables';
 import type { TenantConfig } from '#shared/config/tenant-config';
@@ -30,17 +30,11 @@ export interface ExportRequest {
   readonly bucket: string;
 }
 
-async function decodedFiles(folder: string): Promise<string[]> {
-  const names = (await readdir(folder, { recursive: true })).filter((name) => name.endsWith(DECODED_EXTENSION));
-  // Relative paths are the keys, and key order is time order.
-  return names.sort().map((name) => join(folder, name));
-}
-
 /** Writes the file; resolves with how many batches went into it. */
 export async function exportBatches(request: ExportRequest): Promise<number> {
   const folder = await mkdtemp(join(tmpdir(), 'sluice-export-'));
   try {
-    await downloadLanded({
+    const { files } = await downloadLanded({
       s3: request.s3,
       bucket: request.bucket,
       streams: [request.stream],
@@ -48,13 +42,13 @@ export async function exportBatches(request: ExportRequest): Promise<number> {
       window: request.window,
       deadLetters: false,
     });
-    const files = await decodedFiles(folder);
+    // Key order is time order.
     if (request.format === 'ndjson') {
-      const parts = await Promise.all(files.map((file) => readFile(file)));
+      const parts = await Promise.all(files.map((file) => readFile(file.path)));
       await writeFile(request.out, Buffer.concat(parts));
       return files.length;
     }
-    const engine = await openQueryEngine(request.tenant, folder);
+    const engine = await openQueryEngine(request.tenant, files);
     try {
       const table = sqlIdentifier(tableName(request.stream));
       await engine.query(`COPY (SELECT * FROM ${table}) TO ${sqlString(request.out)} (FORMAT parquet)`);

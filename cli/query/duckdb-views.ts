@@ -1,13 +1,11 @@
 /**
- * The analysts' tables as DuckDB views over a folder of landed batches in the bucket's key
- * layout, decoded to NDJSON (`<folder>/streams/<stream>/year=…/…/<name>.ndjson`, and `dlq/`).
+ * The analysts' tables as DuckDB views over the landed batches' NDJSON files
+ * (cli/query/landed-files.ts), each file's path holding its `year=…/month=…/day=…/hour=…`.
  * A view is named like the Athena table and has its columns, typed as the Glue table types
  * them, then the partition columns as strings (`dead_letters` adds `dlq_stream`, the stream
  * folder, as Athena's projection does); a stream with no files still has its view,
  * empty, so that a query over it answers no rows rather than an error.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   type Column,
   DEAD_LETTER_COLUMNS,
@@ -24,9 +22,7 @@ import {
 import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
 import { BUCKET_PREFIXES } from '#shared/contract/storage-layout';
 import { ATHENA_MACROS } from './duckdb-macros.ts';
-
-/** The extension of the decoded files the views read. */
-export const DECODED_EXTENSION = '.ndjson';
+import type { LandedFile } from './landed-files.ts';
 
 /** A SQL string literal. */
 export function sqlString(text: string): string {
@@ -98,11 +94,6 @@ export function duckdbType(hive: string): string {
   throw new Error(`no DuckDB type for the Hive type ${hive}`);
 }
 
-function hasFiles(folder: string): boolean {
-  if (!existsSync(folder)) return false;
-  return readdirSync(folder, { recursive: true }).some((name) => String(name).endsWith(DECODED_EXTENSION));
-}
-
 const HIVE_OPTIONS = `hive_partitioning = true, hive_types = {${PARTITION_COLUMNS.map((name) => `${sqlString(name)}: 'VARCHAR'`).join(', ')}}`;
 
 // How a column is read from the JSON line: by its key (the Hive JSON SerDe matches keys
@@ -133,38 +124,49 @@ function emptySelect(table: AnalystTable): string {
   return `SELECT ${[...typed, ...partitions].join(', ')} WHERE false`;
 }
 
-function jsonSelect(table: AnalystTable, source: TableSource, glob: string): string {
+// The files of one source with one compression, as a DuckDB list and the reader options.
+function fileList(files: readonly LandedFile[]): string {
+  return `[${files.map((file) => sqlString(file.path)).join(', ')}]`;
+}
+
+// DuckDB's readers name these 'uncompressed' and 'gzip'.
+function readOptions(compression: LandedFile['compression']): string {
+  return `compression = ${sqlString(compression === 'gzip' ? 'gzip' : 'uncompressed')}, ${HIVE_OPTIONS}`;
+}
+
+function jsonSelect(table: AnalystTable, source: TableSource, files: readonly LandedFile[]): string {
   const reads = table.columns.map(readAs);
   const struct = reads.map((read) => `${sqlString(read.key)}: ${sqlString(read.read)}`);
   return `SELECT ${[...reads.map((read) => read.select), ...partitionSelects(table, source)].join(', ')}
-    FROM read_json(${sqlString(glob)}, format = 'newline_delimited', columns = {${struct.join(', ')}}, ${HIVE_OPTIONS})`;
+    FROM read_json(${fileList(files)}, format = 'newline_delimited', columns = {${struct.join(', ')}}, ${readOptions(files[0]?.compression ?? 'none')})`;
 }
 
 // The raw line as one string: a delimiter that cannot occur in a JSON line (control
 // characters are escaped in JSON text) and no quoting, so the line comes through unchanged.
-function recordSelect(table: AnalystTable, source: TableSource, glob: string): string {
+function recordSelect(table: AnalystTable, source: TableSource, files: readonly LandedFile[]): string {
   return `SELECT ${[sqlIdentifier(RAW_RECORD_COLUMN.name), ...partitionSelects(table, source)].join(', ')}
-    FROM read_csv(${sqlString(glob)}, columns = {${sqlString(RAW_RECORD_COLUMN.name)}: 'VARCHAR'}, delim = '\u0001',
-      quote = '', escape = '', header = false, auto_detect = false, max_line_size = 8388608, ${HIVE_OPTIONS})`;
+    FROM read_csv(${fileList(files)}, columns = {${sqlString(RAW_RECORD_COLUMN.name)}: 'VARCHAR'}, delim = '\u0001',
+      quote = '', escape = '', header = false, auto_detect = false, max_line_size = 8388608, ${readOptions(files[0]?.compression ?? 'none')})`;
 }
 
-/** The view definition of a table over its folders of decoded files. */
+/** The view definition of a table over its sources' files, one read per source and compression. */
 function viewSelect(table: AnalystTable): string {
-  const selects = table.sources
-    .filter((source) => hasFiles(source.folder))
-    .map((source) => {
-      const glob = join(source.folder, ...PARTITION_COLUMNS.map(() => '*'), `*${DECODED_EXTENSION}`);
-      return table.raw ? recordSelect(table, source, glob) : jsonSelect(table, source, glob);
-    });
+  const selects = table.sources.flatMap((source) =>
+    (['none', 'gzip'] as const)
+      .map((compression) => source.files.filter((file) => file.compression === compression))
+      .filter((files) => files.length > 0)
+      .map((files) => (table.raw ? recordSelect(table, source, files) : jsonSelect(table, source, files))),
+  );
   return selects.length > 0 ? selects.join('\n    UNION ALL BY NAME\n    ') : emptySelect(table);
 }
 
 /** Streams a pull source lands in: their tables get `_sluice` and a `_latest` view. */
 export type PulledStreams = ReadonlySet<string>;
 
-/** A folder a table reads, its hour partitions below it as `key=value` folders. */
+/** A key prefix a table reads (`streams/<stream>/`), and its files. */
 export interface TableSource {
-  readonly folder: string;
+  readonly prefix: string;
+  readonly files: readonly LandedFile[];
   /** Partition columns the folder itself decides (the stream folder of a dead letter). */
   readonly fixed: Readonly<Record<string, string>>;
 }
@@ -179,16 +181,21 @@ export interface AnalystTable {
   readonly raw: boolean;
 }
 
-/** The tenant's tables over a folder in the bucket's key layout, as the Glue tables define them. */
-export function analystTables(tenant: TenantConfig, folder: string, pulled: PulledStreams): AnalystTable[] {
+/** The tenant's tables over the landed files, as the Glue tables define them. */
+export function analystTables(
+  tenant: TenantConfig,
+  files: readonly LandedFile[],
+  pulled: PulledStreams,
+): AnalystTable[] {
   const streams = Object.values(tenant.streams) as StreamConfig[];
   const [streamPartition] = DEAD_LETTER_PARTITION_COLUMNS;
+  const under = (prefix: string) => ({ prefix, files: files.filter((file) => file.key.startsWith(prefix)) });
   return [
     ...streams.map((stream) => ({
       name: tableName(stream.id),
       columns: tableColumns(stream, { pulled: pulled.has(stream.id) }),
       partitions: PARTITION_COLUMNS,
-      sources: [{ folder: join(folder, BUCKET_PREFIXES.streams, stream.id), fixed: {} }],
+      sources: [{ ...under(`${BUCKET_PREFIXES.streams}${stream.id}/`), fixed: {} }],
       raw: readsRawLines(stream),
     })),
     {
@@ -196,7 +203,7 @@ export function analystTables(tenant: TenantConfig, folder: string, pulled: Pull
       columns: DEAD_LETTER_COLUMNS,
       partitions: DEAD_LETTER_PARTITION_COLUMNS,
       sources: streams.map((stream) => ({
-        folder: join(folder, BUCKET_PREFIXES.deadLetter, stream.id),
+        ...under(`${BUCKET_PREFIXES.deadLetter}${stream.id}/`),
         fixed: { [streamPartition]: stream.id },
       })),
       raw: false,
@@ -204,9 +211,9 @@ export function analystTables(tenant: TenantConfig, folder: string, pulled: Pull
   ];
 }
 
-/** The statements that define the macros and every view of the tenant over the folder. */
-export function viewStatements(tenant: TenantConfig, folder: string, pulled: PulledStreams): string[] {
-  const views = analystTables(tenant, folder, pulled).map(
+/** The statements that define the macros and every view of the tenant over the landed files. */
+export function viewStatements(tenant: TenantConfig, files: readonly LandedFile[], pulled: PulledStreams): string[] {
+  const views = analystTables(tenant, files, pulled).map(
     (table) => `CREATE OR REPLACE VIEW ${sqlIdentifier(table.name)} AS ${viewSelect(table)}`,
   );
   // The `_latest` views run the SQL the Athena named query holds, word for word.

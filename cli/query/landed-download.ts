@@ -11,10 +11,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { DECODED_EXTENSION } from '#cli/query/duckdb-views';
 import { BUCKET_PREFIXES } from '#shared/contract/storage-layout';
 import { decodeBatchRecords, type LandedObject, listBatches, readBatchBody } from '../batches/batch-reader.ts';
 import { keyInWindow, type TimeWindow, windowHourPrefixes } from '../time-window.ts';
+import { DECODED_EXTENSION, type LandedFile } from './landed-files.ts';
 
 const LAYOUT =
   /^(streams|dlq)\/[A-Za-z0-9_-]{1,64}\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/[A-Za-z0-9._-]+\.(ndjson|cbor)(\.gz)?$/;
@@ -46,7 +46,7 @@ export interface DownloadResult {
   readonly fetched: number;
   readonly cached: number;
   readonly removed: number;
-  readonly files: readonly string[];
+  readonly files: readonly LandedFile[];
 }
 
 type Manifest = Record<string, { readonly bytes: number; readonly etag?: string }>;
@@ -76,8 +76,8 @@ async function readManifest(folder: string): Promise<Manifest> {
 
 let partials = 0;
 
-// Written aside then renamed, so that an interrupted copy, or a second call's, is never taken for a whole one.
-async function writeWhole(path: string, body: Buffer | string): Promise<void> {
+/** Writes a file aside, then renames it into place: an interrupted copy, or a second call's, is never taken for a whole one. */
+export async function writeWhole(path: string, body: Buffer | string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   partials += 1;
   const partial = `${path}.partial-${process.pid}-${partials}`;
@@ -147,6 +147,8 @@ export async function downloadLanded(request: DownloadRequest): Promise<Download
     removed += 1;
   }
   if (missing.length > 0 || removed > 0) await writeWhole(join(request.folder, MANIFEST), JSON.stringify(manifest));
-  const files = [...wanted.values()].map(({ path }) => path).sort();
+  const files = [...wanted.values()]
+    .map(({ object, path }): LandedFile => ({ key: object.key, path, compression: 'none' }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { fetched: missing.length, cached: wanted.size - missing.length, removed, files };
 }

@@ -1,26 +1,28 @@
 /**
  * `sluice query "<SQL>"`: DuckDB in-process over the tenant's landed batches, with one view
- * per stream named like its Athena table, and `dead_letters` (docs/analysts.md). The batches
- * are read through the S3 API (the embedded one, or with `--stack` the deployed landing
- * bucket) into a cache under the tenant's data folder, kept for the next call, which fetches
- * only new objects (cli/query/landed-download.ts).
+ * per stream named like its Athena table, and `dead_letters` (docs/analysts.md). Local mode's
+ * batches are read where the embedded S3 keeps them, without starting it
+ * (cli/query/local-bucket-files.ts); with `--stack` the deployed landing bucket is read into a
+ * cache under the tenant's data folder, kept for the next call, which fetches only new objects
+ * (cli/query/landed-download.ts).
  */
-import { copyFile, link, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { join } from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { openQueryEngine, QueryError, type QueryResult } from '#cli/query/query-engine';
+import { LOCAL_BUCKET } from '#local/embedded/embedded-s3';
 import { tenantSource, tenantSourceNames } from '#local/pull/tenant-sources';
 import { sluiceHome } from '#local/sluice-home';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { STACK_OUTPUTS } from '#shared/contract/stack-outputs';
-import { openLandingSource } from '../batches/batches-command.ts';
 import { CliError, type CliIo, UsageError } from '../cli-io.ts';
 import { parseOptions } from '../parse-options.ts';
 import { parseTimeWindow, type TimeWindow } from '../time-window.ts';
 import { checkStackName, readStackOutputs } from '../token/stack-token.ts';
 import { downloadLanded } from './landed-download.ts';
+import type { LandedFile } from './landed-files.ts';
+import { localBucketFiles } from './local-bucket-files.ts';
 import { formatResult, QUERY_FORMATS, type QueryFormat } from './query-output.ts';
 
 /** Usage of `sluice query`. */
@@ -59,61 +61,27 @@ export function pulledStreams(tenant: TenantConfig): Set<string> {
   return new Set(tenantSourceNames(tenant).map((name) => tenantSource(tenant, name).stream.id));
 }
 
-interface Landed {
-  readonly folder: string;
-  release(): Promise<void>;
-}
-
-// The local cache's folder: a stack name starts with a letter, so it never clashes with one.
-const LOCAL_CACHE = '_local';
-const WINDOW_FOLDERS = '_windows';
-
 function cacheRoot(tenant: TenantConfig, io: CliIo): string {
   return join(sluiceHome(tenant.tenant, io.env, io.cwd).root, 'query-cache');
 }
 
-// The cache may hold hours an earlier call listed; a windowed call reads its own objects only,
-// through hard links in a folder of its own (a copy where the file system has no links).
-async function landedIn(cache: string, window: TimeWindow, files: readonly string[]): Promise<Landed> {
-  if (!window.since && !window.until) return { folder: cache, release: async () => undefined };
-  const windows = join(dirname(cache), WINDOW_FOLDERS);
-  await mkdir(windows, { recursive: true });
-  const folder = await mkdtemp(join(windows, 'query-'));
-  const release = () => rm(folder, { recursive: true, force: true });
-  try {
-    for (const file of files) {
-      const target = join(folder, relative(cache, file));
-      await mkdir(dirname(target), { recursive: true });
-      await link(file, target).catch(() => copyFile(file, target));
-    }
-  } catch (error) {
-    await release();
-    throw error;
-  }
-  return { folder, release };
-}
+// The local cache's folder: a stack name starts with a letter, so it never clashes with one.
+const LOCAL_CACHE = '_local';
 
-async function landedLocally(tenant: TenantConfig, window: TimeWindow, io: CliIo): Promise<Landed> {
+// Local mode's bucket is read where the embedded S3 keeps it: no server is started or asked.
+async function landedLocally(tenant: TenantConfig, window: TimeWindow, io: CliIo): Promise<readonly LandedFile[]> {
   const home = sluiceHome(tenant.tenant, io.env, io.cwd);
-  const folder = join(cacheRoot(tenant, io), LOCAL_CACHE);
-  const source = await openLandingSource({}, home);
-  let files: readonly string[];
   try {
-    ({ files } = await downloadLanded({
-      s3: source.s3,
-      bucket: source.bucket,
+    return await localBucketFiles({
+      s3Directory: home.s3,
+      bucket: LOCAL_BUCKET,
       streams: Object.keys(tenant.streams),
-      folder,
+      cacheFolder: join(cacheRoot(tenant, io), LOCAL_CACHE),
       window,
-    }));
+    });
   } catch (error) {
-    throw error instanceof QueryError
-      ? error
-      : new CliError(`cannot read the local bucket: ${(error as Error).message}`);
-  } finally {
-    await source.close();
+    throw new CliError(`cannot read the local bucket: ${(error as Error).message}`);
   }
-  return landedIn(folder, window, files);
 }
 
 async function landedFromStack(
@@ -122,7 +90,7 @@ async function landedFromStack(
   window: TimeWindow,
   clients: QueryClients,
   io: CliIo,
-): Promise<Landed> {
+): Promise<readonly LandedFile[]> {
   let bucket: string | undefined;
   try {
     bucket = (await readStackOutputs(clients.cloudFormation, stackName)).get(STACK_OUTPUTS.bucket);
@@ -131,21 +99,19 @@ async function landedFromStack(
   }
   if (!bucket) throw new CliError(`stack ${stackName} has no ${STACK_OUTPUTS.bucket} output; is it a Sluice stack?`);
   const folder = join(cacheRoot(tenant, io), stackName);
-  let files: readonly string[];
   try {
-    const { fetched, cached, ...rest } = await downloadLanded({
+    const { fetched, cached, files } = await downloadLanded({
       s3: clients.s3,
       bucket,
       streams: Object.keys(tenant.streams),
       folder,
       window,
     });
-    files = rest.files;
     io.stderr(`${fetched} batch(es) fetched from s3://${bucket}, ${cached} from the cache (${folder})\n`);
+    return files;
   } catch (error) {
     throw new CliError(`cannot read s3://${bucket}: ${(error as Error).message}`);
   }
-  return landedIn(folder, window, files);
 }
 
 /** Runs `sluice query`. */
@@ -183,25 +149,21 @@ export async function queryCommand(
     if (!window.since) throw new UsageError('--stack needs --since (how far back to fetch)', QUERY_USAGE);
   }
   const tenant = (await loadTenant(values.tenant, { cwd: io.cwd })).config;
-  const landed =
+  const files =
     values.stack === undefined
       ? await landedLocally(tenant, window, io)
       : await landedFromStack(tenant, values.stack, { until: new Date(), ...window }, clients(), io);
+  const engine = await openQueryEngine(tenant, files, pulledStreams(tenant));
+  let result: QueryResult;
   try {
-    const engine = await openQueryEngine(tenant, landed.folder, pulledStreams(tenant));
-    let result: QueryResult;
-    try {
-      result = await engine.query(sql);
-    } catch (error) {
-      if (!(error instanceof QueryError)) throw error;
-      io.stderr(`sluice query: ${error.message}\n`);
-      return 2;
-    } finally {
-      engine.close();
-    }
-    io.stdout(formatResult(result, format));
-    return 0;
+    result = await engine.query(sql);
+  } catch (error) {
+    if (!(error instanceof QueryError)) throw error;
+    io.stderr(`sluice query: ${error.message}\n`);
+    return 2;
   } finally {
-    await landed.release();
+    engine.close();
   }
+  io.stdout(formatResult(result, format));
+  return 0;
 }

@@ -1,11 +1,12 @@
 /**
- * DuckDB in-process over a folder of decoded batches, with the analysts' views defined
+ * DuckDB in-process over the landed batches' files, with the analysts' views defined
  * (cli/query/duckdb-views.ts). Values come back JSON-safe: 64-bit integers and decimals as exact
  * strings, never through a double.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { type PulledStreams, viewStatements } from './duckdb-views.ts';
+import type { LandedFile } from './landed-files.ts';
 
 /** A query's answer: its column names and types, and its rows in column order. */
 export interface QueryResult {
@@ -34,10 +35,10 @@ export interface QueryEngine {
   close(): void;
 }
 
-/** Opens an in-memory DuckDB with the tenant's views over the folder. */
+/** Opens an in-memory DuckDB with the tenant's views over the landed files. */
 export async function openQueryEngine(
   tenant: TenantConfig,
-  folder: string,
+  files: readonly LandedFile[],
   pulled: PulledStreams = new Set(),
 ): Promise<QueryEngine> {
   const instance = await DuckDBInstance.create(':memory:');
@@ -47,7 +48,7 @@ export async function openQueryEngine(
     instance.closeSync();
   };
   try {
-    for (const statement of viewStatements(tenant, folder, pulled)) await connection.run(statement);
+    for (const statement of viewStatements(tenant, files, pulled)) await connection.run(statement);
   } catch (error) {
     close();
     throw error;

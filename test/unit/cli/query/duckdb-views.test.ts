@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { duckdbType } from '#cli/query/duckdb-views';
+import { decodedFilesIn } from '#cli/query/landed-files';
 import { openQueryEngine, QUERY_ERROR_MAX_CHARS, QueryError } from '#cli/query/query-engine';
 import { EXAMPLE_QUERIES } from '#shared/analytics/analyst-tables';
 import { defineTenant } from '#shared/config/tenant-config';
@@ -11,7 +12,7 @@ import { loadTenant } from '#shared/config/tenant-loader';
 
 async function withEngine<T>(run: (engine: Awaited<ReturnType<typeof openQueryEngine>>) => Promise<T>): Promise<T> {
   const folder = await mkdtemp(join(tmpdir(), 'sluice-views-'));
-  const engine = await openQueryEngine((await loadTenant()).config, folder);
+  const engine = await openQueryEngine((await loadTenant()).config, await decodedFilesIn(folder));
   try {
     return await run(engine);
   } finally {
@@ -85,7 +86,7 @@ describe('the DuckDB views', () => {
         hooks: { payload: 'json' },
       },
     });
-    const engine = await openQueryEngine(tenant, folder, new Set(['deals', 'hooks']));
+    const engine = await openQueryEngine(tenant, await decodedFilesIn(folder), new Set(['deals', 'hooks']));
     try {
       const answer = await engine.query('SELECT * FROM deals_latest ORDER BY id');
       expect(answer.columns).toEqual(['id', 'name', '_sluice', 'year', 'month', 'day', 'hour']);
