@@ -4,7 +4,7 @@
  * optional email subscription from the tenant config). The Sluice metrics are those of
  * shared/ports/metrics.ts, which the functions write as EMF; the rest are AWS's own.
  */
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -72,13 +72,29 @@ export class TenantMonitoring extends Construct {
       description: `Sluice ${this.tenant}: encrypts the alarm topic`,
       enableKeyRotation: true,
     });
-    // CloudWatch publishes alarms to the encrypted topic, so it must use the key; SNS itself
-    // is allowed through the account's default key policy statement.
+    // CloudWatch publishes this tenant's alarms to the encrypted topic: it must use the key and be
+    // allowed to publish. The topic's own policy replaces SNS's default one (enforceSSL adds a
+    // statement), so without the allow below no alarm would ever notify. Both are limited to
+    // this account's alarms named for this tenant, so no other account's CloudWatch can use them.
+    const stack = Stack.of(this);
+    const fromTenantAlarms = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: {
+        'aws:SourceArn': stack.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: `${tenantStackName(this.tenant)}-*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
+    };
+    const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
     this.topicKey.addToResourcePolicy(
       new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        principals: [cloudWatch],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: fromTenantAlarms,
       }),
     );
     this.topic = new sns.Topic(this, 'AlarmTopic', {
@@ -86,6 +102,15 @@ export class TenantMonitoring extends Construct {
       masterKey: this.topicKey,
       enforceSSL: true,
     });
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: fromTenantAlarms,
+      }),
+    );
     const email = props.tenant.alarms.email;
     if (email !== undefined) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
 

@@ -9,6 +9,12 @@ import type { DeliveryChannel } from '../ports/delivery-port.ts';
 /** Top-level prefixes of the landing bucket. */
 export const BUCKET_PREFIXES = { streams: 'streams/', deadLetter: 'dlq/', errors: 'errors/' } as const;
 
+/** Where Athena writes query results in the landing bucket (the analysts' workgroup). */
+export const ATHENA_RESULTS_PREFIX = 'athena-results/';
+
+/** Days Athena's query results are kept: a result is read once, soon after its query. */
+export const ATHENA_RESULTS_RETENTION_DAYS = 30;
+
 const HOURLY_PARTITIONS = 'year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/';
 
 /** The folder above a stream's hour partitions of accepted records: `streams/<stream>/`. */

@@ -261,6 +261,47 @@ describe('the analyst query policy', () => {
     expect(JSON.stringify(statements())).not.toMatch(/"(s3|glue|athena|kms):\*"|s3:DeleteObject/);
   });
 
+  it("lets Athena find the results bucket's location, which it asks for without a prefix", () => {
+    const byId = Object.fromEntries(statements().map((statement) => [statement.Sid, statement]));
+    const locating = statements().filter((statement) => [statement.Action].flat().includes('s3:GetBucketLocation'));
+    expect(locating).toHaveLength(1);
+    expect(locating[0]?.Condition).toBeUndefined();
+    expect(byId.ListTheLandedPrefixes?.Action).toBe('s3:ListBucket');
+    expect(JSON.stringify(byId.ListTheLandedPrefixes?.Condition)).toContain('s3:prefix');
+  });
+
+  it('creates and replaces only the _latest views, never a table of the stack', () => {
+    const writing = statements().filter((statement) =>
+      [statement.Action].flat().some((action) => action === 'glue:CreateTable' || action === 'glue:UpdateTable'),
+    );
+    expect(writing.map((statement) => statement.Sid)).toEqual(['CreateTheNamedViews']);
+    const resources = JSON.stringify(writing[0]?.Resource);
+    expect(resources).toContain(':table/sluice_example/*_latest');
+    expect(resources).not.toContain(':table/sluice_example/*"');
+  });
+
+  it('uses the data key only through S3 in its region', () => {
+    const byId = Object.fromEntries(statements().map((statement) => [statement.Sid, statement]));
+    expect(byId.DecryptAndEncryptWithTheDataKey?.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+    });
+  });
+
+  it('expires query results after 30 days, so athena-results/ does not grow for ever', () => {
+    fixture.template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Id: 'expire-athena-results',
+            Prefix: 'athena-results/',
+            ExpirationInDays: 30,
+            Status: 'Enabled',
+          }),
+        ]),
+      },
+    });
+  });
+
   it('runs queries only in the tenant workgroup and reads only its database', () => {
     const byId = Object.fromEntries(statements().map((statement) => [statement.Sid, statement]));
     expect(JSON.stringify(byId.RunQueriesInTheWorkGroup?.Resource)).toContain(':workgroup/sluice-example');

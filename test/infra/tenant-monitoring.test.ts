@@ -75,6 +75,38 @@ describe('the alarm topic', () => {
     });
   });
 
+  it("lets CloudWatch publish this account's alarms of this tenant, and use the topic's key for them only", () => {
+    const fromTenantAlarms = {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':cloudwatch:'), ':alarm:Sluice-fixture-ops-*'])],
+        },
+      },
+    };
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: { Ref: topicId },
+            Condition: fromTenantAlarms,
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Condition: fromTenantAlarms }),
+        ]),
+      },
+    });
+  });
+
   it('mails the address of the tenant config and is a stack output', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
