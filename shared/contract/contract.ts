@@ -150,7 +150,7 @@ export const CONTRACT_STATUS = {
       'malformed or invalid: empty body, bad JSON or XML, invalid UTF-8 (in bodies passed as bytes), ' +
       'nesting too deep, NDJSON or several JSON lines to a stream without batch posts, a record that is ' +
       'not a JSON object (schemaless streams), schema violation, a batch with no accepted record or too ' +
-      'many records, DOCTYPE, entity declarations or undeclared entities in XML, anything but comments and ' +
+      'many records, DOCTYPE, entity declarations, undeclared entities or `<` in an attribute value in XML, anything but comments and ' +
       "processing instructions after the XML root element, an XML document without an element at the stream's " +
       '`records` path, a corrupt or truncated gzip or deflate body, an `Idempotency-Key` that is not 1 to 255 ' +
       'printable ASCII characters',

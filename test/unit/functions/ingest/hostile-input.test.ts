@@ -80,6 +80,21 @@ describe('hostile input', () => {
     expect(response.statusCode).toBe(400);
   });
 
+  it.each([
+    [
+      'a DOCTYPE hidden behind `<?` in an attribute',
+      '<a b="<?"><!DOCTYPE a [<!ENTITY x "EXPANDED">]><c>&x;</c><d e="?>"/></a>',
+    ],
+    ['an undeclared entity hidden behind `<!--` in an attribute', '<a b="<!--"><c>&x;</c><d e="-->"/></a>'],
+    ['a non-character reference hidden behind `<![CDATA[`', '<a b="<![CDATA["><c>&#xFFFE;</c><d e="]]>"/></a>'],
+  ])('refuses %s with 400 and stores nothing', async (_, body) => {
+    const { delivery, post } = ingestHarness();
+    const response = await post({ stream: 'profiles', contentType: 'application/xml', body });
+    expect(response.statusCode).toBe(400);
+    expect(String(bodyOf(response).detail)).toContain('attribute value');
+    expect(delivery.batches).toHaveLength(0);
+  });
+
   it('refuses a reference to an undeclared entity with 400', async () => {
     const { post } = ingestHarness();
     const response = await post({ stream: 'profiles', contentType: 'text/xml', body: '<p>&nbsp;</p>' });
