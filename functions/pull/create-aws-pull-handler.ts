@@ -12,11 +12,11 @@ import * as v from 'valibot';
 import { AwsDelivery } from '#functions/delivery/aws-delivery';
 import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
 import { EmfMetricsRecorder } from '#functions/metrics/emf-metrics-recorder';
+import type { KinesisRouteFactory } from '#functions/shared/kinesis-route';
 import { SecretsManagerReader } from '#functions/shared/secrets-manager-reader';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { ENV } from '#shared/contract/environment';
-import { type DeliveryBindings, parseDeliveryBindings } from '#shared/ports/delivery-bindings';
-import type { RecordDelivery } from '#shared/ports/delivery-port';
+import { parseDeliveryBindings } from '#shared/ports/delivery-bindings';
 import type { PullStateStore, RunSummary, SecretReader } from '#shared/pull/pull-run';
 import { stateStoreFromEnvironment } from './dynamodb-state-store.ts';
 import { runPullSlice } from './run-pull.ts';
@@ -42,9 +42,6 @@ export const PullEventSchema = v.strictObject({
 
 /** What one invocation answers: the state machine loops while `done` is false. */
 export type PullSliceAnswer = { done: false; runId: string } | { done: true; runId: string; summary: RunSummary };
-
-/** Builds the Kinesis route for the bindings (functions/ingest/kinesis-route.ts). */
-export type KinesisRouteFactory = (bindings: DeliveryBindings) => RecordDelivery;
 
 /** What a test (or local wiring) may put in place of the AWS clients. */
 export interface PullHandlerOverrides {

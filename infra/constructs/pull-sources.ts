@@ -58,7 +58,7 @@ export interface PullSourcesProps {
   readonly deliveries: Readonly<Record<string, PullStreamDelivery>>;
   /** Absolute path of the pull function's entry. */
   readonly entry: string;
-  /** esbuild aliases that bind the entry to the tenant (infra/pull-bundling.ts). */
+  /** esbuild aliases that bind the entry to the tenant (infra/function-bundling.ts). */
   readonly aliases?: Readonly<Record<string, string>>;
 }
 

@@ -23,8 +23,7 @@ import { LandingBucket } from '../constructs/landing-bucket.ts';
 import { PullSources, type PullStreamDelivery } from '../constructs/pull-sources.ts';
 import { type MonitoredStream, TenantMonitoring } from '../constructs/tenant-monitoring.ts';
 import { TokenIssuer } from '../constructs/token-issuer.ts';
-import { INGEST_ENTRY, ingestAliases } from '../ingest-bundling.ts';
-import { PULL_ENTRY, pullAliases } from '../pull-bundling.ts';
+import { INGEST_ENTRY, ingestAliases, PULL_ENTRY, pullAliases } from '../function-bundling.ts';
 
 /** Props of {@link TenantStack}. */
 export interface TenantStackProps extends StackProps {

@@ -206,7 +206,7 @@ describe('stack Sluice-example', () => {
     expect(bundle).not.toContain('Kinesis_20131202');
     const sources = ingestBundleSources(synth, 'example');
     expect(sources.some((source) => source.endsWith('functions/ingest/handler.ts'))).toBe(true);
-    expect(sources.some((source) => source.endsWith('functions/ingest/kinesis-route.ts'))).toBe(false);
+    expect(sources.some((source) => source.endsWith('functions/shared/kinesis-route.ts'))).toBe(false);
   });
 
   it('binds each stream to its named Firehose stream (and the dead-letter one) in SLUICE_DELIVERY_TARGETS', () => {
@@ -605,7 +605,7 @@ describe('stack Sluice-example', () => {
     const sources = pullBundleSources(synth, 'example');
     expect(sources.some((source) => source.endsWith('functions/pull/handler.ts'))).toBe(true);
     expect(sources.some((source) => source.endsWith('tenants/example.ts'))).toBe(true);
-    expect(sources.some((source) => source.endsWith('functions/ingest/kinesis-route.ts'))).toBe(false);
+    expect(sources.some((source) => source.endsWith('functions/shared/kinesis-route.ts'))).toBe(false);
     expect(readFileSync(pullBundlePath(synth, 'example'), 'utf8')).not.toContain('Kinesis_20131202');
   });
 });
