@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { build, type Metafile } from 'esbuild';
 import { bundlingWithAliases, HOUSE_BUNDLING } from '#infra/constructs/house-function-defaults';
-import { INGEST_ENTRY, ingestAliases } from '#infra/ingest-bundling';
+import { INGEST_ENTRY, ingestAliases } from '#infra/function-bundling';
 import { repoPath } from '#infra/paths';
 import { deliveryStreamName } from '#shared/contract/delivery-stream-names';
 import { ENV } from '#shared/contract/environment';

@@ -4,9 +4,10 @@
  * and the API reference script the page loads, gzipped when the client takes gzip.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { problemResponse } from '#functions/shared/problem-response';
 import type { TenantConfig } from '#shared/config/tenant-config';
-import { API_REFERENCE_SCRIPT_PATH, DOCS_PATH, OPENAPI_PATH, PROBLEM_CONTENT_TYPE } from '#shared/contract/contract';
-import { problemType } from '#shared/contract/errors';
+import { API_REFERENCE_SCRIPT_PATH, DOCS_PATH, OPENAPI_PATH } from '#shared/contract/contract';
+import { UnknownPathError } from '#shared/contract/errors';
 import { openApiDocument } from '#shared/openapi/openapi';
 import { acceptsGzip } from './accept-encoding.ts';
 import { DOCS_CONTENT_SECURITY_POLICY, docsPageHtml } from './docs-page.ts';
@@ -74,14 +75,5 @@ export function answerApiDocs(request: ApiDocsRequest, deps: ApiDocsDependencies
       isBase64Encoded: true,
     };
   }
-  return {
-    statusCode: 404,
-    headers: { 'content-type': PROBLEM_CONTENT_TYPE },
-    body: JSON.stringify({
-      type: problemType('not-found'),
-      title: 'Not found',
-      status: 404,
-      request_id: request.requestId,
-    }),
-  };
+  return problemResponse(new UnknownPathError(`no public route serves GET ${request.path}`), request.requestId);
 }

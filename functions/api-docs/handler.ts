@@ -1,6 +1,6 @@
 /**
  * The AWS entry of the api-docs function. The stack bundles it with the `#tenant-config` alias
- * (infra/api-docs-bundling.ts) and puts Scalar's gzipped bundle beside it as a text asset.
+ * (infra/function-bundling.ts) and puts Scalar's gzipped bundle beside it as a text asset.
  */
 
 import { SCALAR_SCRIPT_ASSET } from '#shared/openapi/api-docs';

@@ -7,18 +7,21 @@ import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { AwsDelivery } from '#functions/delivery/aws-delivery';
 import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
 import { EmfMetricsRecorder } from '#functions/metrics/emf-metrics-recorder';
+import type { KinesisRouteFactory } from '#functions/shared/kinesis-route';
+import { SecretsManagerReader } from '#functions/shared/secrets-manager-reader';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { ENV } from '#shared/contract/environment';
 import { type DeliveryBindings, parseDeliveryBindings } from '#shared/ports/delivery-bindings';
-import type { RecordDelivery } from '#shared/ports/delivery-port';
 import { createIngestHandler } from './create-ingest-handler.ts';
-import { ParametersSecretReader } from './parameters-secret-reader.ts';
+
+/**
+ * How long a webhook secret is reused: every webhook post needs its stream's secret, while a
+ * rotation (a second line in the value, docs/webhooks.md) must reach every function within a minute.
+ */
+export const WEBHOOK_SECRET_MAX_AGE_MS = 60_000;
 
 let firehoseClient: FirehoseClient | undefined;
 let dynamoDbClient: DynamoDBClient | undefined;
-
-/** Builds the Kinesis route for the bindings; see kinesis-route.ts. */
-export type KinesisRouteFactory = (bindings: DeliveryBindings) => RecordDelivery;
 
 function assertEveryStreamBound(tenant: TenantConfig, bindings: DeliveryBindings): void {
   const missing = Object.values(tenant.streams).flatMap((stream) => {
@@ -52,7 +55,7 @@ export function createAwsIngestHandler(tenant: TenantConfig, kinesisRoute?: Kine
     tenant,
     delivery: new AwsDelivery(routes, bindings),
     idempotency: { client: dynamoDbClient, tableName: idempotencyTable },
-    webhookSecrets: new ParametersSecretReader(),
+    webhookSecrets: new SecretsManagerReader({ maxAgeMs: WEBHOOK_SECRET_MAX_AGE_MS }),
     metrics,
     publishMetrics: () => metrics.publish(),
   });

@@ -30,6 +30,7 @@ import type { ResponseHook } from '@aws-lambda-powertools/idempotency/types';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { asSluiceError, problemResponse } from '#functions/shared/problem-response';
 import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
 import {
   CONTRACT_STATUSES,
@@ -46,7 +47,6 @@ import {
 import { IDEMPOTENCY_EXPIRY_ATTRIBUTE, IDEMPOTENCY_PARTITION_KEY } from '#shared/contract/idempotency-table';
 import type { IngestRequest } from './ingest-request.ts';
 import { logProblem } from './problem-middleware.ts';
-import { asSluiceError, problemResponse } from './problem-response.ts';
 import { assertTenant, bodyBytes, findStream } from './request-guards.ts';
 
 /** An answer of the ingest function. */

@@ -4,6 +4,7 @@
  * docs/adr/0001-lossless-json-framing.md); the parsed value is only for validation.
  */
 
+import { validateRecord } from '#functions/shared/record-validation';
 import type { StreamConfig } from '#shared/config/tenant-config';
 import { MalformedBodyError, SchemaViolationError } from '#shared/contract/errors';
 import { MAX_BATCH_RECORDS, MAX_NESTING_DEPTH } from '#shared/contract/ingest-limits';
@@ -11,7 +12,6 @@ import { jsonArrayElements } from '#shared/framing/json-array-elements';
 import { isNestedDeeperThan } from '#shared/framing/json-nesting';
 import { frameJsonRecord } from '#shared/framing/ndjson-line';
 import type { BodyRecords, RejectedRecord } from './body-records.ts';
-import { validateRecord } from './record-validation.ts';
 
 const DEPTH_MESSAGE = `The record nests arrays and objects deeper than ${MAX_NESTING_DEPTH} levels.`;
 

@@ -2,9 +2,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { asSluiceError, problemResponse } from '#functions/shared/problem-response';
 import type { SluiceError } from '#shared/contract/errors';
 import { requestIdOf } from './ingest-request.ts';
-import { asSluiceError, problemResponse } from './problem-response.ts';
 
 /** Logs a request's contract error: `request failed` with the cause for 5xx, `request refused` otherwise. */
 export function logProblem(

@@ -7,20 +7,26 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import * as v from 'valibot';
 import { AwsDelivery } from '#functions/delivery/aws-delivery';
 import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
 import { EmfMetricsRecorder } from '#functions/metrics/emf-metrics-recorder';
+import type { KinesisRouteFactory } from '#functions/shared/kinesis-route';
+import { SecretsManagerReader } from '#functions/shared/secrets-manager-reader';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { ENV } from '#shared/contract/environment';
-import { type DeliveryBindings, parseDeliveryBindings } from '#shared/ports/delivery-bindings';
-import type { RecordDelivery } from '#shared/ports/delivery-port';
+import { parseDeliveryBindings } from '#shared/ports/delivery-bindings';
 import type { PullStateStore, RunSummary, SecretReader } from '#shared/pull/pull-run';
 import { stateStoreFromEnvironment } from './dynamodb-state-store.ts';
 import { runPullSlice } from './run-pull.ts';
-import { SecretsManagerReader } from './secrets-manager-reader.ts';
+
+/**
+ * How long a source secret is reused: a slice makes many requests with the same credentials
+ * and the next slice often lands on the same warm Lambda, while a rotated secret must reach
+ * the next runs.
+ */
+export const SOURCE_SECRET_MAX_AGE_MS = 5 * 60_000;
 
 /** Time kept back from the Lambda timeout for the page in flight. */
 export const SLICE_RESERVE_MS = 60_000;
@@ -36,9 +42,6 @@ export const PullEventSchema = v.strictObject({
 
 /** What one invocation answers: the state machine loops while `done` is false. */
 export type PullSliceAnswer = { done: false; runId: string } | { done: true; runId: string; summary: RunSummary };
-
-/** Builds the Kinesis route for the bindings (functions/ingest/kinesis-route.ts). */
-export type KinesisRouteFactory = (bindings: DeliveryBindings) => RecordDelivery;
 
 /** What a test (or local wiring) may put in place of the AWS clients. */
 export interface PullHandlerOverrides {
@@ -67,7 +70,7 @@ export function createAwsPullHandler(tenant: TenantConfig, overrides: PullHandle
     bindings,
   );
   const store = overrides.store ?? stateStoreFromEnvironment();
-  const secrets = overrides.secrets ?? new SecretsManagerReader(new SecretsManagerClient({}));
+  const secrets = overrides.secrets ?? new SecretsManagerReader({ maxAgeMs: SOURCE_SECRET_MAX_AGE_MS });
   const logger = new Logger({ serviceName: 'sluice-pull' });
   const metrics = new EmfMetricsRecorder();
   const log = {

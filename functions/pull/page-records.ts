@@ -7,7 +7,7 @@
  * dead-letter output; a page that is not JSON, or whose `records` is not an array, is bad.
  */
 import { createHash } from 'node:crypto';
-import { validateRecord } from '#functions/ingest/record-validation';
+import { validateRecord } from '#functions/shared/record-validation';
 import type { SourceConfig } from '#shared/config/source-config';
 import type { StreamConfig } from '#shared/config/tenant-config';
 import { MAX_RECORD_BYTES } from '#shared/contract/contract';

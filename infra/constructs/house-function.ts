@@ -7,8 +7,10 @@ import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { type ICommandHooks, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { type DeliveryTarget, ENV, type StreamDeliveryBinding } from '#shared/contract/environment';
+import { acknowledgeWildcardResources } from '../nag-findings.ts';
 import { repoPath } from '../paths.ts';
 import {
   bundlingWithAliases,
@@ -111,6 +113,41 @@ export class HouseFunction extends NodejsFunction {
     records.grantPut(this);
     deadLetter?.grantPut(this);
     jsonProjection?.grantPut(this);
+  }
+
+  /**
+   * Lets the function read exactly these Secrets Manager secrets (webhook secrets, source
+   * credentials): `secretsmanager:GetSecretValue` on each name's ARN, which ends in Secrets
+   * Manager's random `-??????`. A secret under the AWS managed key needs nothing more; one under
+   * a customer-managed key needs kms:Decrypt on that key, which the config does not name:
+   * allowed on any key, but only through Secrets Manager and only for these secrets, and the
+   * key's own policy must still allow this role (docs/deploy.md).
+   */
+  grantSecretsRead(names: readonly string[]): void {
+    const sorted = [...new Set(names)].sort();
+    if (sorted.length === 0) return;
+    // What grantRead itself writes for a secret known by name: its partial ARN plus `-??????`.
+    const arns = sorted.map(
+      (name, index) => `${secretsmanager.Secret.fromSecretNameV2(this, `Secret${index}`, name).secretArn}-??????`,
+    );
+    iam.Grant.addToPrincipal({ grantee: this, actions: ['secretsmanager:GetSecretValue'], resourceArns: arns });
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+          StringLike: { 'kms:EncryptionContext:SecretARN': arns },
+        },
+      }),
+    );
+    if (this.role) {
+      acknowledgeWildcardResources(
+        this.role,
+        ['*'],
+        'kms:Decrypt of a secret under a customer-managed key that the config does not name, limited by kms:ViaService to Secrets Manager and by the encryption context to the named secrets.',
+      );
+    }
   }
 }
 

@@ -20,7 +20,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -59,7 +58,7 @@ export interface PullSourcesProps {
   readonly deliveries: Readonly<Record<string, PullStreamDelivery>>;
   /** Absolute path of the pull function's entry. */
   readonly entry: string;
-  /** esbuild aliases that bind the entry to the tenant (infra/pull-bundling.ts). */
+  /** esbuild aliases that bind the entry to the tenant (infra/function-bundling.ts). */
   readonly aliases?: Readonly<Record<string, string>>;
 }
 
@@ -102,7 +101,7 @@ export class PullSources extends Construct {
     });
     this.table.grant(this.pullFunction, ...PULL_STATE_ACTIONS);
     this.bindStreams(props);
-    this.grantSecrets(sources);
+    this.pullFunction.grantSecretsRead(sources.flatMap(sourceSecretNames));
 
     this.stateMachine = this.runStateMachine(props.tenant, sources);
 
@@ -143,44 +142,6 @@ export class PullSources extends Construct {
         );
       }
       this.pullFunction.bindDeliveryStream(stream, delivery.records, delivery.deadLetter);
-    }
-  }
-
-  /**
-   * `secretsmanager:GetSecretValue` on exactly the secrets the sources name (a name's ARN
-   * ends in Secrets Manager's random `-??????`). A secret under the AWS managed key needs
-   * nothing more; one under a customer-managed key needs kms:Decrypt on that key, which the
-   * config does not name: allowed on any key, but only through Secrets Manager and only for
-   * these secrets, and the key's own policy must still allow this role (docs/deploy.md).
-   */
-  private grantSecrets(sources: readonly SourceConfig[]): void {
-    const names = [...new Set(sources.flatMap(sourceSecretNames))].sort();
-    if (names.length === 0) return;
-    // What grantRead itself writes for a secret known by name: its partial ARN plus `-??????`.
-    const arns = names.map(
-      (name, index) => `${secretsmanager.Secret.fromSecretNameV2(this, `Secret${index}`, name).secretArn}-??????`,
-    );
-    iam.Grant.addToPrincipal({
-      grantee: this.pullFunction,
-      actions: ['secretsmanager:GetSecretValue'],
-      resourceArns: arns,
-    });
-    this.pullFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
-          StringLike: { 'kms:EncryptionContext:SecretARN': arns },
-        },
-      }),
-    );
-    if (this.pullFunction.role) {
-      acknowledgeWildcardResources(
-        this.pullFunction.role,
-        ['*'],
-        'kms:Decrypt of a source secret under a customer-managed key that the config does not name, limited by kms:ViaService to Secrets Manager and by the encryption context to the named secrets.',
-      );
     }
   }
 

@@ -2,35 +2,12 @@
  * Pure defaults of the tenant monitoring: how long a source's schedule interval is, and the
  * alarm window that says "no success within twice the schedule" within CloudWatch's limits.
  */
-
-const UNIT_SECONDS = { minute: 60, hour: 3_600, day: 86_400 } as const;
-const RATE = /^rate\((\d+) (minute|hour|day)s?\)$/;
-const CRON = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$/;
+import { parseSchedule } from '#shared/config/schedule-expression';
 
 /** CloudWatch evaluates at most 7 days of data per alarm. */
 export const MAX_ALARM_WINDOW_SECONDS = 7 * 86_400;
 /** Alarms with a period under an hour may evaluate at most one day. */
 const MAX_SHORT_PERIOD_WINDOW_SECONDS = 86_400;
-
-const restricts = (field: string | undefined) => field !== undefined && field !== '*' && field !== '?';
-
-/**
- * The longest gap between two runs of a schedule, in seconds. Exact for `rate(...)`; for
- * `cron(...)` an upper bound read from the coarsest field that restricts: a day of the month
- * or a month (31 days), a day of the week (7 days), an hour (1 day), else an hour. An upper
- * bound errs on alarming late, never on alarming for a source that is on time.
- */
-export function scheduleIntervalSeconds(expression: string): number {
-  const rate = RATE.exec(expression);
-  if (rate) return Number(rate[1]) * UNIT_SECONDS[rate[2] as keyof typeof UNIT_SECONDS];
-  const cron = CRON.exec(expression);
-  if (!cron) throw new Error(`not a schedule expression: ${expression}`);
-  const [, , hours, dayOfMonth, month, dayOfWeek] = cron;
-  if (restricts(dayOfMonth) || restricts(month)) return 31 * 86_400;
-  if (restricts(dayOfWeek)) return 7 * 86_400;
-  if (restricts(hours)) return 86_400;
-  return 3_600;
-}
 
 /** Period and count of an alarm that must see no success across `windowSeconds`. */
 export interface AlarmWindow {
@@ -44,7 +21,7 @@ export interface AlarmWindow {
  * up to 7 days), capped at 7 days.
  */
 export function noSuccessWindow(scheduleExpression: string): AlarmWindow {
-  const window = Math.min(2 * scheduleIntervalSeconds(scheduleExpression), MAX_ALARM_WINDOW_SECONDS);
+  const window = Math.min(2 * parseSchedule(scheduleExpression).longestGapSeconds, MAX_ALARM_WINDOW_SECONDS);
   if (window <= MAX_SHORT_PERIOD_WINDOW_SECONDS) {
     return { periodSeconds: Math.ceil(window / 60) * 60, evaluationPeriods: 1 };
   }

@@ -4,7 +4,6 @@
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { isSelfIssuer } from '#shared/config/tenant-config';
 import type { LoadedTenant } from '#shared/config/tenant-loader';
@@ -24,8 +23,7 @@ import { LandingBucket } from '../constructs/landing-bucket.ts';
 import { PullSources, type PullStreamDelivery } from '../constructs/pull-sources.ts';
 import { type MonitoredStream, TenantMonitoring } from '../constructs/tenant-monitoring.ts';
 import { TokenIssuer } from '../constructs/token-issuer.ts';
-import { INGEST_ENTRY, ingestAliases } from '../ingest-bundling.ts';
-import { PULL_ENTRY, pullAliases } from '../pull-bundling.ts';
+import { INGEST_ENTRY, ingestAliases, PULL_ENTRY, pullAliases } from '../function-bundling.ts';
 
 /** Props of {@link TenantStack}. */
 export interface TenantStackProps extends StackProps {
@@ -75,9 +73,7 @@ export class TenantStack extends Stack {
     this.idempotency.bindTo(this.ingestFunction);
 
     // Webhook streams' secrets: the ingest function may read exactly these (docs/webhooks.md).
-    webhookSecretNames(config.streams).forEach((name, index) => {
-      secretsmanager.Secret.fromSecretNameV2(this, `WebhookSecret${index}`, name).grantRead(this.ingestFunction);
-    });
+    this.ingestFunction.grantSecretsRead(webhookSecretNames(config.streams));
 
     const deliveries: Record<string, StreamDelivery> = {};
     const pullDeliveries: Record<string, PullStreamDelivery> = {};

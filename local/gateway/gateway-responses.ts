@@ -26,10 +26,5 @@ export function gatewayError(statusCode: number, headers: Record<string, string>
   };
 }
 
-/** A JSON document the gateway serves itself (health, OIDC discovery, JWKS). */
-export function gatewayJson(document: unknown, statusCode = 200): GatewayResponse {
-  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(document) };
-}
-
 /** HTTP API payload limit: bodies above it never reach the function. */
 export const GATEWAY_PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024;

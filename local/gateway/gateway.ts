@@ -7,22 +7,14 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, 
 import type { JSONWebKeySet } from 'jose';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { isWebhookStream } from '#shared/config/webhook-config';
-import {
-  HEALTH_PATH,
-  INGEST_FUNCTION_TIMEOUT_MS,
-  ingestPath,
-  JWKS_PATH,
-  OPENID_CONFIGURATION_PATH,
-  validatePath,
-} from '#shared/contract/contract';
-import { openIdConfiguration } from '#shared/tokens/signing-keys';
+import { INGEST_FUNCTION_TIMEOUT_MS, ingestPath, validatePath } from '#shared/contract/contract';
 import { routeScopes } from '#shared/tokens/token-claims';
 import { type AccessLogEntry, acceptedRecords } from './access-log.ts';
-import { createApiDocsRoute } from './api-docs-route.ts';
 import { type ApiIdentity, buildGatewayEvent, newGatewayRequestId } from './gateway-event.ts';
-import { GATEWAY_PAYLOAD_LIMIT_BYTES, type GatewayResponse, gatewayError, gatewayJson } from './gateway-responses.ts';
+import { GATEWAY_PAYLOAD_LIMIT_BYTES, type GatewayResponse, gatewayError } from './gateway-responses.ts';
 import { type Authorized, authorizationHeader, type JwtAuthorizer } from './jwt-authorizer.ts';
 import { createLambdaContext } from './lambda-context.ts';
+import { createPublicRoutes } from './public-routes.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 /** The ingest handler as the gateway invokes it. */
@@ -141,7 +133,11 @@ export function createGateway(options: GatewayOptions): RequestListener {
     }
   }
 
-  const apiDocs = createApiDocsRoute(options.tenant, options.issuerUrl);
+  const publicRoutes = createPublicRoutes({
+    tenant: options.tenant,
+    serverUrl: options.issuerUrl,
+    jwks: options.jwks,
+  });
 
   // The tenant-wide cap: on AWS the ingest function's reserved concurrency. A Lambda throttle
   // reaches an HTTP API client as the gateway's own 500, so that is what is answered here too.
@@ -156,14 +152,8 @@ export function createGateway(options: GatewayOptions): RequestListener {
     const url = request.url ?? '/';
     const path = url.split('?')[0] ?? '/';
     const method = request.method ?? 'GET';
-    if (method === 'GET' && path === HEALTH_PATH) return send(response, gatewayJson({ status: 'ok' }), requestId);
-    if (method === 'GET' && path === OPENID_CONFIGURATION_PATH) {
-      const issuer = options.issuerUrl;
-      return send(response, gatewayJson(openIdConfiguration(issuer, `${issuer}${JWKS_PATH}`)), requestId);
-    }
-    if (method === 'GET' && path === JWKS_PATH) return send(response, gatewayJson(options.jwks()), requestId);
-    const docs = method === 'GET' ? apiDocs(path, request.headers, requestId) : undefined;
-    if (docs) return writeHandlerResult(response, docs, requestId);
+    const publicAnswer = method === 'GET' ? publicRoutes(path, request.headers, requestId) : undefined;
+    if (publicAnswer) return writeHandlerResult(response, await publicAnswer, requestId);
     const stream = method === 'POST' ? routes.get(path) : undefined;
     if (!stream) return send(response, gatewayError(404), requestId);
     if (!stream.bucket.tryTake()) return send(response, gatewayError(429), requestId);

@@ -3,10 +3,11 @@
  * prints one line per run. A source never runs twice at once: a start due while its run goes
  * on is skipped here, and one started elsewhere (`sluice pull`) is refused by the lease.
  */
+
+import { parseSchedule, type Schedule } from '#shared/config/schedule-expression';
 import { type RunSummary, SourceBusyError } from '#shared/pull/pull-run';
 import { PullStoppedError, type RunOptions } from './local-pull.ts';
 import { runSummaryLine } from './run-summary-line.ts';
-import { parseSchedule, type Schedule } from './schedule.ts';
 
 /** setTimeout's longest delay; a later run is waited for in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -78,13 +79,15 @@ export function startPullScheduler(options: PullSchedulerOptions): PullScheduler
 
   for (const { name, schedule: expression } of options.sources) {
     let schedule: Schedule;
+    const start = now();
     try {
       schedule = parseSchedule(expression);
+      // A schedule that local mode cannot run (L, W or # on AWS) says so on its first next().
+      schedule.next(start);
     } catch (error) {
       options.report(`pull ${name} not scheduled: ${expression}: ${(error as Error).message}`);
       continue;
     }
-    const start = now();
     if (schedule.runsAtStart) runOnce(name);
     plan(name, schedule, start);
   }

@@ -4,6 +4,7 @@
  * is the one definition; the types are inferred from it.
  */
 import * as v from 'valibot';
+import { parseSchedule } from './schedule-expression.ts';
 import { strictEntries } from './strict-entries.ts';
 
 /** Source names: they become schedule and Step Functions execution names, so a short, safe alphabet. */
@@ -21,9 +22,14 @@ export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
 /** Time budget of one run. */
 export const DEFAULT_MAX_RUN_MINUTES = 60;
 
-/** EventBridge Scheduler's `rate(...)` or `cron(...)` expressions. */
-export const SCHEDULE_PATTERN =
-  /^(rate\((1 (minute|hour|day)|[1-9][0-9]* (minutes|hours|days))\)|cron\(\S+( \S+){5}\))$/;
+function isScheduleExpression(expression: string): boolean {
+  try {
+    parseSchedule(expression);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const positiveInteger = (what: string) =>
   v.pipe(v.number(`${what} must be a number`), v.integer(`${what} must be a whole number`), v.minValue(1));
@@ -163,7 +169,10 @@ export const SourceSchema = strictEntries(
     stream: v.pipe(v.string('stream must name a JSON stream of this tenant'), v.nonEmpty()),
     schedule: v.pipe(
       v.string(),
-      v.regex(SCHEDULE_PATTERN, 'schedule must be EventBridge Scheduler syntax: rate(5 minutes) or cron(0 * * * ? *)'),
+      v.check(
+        isScheduleExpression,
+        'schedule must be EventBridge Scheduler syntax: rate(5 minutes) or cron(0 * * * ? *)',
+      ),
     ),
     request: RequestSchema,
     auth: v.optional(AuthSchema, { type: 'none' }),

@@ -119,6 +119,9 @@ export class TenantMismatchError extends problem(
 /** 404: no stream with this id. */
 export class UnknownStreamError extends problem('UnknownStreamError', 'notFound', 'unknown-stream', 'Unknown stream') {}
 
+/** 404 from a public GET function (discovery, API docs) for a path it does not serve. */
+export class UnknownPathError extends problem('UnknownPathError', 'notFound', 'not-found', 'Not found') {}
+
 /** 409: the first request with this `Idempotency-Key` is still in flight; retry after `retryAfterSeconds`. */
 export class IdempotencyKeyInFlightError extends problem(
   'IdempotencyKeyInFlightError',

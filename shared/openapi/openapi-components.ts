@@ -1,6 +1,6 @@
 /**
  * The schemas of the bodies Sluice answers with, as the OpenAPI document publishes them: the
- * 202 body, the dry run's 200 body, RFC 9457 problem bodies (with the members problem-response.ts
+ * 202 body, the dry run's 200 body, RFC 9457 problem bodies (with the members functions/shared/problem-response.ts
  * adds) and the gateway's own `{"message": …}`.
  */
 import { MAX_PROBLEM_BODY_BYTES } from '../contract/contract.ts';

@@ -206,7 +206,7 @@ describe('stack Sluice-example', () => {
     expect(bundle).not.toContain('Kinesis_20131202');
     const sources = ingestBundleSources(synth, 'example');
     expect(sources.some((source) => source.endsWith('functions/ingest/handler.ts'))).toBe(true);
-    expect(sources.some((source) => source.endsWith('functions/ingest/kinesis-route.ts'))).toBe(false);
+    expect(sources.some((source) => source.endsWith('functions/shared/kinesis-route.ts'))).toBe(false);
   });
 
   it('binds each stream to its named Firehose stream (and the dead-letter one) in SLUICE_DELIVERY_TARGETS', () => {
@@ -290,7 +290,9 @@ describe('stack Sluice-example', () => {
       const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
       for (const resource of resources) expect(firehoseArns).toContainEqual(resource);
     }
-    expect(JSON.stringify(statements)).not.toMatch(/"Resource":"\*"|firehose:\*|s3:|kinesis:/);
+    // The one '*' is kms:Decrypt of the webhook secret, conditioned on it (asserted below).
+    const others = statements.filter((statement) => statement.Action !== 'kms:Decrypt');
+    expect(JSON.stringify(others)).not.toMatch(/"Resource":"\*"|firehose:\*|s3:|kinesis:/);
   });
 
   it("routes POST /stream/v0/data/<id> per stream through the JWT authorizer with that stream's scopes", () => {
@@ -351,17 +353,27 @@ describe('stack Sluice-example', () => {
     expect(github?.Properties).not.toHaveProperty('AuthorizationScopes');
   });
 
-  it("lets the ingest function read exactly the github stream's webhook secret, and no other secret", () => {
+  it("lets the ingest function read exactly the github stream's webhook secret, also under a customer-managed key, as the pull function does", () => {
     const { statements } = roleStatementsOf(/: ingest$/);
     const secretStatements = statements.filter((statement) =>
       actionsOf(statement).some((action) => action.startsWith('secretsmanager:')),
     );
     expect(secretStatements).toHaveLength(1);
-    expect(actionsOf(secretStatements[0] as Statement).sort()).toEqual([
-      'secretsmanager:DescribeSecret',
-      'secretsmanager:GetSecretValue',
+    expect(actionsOf(secretStatements[0] as Statement)).toEqual(['secretsmanager:GetSecretValue']);
+    const webhookSecretArn = secretStatements[0]?.Resource;
+    expect(JSON.stringify(webhookSecretArn)).toMatch(/:secret:github-webhook-\?{6}"/);
+    const decrypt = statements.filter((statement) => actionsOf(statement).includes('kms:Decrypt'));
+    expect(decrypt).toEqual([
+      expect.objectContaining({
+        Resource: '*',
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+          },
+          StringLike: { 'kms:EncryptionContext:SecretARN': [webhookSecretArn] },
+        },
+      }),
     ]);
-    expect(JSON.stringify(secretStatements[0]?.Resource)).toMatch(/:secret:github-webhook-\?{6}"/);
   });
 
   it('throttles the stage with the tenant throttle and writes access logs to a log group with retention', () => {
@@ -593,7 +605,7 @@ describe('stack Sluice-example', () => {
     const sources = pullBundleSources(synth, 'example');
     expect(sources.some((source) => source.endsWith('functions/pull/handler.ts'))).toBe(true);
     expect(sources.some((source) => source.endsWith('tenants/example.ts'))).toBe(true);
-    expect(sources.some((source) => source.endsWith('functions/ingest/kinesis-route.ts'))).toBe(false);
+    expect(sources.some((source) => source.endsWith('functions/shared/kinesis-route.ts'))).toBe(false);
     expect(readFileSync(pullBundlePath(synth, 'example'), 'utf8')).not.toContain('Kinesis_20131202');
   });
 });

@@ -84,7 +84,7 @@ describe('a tenant with Kinesis delivery, gzip and an external issuer', () => {
   it('bundles the static entry functions/ingest/handler.ts with the Kinesis route, not a generated entry', () => {
     const sources = ingestBundleSources(synth, 'fixture-kinesis');
     expect(sources.some((source) => source.endsWith('functions/ingest/handler.ts'))).toBe(true);
-    expect(sources.some((source) => source.endsWith('functions/ingest/kinesis-route.ts'))).toBe(true);
+    expect(sources.some((source) => source.endsWith('functions/shared/kinesis-route.ts'))).toBe(true);
     expect(sources.some((source) => source.includes('.entries/'))).toBe(false);
   });
 

@@ -129,7 +129,7 @@ describe('a tenant with pull sources', () => {
     expect(sources.some((source) => source.endsWith('test/infra/fixtures/pull-tenant.ts'))).toBe(true);
     expect(sources.some((source) => source.endsWith('tenants/example.ts'))).toBe(false);
     // `hubspot` lands in `deals`, a Kinesis stream.
-    expect(sources.some((source) => source.endsWith('functions/ingest/kinesis-route.ts'))).toBe(true);
+    expect(sources.some((source) => source.endsWith('functions/shared/kinesis-route.ts'))).toBe(true);
   });
 
   it('exports a handler bound to the tenant from the bundle, which refuses an unknown source by name', async () => {

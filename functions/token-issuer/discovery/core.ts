@@ -3,9 +3,10 @@
  * read from the public SSM parameter that the bootstrap and the rotation write. This function
  * never sees a private key: its role cannot read the key set secret.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { JWKS_PATH, OPENID_CONFIGURATION_PATH, PROBLEM_CONTENT_TYPE } from '#shared/contract/contract';
-import { problemType } from '#shared/contract/errors';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { problemResponse } from '#functions/shared/problem-response';
+import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '#shared/contract/contract';
+import { UnknownPathError } from '#shared/contract/errors';
 import { openIdConfiguration } from '#shared/tokens/signing-keys';
 import type { Jwks } from '../jwks-parameter.ts';
 
@@ -26,7 +27,7 @@ const json = (body: unknown): APIGatewayProxyStructuredResultV2 => ({
 
 /** Answers GET of the OpenID configuration or the JWKS; 404 for any other path. */
 export async function answerDiscovery(
-  event: Pick<APIGatewayProxyEventV2, 'rawPath' | 'requestContext'>,
+  event: { readonly rawPath: string; readonly requestContext: { readonly requestId: string } },
   deps: DiscoveryDependencies,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   if (event.rawPath === OPENID_CONFIGURATION_PATH) {
@@ -35,14 +36,8 @@ export async function answerDiscovery(
   if (event.rawPath === JWKS_PATH) {
     return json(await deps.readJwks());
   }
-  return {
-    statusCode: 404,
-    headers: { 'content-type': PROBLEM_CONTENT_TYPE },
-    body: JSON.stringify({
-      type: problemType('not-found'),
-      title: 'Not found',
-      status: 404,
-      request_id: event.requestContext.requestId,
-    }),
-  };
+  return problemResponse(
+    new UnknownPathError(`no public route serves GET ${event.rawPath}`),
+    event.requestContext.requestId,
+  );
 }

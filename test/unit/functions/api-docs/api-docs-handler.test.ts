@@ -15,6 +15,7 @@ import {
   OPENAPI_PATH,
   PROBLEM_CONTENT_TYPE,
 } from '#shared/contract/contract';
+import { problemType } from '#shared/contract/errors';
 import { SCALAR_SCRIPT_MODULE } from '#shared/openapi/api-docs';
 import exampleTenant from '#tenants/example';
 
@@ -134,11 +135,17 @@ describe('the api-docs function', () => {
     expect(await url(other)).not.toBe(await url(call));
   });
 
-  it('answers 404 problem+json for a path it does not serve', async () => {
+  it('answers 404 with the registered not-found problem type for a path it does not serve', async () => {
     const answer = await call(getEvent('/docs/other.js'));
     expect(answer.statusCode).toBe(404);
     expect(answer.headers['content-type']).toBe(PROBLEM_CONTENT_TYPE);
-    expect(JSON.parse(String(answer.body))).toMatchObject({ status: 404, request_id: 'req-docs-1' });
+    expect(JSON.parse(String(answer.body))).toEqual({
+      type: problemType('not-found'),
+      title: 'Not found',
+      status: 404,
+      detail: 'no public route serves GET /docs/other.js',
+      request_id: 'req-docs-1',
+    });
   });
 
   it("keeps both encodings of Scalar's real bundle under Lambda's 6 MB response limit", async () => {

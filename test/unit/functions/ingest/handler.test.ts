@@ -4,7 +4,7 @@ import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAwsIngestHandler } from '#functions/ingest/create-aws-ingest-handler';
-import { kinesisRoute } from '#functions/ingest/kinesis-route';
+import { kinesisRoute } from '#functions/shared/kinesis-route';
 import { ENV } from '#shared/contract/environment';
 import tenant from '#tenants/example';
 import { ingestEvent, lambdaContext } from './ingest-fixtures.ts';

@@ -3,7 +3,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { answerDiscovery } from '#functions/token-issuer/discovery/core';
 import { cachedJwksReader } from '#functions/token-issuer/jwks-parameter';
-import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '#shared/contract/contract';
+import {
+  JWKS_PATH,
+  MAX_PROBLEM_BODY_BYTES,
+  OPENID_CONFIGURATION_PATH,
+  PROBLEM_CONTENT_TYPE,
+} from '#shared/contract/contract';
+import { PROBLEM_TYPES, problemType } from '#shared/contract/errors';
 import { jwksParameterValue } from '#shared/tokens/jwks-parameter';
 import { newSigningKeySet, publicJwks, rotateSigningKeys, type SigningKeySet } from '#shared/tokens/signing-keys';
 import { fakeParameters, type ParameterValues } from './fake-parameter.ts';
@@ -52,12 +58,23 @@ describe('the discovery endpoints', () => {
     expect(String(answer.body)).not.toMatch(/"d":/);
   });
 
-  it('answers 404 for any other path', async () => {
+  it('answers any other path with the registered not-found problem type, naming the path in a bounded detail', async () => {
     const answer = await answerDiscovery(
-      { rawPath: '/.well-known/other', requestContext },
+      { rawPath: `/.well-known/${'x'.repeat(10_000)}`, requestContext },
       { issuer, readJwks: () => Promise.reject(new Error('not called')) },
     );
     expect(answer.statusCode).toBe(404);
+    expect(answer.headers?.['content-type']).toBe(PROBLEM_CONTENT_TYPE);
+    const problem = JSON.parse(String(answer.body));
+    expect(problem).toMatchObject({
+      type: problemType('not-found'),
+      title: 'Not found',
+      status: 404,
+      request_id: 'req-1',
+    });
+    expect(PROBLEM_TYPES).toContainEqual({ slug: 'not-found', title: problem.title, status: 404 });
+    expect(problem.detail).toMatch(/^no public route serves GET \/\.well-known\/x+/);
+    expect(Buffer.byteLength(String(answer.body))).toBeLessThanOrEqual(MAX_PROBLEM_BODY_BYTES);
   });
 
   it('reads the parameter once per cache period, not on every request', async () => {

@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SECRET_CACHE_MS, SecretsManagerReader } from '#functions/pull/secrets-manager-reader';
+import { SecretsManagerReader } from '#functions/shared/secrets-manager-reader';
 import { SecretUnavailableError } from '#shared/pull/pull-run';
 
 const secretsManager = mockClient(SecretsManagerClient);
@@ -16,8 +16,11 @@ afterEach(() => {
 
 const VALUE = 'ghp_s3cr3t-token-value';
 
-function reader(clock: { now: number }) {
-  return new SecretsManagerReader(new SecretsManagerClient({}), { now: () => clock.now });
+const MAX_AGE_MS = 60_000;
+
+// No client is passed: the reader makes its own on the first read, as in the functions.
+function reader(clock: { now: number }, maxAgeMs = MAX_AGE_MS) {
+  return new SecretsManagerReader({ maxAgeMs, now: () => clock.now });
 }
 
 describe('the Secrets Manager secret reader', () => {
@@ -31,7 +34,12 @@ describe('the Secrets Manager secret reader', () => {
     expect(await reader({ now: 0 }).read('oauth')).toBe('{"client_id":"a"}');
   });
 
-  it('reuses a value until the cache ends, then reads the (maybe rotated) secret again', async () => {
+  it('reads a two-line (rotating) webhook secret as it is', async () => {
+    secretsManager.on(GetSecretValueCommand, { SecretId: 'github-webhook' }).resolves({ SecretString: 'new\nold' });
+    expect(await reader({ now: 0 }).read('github-webhook')).toBe('new\nold');
+  });
+
+  it('reuses a value until the cache age it was given ends, then reads the (maybe rotated) secret again', async () => {
     secretsManager
       .on(GetSecretValueCommand)
       .resolvesOnce({ SecretString: 'first' })
@@ -39,7 +47,7 @@ describe('the Secrets Manager secret reader', () => {
     const clock = { now: 1_000 };
     const secrets = reader(clock);
     expect(await Promise.all([secrets.read('token'), secrets.read('token')])).toEqual(['first', 'first']);
-    clock.now += SECRET_CACHE_MS - 1;
+    clock.now += MAX_AGE_MS - 1;
     expect(await secrets.read('token')).toBe('first');
     expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
     clock.now += 1;
@@ -61,12 +69,23 @@ describe('the Secrets Manager secret reader', () => {
     expect(await secrets.read('github-token')).toBe(VALUE);
   });
 
-  it('says that the function may read only its sources’ secrets when access is denied', async () => {
+  it('takes its cache age as an argument: five minutes for a pull source', async () => {
+    secretsManager.on(GetSecretValueCommand).resolvesOnce({ SecretString: 'first' }).resolves({ SecretString: 'next' });
+    const clock = { now: 0 };
+    const secrets = reader(clock, 5 * 60_000);
+    await secrets.read('token');
+    clock.now = 5 * 60_000 - 1;
+    expect(await secrets.read('token')).toBe('first');
+    clock.now = 5 * 60_000;
+    expect(await secrets.read('token')).toBe('next');
+  });
+
+  it('says that a function may read only the secrets its config names when access is denied', async () => {
     secretsManager
       .on(GetSecretValueCommand)
       .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
     await expect(reader({ now: 0 }).read('other-tenant-token')).rejects.toThrow(
-      "(AccessDeniedException): the pull function may read only the secrets its tenant's sources name",
+      '(AccessDeniedException): a function may read only the secrets its tenant config names, and a customer-managed key must let its role decrypt',
     );
   });
 
