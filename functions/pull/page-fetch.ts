@@ -10,7 +10,9 @@ import pThrottle from 'p-throttle';
 import type { SourceConfig } from '#shared/config/source-config';
 import {
   CredentialsRejectedError,
+  OriginRefusedError,
   PageFailedError,
+  PageTooLargeError,
   RetryableRequestError,
   SliceDeadlineError,
   WaitPastBudgetError,
@@ -23,6 +25,9 @@ export const MAX_RETRIES = 5;
 /** Backoff of the first retry, doubled each time up to the cap; each wait is drawn in [0, backoff). */
 export const BACKOFF_BASE_MS = 500;
 export const BACKOFF_CAP_MS = 30_000;
+
+/** Redirects one request may follow, each checked against the source's origins. */
+export const MAX_REDIRECTS = 5;
 
 /** A request before credentials are added. */
 export interface PageRequest {
@@ -79,16 +84,50 @@ function throttleFor(source: SourceConfig): Throttle {
   return (run) => throttled(run) as ReturnType<typeof run>;
 }
 
+/** The origins a source's requests, with its credentials, may go to: its `request.url`'s and those it lists. */
+export function allowedOrigins(source: SourceConfig): ReadonlySet<string> {
+  return new Set([new URL(source.request.url).origin, ...source.request.allowedOrigins]);
+}
+
+// Reads a body as text up to `limit` decoded bytes (fetch has already undone gzip or deflate,
+// chunk by chunk, so a bomb is stopped after `limit` bytes, not after it was inflated whole).
+async function boundedText(response: Response, limit: number, shown: string): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw new PageTooLargeError(limit, shown);
+    }
+    parts.push(decoder.decode(value, { stream: true }));
+  }
+  parts.push(decoder.decode());
+  return parts.join('');
+}
+
+const isRedirect = (status: number) =>
+  status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+
 /** Fetches pages of one source, one slice long. */
 export class PageFetcher {
   private readonly throttle: Throttle;
+  private readonly origins: ReadonlySet<string>;
 
   constructor(private readonly options: PageFetcherOptions) {
     this.throttle = throttleFor(options.source);
+    this.origins = allowedOrigins(options.source);
   }
 
   /** Fetches one page; throws the typed errors of pull-errors.ts. */
   async fetch(request: PageRequest): Promise<PageResponse> {
+    // A link the API gave (next URL, Link header) is checked before anything is sent to it.
+    this.checkOrigin(request.url, 'link');
     const shown = shownUrl(request.url, this.options.auth.secretQueryParams);
     const state = { refreshed: false };
     const attempt = async (): Promise<PageResponse> => {
@@ -148,29 +187,59 @@ export class PageFetcher {
     if (wait > 0) await this.options.sleep(wait);
   }
 
+  private checkOrigin(url: URL, what: 'link' | 'redirect'): void {
+    if (!this.origins.has(url.origin)) throw new OriginRefusedError(url.origin, what, this.options.source.name);
+  }
+
+  // Redirects are followed here, not by fetch: fetch would drop `Authorization` on another origin
+  // but send an API-key header or query parameter there all the same.
   private async send(request: PageRequest, shown: string): Promise<RawAnswer> {
-    const { source, auth } = this.options;
-    const url = new URL(request.url);
-    const headers = new Headers(request.headers);
-    await auth.apply(url, headers);
+    const { source } = this.options;
     const timeoutSeconds = source.request.timeoutSeconds;
     return this.throttle(async () => {
+      // One timeout for the whole exchange, redirects and body included: a server that stalls
+      // mid-page is a timeout like any other.
+      const signal = AbortSignal.timeout(timeoutSeconds * 1000);
       try {
-        const response = await this.options.fetch(url, {
-          method: request.method,
-          headers,
-          ...(request.body === undefined ? {} : { body: request.body }),
-          signal: AbortSignal.timeout(timeoutSeconds * 1000),
-        });
-        // The timeout covers the body too: a server that stalls mid-page is a timeout like any other.
-        const text = await response.text();
-        return { status: response.status, headers: response.headers, text, fetchedAt: this.options.now() };
+        let current: PageRequest = request;
+        for (let redirects = 0; ; redirects += 1) {
+          const response = await this.sendOnce(current, signal);
+          const location = response.headers.get('location');
+          if (!isRedirect(response.status) || location === null) {
+            const text = await boundedText(response, source.maxPageBytes, shown);
+            return { status: response.status, headers: response.headers, text, fetchedAt: this.options.now() };
+          }
+          await response.body?.cancel().catch(() => undefined);
+          if (redirects >= MAX_REDIRECTS)
+            throw new PageFailedError(`more than ${MAX_REDIRECTS} redirects from ${shown}`);
+          const target = new URL(location, current.url);
+          this.checkOrigin(target, 'redirect');
+          // 303 (and 301/302 after a POST, as browsers do) go on as a GET without the body.
+          const asGet =
+            response.status === 303 ||
+            ((response.status === 301 || response.status === 302) && current.method === 'POST');
+          current = asGet ? { url: target, method: 'GET', headers: request.headers } : { ...current, url: target };
+        }
       } catch (error) {
+        if (error instanceof PageFailedError) throw error;
         const timedOut = (error as Error).name === 'TimeoutError';
         throw new RetryableRequestError(
           timedOut ? `no answer from ${shown} within ${timeoutSeconds} s` : `could not reach ${shown}`,
         );
       }
+    });
+  }
+
+  private async sendOnce(request: PageRequest, signal: AbortSignal): Promise<Response> {
+    const url = new URL(request.url);
+    const headers = new Headers(request.headers);
+    await this.options.auth.apply(url, headers);
+    return this.options.fetch(url, {
+      method: request.method,
+      headers,
+      ...(request.body === undefined ? {} : { body: request.body }),
+      redirect: 'manual',
+      signal,
     });
   }
 }

@@ -73,6 +73,12 @@ export function pageRecords(text: string, origin: PageOrigin): PageRecords | Bad
   if (!Array.isArray(array)) {
     return { ok: false, reason: `records "${source.records}" does not name an array in the page` };
   }
+  if (array.length > source.maxRecordsPerPage) {
+    return {
+      ok: false,
+      reason: `records limit: the page holds ${array.length} records, more than maxRecordsPerPage (${source.maxRecordsPerPage})`,
+    };
+  }
   const arrayText = jsonPointerText(text, source.records) ?? '[]';
   const elements = array.length === 0 ? [] : jsonArrayElements(arrayText);
   const meta = {

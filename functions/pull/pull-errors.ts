@@ -24,7 +24,27 @@ export class SecretUnusableError extends Error {
 
 /** The request failed for good: a status that is not retried, or retries exhausted. */
 export class PageFailedError extends Error {
-  override readonly name = 'PageFailedError';
+  override readonly name: string = 'PageFailedError';
+}
+
+/** A pagination link or a redirect leads to an origin the source does not list: nothing is fetched from it. */
+export class OriginRefusedError extends PageFailedError {
+  override readonly name = 'OriginRefusedError';
+  constructor(origin: string, what: 'link' | 'redirect', source: string) {
+    super(
+      `origin refused: the API's ${what === 'link' ? 'next-page link' : 'redirect'} leads to ${origin}, which is neither ` +
+        `the origin of request.url nor in request.allowedOrigins of source ${source}; the source's credentials go ` +
+        `only there (list ${origin} in request.allowedOrigins to allow it)`,
+    );
+  }
+}
+
+/** A page's decoded body passed `maxPageBytes`: reading stopped there and nothing of the page is delivered. */
+export class PageTooLargeError extends PageFailedError {
+  override readonly name = 'PageTooLargeError';
+  constructor(limit: number, shown: string) {
+    super(`body limit: the page at ${shown} passed maxPageBytes (${limit.toLocaleString('en')} bytes decoded)`);
+  }
 }
 
 /** Waiting as the API asks would pass the run's time budget: the run ends `partial`. */

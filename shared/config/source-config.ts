@@ -22,6 +22,17 @@ export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
 /** Time budget of one run. */
 export const DEFAULT_MAX_RUN_MINUTES = 60;
 
+/**
+ * Decoded bytes one page may have: a page is held whole while its records are split, and the
+ * pull function's memory is sized from the largest limit of a tenant's sources.
+ */
+export const DEFAULT_MAX_PAGE_BYTES = 8 * 1024 * 1024;
+/** The most a source may raise `maxPageBytes` to. */
+export const MAX_PAGE_BYTES_LIMIT = 64 * 1024 * 1024;
+
+/** Records one page may hold: more is a page the runner refuses, not one it splits. */
+export const DEFAULT_MAX_RECORDS_PER_PAGE = 10_000;
+
 function isScheduleExpression(expression: string): boolean {
   try {
     parseSchedule(expression);
@@ -50,9 +61,28 @@ const HttpUrl = v.pipe(
   v.check((url) => /^https?:\/\//.test(url), 'must be an http or https URL'),
 );
 
+// An origin only (`https://host[:port]`), as `new URL(x).origin` writes it.
+const Origin = v.pipe(
+  v.string(),
+  v.check((text) => {
+    try {
+      const url = new URL(text);
+      return /^https?:$/.test(url.protocol) && url.origin === text;
+    } catch {
+      return false;
+    }
+  }, 'allowedOrigins lists origins such as https://api.example.com (scheme, host and port only, no path or trailing /)'),
+);
+
 const RequestSchema = strictEntries(
   {
     url: HttpUrl,
+    /**
+     * Origins besides the one of `url` that pagination links and redirects may lead to. The
+     * source's credentials go only to these and to the origin of `url`; a link or redirect to
+     * any other origin ends the run `failed`, and nothing is fetched from it.
+     */
+    allowedOrigins: v.optional(v.array(Origin), []),
     method: v.optional(v.picklist(['GET', 'POST'], 'method must be "GET" or "POST"'), 'GET'),
     query: v.optional(v.record(v.string(), v.string()), {}),
     headers: v.optional(v.record(v.string(), v.string()), {}),
@@ -180,6 +210,13 @@ export const SourceSchema = strictEntries(
     records: v.optional(JsonPointer, ''),
     paginate: v.optional(PaginateSchema, { type: 'none' }),
     maxPages: v.optional(positiveInteger('maxPages'), DEFAULT_MAX_PAGES),
+    /** Decoded bytes of one page at most (gzip counted inflated); a larger page ends the run `failed`. */
+    maxPageBytes: v.optional(
+      v.pipe(positiveInteger('maxPageBytes'), v.maxValue(MAX_PAGE_BYTES_LIMIT)),
+      DEFAULT_MAX_PAGE_BYTES,
+    ),
+    /** Records of one page at most; a page with more ends the run `failed`, nothing of it delivered. */
+    maxRecordsPerPage: v.optional(positiveInteger('maxRecordsPerPage'), DEFAULT_MAX_RECORDS_PER_PAGE),
     incremental: v.optional(IncrementalSchema),
     /** Pointer to the record's primary key; `_sluice.record_id` is derived from it. */
     id: v.optional(JsonPointer),
