@@ -22,12 +22,13 @@ export interface Backoff {
 }
 
 /**
- * The wait before retry `attempt` (1-based): "full jitter" on a capped exponential step, so that
- * many clients throttled at once spread their retries instead of returning together.
+ * The wait before retry `attempt` (1-based): "equal jitter" on a capped exponential step. The
+ * random half spreads clients throttled at once; the fixed half makes sure a few retries span a
+ * refill of a per-second throttle (full jitter can draw near zero every time).
  */
 export function backoffDelay(attempt: number, backoff: Backoff, random: () => number = Math.random): number {
   const step = Math.min(backoff.capMs, backoff.baseMs * 2 ** (attempt - 1));
-  return Math.round(random() * step);
+  return Math.round(step / 2 + random() * (step / 2));
 }
 
 /** The wait before a retry: what the server asked for (capped), else the backoff. */

@@ -40,7 +40,7 @@ export interface SluiceClientOptions<Streams> {
   readonly maxConcurrentRequests?: number;
   /** Attempts per batch before its records are reported as failed (default 10). */
   readonly maxAttempts?: number;
-  /** Backoff without `Retry-After` (default 100 ms doubling to 10 s, full jitter). */
+  /** Backoff without `Retry-After` (default 200 ms doubling to 10 s, half of each step random). */
   readonly backoff?: Backoff;
   /** Bodies of at least this many bytes are sent gzipped (default 64 KiB; `Infinity` never). */
   readonly gzipAboveBytes?: number;
@@ -108,7 +108,7 @@ export class SluiceClient<Streams extends { [stream: string]: unknown } = { [str
       headers: options.headers ?? {},
       fetch: options.fetch ?? ((input, init) => fetch(input, init)),
       maxAttempts: options.maxAttempts ?? 10,
-      backoff: options.backoff ?? { baseMs: 100, capMs: 10_000 },
+      backoff: options.backoff ?? { baseMs: 200, capMs: 10_000 },
       gzipAboveBytes: options.gzipAboveBytes ?? 65_536,
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
       stats: this.stats,
