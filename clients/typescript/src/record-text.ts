@@ -9,14 +9,22 @@ export type JsonObject = { [key: string]: unknown };
  * JSON string cannot hold them raw), the server drops them too, and NDJSON needs one line per record.
  */
 export function recordText(record: unknown, payload: 'json' | 'xml'): string {
-  if (typeof record === 'string') return payload === 'json' ? record.replace(/[\r\n]/g, '') : record;
+  if (typeof record === 'string') {
+    return payload === 'json' && (record.includes('\n') || record.includes('\r'))
+      ? record.replace(/[\r\n]/g, '')
+      : record;
+  }
   const text = JSON.stringify(record);
   if (typeof text !== 'string') throw new TypeError('a record must be a JSON object or its text');
   return text;
 }
 
+const NON_ASCII = /[\u0080-\uffff]/;
+
 /** UTF-8 length of a string without encoding it (a lone surrogate counts as U+FFFD, 3 bytes). */
 export function utf8Length(text: string): number {
+  // Most records are ASCII, where the length is the answer; the native test is far faster than the loop.
+  if (!NON_ASCII.test(text)) return text.length;
   let bytes = 0;
   for (let i = 0; i < text.length; i += 1) {
     const code = text.charCodeAt(i);
