@@ -14,13 +14,14 @@ import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { CliError, type CliIo, UsageError } from '../cli-io.ts';
 import { nonNegativeNumber, parseOptions } from '../parse-options.ts';
 import { DEFAULT_LOCAL_URL } from '../token/token-command.ts';
-import { fileBytes, lineChunks, type RecordChunk, wholeInput } from './record-chunks.ts';
+import { fileBytes, jsonChunks, type RecordChunk, wholeInput } from './record-chunks.ts';
 
 /** Usage of `sluice send`. */
 export const SEND_USAGE = `Usage: sluice send <stream> [file|-] [--spool <dir>] [--tenant <name or path>] [--url <url>] [--token <jwt>] [--content-type <type>] [--retries <n>] [--progress]
 
-Sends the file's records (or stdin's) with the Sluice client: JSON is NDJSON, one record per
-line (blank lines skipped), batched on batch streams; XML is one document. JSON or XML is told
+Sends the file's records (or stdin's) with the Sluice client: JSON is one object, an array of
+records, or NDJSON, one record per line (blank lines skipped), batched on batch streams; XML is
+one document. JSON or XML is told
 by the content (first character "<" is XML) unless --content-type says. Retries 409, 429, 5xx
 and network errors with the same Idempotency-Key, honouring Retry-After; splits a batch on 413.
 Prints how many records were accepted, and each rejected record with its problem.
@@ -167,7 +168,7 @@ export async function sendCommand(args: readonly string[], io: CliIo): Promise<n
     const contentType = values['content-type'];
     const settings = streamSettings(tenant, stream);
     const xml = contentType ? /xml/i.test(contentType) : settings ? settings.payload === 'xml' : isXml(head);
-    chunks = xml ? wholeInput(input, start) : lineChunks(input, start);
+    chunks = xml ? wholeInput(input, start) : jsonChunks(input, start);
   } catch (error) {
     throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }

@@ -63,3 +63,21 @@ describe('sluice send', () => {
     expect(result.stderr).toContain('--spool resumes a file');
   });
 });
+
+describe('sluice send with a JSON file that is not NDJSON', () => {
+  it('sends a pretty-printed object as one record, and an array as its records', async () => {
+    const pretty = join(local.home.root, 'record.json');
+    await writeFile(pretty, '{\n  "id": "pretty-1",\n  "n": 1.50\n}\n');
+    expect(await send('orders', pretty)).toMatchObject({ code: 1, stdout: expect.stringContaining('1 rejected') });
+    expect(await send('events', pretty)).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^events: 1 accepted/),
+    });
+    const array = join(local.home.root, 'array.json');
+    await writeFile(array, '[{"id":"a-1"},\n {"id":"a-2"}]');
+    expect(await send('events', array)).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^events: 2 accepted/),
+    });
+  });
+});
