@@ -1,7 +1,8 @@
 /**
- * `npm run bench` runs every benchmark; `npm run bench -- handler` (or cold-start, throughput, query, pull)
+ * `npm run bench` runs every benchmark; `npm run bench -- handler` (or cold-start, throughput, query, pull, client)
  * runs one. Each writes bench/results/<name>.json; docs/performance.md explains them.
  */
+import { runClientBench } from './client.ts';
 import { runColdStart } from './cold-start.ts';
 import { runHandlerCost } from './handler-cost.ts';
 import { runPullBench } from './pull.ts';
@@ -14,6 +15,7 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<number>>> = {
   throughput: runThroughput,
   query: runQuery,
   pull: runPullBench,
+  client: runClientBench,
 };
 
 const requested = process.argv.slice(2);

@@ -6,6 +6,7 @@ import { TenantConfigError } from '#shared/config/tenant-config';
 import { TenantSourceError } from '#shared/config/tenant-loader';
 import { batchesCommand } from './batches/batches-command.ts';
 import { CliError, type CliIo, processIo, UsageError } from './cli-io.ts';
+import { clientCommand } from './client/client-command.ts';
 import { devCommand } from './dev/dev-command.ts';
 import { dlqCommand } from './dlq/dlq-command.ts';
 import { openApiCommand } from './openapi/openapi-command.ts';
@@ -23,7 +24,8 @@ export const USAGE = `Usage: sluice <command> [options]
 Commands:
   dev                   run local mode (what \`npm start\` does)
   token create          print a signed token
-  send <stream> [file]  post a record, retrying 429 and 5xx
+  send <stream> [file]  send a file's records (NDJSON or one XML document), batched and retried
+  client types          write a tenant's stream record types for the TypeScript client
   batches ls <stream>   list landed objects (key, records, bytes)
   batches cat <stream>  print every landed record as NDJSON
   batches export <stream> write one Parquet or NDJSON file of a stream
@@ -43,6 +45,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<n
   dev: devCommand,
   token: (args, io) => tokenCommand(args, io),
   send: sendCommand,
+  client: clientCommand,
   batches: batchesCommand,
   pull: (args, io) => pullCommand(args, io),
   query: (args, io) => queryCommand(args, io),

@@ -37,6 +37,9 @@ describe('the import layers Biome enforces', () => {
     ['shared', '#functions/delivery/firehose-delivery'],
     ['shared/config', '../../local/gateway/gateway.ts'],
     ['functions', '#local/gateway/gateway'],
+    ['clients/typescript/src', '#shared/contract/contract'],
+    ['clients/typescript/src', '../../../shared/contract/contract.ts'],
+    ['clients/typescript/src', 'node:fs'],
   ])('refuses an import in %s/ of %s', (folder, specifier) => {
     expect(restrictedImports(folder, specifier)).toHaveLength(1);
   });
@@ -47,6 +50,7 @@ describe('the import layers Biome enforces', () => {
     ['infra', 'cdk-nag'],
     ['functions', '@aws-sdk/client-firehose'],
     ['local', '#functions/ingest/create-ingest-handler'],
+    ['clients/typescript/src', './contract-constants.ts'],
   ])('allows an import in %s/ of %s', (folder, specifier) => {
     expect(restrictedImports(folder, specifier)).toEqual([]);
   });
