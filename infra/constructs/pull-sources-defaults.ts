@@ -41,13 +41,6 @@ export const PULL_RUN_FAILED_ERROR = 'PullRunFailed';
 /** Step Functions' error when an execution of that name exists (a duplicate start). */
 export const EXECUTION_EXISTS_ERROR = 'StepFunctions.ExecutionAlreadyExistsException';
 
-/**
- * JSONata of a run's execution name: `<source>-<scheduled time without ':'>`, e.g.
- * `gh_issues-2025-01-01T101500Z`. Execution names may not contain ':'; sources have at most
- * 40 characters, so the name stays below the limit of 80.
- */
-export const RUN_NAME_EXPRESSION = "$states.input.source & '-' & $replace($states.input.scheduledTime, ':', '')";
-
 /** Name of a tenant's pull state machine (fixed, so the machine may start its own runs without a cycle). */
 export function pullStateMachineName(tenant: string): string {
   return `sluice-${tenant}-pull`;

@@ -8,8 +8,9 @@
  * and its universal target `aws-sdk:sfn:startExecution` could set `Name` only to a raw
  * context attribute, whose scheduled time holds ':', which execution names may not. So the
  * schedule starts the state machine with `{ source, scheduledTime }`, and that launch
- * execution starts the run as a second execution of the same machine, named
- * `<source>-<scheduled time without ':'>` (RUN_NAME_EXPRESSION). Step Functions refuses a
+ * execution starts the run as a second execution of the same machine, named by the run id
+ * (`<source>-<scheduled time in UTC to the second, without ':'>`, shared/pull/run-id.ts,
+ * which local mode uses too). Step Functions refuses a
  * second execution of a name for 90 days, so a retried or duplicated tick ends in
  * "Duplicate start refused" instead of a second run. The run execution carries `runId`
  * (its own name, also the lease owner) and loops the function until the run is done.
@@ -27,6 +28,7 @@ import { Construct } from 'constructs';
 import { type SourceConfig, sourceSecretNames } from '#shared/config/source-config';
 import { ENV } from '#shared/contract/environment';
 import { PULL_STATE_PARTITION_KEY } from '#shared/pull/pull-run';
+import { RUN_ID_JSONATA } from '#shared/pull/run-id';
 import { acknowledgeWildcardResources, nagAttributeRef } from '../nag-findings.ts';
 import { type DeliveryBindable, HouseFunction } from './house-function.ts';
 import { HOUSE_LOG_RETENTION } from './house-function-defaults.ts';
@@ -40,7 +42,6 @@ import {
   pullExecutionTimeout,
   pullLogGroupName,
   pullStateMachineName,
-  RUN_NAME_EXPRESSION,
   SCHEDULE_RETRY,
 } from './pull-sources-defaults.ts';
 
@@ -233,11 +234,11 @@ export class PullSources extends Construct {
 
     const startRun = tasks.StepFunctionsStartExecution.jsonata(this, 'Start run', {
       stateMachine: itself,
-      name: `{% ${RUN_NAME_EXPRESSION} %}`,
+      name: `{% ${RUN_ID_JSONATA} %}`,
       input: sfn.TaskInput.fromObject({
         source: '{% $states.input.source %}',
         scheduledTime: '{% $states.input.scheduledTime %}',
-        runId: `{% ${RUN_NAME_EXPRESSION} %}`,
+        runId: `{% ${RUN_ID_JSONATA} %}`,
       }),
       integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
     });

@@ -4,7 +4,6 @@
  * machine. Runs go slice by slice, as the Step Functions loop does on AWS, so that a stopping
  * dev server ends a run between two slices with its progress saved rather than mid-page.
  */
-import { randomBytes } from 'node:crypto';
 import { runPullSlice } from '#functions/pull/run-pull';
 import type { SourceConfig } from '#shared/config/source-config';
 import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
@@ -17,6 +16,7 @@ import {
   SourceBusyError,
   type SourceState,
 } from '#shared/pull/pull-run';
+import { runIdFor } from '#shared/pull/run-id';
 import { tenantSource } from './tenant-sources.ts';
 
 /** One progress line of a run: a page was delivered and committed. */
@@ -44,6 +44,8 @@ export interface LocalPullOptions {
   readonly runSlice?: typeof runPullSlice;
   readonly fetch?: typeof fetch;
   readonly now?: () => Date;
+  /** How the runner waits (tests pass one that moves their clock); default setTimeout. */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** Length of one slice; the run checks between slices whether local mode is stopping. */
   readonly sliceSeconds?: number;
   readonly log?: { info(msg: string, extra?: object): void; warn(msg: string, extra?: object): void };
@@ -70,15 +72,6 @@ export interface LocalPull {
 /** Default slice length: short, so that Ctrl-C in `sluice dev` is answered within seconds. */
 const LOCAL_SLICE_SECONDS = 10;
 
-/** A run id as on AWS (source and start time), with a random suffix so that two starts in one second differ. */
-function localRunId(source: string, at: Date): string {
-  const time = at
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-  return `${source}-${time}-${randomBytes(3).toString('hex')}`;
-}
-
 /** Binds the runner to this machine's store, secrets and delivery. */
 export function createLocalPull(options: LocalPullOptions): LocalPull {
   const now = options.now ?? (() => new Date());
@@ -95,10 +88,13 @@ export function createLocalPull(options: LocalPullOptions): LocalPull {
       if (live) throw new SourceBusyError(name, live, 'that run ends');
       running.set(name, 'starting');
       try {
-        // A run that a killed or stopped process left keeps its id: it is the lease owner, and
-        // the runner resumes it from its last committed page.
-        const interrupted = (await options.store.read(name))?.run?.id;
-        const runId = interrupted ?? localRunId(name, now());
+        // A lease still held was left by a process killed mid-run (the state database is open in
+        // one process only, and this one's runs are in `running`): its run goes on under its id,
+        // as Step Functions retries a slice of the same execution. Anything else is a new run,
+        // named as on AWS; the runner takes over a run that ended partial or failed from its
+        // last committed page, as a new scheduled run does there.
+        const leftBy = (await options.store.read(name))?.lease?.owner;
+        const runId = leftBy ?? runIdFor(name, now());
         running.set(name, runId);
         return await runSlices(source, stream, runId, runOptions);
       } finally {
@@ -129,6 +125,7 @@ export function createLocalPull(options: LocalPullOptions): LocalPull {
           secrets: options.secrets,
           delivery: options.delivery,
           now,
+          ...(options.sleep ? { sleep: options.sleep } : {}),
           ...(options.fetch ? { fetch: options.fetch } : {}),
           ...(runOptions.onPage ? { onPage: runOptions.onPage } : {}),
           ...(options.log ? { log: options.log } : {}),

@@ -5,11 +5,11 @@ import {
   EXECUTION_EXISTS_ERROR,
   LAMBDA_SERVICE_ERRORS,
   PULL_RUN_FAILED_ERROR,
-  RUN_NAME_EXPRESSION,
 } from '#infra/constructs/pull-sources-defaults';
 import { createTenantApp } from '#infra/tenant-app';
 import { loadTenant } from '#shared/config/tenant-loader';
 import { ENV } from '#shared/contract/environment';
+import { RUN_ID_JSONATA } from '#shared/pull/run-id';
 import { pullBundlePath, pullBundleSources, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };
@@ -253,12 +253,11 @@ describe('a tenant with pull sources', () => {
       Resource: 'arn:TOKEN:states:::states:startExecution',
       Arguments: {
         StateMachineArn: 'arn:TOKEN:states:TOKEN:TOKEN:stateMachine:sluice-fixture-pull-pull',
-        Name: `{% ${RUN_NAME_EXPRESSION} %}`,
-        Input: { source: '{% $states.input.source %}', runId: `{% ${RUN_NAME_EXPRESSION} %}` },
+        Name: `{% ${RUN_ID_JSONATA} %}`,
+        Input: { source: '{% $states.input.source %}', runId: `{% ${RUN_ID_JSONATA} %}` },
       },
       Next: 'Run started',
     });
-    expect(RUN_NAME_EXPRESSION).toContain("$replace($states.input.scheduledTime, ':', '')");
   });
 
   it('refuses a duplicate start of the same source and scheduled time without failing', () => {
