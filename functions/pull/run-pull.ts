@@ -35,8 +35,6 @@ import { SourceAuthenticator } from './source-auth.ts';
 
 /** A lease outlives its slice's deadline by this plus one request timeout (the page in flight). */
 const LEASE_MARGIN_MS = 60_000;
-/** Length of a local slice: a run killed hard keeps its source's lease at most about this long. */
-export const LOCAL_SLICE_MS = 5 * 60_000;
 /** How long the delivery stream may take to acknowledge one page. */
 const DELIVERY_DEADLINE_MS = 60_000;
 
@@ -293,14 +291,5 @@ export async function runPullSlice(
     }
     await save({ ...committed, position: next });
     report();
-  }
-}
-
-/** Runs slices until the run ends (local mode, `sluice pull`). */
-export async function runPull(request: PullRequest, deps: PullDependencies): Promise<RunSummary> {
-  const now = deps.now ?? (() => new Date());
-  for (;;) {
-    const result = await runPullSlice({ ...request, sliceDeadline: new Date(now().getTime() + LOCAL_SLICE_MS) }, deps);
-    if (result.done) return result.summary;
   }
 }

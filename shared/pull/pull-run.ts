@@ -113,8 +113,6 @@ export interface PullStateStore {
    * same run (a slice retried while the first still runs) can no longer save.
    */
   acquireLease(source: string, owner: string, until: Date): Promise<SourceState>;
-  /** Extends the lease of `owner` (a long run) without changing the version; throws {@link LeaseLostError} when the lease was lost. */
-  renewLease(source: string, owner: string, until: Date): Promise<void>;
   /** Saves a run's progress after a page was acknowledged; throws {@link LeaseLostError} when `owner` lost the lease or the version moved. */
   saveProgress(source: string, owner: string, expectedVersion: number, run: RunProgress): Promise<SourceState>;
   /**

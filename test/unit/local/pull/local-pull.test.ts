@@ -27,7 +27,6 @@ function storeWith(state?: Partial<SourceState>): PullStateStore {
     read: async (name) => (state ? { source: name, version: 1, ...state } : undefined),
     list: async () => (state ? [{ source: 'sample', version: 1, ...state }] : []),
     acquireLease: unused,
-    renewLease: unused,
     saveProgress: unused,
     finishRun: unused,
   };

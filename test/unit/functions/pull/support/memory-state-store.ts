@@ -44,10 +44,6 @@ export class MemoryStateStore implements PullStateStore {
     return row.state;
   }
 
-  async renewLease(source: string, owner: string, until: Date): Promise<void> {
-    this.held(source, owner).leaseUntil = until;
-  }
-
   async saveProgress(source: string, owner: string, expectedVersion: number, run: RunProgress): Promise<SourceState> {
     const row = this.current(source, owner, expectedVersion);
     row.state = { ...row.state, run, version: row.state.version + 1 };
