@@ -33,8 +33,15 @@ export const PullEventSchema = v.strictObject({
   runId: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,80}$/, 'runId must be 1 to 80 of A-Z a-z 0-9 _ . -')),
 });
 
-/** What one invocation answers: the state machine loops while `done` is false. */
-export type PullSliceAnswer = { done: false; runId: string } | { done: true; runId: string; summary: RunSummary };
+/**
+ * What one invocation answers: the state machine invokes the next slice while `done` is false
+ * (waiting until `resumeAt` first when it is there); `skipped: 'busy'` is a tick that found
+ * another run holding the source, a normal end.
+ */
+export type PullSliceAnswer =
+  | { done: false; runId: string; resumeAt?: string }
+  | { done: true; runId: string; summary: RunSummary }
+  | { done: true; runId: string; skipped: 'busy'; reason: string };
 
 /** Builds the Kinesis route for the bindings (functions/ingest/kinesis-route.ts). */
 export type KinesisRouteFactory = (bindings: DeliveryBindings) => RecordDelivery;
@@ -89,6 +96,8 @@ export function createAwsPullHandler(tenant: TenantConfig, overrides: PullHandle
       // Once per invocation, also when the slice threw: what was delivered before counts.
       metrics.publish();
     }
-    return result.done ? { done: true, runId, summary: result.summary } : { done: false, runId };
+    if (!result.done) return result;
+    if ('busy' in result) return { done: true, runId, skipped: 'busy', reason: result.busy.message };
+    return { done: true, runId, summary: result.summary };
   };
 }

@@ -109,7 +109,7 @@ export class PageFetcher {
       });
     } catch (error) {
       if (error instanceof RetryableRequestError) {
-        throw new PageFailedError(`${error.message}; gave up after ${MAX_RETRIES} retries`);
+        throw new PageFailedError(`${error.message}; gave up after ${MAX_RETRIES} retries`, error.end);
       }
       throw error;
     }
@@ -142,7 +142,7 @@ export class PageFetcher {
     const wait = asked ?? this.options.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attemptNumber - 1));
     const resumeAt = new Date(now().getTime() + wait);
     if (asked !== undefined && asked > 0 && resumeAt > this.options.budgetEnd) throw new WaitPastBudgetError(resumeAt);
-    if (resumeAt > this.options.sliceEnd) throw new SliceDeadlineError(resumeAt);
+    if (resumeAt > this.options.sliceEnd) throw new SliceDeadlineError(resumeAt, (asked ?? 0) > 0, error.message);
     counters.retries += 1;
     if (asked !== undefined && asked > 0) counters.waits += 1;
     if (wait > 0) await this.options.sleep(wait);
@@ -169,6 +169,8 @@ export class PageFetcher {
         const timedOut = (error as Error).name === 'TimeoutError';
         throw new RetryableRequestError(
           timedOut ? `no answer from ${shown} within ${timeoutSeconds} s` : `could not reach ${shown}`,
+          undefined,
+          timedOut ? 'timeout' : 'unreachable',
         );
       }
     });

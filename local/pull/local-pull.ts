@@ -29,7 +29,7 @@ export interface PageProgress {
   readonly url: string;
 }
 
-/** Raised when local mode stops while a run is between slices; the next run resumes it. */
+/** Raised when local mode stops and a slice (a stand-in's) ended without seeing it; the next run resumes the run. */
 export class PullStoppedError extends Error {
   override readonly name = 'PullStoppedError';
 }
@@ -57,6 +57,8 @@ export interface LocalPullOptions {
 export interface RunOptions {
   readonly fullRefresh?: boolean;
   readonly onPage?: (page: PageProgress) => void;
+  /** Stops this run alone (its caller went away), as {@link LocalPull.stop} stops every run. */
+  readonly signal?: AbortSignal;
 }
 
 /** The pull side of one tenant on this machine. */
@@ -65,7 +67,10 @@ export interface LocalPull {
   run(source: string, options?: RunOptions): Promise<RunSummary>;
   /** Every source's saved state. */
   status(): Promise<SourceState[]>;
-  /** Ends running runs after their current slice (they throw {@link PullStoppedError}). */
+  /**
+   * Stops every running run within about a second: the request in flight and any wait are cut
+   * short, and the run ends `partial` (stopped) with its progress saved and its lease released.
+   */
   stop(): void;
 }
 
@@ -77,7 +82,7 @@ export function createLocalPull(options: LocalPullOptions): LocalPull {
   const now = options.now ?? (() => new Date());
   const sliceMs = (options.sliceSeconds ?? LOCAL_SLICE_SECONDS) * 1000;
   const runSlice = options.runSlice ?? runPullSlice;
-  let stopping = false;
+  const stopping = new AbortController();
   // Runs of this process by source. The state database is open in one process only, so this
   // is every live run of the tenant; it keeps a second start from taking the first's id below.
   const running = new Map<string, string>();
@@ -103,14 +108,14 @@ export function createLocalPull(options: LocalPullOptions): LocalPull {
     },
     status: () => options.store.list(),
     stop() {
-      stopping = true;
+      stopping.abort();
     },
   };
 
   async function runSlices(source: SourceConfig, stream: StreamConfig, runId: string, runOptions: RunOptions) {
     const name = source.name;
+    const signal = runOptions.signal ? AbortSignal.any([stopping.signal, runOptions.signal]) : stopping.signal;
     for (;;) {
-      if (stopping) throw new PullStoppedError(`local mode stopped; run ${runId} of ${name} resumes at the next run`);
       const result = await runSlice(
         {
           tenant: options.tenant.tenant,
@@ -125,6 +130,7 @@ export function createLocalPull(options: LocalPullOptions): LocalPull {
           secrets: options.secrets,
           delivery: options.delivery,
           now,
+          signal,
           ...(options.sleep ? { sleep: options.sleep } : {}),
           ...(options.fetch ? { fetch: options.fetch } : {}),
           ...(runOptions.onPage ? { onPage: runOptions.onPage } : {}),
@@ -132,7 +138,27 @@ export function createLocalPull(options: LocalPullOptions): LocalPull {
           ...(options.metrics ? { metrics: options.metrics } : {}),
         },
       );
+      if (result.done && 'busy' in result) throw result.busy;
       if (result.done) return result.summary;
+      if (signal.aborted)
+        throw new PullStoppedError(`local mode stopped; run ${runId} of ${name} resumes at the next run`);
+      // The API asked to wait past this slice: wait here, as the state machine's Wait state does on AWS.
+      if (result.resumeAt !== undefined) await waitUntil(new Date(result.resumeAt), signal);
     }
+  }
+
+  async function waitUntil(at: Date, signal: AbortSignal) {
+    const ms = at.getTime() - now().getTime();
+    if (ms <= 0 || signal.aborted) return;
+    if (options.sleep) return options.sleep(ms);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.min(ms, 2 ** 31 - 1));
+      signal.addEventListener('abort', done, { once: true });
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+    });
   }
 }

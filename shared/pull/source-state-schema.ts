@@ -7,6 +7,7 @@
  */
 import * as v from 'valibot';
 import { RUN_STATUSES, type SourceState } from './pull-run.ts';
+import { RUN_END_KINDS } from './run-ends.ts';
 
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 const text = v.string();
@@ -30,12 +31,14 @@ const RunProgressSchema = v.looseObject({
   highestCursor: v.exactOptional(text),
   seen: v.array(text),
   resumeAfter: v.exactOptional(text),
+  resumeBecause: v.exactOptional(v.looseObject({ end: v.picklist(['rate limit', 'time budget']), after: text })),
 });
 
 const RunSummarySchema = v.looseObject({
   source: text,
   run: text,
   status: v.picklist(RUN_STATUSES),
+  end: v.exactOptional(v.picklist(RUN_END_KINDS)),
   reason: text,
   pages: count,
   records: count,

@@ -91,3 +91,26 @@ describe('local pull run identity', () => {
     expect(api.requests.slice(1).map((request) => request.url.searchParams.get('after'))).toEqual([null, 'c2', 'c4']);
   });
 });
+
+describe('stopping local mode during a run', () => {
+  it('ends the run partial (stopped) with its pages saved and its lease released, cutting the request in flight short', async () => {
+    const clock = new FakeClock();
+    const route = pagedApi('cursor', () => data, 2);
+    let stop = () => {};
+    api = await FakeApi.start((request, fake) => {
+      if (fake.requests.length < 2) return route(request, fake);
+      // The second page hangs for longer than the test may take: only the stop ends this run.
+      stop();
+      return { ...route(request, fake), delayMs: 60_000 };
+    });
+    const { pull, store, delivery } = localPull(api, clock);
+    stop = () => pull.stop();
+    const summary = await pull.run('sample');
+    expect(summary).toMatchObject({ status: 'partial', end: 'stopped', pages: 1, records: 2 });
+    expect(summary.reason).toMatch(/^stopped: /);
+    const state = await store.read('sample');
+    expect(state?.lease).toBeUndefined();
+    expect(state?.run?.position).toEqual({ cursor: 'c2' });
+    expect(delivery.records().map((record) => record.n)).toEqual([0, 1]);
+  });
+});

@@ -9,11 +9,12 @@ import type { RunSummary } from '#shared/pull/pull-run';
 /** Length of one slice here: long, so that a test's run is one slice unless it says otherwise. */
 const SLICE_MS = 5 * 60_000;
 
-/** Runs slices until the run ends, waiting (with `deps.sleep`) until a slice's `resumeAt` first. */
+/** Runs slices until the run ends; throws the SourceBusyError of a source whose lease another run holds. */
 export async function runPull(request: PullRequest, deps: PullDependencies): Promise<RunSummary> {
   const now = deps.now ?? (() => new Date());
   for (;;) {
     const result = await runPullSlice({ ...request, sliceDeadline: new Date(now().getTime() + SLICE_MS) }, deps);
+    if (result.done && 'busy' in result) throw result.busy;
     if (result.done) return result.summary;
   }
 }
