@@ -1,7 +1,7 @@
 /**
  * The identity of a pull run, derived in one place for AWS and local mode: the source's name
  * and the instant the run was due, in UTC to the second, e.g. `gh_issues-2025-01-01T101500Z`.
- * On AWS the state machine computes it in JSONata ({@link RUN_ID_JSONATA}) and names the run's
+ * On AWS the state machine computes it in JSONata ({@link runIdJsonata}) and names the run's
  * execution with it, so that a retried or duplicated tick is the same run; locally
  * {@link runIdFor} computes the same text from the same instant. A test evaluates the state
  * machine's own expression against this function.
@@ -24,9 +24,6 @@ export const SCHEDULED_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d
 export function runIdJsonata(source: string, scheduledTime: string): string {
   return `${source} & '-' & $fromMillis($toMillis(${scheduledTime}), '${TIME_PICTURE}')`;
 }
-
-/** The state machine's run id expression (its input holds `source` and a checked `scheduledTime`). */
-export const RUN_ID_JSONATA = runIdJsonata('$states.input.source', '$states.input.scheduledTime');
 
 /** The id of the run of `source` due at `at` (the scheduled time on AWS, the start time locally). */
 export function runIdFor(source: string, at: Date): string {
