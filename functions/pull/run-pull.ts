@@ -220,8 +220,17 @@ export async function runPullSlice(
   };
 
   const budgetUsedUp = `time budget (maxRunMinutes ${source.maxRunMinutes}) used up`;
-  const stop = (last: RunProgress = progress) =>
-    finish('stopped', 'stopped: local mode shut down; the next run continues from the last committed page', last);
+  // Requests cut short by the stop fail and are retried at once: those are not the API's retries.
+  const atStop = { ...counters };
+  signal?.addEventListener('abort', () => Object.assign(atStop, counters), { once: true });
+  const stop = (last: RunProgress = progress) => {
+    Object.assign(counters, atStop);
+    return finish(
+      'stopped',
+      'stopped: local mode shut down; the next run continues from the last committed page',
+      last,
+    );
+  };
 
   // A slice that ends with the run going on saves it first: a run just taken over (or new)
   // is then continued by the next slice with this start time instead of taken over again.

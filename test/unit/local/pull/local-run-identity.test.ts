@@ -106,7 +106,7 @@ describe('stopping local mode during a run', () => {
     const { pull, store, delivery } = localPull(api, clock);
     stop = () => pull.stop();
     const summary = await pull.run('sample');
-    expect(summary).toMatchObject({ status: 'partial', end: 'stopped', pages: 1, records: 2 });
+    expect(summary).toMatchObject({ status: 'partial', end: 'stopped', pages: 1, records: 2, retries: 0 });
     expect(summary.reason).toMatch(/^stopped: /);
     const state = await store.read('sample');
     expect(state?.lease).toBeUndefined();
