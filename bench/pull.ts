@@ -8,7 +8,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as v from 'valibot';
 import { pageRecords, recordId } from '#functions/pull/page-records';
-import { runPull } from '#functions/pull/run-pull';
 import { type SourceConfig, SourceSchema } from '#shared/config/source-config';
 import { jsonArrayElements } from '#shared/framing/json-array-elements';
 import { jsonPointerText } from '#shared/framing/json-pointer-text';
@@ -16,6 +15,7 @@ import { frameJsonRecord } from '#shared/framing/ndjson-line';
 import type { DeliveryBatch, RecordDelivery } from '#shared/ports/delivery-port';
 import { MemoryStateStore } from '../test/unit/functions/pull/support/memory-state-store.ts';
 import { stream } from '../test/unit/functions/pull/support/pull-fixtures.ts';
+import { runPull } from '../test/unit/functions/pull/support/run-to-end.ts';
 import { writeResults } from './support/results.ts';
 import { round, spread } from './support/stats.ts';
 

@@ -117,12 +117,14 @@ async function runHere(
     });
     await delivery.replay();
     const pull = await open({ tenant, home, delivery, env: io.env });
-    // Ctrl-C ends the run after its current slice, with its progress saved, and still flushes.
+    // Ctrl-C or SIGTERM ends the run within a second, partial with its progress saved and its
+    // lease released, and still flushes.
     const stop = () => {
-      io.stderr('stopping after the current slice; the next run resumes from the last committed page\n');
+      io.stderr('stopping the run; the next run resumes from the last committed page\n');
       pull.stop();
     };
     process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
     try {
       const summary = await pull.run(name, { fullRefresh, onPage: (page) => io.stdout(pageLine(page)) });
       io.stdout(`${runSummaryLine(summary)}\n`);
@@ -132,6 +134,7 @@ async function runHere(
       throw error;
     } finally {
       process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
       await pull.close();
       await delivery.flushAll();
     }

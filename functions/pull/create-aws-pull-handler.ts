@@ -1,6 +1,6 @@
 /**
  * The pull function on AWS: one slice of one run per invocation. The tenant's Step Functions
- * state machine invokes it with `{ source, scheduledTime, runId? }` until it answers
+ * state machine invokes it with `{ source, scheduledTime, runId }` until it answers
  * `done: true`. handler.ts binds it to the tenant at bundle time. Clients are created once per
  * cold start. A slice stops a minute before the Lambda timeout, so that the page in flight is
  * delivered and committed before Lambda ends the invocation.
@@ -35,13 +35,19 @@ export const SLICE_RESERVE_MS = 60_000;
 export const PullEventSchema = v.strictObject({
   source: v.pipe(v.string(), v.nonEmpty()),
   scheduledTime: v.pipe(v.string(), v.isoTimestamp('scheduledTime must be an ISO 8601 time')),
-  runId: v.optional(
-    v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,80}$/, 'runId must be 1 to 80 of A-Z a-z 0-9 _ . -')),
-  ),
+  // The state machine names every run (shared/pull/run-id.ts) before it invokes a slice.
+  runId: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,80}$/, 'runId must be 1 to 80 of A-Z a-z 0-9 _ . -')),
 });
 
-/** What one invocation answers: the state machine loops while `done` is false. */
-export type PullSliceAnswer = { done: false; runId: string } | { done: true; runId: string; summary: RunSummary };
+/**
+ * What one invocation answers: the state machine invokes the next slice while `done` is false
+ * (waiting until `resumeAt` first when it is there); `skipped: 'busy'` is a tick that found
+ * another run holding the source, a normal end.
+ */
+export type PullSliceAnswer =
+  | { done: false; runId: string; resumeAt?: string }
+  | { done: true; runId: string; summary: RunSummary }
+  | { done: true; runId: string; skipped: 'busy'; reason: string };
 
 /** What a test (or local wiring) may put in place of the AWS clients. */
 export interface PullHandlerOverrides {
@@ -49,11 +55,6 @@ export interface PullHandlerOverrides {
   readonly secrets?: SecretReader;
   readonly fetch?: typeof fetch;
   readonly kinesisRoute?: KinesisRouteFactory;
-}
-
-/** The run id of a scheduled run: the source and the scheduled time, so that a duplicate start is the same run. */
-export function scheduledRunId(source: string, scheduledTime: string): string {
-  return `${source}-${new Date(scheduledTime).toISOString().replace(/[-:]|\.\d+/g, '')}`;
 }
 
 let firehoseClient: FirehoseClient | undefined;
@@ -81,13 +82,12 @@ export function createAwsPullHandler(tenant: TenantConfig, overrides: PullHandle
   return async (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<PullSliceAnswer> => {
     const parsed = v.safeParse(PullEventSchema, event);
     if (!parsed.success) throw new Error(`bad pull event: ${parsed.issues.map((issue) => issue.message).join('; ')}`);
-    const { source: name, scheduledTime } = parsed.output;
+    const { source: name, runId } = parsed.output;
     const source = Object.hasOwn(tenant.sources, name) ? tenant.sources[name] : undefined;
     if (source === undefined) throw new Error(`tenant ${tenant.tenant} has no source ${name}`);
     const stream = Object.hasOwn(tenant.streams, source.stream) ? tenant.streams[source.stream] : undefined;
     if (stream === undefined)
       throw new Error(`source ${name} names stream ${source.stream}, which tenant ${tenant.tenant} has not`);
-    const runId = parsed.output.runId ?? scheduledRunId(name, scheduledTime);
     const sliceDeadline = new Date(Date.now() + context.getRemainingTimeInMillis() - SLICE_RESERVE_MS);
     let result: Awaited<ReturnType<typeof runPullSlice>>;
     try {
@@ -99,6 +99,8 @@ export function createAwsPullHandler(tenant: TenantConfig, overrides: PullHandle
       // Once per invocation, also when the slice threw: what was delivered before counts.
       metrics.publish();
     }
-    return result.done ? { done: true, runId, summary: result.summary } : { done: false, runId };
+    if (!result.done) return result;
+    if ('busy' in result) return { done: true, runId, skipped: 'busy', reason: result.busy.message };
+    return { done: true, runId, summary: result.summary };
   };
 }

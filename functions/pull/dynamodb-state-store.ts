@@ -23,6 +23,7 @@ import {
   SourceBusyError,
   type SourceState,
 } from '#shared/pull/pull-run';
+import { parseStoredState } from '#shared/pull/source-state-schema';
 
 /**
  * The document client the store expects: optional fields left `undefined` are dropped instead of
@@ -67,14 +68,9 @@ function isConditionFailure(error: unknown): boolean {
 
 type Item = Record<string, unknown>;
 
-function toState(item: Item): SourceState {
-  const { leaseOwner, leaseUntil, ...state } = item;
-  const lease =
-    typeof leaseOwner === 'string' && typeof leaseUntil === 'number'
-      ? { lease: { owner: leaseOwner, until: new Date(leaseUntil).toISOString() } }
-      : {};
-  return { ...(state as unknown as SourceState), ...lease };
-}
+// What comes back from the table is checked, not cast: a hand-edited or foreign item fails
+// here with the field named instead of steering the runner.
+const toState = (item: Item): SourceState => parseStoredState(item);
 
 /** {@link PullStateStore} on a DynamoDB table with partition key `source` and no sort key. */
 export class DynamoDbStateStore implements PullStateStore {
@@ -129,15 +125,6 @@ export class DynamoDbStateStore implements PullStateStore {
         }
       }
     }
-  }
-
-  async renewLease(source: string, owner: string, until: Date): Promise<void> {
-    // The version stays: a renewal does not invalidate the run's own next save.
-    await this.#write(source, owner, {
-      update: 'SET #leaseUntil = :until',
-      condition: '#leaseOwner = :owner',
-      values: { ':owner': owner, ':until': until.getTime() },
-    });
   }
 
   async saveProgress(source: string, owner: string, expectedVersion: number, run: RunProgress): Promise<SourceState> {

@@ -14,6 +14,7 @@ import {
   PageFailedError,
   PageTooLargeError,
   RetryableRequestError,
+  RunEndingError,
   SliceDeadlineError,
   WaitPastBudgetError,
 } from './pull-errors.ts';
@@ -148,7 +149,7 @@ export class PageFetcher {
       });
     } catch (error) {
       if (error instanceof RetryableRequestError) {
-        throw new PageFailedError(`${error.message}; gave up after ${MAX_RETRIES} retries`);
+        throw new PageFailedError(`${error.message}; gave up after ${MAX_RETRIES} retries`, error.end);
       }
       throw error;
     }
@@ -181,7 +182,7 @@ export class PageFetcher {
     const wait = asked ?? this.options.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attemptNumber - 1));
     const resumeAt = new Date(now().getTime() + wait);
     if (asked !== undefined && asked > 0 && resumeAt > this.options.budgetEnd) throw new WaitPastBudgetError(resumeAt);
-    if (resumeAt > this.options.sliceEnd) throw new SliceDeadlineError(resumeAt);
+    if (resumeAt > this.options.sliceEnd) throw new SliceDeadlineError(resumeAt, (asked ?? 0) > 0, error.message);
     counters.retries += 1;
     if (asked !== undefined && asked > 0) counters.waits += 1;
     if (wait > 0) await this.options.sleep(wait);
@@ -221,10 +222,14 @@ export class PageFetcher {
           current = asGet ? { url: target, method: 'GET', headers: request.headers } : { ...current, url: target };
         }
       } catch (error) {
-        if (error instanceof PageFailedError) throw error;
+        // The runner's own errors (a refused origin, a page over its cap, a secret that cannot be
+        // read, a token endpoint's answer) go on as they are; anything else is the transport's.
+        if (error instanceof RunEndingError || error instanceof RetryableRequestError) throw error;
         const timedOut = (error as Error).name === 'TimeoutError';
         throw new RetryableRequestError(
           timedOut ? `no answer from ${shown} within ${timeoutSeconds} s` : `could not reach ${shown}`,
+          undefined,
+          timedOut ? 'timeout' : 'unreachable',
         );
       }
     });

@@ -26,3 +26,8 @@ export function recordRunMetrics(
     metrics.observe('PullSecondsSinceLastSuccess', dimensions, Math.max(0, Math.round(seconds)));
   }
 }
+
+/** Counts a tick that found its source busy (another run holds the lease): PullSkippedBusy, not a failed run. */
+export function recordSkippedBusy(metrics: MetricsRecorder, tenant: string, source: string): void {
+  metrics.count('PullSkippedBusy', { tenant, source });
+}

@@ -4,39 +4,38 @@
  * delivery stream acknowledged every record of the page, so a run killed at any moment resumes
  * at its last committed page and lands twice at most the page in flight. The lease keeps one
  * run per source; every write is conditional on it and on the state's version.
+ *
+ * Every run ends: each end is a kind of shared/pull/run-ends.ts. A wait the API asks for past
+ * the run's budget ends it `partial` and is kept for the next run; a wait past the slice's end
+ * ends the slice with the time to resume (a Wait state on AWS, a timer locally) instead of
+ * spinning; a stop signal ends the run `partial` with its progress saved and its lease
+ * released; a source whose lease another run holds is a skipped tick, not a failure.
  */
 import { MeteredDelivery } from '#functions/metrics/metered-delivery';
 import type { SourceConfig } from '#shared/config/source-config';
 import type { StreamConfig } from '#shared/config/tenant-config';
 import type { RecordDelivery } from '#shared/ports/delivery-port';
 import type { MetricsRecorder } from '#shared/ports/metrics';
-import type {
-  PullStateStore,
-  RunProgress,
-  RunStatus,
-  RunSummary,
-  SecretReader,
-  SourceState,
+import {
+  type PullStateStore,
+  type RunProgress,
+  type RunSummary,
+  type SecretReader,
+  SourceBusyError,
+  type SourceState,
 } from '#shared/pull/pull-run';
+import { type RunEnd, SKIPPED_BUSY, statusOf } from '#shared/pull/run-ends';
 import { higherCursor, lowerBound } from './incremental-cursor.ts';
 import { PageFetcher, type PageResponse, shownUrl } from './page-fetch.ts';
 import { pageRecords } from './page-records.ts';
 import { nextPosition, pageRequest, requestKey } from './pagination.ts';
 import { pullDeadLetterLine } from './pull-dead-letter.ts';
-import {
-  CredentialsRejectedError,
-  PageFailedError,
-  SecretUnusableError,
-  SliceDeadlineError,
-  WaitPastBudgetError,
-} from './pull-errors.ts';
-import { recordRunMetrics } from './pull-metrics.ts';
+import { PageFailedError, RunEndingError, SliceDeadlineError, WaitPastBudgetError } from './pull-errors.ts';
+import { recordRunMetrics, recordSkippedBusy } from './pull-metrics.ts';
 import { SourceAuthenticator } from './source-auth.ts';
 
 /** A lease outlives its slice's deadline by this plus one request timeout (the page in flight). */
 const LEASE_MARGIN_MS = 60_000;
-/** Length of a local slice: a run killed hard keeps its source's lease at most about this long. */
-export const LOCAL_SLICE_MS = 5 * 60_000;
 /** How long the delivery stream may take to acknowledge one page. */
 const DELIVERY_DEADLINE_MS = 60_000;
 
@@ -58,6 +57,11 @@ export interface PullDependencies {
   readonly log?: { info(msg: string, extra?: object): void; warn(msg: string, extra?: object): void };
   /** Where the run's metrics go: delivered records as they are acknowledged, the run's totals when it ends. */
   readonly metrics?: MetricsRecorder;
+  /**
+   * Stops the run (local mode shutting down): the request in flight and any wait are cut short,
+   * and the run ends `partial` (stopped) with its progress saved and its lease released.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** One run of one source. */
@@ -72,12 +76,41 @@ export interface PullRequest {
   readonly fullRefresh?: boolean;
 }
 
-/** How a slice ended: the run goes on in another slice, or it is over. */
+/**
+ * How a slice ended: the run goes on in another slice (at `resumeAt` when the API asked to
+ * wait that long), it is over, or it never started because another run holds the source.
+ */
 export type PullSliceResult =
-  | { readonly done: false; readonly runId: string }
-  | { readonly done: true; readonly summary: RunSummary };
+  | { readonly done: false; readonly runId: string; readonly resumeAt?: string }
+  | { readonly done: true; readonly summary: RunSummary }
+  | { readonly done: true; readonly skipped: 'busy'; readonly busy: SourceBusyError };
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A sleep that a stop cuts short (and whose timer it clears, so that a stopping process can exit). */
+function stoppableSleep(sleep: ((ms: number) => Promise<void>) | undefined, signal: AbortSignal | undefined) {
+  if (signal === undefined) return sleep ?? defaultSleep;
+  return (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      signal.addEventListener('abort', done, { once: true });
+      if (sleep) void sleep(ms).then(done);
+      else timer = setTimeout(done, ms);
+    });
+}
+
+/** A fetch that a stop aborts, whatever signal the request carries already. */
+function stoppableFetch(fetchImpl: typeof fetch, signal: AbortSignal | undefined): typeof fetch {
+  if (signal === undefined) return fetchImpl;
+  return (input, init) =>
+    fetchImpl(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
+}
 
 /** The progress a slice starts from: its own run's, an interrupted run's taken over, or a new one. */
 function startingProgress(state: SourceState, request: PullRequest, now: Date): RunProgress {
@@ -102,18 +135,28 @@ export async function runPullSlice(
   deps: PullDependencies,
 ): Promise<PullSliceResult> {
   const now = deps.now ?? (() => new Date());
-  const sleep = deps.sleep ?? defaultSleep;
+  const signal = deps.signal;
+  const stopped = () => signal?.aborted === true;
+  const sleep = stoppableSleep(deps.sleep, signal);
   const { source, stream, runId, tenant, sliceDeadline } = request;
   const delivery = deps.metrics ? new MeteredDelivery(deps.delivery, deps.metrics, tenant) : deps.delivery;
   const leaseUntil = new Date(sliceDeadline.getTime() + source.request.timeoutSeconds * 1000 + LEASE_MARGIN_MS);
-  // SourceBusyError goes to the caller: nothing of this run was started, so nothing is recorded.
-  const state = await deps.store.acquireLease(source.name, runId, leaseUntil);
+  let state: SourceState;
+  try {
+    state = await deps.store.acquireLease(source.name, runId, leaseUntil);
+  } catch (error) {
+    if (!(error instanceof SourceBusyError)) throw error;
+    // Nothing of this run was started, so nothing is recorded in the state: a normal outcome.
+    if (deps.metrics) recordSkippedBusy(deps.metrics, tenant, source.name);
+    deps.log?.info(`pull run ${runId} of source ${source.name} ${SKIPPED_BUSY}: ${error.message}`);
+    return { done: true, skipped: 'busy', busy: error };
+  }
   let version = state.version;
   let progress = startingProgress(state, request, now());
   const budgetEnd = new Date(Date.parse(progress.startedAt) + source.maxRunMinutes * 60_000);
   const sliceEnd = sliceDeadline < budgetEnd ? sliceDeadline : budgetEnd;
   const counters = { retries: progress.retries, waits: progress.waits };
-  const fetchImpl = deps.fetch ?? globalThis.fetch;
+  const fetchImpl = stoppableFetch(deps.fetch ?? globalThis.fetch, signal);
   const auth = new SourceAuthenticator({ source, secrets: deps.secrets, fetch: fetchImpl, now });
   const fetcher = new PageFetcher({
     source,
@@ -130,9 +173,11 @@ export async function runPullSlice(
   const save = async (next: RunProgress) => {
     version = (await deps.store.saveProgress(source.name, runId, version, next)).version;
     progress = next;
+    ownRunSaved = true;
   };
 
-  const finish = async (status: RunStatus, reason: string, last: RunProgress = progress): Promise<PullSliceResult> => {
+  const finish = async (end: RunEnd, reason: string, last: RunProgress = progress): Promise<PullSliceResult> => {
+    const status = statusOf(end);
     const cursor = status === 'succeeded' ? higherCursor(state.cursor, last.highestCursor) : undefined;
     const nextCursor = status === 'succeeded' ? cursor : state.cursor;
     const endedAt = now();
@@ -140,6 +185,7 @@ export async function runPullSlice(
       source: source.name,
       run: runId,
       status,
+      end,
       reason,
       pages: last.pages,
       records: last.records,
@@ -173,20 +219,53 @@ export async function runPullSlice(
     });
   };
 
+  const budgetUsedUp = `time budget (maxRunMinutes ${source.maxRunMinutes}) used up`;
+  // Requests cut short by the stop fail and are retried at once: those are not the API's retries.
+  const atStop = { ...counters };
+  signal?.addEventListener('abort', () => Object.assign(atStop, counters), { once: true });
+  const stop = (last: RunProgress = progress) => {
+    Object.assign(counters, atStop);
+    return finish(
+      'stopped',
+      'stopped: local mode shut down; the next run continues from the last committed page',
+      last,
+    );
+  };
+
+  // A slice that ends with the run going on saves it first: a run just taken over (or new)
+  // is then continued by the next slice with this start time instead of taken over again.
+  let ownRunSaved = state.run?.id === runId;
+  const pause = async (resumeAt?: Date): Promise<PullSliceResult> => {
+    if (!ownRunSaved) await save(progress);
+    return { done: false, runId, ...(resumeAt === undefined ? {} : { resumeAt: resumeAt.toISOString() }) };
+  };
+  if (stopped()) return stop();
+
   if (progress.resumeAfter !== undefined) {
     const resumeAt = new Date(progress.resumeAfter);
-    if (resumeAt > budgetEnd) return finish('partial', 'rate limit: the wait the API asked for passes the time budget');
-    if (resumeAt > sliceEnd) return { done: false, runId };
-    const { resumeAfter: _, ...rest } = progress;
-    progress = rest;
+    const because = progress.resumeBecause;
+    // An unreadable time counts as past the budget: the run ends rather than waits forever.
+    if (!(resumeAt <= budgetEnd)) {
+      return because === undefined || because.end === 'rate limit'
+        ? finish(
+            'rate limit',
+            `rate limit: the API asked to wait until ${progress.resumeAfter}, past the run's time budget`,
+          )
+        : finish('time budget', `${budgetUsedUp} while waiting to retry after: ${because.after}`);
+    }
+    if (resumeAt > sliceEnd) return pause(resumeAt);
     const wait = resumeAt.getTime() - now().getTime();
     if (wait > 0) await sleep(wait);
+    if (stopped()) return stop();
+    const { resumeAfter: _, resumeBecause: __, ...rest } = progress;
+    progress = rest;
   }
 
   for (;;) {
     const started = now();
-    if (started >= budgetEnd) return finish('partial', `time budget (maxRunMinutes ${source.maxRunMinutes}) used up`);
-    if (started >= sliceDeadline) return { done: false, runId };
+    if (stopped()) return stop();
+    if (started >= budgetEnd) return finish('time budget', budgetUsedUp);
+    if (started >= sliceDeadline) return pause();
     const pageReq = pageRequest(source, progress.position, progress.lowerBound);
     const key = requestKey(source, pageReq, progress.position);
     const pageNumber = progress.pages + 1;
@@ -195,20 +274,24 @@ export async function runPullSlice(
     try {
       response = await fetcher.fetch(pageReq);
     } catch (error) {
+      // A stopped run's last request failed because of the stop: its retries are not the API's.
+      if (stopped()) return stop();
       const withCounters = { ...progress, retries: counters.retries, waits: counters.waits };
-      if (error instanceof WaitPastBudgetError) {
-        return finish('partial', `rate limit: ${error.message}`, withCounters);
-      }
-      if (error instanceof SliceDeadlineError) {
-        await save({ ...withCounters, resumeAfter: error.resumeAt.toISOString() });
-        return { done: false, runId };
-      }
-      if (error instanceof CredentialsRejectedError || error instanceof SecretUnusableError) {
-        return finish('failed', error.message, withCounters);
+      if (error instanceof WaitPastBudgetError || error instanceof SliceDeadlineError) {
+        // Kept in the state, so that the next slice, or the next run, waits the rest first.
+        const resumeAfter = error.resumeAt.toISOString();
+        const because =
+          error instanceof SliceDeadlineError && !error.askedByApi
+            ? ({ end: 'time budget', after: error.after } as const)
+            : ({ end: 'rate limit', after: 'the API asked to wait' } as const);
+        await save({ ...withCounters, resumeAfter, resumeBecause: because });
+        if (error instanceof WaitPastBudgetError) return finish('rate limit', `rate limit: ${error.message}`);
+        return { done: false, runId, resumeAt: resumeAfter };
       }
       if (error instanceof PageFailedError) {
-        return finish('failed', `page ${pageNumber} of source ${source.name}: ${error.message}`, withCounters);
+        return finish(error.end, `page ${pageNumber} of source ${source.name}: ${error.message}`, withCounters);
       }
+      if (error instanceof RunEndingError) return finish(error.end, error.message, withCounters);
       throw error;
     }
 
@@ -231,7 +314,7 @@ export async function runPullSlice(
     const counted = { ...progress, retries: counters.retries, waits: counters.waits };
     if (!content.ok) {
       await deadLetter([pullDeadLetterLine(origin, content.reason, response.text)]);
-      return finish('failed', `page ${pageNumber} of source ${source.name} (${url}): ${content.reason}`, counted);
+      return finish('bad page', `page ${pageNumber} of source ${source.name} (${url}): ${content.reason}`, counted);
     }
     try {
       if (content.lines.length > 0) {
@@ -246,7 +329,7 @@ export async function runPullSlice(
     } catch (error) {
       // Nothing of this page was committed: the next run (or retry) fetches it again.
       return finish(
-        'failed',
+        'delivery failed',
         `page ${pageNumber} of source ${source.name} was not delivered: ${(error as Error).message}`,
         counted,
       );
@@ -276,31 +359,22 @@ export async function runPullSlice(
     // writes could leave a finished run that restarts from its first page.
     if (content.count === 0) {
       report();
-      return finish('succeeded', 'empty page', committed);
+      return finish('empty page', 'empty page', committed);
     }
     if (next === undefined) {
       report();
-      return finish('succeeded', 'last page', committed);
+      return finish('last page', 'last page', committed);
     }
     const nextKey = requestKey(source, pageRequest(source, next, progress.lowerBound), next);
     if (nextKey !== undefined && seen.includes(nextKey)) {
       report();
-      return finish('succeeded', next.url === undefined ? 'repeated cursor' : 'repeated URL', committed);
+      return finish('repeated cursor', next.url === undefined ? 'repeated cursor' : 'repeated URL', committed);
     }
     if (pageNumber >= source.maxPages) {
       report();
-      return finish('succeeded', `maxPages (${source.maxPages}) reached`, committed);
+      return finish('max pages', `maxPages (${source.maxPages}) reached`, committed);
     }
     await save({ ...committed, position: next });
     report();
-  }
-}
-
-/** Runs slices until the run ends (local mode, `sluice pull`). */
-export async function runPull(request: PullRequest, deps: PullDependencies): Promise<RunSummary> {
-  const now = deps.now ?? (() => new Date());
-  for (;;) {
-    const result = await runPullSlice({ ...request, sliceDeadline: new Date(now().getTime() + LOCAL_SLICE_MS) }, deps);
-    if (result.done) return result.summary;
   }
 }

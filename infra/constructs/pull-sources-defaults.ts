@@ -1,6 +1,7 @@
 /** Pure defaults of the pull side on AWS: names, limits, the state table's actions and the retry policies. */
 import { Duration } from 'aws-cdk-lib';
 import type { SourceConfig } from '#shared/config/source-config';
+import { runIdJsonata, SCHEDULED_TIME_PATTERN } from '#shared/pull/run-id';
 
 /** Lambda's own ceiling: a slice ends before it, saving its progress, and the state machine starts the next. */
 export const PULL_FUNCTION_TIMEOUT = Duration.minutes(15);
@@ -38,15 +39,53 @@ export const SCHEDULE_RETRY = { retryAttempts: 5, maxEventAge: Duration.minutes(
 /** The error name of a run that ended `failed`, as the state machine's Fail state reports it. */
 export const PULL_RUN_FAILED_ERROR = 'PullRunFailed';
 
-/** Step Functions' error when an execution of that name exists (a duplicate start). */
-export const EXECUTION_EXISTS_ERROR = 'StepFunctions.ExecutionAlreadyExistsException';
+/**
+ * Step Functions' error when an execution of that name exists (a duplicate start), under both
+ * names AWS documents: the optimized integration's and the StartExecution API's error code.
+ */
+export const EXECUTION_EXISTS_ERRORS = [
+  'StepFunctions.ExecutionAlreadyExistsException',
+  'StepFunctions.ExecutionAlreadyExists',
+] as const;
+
+/** The error name of a start the state machine refuses (no source, or a time it cannot read). */
+export const PULL_START_REFUSED_ERROR = 'PullStartRefused';
+
+// ---- The state machine's JSONata (evaluated with the jsonata package in test/infra) ----
+
+/** A JSONata regex literal of a JS regex. */
+const jsonataRegex = (pattern: RegExp) => `/${pattern.source}/`;
+
+/** A start's scheduled time: Scheduler's, else (a manual start without one) the execution's start time. */
+const START_TIME =
+  '($exists($states.input.scheduledTime) ? $states.input.scheduledTime : $states.context.Execution.StartTime)';
+
+/** A start the launch path can name: a source, and a scheduled time that is absent or RFC 3339 with a zone. */
+export const VALID_START_CONDITION =
+  "$type($states.input.source) = 'string' and $length($states.input.source) > 0 and " +
+  "($not($exists($states.input.scheduledTime)) or ($type($states.input.scheduledTime) = 'string' and " +
+  `$contains($states.input.scheduledTime, ${jsonataRegex(SCHEDULED_TIME_PATTERN)})))`;
+
+/** The run's id from a valid start (shared/pull/run-id.ts). */
+export const START_RUN_ID = runIdJsonata('$states.input.source', START_TIME);
+
+/** The start's scheduled time in UTC (`2025-01-01T10:15:00.000Z`), whatever offset it was given in. */
+export const START_SCHEDULED_TIME = `$fromMillis($toMillis(${START_TIME}))`;
 
 /**
- * JSONata of a run's execution name: `<source>-<scheduled time without ':'>`, e.g.
- * `gh_issues-2025-01-01T101500Z`. Execution names may not contain ':'; sources have at most
- * 40 characters, so the name stays below the limit of 80.
+ * A slice's output: the run's identity plus the function's answer. Anything but an object (null,
+ * a string: a function that crashed in an unexpected way) becomes an answer the Choice fails
+ * on, instead of a `$merge` error that would fail the execution without saying why.
  */
-export const RUN_NAME_EXPRESSION = "$states.input.source & '-' & $replace($states.input.scheduledTime, ':', '')";
+export const SLICE_OUTPUT =
+  "( $identity := { 'source': $states.input.source, 'scheduledTime': $states.input.scheduledTime, 'runId': $states.input.runId };" +
+  " $type($states.result.Payload) = 'object' ? $merge([$identity, $states.result.Payload])" +
+  " : $merge([$identity, { 'done': null, 'answer': $string($states.result.Payload) }]) )";
+
+/** The slice asked to resume later (a wait the API asked for past the slice's end). */
+export const WAIT_CONDITION =
+  "$states.input.done = false and $type($states.input.resumeAt) = 'string' and " +
+  `$contains($states.input.resumeAt, ${jsonataRegex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/)})`;
 
 /** Name of a tenant's pull state machine (fixed, so the machine may start its own runs without a cycle). */
 export function pullStateMachineName(tenant: string): string {

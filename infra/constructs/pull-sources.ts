@@ -8,11 +8,15 @@
  * and its universal target `aws-sdk:sfn:startExecution` could set `Name` only to a raw
  * context attribute, whose scheduled time holds ':', which execution names may not. So the
  * schedule starts the state machine with `{ source, scheduledTime }`, and that launch
- * execution starts the run as a second execution of the same machine, named
- * `<source>-<scheduled time without ':'>` (RUN_NAME_EXPRESSION). Step Functions refuses a
+ * execution starts the run as a second execution of the same machine, named by the run id
+ * (`<source>-<scheduled time in UTC to the second, without ':'>`, shared/pull/run-id.ts,
+ * which local mode uses too). Step Functions refuses a
  * second execution of a name for 90 days, so a retried or duplicated tick ends in
  * "Duplicate start refused" instead of a second run. The run execution carries `runId`
- * (its own name, also the lease owner) and loops the function until the run is done.
+ * (its own name, also the lease owner) and loops the function until the run is done,
+ * waiting in a Wait state when the API asked to wait past a slice; a run that finds its
+ * source busy ends "Skipped: busy". A manual start may omit `scheduledTime` (the execution's
+ * start time names the run) or give it with an offset; anything else ends "Start refused".
  */
 import { ArnFormat, type CfnElement, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -30,17 +34,22 @@ import { acknowledgeWildcardResources, nagAttributeRef } from '../nag-findings.t
 import { type DeliveryBindable, HouseFunction } from './house-function.ts';
 import { HOUSE_LOG_RETENTION } from './house-function-defaults.ts';
 import {
-  EXECUTION_EXISTS_ERROR,
+  EXECUTION_EXISTS_ERRORS,
   LAMBDA_RETRY,
   LAMBDA_SERVICE_ERRORS,
   PULL_FUNCTION_TIMEOUT,
   PULL_RUN_FAILED_ERROR,
+  PULL_START_REFUSED_ERROR,
   PULL_STATE_ACTIONS,
   pullExecutionTimeout,
   pullLogGroupName,
   pullStateMachineName,
-  RUN_NAME_EXPRESSION,
   SCHEDULE_RETRY,
+  SLICE_OUTPUT,
+  START_RUN_ID,
+  START_SCHEDULED_TIME,
+  VALID_START_CONDITION,
+  WAIT_CONDITION,
 } from './pull-sources-defaults.ts';
 
 /** A stream's delivery as the pull function binds it: records, and dead letters when the stream has them. */
@@ -166,7 +175,7 @@ export class PullSources extends Construct {
         scheduledTime: '{% $states.input.scheduledTime %}',
         runId: '{% $states.input.runId %}',
       }),
-      outputs: '{% $merge([$states.input, $states.result.Payload]) %}',
+      outputs: `{% ${SLICE_OUTPUT} %}`,
       // Replaced by the explicit retry below, which adds throttles to the service errors.
       retryOnServiceExceptions: false,
     });
@@ -180,9 +189,21 @@ export class PullSources extends Construct {
       cause:
         "{% $exists($states.input.summary.reason) ? $string($states.input.summary.reason) : 'the pull function answered without a summary' %}",
     });
+    // A wait the API asked for past the slice's end is waited here, not by invoking slices
+    // that return at once: each costs history events, and a run has 25,000.
+    const waitForApi = sfn.Wait.jsonata(this, 'Wait as the API asked', {
+      time: sfn.WaitTime.timestamp('{% $states.input.resumeAt %}'),
+    });
+    waitForApi.next(slice);
     slice.next(
       sfn.Choice.jsonata(this, 'Run done?')
+        .when(sfn.Condition.jsonata(`{% ${WAIT_CONDITION} %}`), waitForApi)
         .when(sfn.Condition.jsonata('{% $states.input.done = false %}'), slice)
+        // Another run holds the source: a normal end, counted by PullSkippedBusy, not a failure.
+        .when(
+          sfn.Condition.jsonata("{% $states.input.done = true and $states.input.skipped = 'busy' %}"),
+          new sfn.Succeed(this, 'Skipped: busy'),
+        )
         .when(
           sfn.Condition.jsonata(
             "{% $states.input.done = true and $states.input.summary.status in ['succeeded', 'partial'] %}",
@@ -194,15 +215,15 @@ export class PullSources extends Construct {
 
     const startRun = tasks.StepFunctionsStartExecution.jsonata(this, 'Start run', {
       stateMachine: itself,
-      name: `{% ${RUN_NAME_EXPRESSION} %}`,
+      name: `{% ${START_RUN_ID} %}`,
       input: sfn.TaskInput.fromObject({
         source: '{% $states.input.source %}',
-        scheduledTime: '{% $states.input.scheduledTime %}',
-        runId: `{% ${RUN_NAME_EXPRESSION} %}`,
+        scheduledTime: `{% ${START_SCHEDULED_TIME} %}`,
+        runId: `{% ${START_RUN_ID} %}`,
       }),
       integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
     });
-    startRun.addCatch(new sfn.Succeed(this, 'Duplicate start refused'), { errors: [EXECUTION_EXISTS_ERROR] });
+    startRun.addCatch(new sfn.Succeed(this, 'Duplicate start refused'), { errors: [...EXECUTION_EXISTS_ERRORS] });
     startRun.next(new sfn.Succeed(this, 'Run started'));
 
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
@@ -217,7 +238,15 @@ export class PullSources extends Construct {
       definitionBody: sfn.DefinitionBody.fromChainable(
         sfn.Choice.jsonata(this, 'Run named?')
           .when(sfn.Condition.jsonata('{% $exists($states.input.runId) %}'), slice)
-          .otherwise(startRun),
+          .when(sfn.Condition.jsonata(`{% ${VALID_START_CONDITION} %}`), startRun)
+          // A manual start without a source or with a time it cannot read fails saying so.
+          .otherwise(
+            sfn.Fail.jsonata(this, 'Start refused', {
+              error: PULL_START_REFUSED_ERROR,
+              cause:
+                'a start needs {"source": "<name>"} and optionally "scheduledTime" as RFC 3339 with a zone (2025-01-01T10:15:00Z or +01:00); without it the run is named from the start time',
+            }),
+          ),
       ),
       timeout: pullExecutionTimeout(sources),
       tracingEnabled: true,

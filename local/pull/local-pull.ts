@@ -4,7 +4,6 @@
  * machine. Runs go slice by slice, as the Step Functions loop does on AWS, so that a stopping
  * dev server ends a run between two slices with its progress saved rather than mid-page.
  */
-import { randomBytes } from 'node:crypto';
 import { runPullSlice } from '#functions/pull/run-pull';
 import type { SourceConfig } from '#shared/config/source-config';
 import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
@@ -17,6 +16,7 @@ import {
   SourceBusyError,
   type SourceState,
 } from '#shared/pull/pull-run';
+import { runIdFor } from '#shared/pull/run-id';
 import { tenantSource } from './tenant-sources.ts';
 
 /** One progress line of a run: a page was delivered and committed. */
@@ -29,7 +29,7 @@ export interface PageProgress {
   readonly url: string;
 }
 
-/** Raised when local mode stops while a run is between slices; the next run resumes it. */
+/** Raised when local mode stops and a slice (a stand-in's) ended without seeing it; the next run resumes the run. */
 export class PullStoppedError extends Error {
   override readonly name = 'PullStoppedError';
 }
@@ -44,6 +44,8 @@ export interface LocalPullOptions {
   readonly runSlice?: typeof runPullSlice;
   readonly fetch?: typeof fetch;
   readonly now?: () => Date;
+  /** How the runner waits (tests pass one that moves their clock); default setTimeout. */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** Length of one slice; the run checks between slices whether local mode is stopping. */
   readonly sliceSeconds?: number;
   readonly log?: { info(msg: string, extra?: object): void; warn(msg: string, extra?: object): void };
@@ -55,6 +57,8 @@ export interface LocalPullOptions {
 export interface RunOptions {
   readonly fullRefresh?: boolean;
   readonly onPage?: (page: PageProgress) => void;
+  /** Stops this run alone (its caller went away), as {@link LocalPull.stop} stops every run. */
+  readonly signal?: AbortSignal;
 }
 
 /** The pull side of one tenant on this machine. */
@@ -63,28 +67,22 @@ export interface LocalPull {
   run(source: string, options?: RunOptions): Promise<RunSummary>;
   /** Every source's saved state. */
   status(): Promise<SourceState[]>;
-  /** Ends running runs after their current slice (they throw {@link PullStoppedError}). */
+  /**
+   * Stops every running run within about a second: the request in flight and any wait are cut
+   * short, and the run ends `partial` (stopped) with its progress saved and its lease released.
+   */
   stop(): void;
 }
 
 /** Default slice length: short, so that Ctrl-C in `sluice dev` is answered within seconds. */
 const LOCAL_SLICE_SECONDS = 10;
 
-/** A run id as on AWS (source and start time), with a random suffix so that two starts in one second differ. */
-function localRunId(source: string, at: Date): string {
-  const time = at
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-  return `${source}-${time}-${randomBytes(3).toString('hex')}`;
-}
-
 /** Binds the runner to this machine's store, secrets and delivery. */
 export function createLocalPull(options: LocalPullOptions): LocalPull {
   const now = options.now ?? (() => new Date());
   const sliceMs = (options.sliceSeconds ?? LOCAL_SLICE_SECONDS) * 1000;
   const runSlice = options.runSlice ?? runPullSlice;
-  let stopping = false;
+  const stopping = new AbortController();
   // Runs of this process by source. The state database is open in one process only, so this
   // is every live run of the tenant; it keeps a second start from taking the first's id below.
   const running = new Map<string, string>();
@@ -95,10 +93,13 @@ export function createLocalPull(options: LocalPullOptions): LocalPull {
       if (live) throw new SourceBusyError(name, live, 'that run ends');
       running.set(name, 'starting');
       try {
-        // A run that a killed or stopped process left keeps its id: it is the lease owner, and
-        // the runner resumes it from its last committed page.
-        const interrupted = (await options.store.read(name))?.run?.id;
-        const runId = interrupted ?? localRunId(name, now());
+        // A lease still held was left by a process killed mid-run (the state database is open in
+        // one process only, and this one's runs are in `running`): its run goes on under its id,
+        // as Step Functions retries a slice of the same execution. Anything else is a new run,
+        // named as on AWS; the runner takes over a run that ended partial or failed from its
+        // last committed page, as a new scheduled run does there.
+        const leftBy = (await options.store.read(name))?.lease?.owner;
+        const runId = leftBy ?? runIdFor(name, now());
         running.set(name, runId);
         return await runSlices(source, stream, runId, runOptions);
       } finally {
@@ -107,14 +108,14 @@ export function createLocalPull(options: LocalPullOptions): LocalPull {
     },
     status: () => options.store.list(),
     stop() {
-      stopping = true;
+      stopping.abort();
     },
   };
 
   async function runSlices(source: SourceConfig, stream: StreamConfig, runId: string, runOptions: RunOptions) {
     const name = source.name;
+    const signal = runOptions.signal ? AbortSignal.any([stopping.signal, runOptions.signal]) : stopping.signal;
     for (;;) {
-      if (stopping) throw new PullStoppedError(`local mode stopped; run ${runId} of ${name} resumes at the next run`);
       const result = await runSlice(
         {
           tenant: options.tenant.tenant,
@@ -129,13 +130,35 @@ export function createLocalPull(options: LocalPullOptions): LocalPull {
           secrets: options.secrets,
           delivery: options.delivery,
           now,
+          signal,
+          ...(options.sleep ? { sleep: options.sleep } : {}),
           ...(options.fetch ? { fetch: options.fetch } : {}),
           ...(runOptions.onPage ? { onPage: runOptions.onPage } : {}),
           ...(options.log ? { log: options.log } : {}),
           ...(options.metrics ? { metrics: options.metrics } : {}),
         },
       );
+      if (result.done && 'busy' in result) throw result.busy;
       if (result.done) return result.summary;
+      if (signal.aborted)
+        throw new PullStoppedError(`local mode stopped; run ${runId} of ${name} resumes at the next run`);
+      // The API asked to wait past this slice: wait here, as the state machine's Wait state does on AWS.
+      if (result.resumeAt !== undefined) await waitUntil(new Date(result.resumeAt), signal);
     }
+  }
+
+  async function waitUntil(at: Date, signal: AbortSignal) {
+    const ms = at.getTime() - now().getTime();
+    if (ms <= 0 || signal.aborted) return;
+    if (options.sleep) return options.sleep(ms);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.min(ms, 2 ** 31 - 1));
+      signal.addEventListener('abort', done, { once: true });
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+    });
   }
 }

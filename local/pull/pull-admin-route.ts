@@ -75,11 +75,17 @@ export function createPullRoutes(options: {
     }
     response.writeHead(200, { 'content-type': 'application/x-ndjson' });
     const write = (line: PullStreamLine) => response.write(`${JSON.stringify(line)}\n`);
+    // `sluice pull` stopped (Ctrl-C, SIGTERM) closes its request: its run stops too, saved.
+    const caller = new AbortController();
+    response.once('close', () => {
+      if (!response.writableFinished) caller.abort();
+    });
     options.track(
       pull
         .run(decodeURIComponent(name), {
           fullRefresh: url.searchParams.has('full-refresh'),
           onPage: (page) => write({ page }),
+          signal: caller.signal,
         })
         .then(
           (summary) => write({ summary }),

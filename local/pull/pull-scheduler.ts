@@ -6,6 +6,7 @@
 
 import { parseSchedule, type Schedule } from '#shared/config/schedule-expression';
 import { type RunSummary, SourceBusyError } from '#shared/pull/pull-run';
+import { SKIPPED_BUSY } from '#shared/pull/run-ends';
 import { PullStoppedError, type RunOptions } from './local-pull.ts';
 import { runSummaryLine } from './run-summary-line.ts';
 
@@ -60,7 +61,7 @@ export function startPullScheduler(options: PullSchedulerOptions): PullScheduler
         (summary) => options.report(runSummaryLine(summary)),
         (error: unknown) => {
           const outcome =
-            error instanceof SourceBusyError ? 'refused' : error instanceof PullStoppedError ? 'stopped' : 'failed';
+            error instanceof SourceBusyError ? SKIPPED_BUSY : error instanceof PullStoppedError ? 'stopped' : 'failed';
           options.report(`pull ${name} ${outcome}: ${(error as Error).message}`);
         },
       )

@@ -153,6 +153,13 @@ export const METRICS = {
     dimensions: PER_SOURCE,
     description: 'Waits a pull source made because the API asked for one (429 or Retry-After).',
   },
+  PullSkippedBusy: {
+    unit: 'Count',
+    kind: 'counter',
+    dimensions: PER_SOURCE,
+    description:
+      'Scheduled or manual starts that found the source busy (its lease held by a running run) and started nothing.',
+  },
   PullSecondsSinceLastSuccess: {
     unit: 'Seconds',
     kind: 'gauge',

@@ -3,6 +3,7 @@
  * keeps it (DynamoDB on AWS, dynalite locally: the same code), where secrets come from, and
  * the summary every run ends with. The runner in functions/pull/ works only through these.
  */
+import type { RunEnd } from './run-ends.ts';
 
 /** Partition key of the pull state table (a string: the source's name), on AWS and locally. */
 export const PULL_STATE_PARTITION_KEY = 'source';
@@ -41,8 +42,10 @@ export interface RunProgress {
   readonly highestCursor?: string;
   /** Digests of the URLs/cursors already requested in this run (to stop a pagination loop). */
   readonly seen: readonly string[];
-  /** The API asked to wait until then (Retry-After past the slice's end); the next slice waits first. */
+  /** The API asked to wait until then (Retry-After past the slice's end), or a retry's backoff does; the next slice waits first. */
   readonly resumeAfter?: string;
+  /** Why the run waits for `resumeAfter`: how it ends if the wait passes its budget, and after what. */
+  readonly resumeBecause?: { readonly end: 'rate limit' | 'time budget'; readonly after: string };
 }
 
 /** What one run reports when it ends. */
@@ -50,7 +53,9 @@ export interface RunSummary {
   readonly source: string;
   readonly run: string;
   readonly status: RunStatus;
-  /** Why it stopped: `last page`, `empty page`, `repeated cursor`, `maxPages`, `time budget`, … */
+  /** How it ended, one kind of shared/pull/run-ends.ts (absent in summaries stored before the kinds existed). */
+  readonly end?: RunEnd;
+  /** What happened, in words: the end kind's details (which page, which limit, until when). */
   readonly reason: string;
   readonly pages: number;
   readonly records: number;
@@ -113,8 +118,6 @@ export interface PullStateStore {
    * same run (a slice retried while the first still runs) can no longer save.
    */
   acquireLease(source: string, owner: string, until: Date): Promise<SourceState>;
-  /** Extends the lease of `owner` (a long run) without changing the version; throws {@link LeaseLostError} when the lease was lost. */
-  renewLease(source: string, owner: string, until: Date): Promise<void>;
   /** Saves a run's progress after a page was acknowledged; throws {@link LeaseLostError} when `owner` lost the lease or the version moved. */
   saveProgress(source: string, owner: string, expectedVersion: number, run: RunProgress): Promise<SourceState>;
   /**

@@ -1,15 +1,20 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import jsonata from 'jsonata';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
-  EXECUTION_EXISTS_ERROR,
+  EXECUTION_EXISTS_ERRORS,
   LAMBDA_SERVICE_ERRORS,
   PULL_RUN_FAILED_ERROR,
-  RUN_NAME_EXPRESSION,
+  PULL_START_REFUSED_ERROR,
+  START_RUN_ID,
+  VALID_START_CONDITION,
+  WAIT_CONDITION,
 } from '#infra/constructs/pull-sources-defaults';
 import { createTenantApp } from '#infra/tenant-app';
 import { loadTenant } from '#shared/config/tenant-loader';
 import { ENV } from '#shared/contract/environment';
+import { runIdFor } from '#shared/pull/run-id';
 import { pullBundlePath, pullBundleSources, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };
@@ -143,7 +148,7 @@ describe('a tenant with pull sources', () => {
       expect(typeof bundle.handler).toBe('function');
       const context = { getRemainingTimeInMillis: () => 900_000 };
       await expect(
-        bundle.handler?.({ source: 'nope', scheduledTime: '2026-03-01T12:15:00Z' }, context),
+        bundle.handler?.({ source: 'nope', scheduledTime: '2026-03-01T12:15:00Z', runId: 'nope-1' }, context),
       ).rejects.toThrow('tenant fixture-pull has no source nope');
     } finally {
       vi.unstubAllEnvs();
@@ -245,25 +250,27 @@ describe('a tenant with pull sources', () => {
     expect(definition().StartAt).toBe('Run named?');
     expect(stateOf('Run named?')).toMatchObject({
       Type: 'Choice',
-      Choices: [{ Condition: '{% $exists($states.input.runId) %}', Next: 'Pull slice' }],
-      Default: 'Start run',
+      Choices: [
+        { Condition: '{% $exists($states.input.runId) %}', Next: 'Pull slice' },
+        { Condition: `{% ${VALID_START_CONDITION} %}`, Next: 'Start run' },
+      ],
+      Default: 'Start refused',
     });
     expect(stateOf('Start run')).toMatchObject({
       Type: 'Task',
       Resource: 'arn:TOKEN:states:::states:startExecution',
       Arguments: {
         StateMachineArn: 'arn:TOKEN:states:TOKEN:TOKEN:stateMachine:sluice-fixture-pull-pull',
-        Name: `{% ${RUN_NAME_EXPRESSION} %}`,
-        Input: { source: '{% $states.input.source %}', runId: `{% ${RUN_NAME_EXPRESSION} %}` },
+        Name: `{% ${START_RUN_ID} %}`,
+        Input: { source: '{% $states.input.source %}', runId: `{% ${START_RUN_ID} %}` },
       },
       Next: 'Run started',
     });
-    expect(RUN_NAME_EXPRESSION).toContain("$replace($states.input.scheduledTime, ':', '')");
   });
 
   it('refuses a duplicate start of the same source and scheduled time without failing', () => {
     expect(stateOf('Start run').Catch).toEqual([
-      expect.objectContaining({ ErrorEquals: [EXECUTION_EXISTS_ERROR], Next: 'Duplicate start refused' }),
+      expect.objectContaining({ ErrorEquals: [...EXECUTION_EXISTS_ERRORS], Next: 'Duplicate start refused' }),
     ]);
     expect(stateOf('Duplicate start refused').Type).toBe('Succeed');
   });
@@ -294,7 +301,9 @@ describe('a tenant with pull sources', () => {
     expect(stateOf('Run done?')).toEqual({
       Type: 'Choice',
       Choices: [
+        { Condition: `{% ${WAIT_CONDITION} %}`, Next: 'Wait as the API asked' },
         { Condition: '{% $states.input.done = false %}', Next: 'Pull slice' },
+        { Condition: "{% $states.input.done = true and $states.input.skipped = 'busy' %}", Next: 'Skipped: busy' },
         {
           Condition: "{% $states.input.done = true and $states.input.summary.status in ['succeeded', 'partial'] %}",
           Next: 'Run ended',
@@ -316,32 +325,36 @@ describe('a tenant with pull sources', () => {
       actionsOf(statement).some((action) => action.startsWith('states:') || action.startsWith('lambda:')),
     );
     const functionId = logicalIdOf('AWS::Lambda::Function', 'PullFunction');
-    expect(statements).toEqual([
-      expect.objectContaining({
-        Action: 'states:StartExecution',
-        Resource: {
-          'Fn::Join': [
-            '',
-            [
-              'arn:',
-              { Ref: 'AWS::Partition' },
-              ':states:',
-              { Ref: 'AWS::Region' },
-              ':',
-              { Ref: 'AWS::AccountId' },
-              ':stateMachine:sluice-fixture-pull-pull',
+    // In either order: the order follows how CDK walks the state graph.
+    expect(statements).toHaveLength(2);
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: 'states:StartExecution',
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':states:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':stateMachine:sluice-fixture-pull-pull',
+              ],
             ],
+          },
+        }),
+        expect.objectContaining({
+          Action: 'lambda:InvokeFunction',
+          Resource: [
+            { 'Fn::GetAtt': [functionId, 'Arn'] },
+            { 'Fn::Join': ['', [{ 'Fn::GetAtt': [functionId, 'Arn'] }, ':*']] },
           ],
-        },
-      }),
-      expect.objectContaining({
-        Action: 'lambda:InvokeFunction',
-        Resource: [
-          { 'Fn::GetAtt': [functionId, 'Arn'] },
-          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [functionId, 'Arn'] }, ':*']] },
-        ],
-      }),
-    ]);
+        }),
+      ]),
+    );
   });
 
   it('schedules each source with its own expression, no flexible window, the scheduled time in the input and a retry policy', () => {
@@ -401,5 +414,131 @@ describe('a source whose stream the tenant does not have', () => {
     expect(() => createTenantApp(broken, { nag: false })).toThrow(
       /source "gh_issues": stream "tickets" is not a stream of tenant fixture-pull/,
     );
+  });
+});
+
+/** A state's `{% … %}` text as a jsonata expression, evaluated with `$states` bound as Step Functions binds it. */
+async function evaluate(text: unknown, states: Record<string, unknown>): Promise<unknown> {
+  const match = /^\{%(.*)%\}$/s.exec(String(text));
+  expect(match, String(text)).not.toBeNull();
+  return jsonata(match?.[1] ?? '').evaluate({}, { states });
+}
+
+/** Where a Choice state goes for `input`: the first condition that holds, else its default. */
+async function choose(name: string, input: unknown): Promise<string> {
+  const state = stateOf(name) as State & { Choices: { Condition: string; Next: string }[]; Default: string };
+  for (const choice of state.Choices) {
+    if ((await evaluate(choice.Condition, { input })) === true) return choice.Next;
+  }
+  return state.Default;
+}
+
+describe("the pull state machine's JSONata, evaluated with jsonata 2.0", () => {
+  const context = { Execution: { StartTime: '2025-01-01T10:15:07.123Z' } };
+  const startArguments = async (input: Record<string, unknown>) => {
+    const args = stateOf('Start run').Arguments as { Name: string; Input: Record<string, string> };
+    return {
+      name: await evaluate(args.Name, { input, context }),
+      scheduledTime: await evaluate(args.Input.scheduledTime, { input, context }),
+      runId: await evaluate(args.Input.runId, { input, context }),
+    };
+  };
+  const sliceOutput = (input: unknown, payload: unknown) =>
+    evaluate(stateOf('Pull slice').Output, { input, result: { Payload: payload } });
+  const running = { source: 'gh', scheduledTime: '2025-01-01T10:15:00.000Z', runId: 'gh-2025-01-01T101500Z' };
+
+  it('names a scheduled run exactly as local mode does (shared/pull/run-id.ts) for the same time', async () => {
+    const scheduled = { source: 'gh', scheduledTime: '2025-01-01T10:15:00Z' };
+    expect(await choose('Run named?', scheduled)).toBe('Start run');
+    const started = await startArguments(scheduled);
+    expect(started.name).toBe(runIdFor('gh', new Date('2025-01-01T10:15:00Z')));
+    expect(started).toEqual({
+      name: 'gh-2025-01-01T101500Z',
+      runId: 'gh-2025-01-01T101500Z',
+      scheduledTime: '2025-01-01T10:15:00.000Z',
+    });
+  });
+
+  it('names a manual start with an offset or fractions the same run as the scheduled one', async () => {
+    for (const scheduledTime of [
+      '2025-01-01T11:15:00+01:00',
+      '2025-01-01T10:15:00.999Z',
+      '2025-01-01T05:15:00-05:00',
+    ]) {
+      const input = { source: 'gh', scheduledTime };
+      expect(await choose('Run named?', input), scheduledTime).toBe('Start run');
+      expect((await startArguments(input)).name, scheduledTime).toBe('gh-2025-01-01T101500Z');
+    }
+  });
+
+  it('names a manual start without scheduledTime from the execution start time', async () => {
+    const input = { source: 'gh' };
+    expect(await choose('Run named?', input)).toBe('Start run');
+    expect(await startArguments(input)).toEqual({
+      name: runIdFor('gh', new Date(context.Execution.StartTime)),
+      runId: 'gh-2025-01-01T101507Z',
+      scheduledTime: '2025-01-01T10:15:07.123Z',
+    });
+  });
+
+  it('refuses a start without a source or with a time it cannot read, with a failure that says why', async () => {
+    for (const input of [
+      {},
+      { source: '' },
+      { source: 7, scheduledTime: '2025-01-01T10:15:00Z' },
+      { source: 'gh', scheduledTime: 'tomorrow' },
+      { source: 'gh', scheduledTime: '2025-01-01T10:15:00' },
+      { source: 'gh', scheduledTime: 1735726500 },
+    ]) {
+      expect(await choose('Run named?', input), JSON.stringify(input)).toBe('Start refused');
+    }
+    expect(stateOf('Start refused')).toMatchObject({
+      Type: 'Fail',
+      Error: PULL_START_REFUSED_ERROR,
+      Cause: expect.stringContaining('scheduledTime'),
+    });
+  });
+
+  it('fails a run whose slice answered null or a string, naming that, instead of breaking $merge', async () => {
+    for (const payload of [null, 'Task timed out', 42, [1]]) {
+      const output = await sliceOutput(running, payload);
+      expect(output, JSON.stringify(payload)).toMatchObject({ ...running, done: null });
+      expect(await choose('Run done?', output)).toBe('Run failed');
+      expect(await evaluate(stateOf('Run failed').Cause, { input: output })).toBe(
+        'the pull function answered without a summary',
+      );
+    }
+  });
+
+  it('waits in a Wait state for resumeAt, loops at once without it, and ends a busy tick as skipped', async () => {
+    const wait = await sliceOutput(running, {
+      done: false,
+      runId: running.runId,
+      resumeAt: '2025-01-01T11:00:00.000Z',
+    });
+    expect(await choose('Run done?', wait)).toBe('Wait as the API asked');
+    expect(stateOf('Wait as the API asked')).toMatchObject({
+      Type: 'Wait',
+      Timestamp: '{% $states.input.resumeAt %}',
+      Next: 'Pull slice',
+    });
+    expect(await evaluate(stateOf('Wait as the API asked').Timestamp, { input: wait })).toBe(
+      '2025-01-01T11:00:00.000Z',
+    );
+    // The next slice's output drops the earlier resumeAt: it does not wait twice.
+    const next = await sliceOutput(wait, { done: false, runId: running.runId });
+    expect(next).not.toHaveProperty('resumeAt');
+    expect(await choose('Run done?', next)).toBe('Pull slice');
+    const busy = await sliceOutput(running, { done: true, runId: running.runId, skipped: 'busy', reason: 'held' });
+    expect(await choose('Run done?', busy)).toBe('Skipped: busy');
+    expect(stateOf('Skipped: busy').Type).toBe('Succeed');
+  });
+
+  it('ends a partial run as succeeded and a failed run as failed with its reason', async () => {
+    const partial = await sliceOutput(running, { done: true, summary: { status: 'partial', reason: 'time budget' } });
+    expect(await choose('Run done?', partial)).toBe('Run ended');
+    const failed = await sliceOutput(running, { done: true, summary: { status: 'failed', reason: 'http error' } });
+    expect(await choose('Run done?', failed)).toBe('Run failed');
+    expect(await evaluate(stateOf('Run failed').Cause, { input: failed })).toBe('http error');
   });
 });

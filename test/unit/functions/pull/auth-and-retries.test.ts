@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_RETRIES } from '#functions/pull/page-fetch';
-import { runPull } from '#functions/pull/run-pull';
 import type { SourceConfigInput } from '#shared/config/source-config';
 import { FakeApi, type FakeRoute, pagedApi, recordTexts } from './support/fake-api.ts';
 import { MemoryStateStore } from './support/memory-state-store.ts';
 import { FakeClock, RecordingDelivery, secrets, source, stream } from './support/pull-fixtures.ts';
+import { runPull } from './support/run-to-end.ts';
 
 let api: FakeApi | undefined;
 afterEach(async () => {
@@ -300,7 +300,7 @@ describe('retries and rate limits', () => {
     expect(api.requests).toHaveLength(1);
   });
 
-  it('stops partial when the wait the API asks for passes the time budget, and the next run continues there', async () => {
+  it('stops partial when the wait the API asks for passes the time budget, and the next run continues after the wait', async () => {
     const clock = new FakeClock();
     const data = recordTexts(9);
     const pages = pagedApi('cursor', () => data, 3);
@@ -322,9 +322,18 @@ describe('retries and rate limits', () => {
     expect(first.summary).toMatchObject({ status: 'partial', pages: 1, records: 3, waits: 0 });
     expect(first.summary.reason).toMatch(/^rate limit: .*past the run's time budget$/);
     expect(clock.sleeps).toEqual([]);
-    const second = await pull(input, { clock, store, runId: 'run-2' });
+    expect(first.summary.end).toBe('rate limit');
+    // A run before the wait is over asks nothing of the API and says why it stopped.
+    clock.advance(60_000);
+    const early = await pull(input, { clock, store, runId: 'run-2' });
+    expect(early.summary).toMatchObject({ status: 'partial', end: 'rate limit', pages: 0, records: 0 });
+    expect(early.summary.reason).toMatch(/^rate limit: the API asked to wait until 2026-03-01T13:00:00\.000Z/);
+    expect(api.requests).toHaveLength(2);
+    clock.advance(60 * 60_000);
+    const second = await pull(input, { clock, store, runId: 'run-3' });
     expect(second.summary).toMatchObject({ status: 'succeeded', pages: 2, records: 6 });
     expect(second.delivery.records().map((r) => r.n)).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(api.requests.map((request) => request.url.searchParams.get('after'))).toEqual([null, 'c3', 'c3', 'c6']);
   });
 
   it('never sends more requests per second than rateLimit.perSecond', async () => {

@@ -38,12 +38,13 @@ async function handlerFor(store = new MemoryStateStore()) {
 const context = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs });
 
 describe('createAwsPullHandler', () => {
-  it('runs a slice of the named source, with a run id from the source and the scheduled time', async () => {
+  it('runs a slice of the named source under the run id the state machine gives', async () => {
     const { handler } = await handlerFor();
-    const answer = await handler({ source: 'gh', scheduledTime: '2026-03-01T12:15:00Z' }, context(900_000));
+    const event = { source: 'gh', scheduledTime: '2026-03-01T12:15:00Z', runId: 'gh-2026-03-01T121500Z' };
+    const answer = await handler(event, context(900_000));
     expect(answer).toMatchObject({
       done: true,
-      runId: 'gh-20260301T121500Z',
+      runId: 'gh-2026-03-01T121500Z',
       summary: { status: 'succeeded', records: 3 },
     });
     const calls = firehoseMock.commandCalls(PutRecordBatchCommand);
@@ -61,16 +62,18 @@ describe('createAwsPullHandler', () => {
     expect((await store.read('gh'))?.lastRun?.run).toBe('exec-1');
   });
 
-  it('refuses an event without a source or with a bad time, and a source the tenant does not have', async () => {
+  it('refuses an event without a source or a run id or with a bad time, and a source the tenant does not have', async () => {
     const { handler } = await handlerFor();
-    await expect(handler({ scheduledTime: '2026-03-01T12:15:00Z' }, context(900_000))).rejects.toThrow(
+    const at = { scheduledTime: '2026-03-01T12:15:00Z', runId: 'r-1' };
+    await expect(handler({ source: 'gh', scheduledTime: at.scheduledTime }, context(900_000))).rejects.toThrow(
       /bad pull event/,
     );
-    await expect(handler({ source: 'gh', scheduledTime: 'yesterday' }, context(900_000))).rejects.toThrow(
+    await expect(handler({ scheduledTime: at.scheduledTime, runId: 'r-1' }, context(900_000))).rejects.toThrow(
+      /bad pull event/,
+    );
+    await expect(handler({ source: 'gh', scheduledTime: 'yesterday', runId: 'r-1' }, context(900_000))).rejects.toThrow(
       /scheduledTime must be an ISO 8601 time/,
     );
-    await expect(handler({ source: 'nope', scheduledTime: '2026-03-01T12:15:00Z' }, context(900_000))).rejects.toThrow(
-      'tenant t has no source nope',
-    );
+    await expect(handler({ source: 'nope', ...at }, context(900_000))).rejects.toThrow('tenant t has no source nope');
   });
 });

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -162,13 +162,23 @@ describe('the DynamoDB pull state store', () => {
     expect((await store().read('gh'))?.run?.seen).toHaveLength(5_000);
   });
 
-  it('renews the lease without moving the version, and refuses a renewal from another run', async () => {
-    const leased = await store().acquireLease('gh', 'run-a', later(60_000));
-    await store().renewLease('gh', 'run-a', later(120_000));
-    clock = later(90_000);
-    await expect(store().acquireLease('gh', 'run-b', later(60_000))).rejects.toBeInstanceOf(SourceBusyError);
-    await expect(store().saveProgress('gh', 'run-a', leased.version, progress(1))).resolves.toBeDefined();
-    await expect(store().renewLease('gh', 'run-b', later(60_000))).rejects.toBeInstanceOf(LeaseLostError);
+  it('refuses a stored item that is not a state it wrote, naming the field, instead of acting on it', async () => {
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          source: { S: 'gh' },
+          version: { N: '3' },
+          run: { M: { id: { S: 'run-a' }, startedAt: { S: 'x' }, pages: { S: 'two' } } },
+          leaseOwner: { S: 'run-a' },
+          leaseUntil: { N: '1e100' },
+        },
+      }),
+    );
+    const read = store().read('gh');
+    await expect(read).rejects.toThrow(/^the saved state of source gh is not valid: run\.pages: /);
+    await expect(read).rejects.toThrow(/leaseUntil: /);
+    await expect(store().acquireLease('gh', 'run-b', later(60_000))).rejects.toThrow(/run\.pages/);
   });
 
   it('records a succeeded run, its cursor and end time, clears its progress and releases the lease', async () => {

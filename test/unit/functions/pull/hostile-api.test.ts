@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import * as v from 'valibot';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runPull } from '#functions/pull/run-pull';
 import { type SourceConfigInput, SourceSchema } from '#shared/config/source-config';
 import { FakeApi, recordTexts } from './support/fake-api.ts';
 import { MemoryStateStore } from './support/memory-state-store.ts';
 import { FakeClock, RecordingDelivery, secrets, source, stream } from './support/pull-fixtures.ts';
+import { runPull } from './support/run-to-end.ts';
 
 const servers: { close(): Promise<void> }[] = [];
 afterEach(async () => {

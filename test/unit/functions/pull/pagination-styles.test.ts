@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { runPull } from '#functions/pull/run-pull';
 import type { SourceConfigInput } from '#shared/config/source-config';
 import { FakeApi, type PageStyle, pagedApi, recordTexts } from './support/fake-api.ts';
 import { MemoryStateStore } from './support/memory-state-store.ts';
 import { FakeClock, RecordingDelivery, secrets, source, stream } from './support/pull-fixtures.ts';
+import { runPull } from './support/run-to-end.ts';
 
 let api: FakeApi | undefined;
 afterEach(async () => {

@@ -51,7 +51,10 @@ describe('the pull function on AWS emits EMF metrics', () => {
   it('after a run: one succeeded run, its pages and records per source, and the records accepted by the stream', async () => {
     const emf = captureEmf();
     const handler = await handlerFor(pagedApi('link-header', () => recordTexts(7), 3));
-    const answer = await handler({ source: 'gh', scheduledTime: '2026-03-01T12:15:00Z' }, context);
+    const answer = await handler(
+      { source: 'gh', scheduledTime: '2026-03-01T12:15:00Z', runId: 'gh-2026-03-01T121500Z' },
+      context,
+    );
     expect(answer).toMatchObject({ done: true, summary: { status: 'succeeded', records: 7, pages: 3 } });
     const data = emf.data();
     expect(total(data, 'PullRuns', { ...gh, outcome: 'succeeded' })).toBe(1);
@@ -72,12 +75,15 @@ describe('the pull function on AWS emits EMF metrics', () => {
       return status === undefined ? items(request, fake) : { status, body: { message: 'no' } };
     });
     captureEmf();
-    await handler({ source: 'gh', scheduledTime: '2026-03-01T12:15:00Z' }, context);
+    await handler({ source: 'gh', scheduledTime: '2026-03-01T12:15:00Z', runId: 'gh-2026-03-01T121500Z' }, context);
     vi.restoreAllMocks();
     // A 500 is retried (one retry, under half a second of backoff); the 400 after it fails the run.
     answers = [500, 400];
     const emf = captureEmf();
-    const answer = await handler({ source: 'gh', scheduledTime: '2026-03-01T12:16:00Z' }, context);
+    const answer = await handler(
+      { source: 'gh', scheduledTime: '2026-03-01T12:16:00Z', runId: 'gh-2026-03-01T121600Z' },
+      context,
+    );
     expect(answer).toMatchObject({ done: true, summary: { status: 'failed' } });
     const data = emf.data();
     expect(total(data, 'PullRuns', { ...gh, outcome: 'failed' })).toBe(1);

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runPull, runPullSlice } from '#functions/pull/run-pull';
+import { runPullSlice } from '#functions/pull/run-pull';
 import type { SourceConfigInput } from '#shared/config/source-config';
 import { SourceBusyError } from '#shared/pull/pull-run';
 import { FakeApi, type FakeRoute, pagedApi, recordTexts } from './support/fake-api.ts';
 import { MemoryStateStore } from './support/memory-state-store.ts';
 import { FakeClock, RecordingDelivery, secrets, source, stream } from './support/pull-fixtures.ts';
+import { runPull } from './support/run-to-end.ts';
 
 let api: FakeApi | undefined;
 afterEach(async () => {

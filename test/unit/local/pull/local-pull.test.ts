@@ -27,7 +27,6 @@ function storeWith(state?: Partial<SourceState>): PullStateStore {
     read: async (name) => (state ? { source: name, version: 1, ...state } : undefined),
     list: async () => (state ? [{ source: 'sample', version: 1, ...state }] : []),
     acquireLease: unused,
-    renewLease: unused,
     saveProgress: unused,
     finishRun: unused,
   };
@@ -67,10 +66,10 @@ describe('local pull runs', () => {
     expect(calls).toHaveLength(3);
     expect(new Set(calls.map((call) => call.runId)).size).toBe(1);
     expect(calls[0]).toMatchObject({ stream: 'events', source: 'sample' });
-    expect(summary.run).toMatch(/^sample-\d{8}T\d{6}Z-[0-9a-f]{6}$/);
+    expect(summary.run).toMatch(/^sample-\d{4}-\d{2}-\d{2}T\d{6}Z$/);
   });
 
-  it('resumes the run a killed process left, with its id (the lease owner)', async () => {
+  it('resumes the run a killed process left holding the lease, with its id (the lease owner)', async () => {
     const runIds: string[] = [];
     const runSlice: typeof runPullSlice = async (request) => {
       runIds.push(request.runId);
@@ -78,6 +77,7 @@ describe('local pull runs', () => {
     };
     const store = storeWith({
       run: { id: 'sample-killed', startedAt: '', pages: 2, records: 20, retries: 0, waits: 0, seen: [] },
+      lease: { owner: 'sample-killed', until: '2025-01-06T09:00:00.000Z' },
     });
     await createLocalPull({ tenant, store, secrets, delivery, runSlice }).run('sample');
     expect(runIds).toEqual(['sample-killed']);
@@ -96,6 +96,7 @@ describe('local pull runs', () => {
     // The first run saved progress: a second start would otherwise resume it under the same id.
     const store = storeWith({
       run: { id: 'sample-first', startedAt: '', pages: 1, records: 10, retries: 0, waits: 0, seen: [] },
+      lease: { owner: 'sample-first', until: '2025-01-06T09:00:00.000Z' },
     });
     const pull = createLocalPull({ tenant, store, secrets, delivery, runSlice });
     const first = pull.run('sample');

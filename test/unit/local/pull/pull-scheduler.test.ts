@@ -119,7 +119,7 @@ describe('the pull scheduler of sluice dev', () => {
     expect(starts.map((start) => start.at)).toEqual(['2025-01-06T09:00:30.000Z', '2025-01-06T09:02:30.000Z']);
   });
 
-  it('prints a run the lease refused as refused, and a failing run as failed', async () => {
+  it('prints a run the lease refused as skipped: busy, and a failing run as failed', async () => {
     const scheduler = startPullScheduler({
       sources: [
         { name: 'busy', schedule: 'rate(5 minutes)' },
@@ -135,7 +135,7 @@ describe('the pull scheduler of sluice dev', () => {
     await vi.advanceTimersByTimeAsync(0);
     await scheduler.stop();
     expect(lines).toEqual([
-      'pull busy refused: source busy is already running (run busy-other-run, lease until 2025-01-06T09:10:00.000Z); not starting a second run',
+      'pull busy skipped: busy: source busy is already running (run busy-other-run, lease until 2025-01-06T09:10:00.000Z); not starting a second run',
       'pull broken failed: check the credentials of source broken',
     ]);
   });

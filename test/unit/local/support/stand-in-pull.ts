@@ -27,7 +27,6 @@ export function standInPull(tenant: TenantConfig, delivery: RecordDelivery, beha
     read: async (source) => states.get(source),
     list: async () => [...states.values()],
     acquireLease: unused,
-    renewLease: unused,
     saveProgress: unused,
     finishRun: unused,
   };

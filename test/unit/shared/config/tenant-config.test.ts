@@ -1,7 +1,9 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_MAX_PAGE_BYTES,
   DEFAULT_MAX_PAGES,
+  DEFAULT_MAX_RECORDS_PER_PAGE,
   DEFAULT_MAX_RUN_MINUTES,
   DEFAULT_REQUEST_TIMEOUT_SECONDS,
 } from '#shared/config/source-config';
@@ -252,12 +254,15 @@ describe('defineTenant with pull sources', () => {
         method: 'GET',
         query: {},
         headers: {},
+        allowedOrigins: [],
         timeoutSeconds: DEFAULT_REQUEST_TIMEOUT_SECONDS,
       },
       auth: { type: 'none' },
       records: '',
       paginate: { type: 'none' },
       maxPages: DEFAULT_MAX_PAGES,
+      maxPageBytes: DEFAULT_MAX_PAGE_BYTES,
+      maxRecordsPerPage: DEFAULT_MAX_RECORDS_PER_PAGE,
       maxRunMinutes: DEFAULT_MAX_RUN_MINUTES,
     });
   });

@@ -16,6 +16,13 @@ interface Row {
   leaseUntil?: Date;
 }
 
+/** The state as the DynamoDB store reads it: with the lease last taken and not released. */
+function withLease(row: Row): SourceState {
+  return row.leaseOwner === undefined || row.leaseUntil === undefined
+    ? row.state
+    : { ...row.state, lease: { owner: row.leaseOwner, until: row.leaseUntil.toISOString() } };
+}
+
 /** A PullStateStore kept in a Map; `now` decides lease expiry. */
 export class MemoryStateStore implements PullStateStore {
   readonly rows = new Map<string, Row>();
@@ -25,11 +32,12 @@ export class MemoryStateStore implements PullStateStore {
   constructor(private readonly now: () => Date = () => new Date()) {}
 
   async read(source: string): Promise<SourceState | undefined> {
-    return this.rows.get(source)?.state;
+    const row = this.rows.get(source);
+    return row && withLease(row);
   }
 
   async list(): Promise<SourceState[]> {
-    return [...this.rows.values()].map((row) => row.state);
+    return [...this.rows.values()].map(withLease);
   }
 
   async acquireLease(source: string, owner: string, until: Date): Promise<SourceState> {
@@ -42,10 +50,6 @@ export class MemoryStateStore implements PullStateStore {
     row.state = { ...row.state, version: row.state.version + 1 };
     this.rows.set(source, row);
     return row.state;
-  }
-
-  async renewLease(source: string, owner: string, until: Date): Promise<void> {
-    this.held(source, owner).leaseUntil = until;
   }
 
   async saveProgress(source: string, owner: string, expectedVersion: number, run: RunProgress): Promise<SourceState> {
