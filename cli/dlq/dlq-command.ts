@@ -35,6 +35,7 @@ import { type DeadLetterEntry, PULLED_SLUG, readDeadLetters, UNREADABLE_SLUG } f
 import { replayDeadLetters } from './dead-letter-replay.ts';
 import { formatDeadLetterList, formatReplaySummary } from './dead-letter-summary.ts';
 import { ReplayLedger } from './replay-ledger.ts';
+import { REPLAY_LOCK_STALE_MS, ReplayLock } from './replay-lock.ts';
 
 /** Usage of `sluice dlq`. */
 export const DLQ_USAGE = `Usage: sluice dlq ls <stream> [--since <duration|date>] [--until <…>] [--problem <slug>]
@@ -46,7 +47,10 @@ ls counts the stream's dead letters by problem and reason and shows the newest, 
 replay checks each dead letter again against the stream's current config (the tenant file
 as it is now) and delivers those that pass as a post of them would have been; the others
 stay where they are. A replay ledger in the landing bucket (dlq-replays/<stream>/) records
-each replayed record, so no later run replays it again. Progress goes to stderr, the summary
+each replayed record, so no later run replays it again; a run killed mid-replay may repeat,
+run again, its one chunk in flight. A replay holds a lock on its stream (dlq-replays/<stream>/
+replay.lock); a second one is refused while it runs, and a lock left by a crashed run is taken
+over ${REPLAY_LOCK_STALE_MS / 60_000} minutes after it was last rewritten. Progress goes to stderr, the summary
 (replayed, still rejected with the top reasons, skipped, and the run id) to stdout.
 
   --tenant   whose streams, current schemas and local data (default: ${DEFAULT_TENANT})
@@ -248,16 +252,32 @@ export async function dlqCommand(
       : await stackSource(values.stack, stream, clients());
   // On a stack a closed window lists only its hours, so an open end is now.
   const listWindow = values.stack !== undefined && window.since ? { until: now, ...window } : window;
+  const dryRun = values['dry-run'] ?? false;
+  const run = newRunId(now);
+  let lock: ReplayLock | undefined;
   try {
+    // Taken before the ledger is read: a run that reads it while another delivers would deliver again.
+    if (action === 'replay' && !dryRun) {
+      lock = await ReplayLock.acquire(source.s3, source.bucket, stream.id, run, (line) => io.stderr(`${line}\n`));
+    }
     const ledger = new ReplayLedger(source.s3, source.bucket, stream.id);
     const { entries, objects } = await selectDeadLetters(source, stream.id, listWindow, values.problem, io);
     const replayed = await ledger.replayed();
     if (action === 'ls') {
       io.stdout(formatDeadLetterList(stream.id, entries, new Set(replayed.keys()), objects));
     } else {
-      const dryRun = values['dry-run'] ?? false;
-      const run = newRunId(now);
-      const delivery = dryRun ? undefined : await source.openDelivery();
+      const held = lock;
+      const opened = dryRun ? undefined : await source.openDelivery();
+      // Each chunk is delivered only while the lock is still this run's.
+      const delivery: RecordDelivery | undefined =
+        opened && held
+          ? {
+              deliver: (batch) => {
+                held.assertHeld();
+                return opened.deliver(batch);
+              },
+            }
+          : opened;
       try {
         const summary = await replayDeadLetters({
           stream,
@@ -277,7 +297,11 @@ export async function dlqCommand(
       }
     }
   } finally {
-    await source.close();
+    try {
+      await lock?.release();
+    } finally {
+      await source.close();
+    }
   }
   if (values.stack === undefined) await noteBuffered(stream.id, true, home, io);
   return 0;

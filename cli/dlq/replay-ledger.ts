@@ -8,7 +8,7 @@
  * entries (S3 has no append).
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { replayLedgerFolder } from '#shared/contract/storage-layout';
+import { replayLedgerFolder, replayLockKey } from '#shared/contract/storage-layout';
 import { listBatches, readBatchRecords } from '../batches/batch-reader.ts';
 
 /** One replayed record. */
@@ -34,6 +34,8 @@ export class ReplayLedger {
   async replayed(): Promise<Map<string, LedgerEntry>> {
     const entries = new Map<string, LedgerEntry>();
     for (const object of await listBatches(this.s3, this.bucket, replayLedgerFolder(this.streamId))) {
+      // The running replay's lock (replay-lock.ts) shares the folder; it records nothing replayed.
+      if (object.key === replayLockKey(this.streamId)) continue;
       for (const line of await readBatchRecords(this.s3, this.bucket, object.key)) {
         let entry: LedgerEntry;
         try {

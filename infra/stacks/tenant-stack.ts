@@ -66,8 +66,8 @@ export class TenantStack extends Stack {
       description: `Sluice ${config.tenant}: ingest`,
       timeout: timeoutFromMs(INGEST_FUNCTION_TIMEOUT_MS),
       environment: { [ENV.tenant]: config.tenant },
-      // The tenant-wide cap: the API's throttles apply per route (tenant-config.ts).
-      reservedConcurrentExecutions: config.concurrency,
+      // Opt-in only: past it the HTTP API answers 500, not 429 (tenant-config.ts).
+      ...(config.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: config.reservedConcurrency }),
     });
     this.idempotency = new IdempotencyTable(this, 'Idempotency');
     this.idempotency.bindTo(this.ingestFunction);

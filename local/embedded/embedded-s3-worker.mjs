@@ -5,6 +5,7 @@
 // 'close' closes s3rver and ends the thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import S3rver from 's3rver';
+import { addConditionalWrites } from './s3rver-conditional-writes.mjs';
 import { fixDelimiterListing } from './s3rver-delimiter-listing.mjs';
 
 const { directory, port, bucket } = workerData;
@@ -16,6 +17,7 @@ const server = new S3rver({
   configureBuckets: [{ name: bucket }],
 });
 fixDelimiterListing(server.store);
+addConditionalWrites(server, directory);
 const address = await server.run();
 parentPort.postMessage({ port: address.port });
 parentPort.on('message', async (message) => {

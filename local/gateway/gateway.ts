@@ -139,8 +139,9 @@ export function createGateway(options: GatewayOptions): RequestListener {
     jwks: options.jwks,
   });
 
-  // The tenant-wide cap: on AWS the ingest function's reserved concurrency. A Lambda throttle
-  // reaches an HTTP API client as the gateway's own 500, so that is what is answered here too.
+  // The opt-in `reservedConcurrency`: on AWS the ingest function's reserved concurrency. A Lambda
+  // throttle reaches an HTTP API client as the gateway's own 500, so that is what is answered
+  // here too. Without it, as on AWS, only the route throttles (429) limit the tenant.
   let handlersInFlight = 0;
 
   async function route(
@@ -197,7 +198,8 @@ export function createGateway(options: GatewayOptions): RequestListener {
       requestId,
       new Date(),
     );
-    if (handlersInFlight >= options.tenant.concurrency) return send(response, gatewayError(500), requestId);
+    const cap = options.tenant.reservedConcurrency;
+    if (cap !== undefined && handlersInFlight >= cap) return send(response, gatewayError(500), requestId);
     let result: APIGatewayProxyResultV2;
     handlersInFlight += 1;
     try {

@@ -209,7 +209,7 @@ export const CONTRACT_STATUS = {
     status: 500,
     when:
       "internal error (details only in the logs); from the gateway when the function could not run or the tenant's " +
-      '`concurrency` cap was reached',
+      'opt-in `reservedConcurrency` cap was reached (overload is otherwise a 429 from the throttles)',
     retry: true,
     source: 'both',
   },

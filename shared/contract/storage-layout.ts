@@ -50,6 +50,11 @@ export function replayLedgerFolder(streamId: string): string {
   return `dlq-replays/${streamId}/`;
 }
 
+/** The lock a running `sluice dlq replay` holds on its stream, in its ledger folder (docs/dead-letters.md). */
+export function replayLockKey(streamId: string): string {
+  return `${replayLedgerFolder(streamId)}replay.lock`;
+}
+
 /** Firehose `ErrorOutputPrefix` for a stream (records Firehose could not deliver). */
 export function errorOutputPrefix(streamId: string): string {
   return `${BUCKET_PREFIXES.errors}${streamId}/!{firehose:error-output-type}/${HOURLY_PARTITIONS}`;

@@ -1,15 +1,18 @@
 import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listBatches } from '#cli/batches/batch-reader';
 import { readDeadLetters } from '#cli/dlq/dead-letter-reader';
 import { replayDeadLetters } from '#cli/dlq/dead-letter-replay';
 import { ReplayLedger } from '#cli/dlq/replay-ledger';
+import { REPLAY_LOCK_STALE_MS } from '#cli/dlq/replay-lock';
 import { runCli } from '#cli/main';
 import { startDevServer } from '#local/dev-server';
 import { createS3Client, startEmbeddedS3 } from '#local/embedded/embedded-s3';
 import { FirehoseEmulation } from '#local/firehose/firehose-emulation';
-import { replayLedgerFolder } from '#shared/contract/storage-layout';
+import { replayLedgerFolder, replayLockKey } from '#shared/contract/storage-layout';
 import type { DeliveryBatch } from '#shared/ports/delivery-port';
 import { captureIo } from '../unit/cli/io-capture.ts';
 import fixed from './fixtures/dlq-fixed-tenant.ts';
@@ -56,6 +59,34 @@ async function dlq(...args: string[]) {
 
 const orders = () => landedRecordsIn(home.s3, 'orders');
 const deadLetters = () => landedRecordsIn(home.s3, 'orders', true);
+
+/** Writes the stream's replay lock as a replay elsewhere would hold it. */
+async function putReplayLock(body: Record<string, string | number>): Promise<void> {
+  const embedded = await startEmbeddedS3(home.s3, 0);
+  const s3 = createS3Client(embedded.endpoint);
+  try {
+    await s3.send(
+      new PutObjectCommand({ Bucket: embedded.bucket, Key: replayLockKey('orders'), Body: JSON.stringify(body) }),
+    );
+  } finally {
+    s3.destroy();
+    await embedded.close();
+  }
+}
+
+async function replayLockExists(): Promise<boolean> {
+  const embedded = await startEmbeddedS3(home.s3, 0);
+  const s3 = createS3Client(embedded.endpoint);
+  try {
+    const listed = await s3.send(
+      new ListObjectsV2Command({ Bucket: embedded.bucket, Prefix: replayLockKey('orders') }),
+    );
+    return (listed.KeyCount ?? 0) > 0;
+  } finally {
+    s3.destroy();
+    await embedded.close();
+  }
+}
 
 /** How often each landed record text occurs. */
 function counts(records: readonly string[]): Map<string, number> {
@@ -115,6 +146,25 @@ describe('with dead letters posted under a strict schema', () => {
       expect((await deadLetters()).length).toBe(12);
       const listed = await dlq('ls', 'orders', '--tenant', FIXED_FILE);
       expect(listed.stdout).toMatch(/^12 dead letter\(s\) of orders in \d+ object\(s\), 9 already replayed$/m);
+    });
+
+    it('refuses a replay while another holds the stream, naming its run id and start time', async () => {
+      const holder = { run: '20260102T030405Z-0badc0de', started_at: '2026-01-02T03:04:05.000Z' };
+      await putReplayLock({ ...holder, heartbeat_at: new Date().toISOString(), host: hostname(), pid: process.pid });
+      const refused = await dlq('replay', 'orders', '--tenant', FIXED_FILE);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`run ${holder.run}, started ${holder.started_at}`);
+      expect(await orders()).toEqual([valid('v0'), valid('v1')]);
+    });
+
+    it(`takes over a lock last seen more than ${REPLAY_LOCK_STALE_MS / 60_000} minutes ago, and removes it when done`, async () => {
+      const seen = new Date(Date.now() - REPLAY_LOCK_STALE_MS - 60_000).toISOString();
+      await putReplayLock({ run: 'crashed', started_at: seen, heartbeat_at: seen, host: 'elsewhere', pid: 1 });
+      const run = await dlq('replay', 'orders', '--tenant', FIXED_FILE);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain('took over the lock of run crashed');
+      expect(run.stdout).toContain('9 replayed');
+      expect(await replayLockExists()).toBe(false);
     });
 
     it('ends with every record once when a run that failed halfway is run again', async () => {
@@ -180,7 +230,7 @@ describe('with dead letters posted under a strict schema', () => {
   });
 });
 
-describe('sluice dlq replay killed with SIGKILL', () => {
+describe('sluice dlq replay of about 3,000 records, in processes of its own', () => {
   // Batch posts take at most 500 records: 499 fixable ones and a valid one each.
   const PER_POST = 499;
   const POSTS = 6;
@@ -206,6 +256,29 @@ describe('sluice dlq replay killed with SIGKILL', () => {
   }, 120_000);
 
   afterEach(() => home.remove());
+
+  it('lands each record once when two replays run at the same time: the second is refused', async () => {
+    const replay = () =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [SLUICE_BIN, 'dlq', 'replay', 'orders', '--tenant', FIXED_FILE], {
+          cwd: REPO_ROOT,
+          env: { ...process.env, SLUICE_HOME: home.base },
+        });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+        });
+        child.on('exit', (code) => resolve({ code, stderr }));
+      });
+    const runs = await Promise.all([replay(), replay()]);
+    const landed = counts(await orders());
+    expect([...landed.values()].filter((count) => count > 1)).toEqual([]);
+    expect(Array.from({ length: RECORDS }, (_, index) => landed.has(fixable(`k${index}`))).every(Boolean)).toBe(true);
+    const refused = runs.filter((run) => run.code === 1);
+    // Both start within a second, far inside the time one run takes to read and deliver ~3,000 records.
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.stderr).toMatch(/another replay of orders is running: run \d{8}T\d{6}Z-[0-9a-f]{8}, started /);
+  }, 120_000);
 
   it('ends, run again, with every record landed and duplicates only from the one chunk in flight', async () => {
     const child = spawn(process.execPath, [SLUICE_BIN, 'dlq', 'replay', 'orders', '--tenant', FIXED_FILE], {

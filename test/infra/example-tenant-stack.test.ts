@@ -224,15 +224,11 @@ describe('stack Sluice-example', () => {
     });
   });
 
-  it('reserves the default concurrency of 100 for the ingest function: the tenant-wide cap', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ [ENV.tenant]: 'example' }) },
-      ReservedConcurrentExecutions: 100,
-    });
+  it('reserves no concurrency for any function by default: a Lambda throttle would reach clients as 500, not 429', () => {
     const reserved = Object.values(resourcesOf('AWS::Lambda::Function')).filter(
       (fn) => fn.Properties?.ReservedConcurrentExecutions !== undefined,
     );
-    expect(reserved).toHaveLength(1);
+    expect(reserved).toHaveLength(0);
   });
 
   it('keeps Idempotency-Key records in an on-demand table keyed by id, encrypted, with TTL on the expiry and point-in-time recovery', () => {

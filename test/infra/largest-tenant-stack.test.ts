@@ -40,7 +40,7 @@ describe('the largest tenant the config allows', () => {
     expect(Math.max(...names.map((name) => name.length))).toBe(64);
   });
 
-  it('reserves the configured concurrency for the ingest function', () => {
+  it('reserves the opted-in reservedConcurrency for the ingest function', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ [ENV.tenant]: 'x' }) },
       ReservedConcurrentExecutions: 250,

@@ -7,6 +7,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
   ListObjectsV2Command,
@@ -18,7 +19,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CliError } from '#cli/cli-io';
 import { dlqCommand } from '#cli/dlq/dlq-command';
 import { deliveryStreamOutput, STACK_OUTPUTS } from '#shared/contract/stack-outputs';
-import { deadLetterPrefix, renderPrefix } from '#shared/contract/storage-layout';
+import { deadLetterPrefix, renderPrefix, replayLockKey } from '#shared/contract/storage-layout';
 import { captureIo } from '../io-capture.ts';
 
 const cloudFormation = mockClient(CloudFormationClient);
@@ -74,10 +75,26 @@ function stack(tenant: string, stream: string): void {
   });
   s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
     const body = objects.get(input.Key) ?? Buffer.alloc(0);
-    return { Body: { transformToByteArray: async () => new Uint8Array(body) } } as unknown as GetObjectCommandOutput;
+    return {
+      Body: { transformToByteArray: async () => new Uint8Array(body) },
+      ETag: etags.get(input.Key),
+    } as unknown as GetObjectCommandOutput;
   });
-  s3.on(PutObjectCommand).callsFake((input: { Bucket: string; Key: string; Body: string }) => {
+  const etags = new Map<string, string>();
+  // S3's conditional write: If-None-Match: * fails with 412 on a key that is there.
+  s3.on(PutObjectCommand).callsFake((input: { Bucket: string; Key: string; Body: string; IfNoneMatch?: string }) => {
+    if (input.IfNoneMatch === '*' && objects.has(input.Key)) {
+      throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+        name: 'PreconditionFailed',
+        $metadata: { httpStatusCode: 412 },
+      });
+    }
     objects.set(input.Key, Buffer.from(input.Body));
+    etags.set(input.Key, `"${etags.size + 1}-${Date.now()}"`);
+    return { ETag: etags.get(input.Key) };
+  });
+  s3.on(DeleteObjectCommand).callsFake((input: { Key: string }) => {
+    objects.delete(input.Key);
     return {};
   });
 }
@@ -135,6 +152,20 @@ describe('sluice dlq --stack', () => {
     expect(s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input.Key)).not.toContain(
       deadLetterKey('orders', old, 'old'),
     );
+  });
+
+  it('refuses to replay while another run holds the lock, naming its run and start, and delivers nothing', async () => {
+    stack('example', 'orders');
+    const now = new Date();
+    objects.set(deadLetterKey('orders', now, 'a'), Buffer.from(deadLetter('orders', 0, order('o1'), now)));
+    const holder = { run: '20260102T030405Z-1a2b3c4d', started_at: now.toISOString(), heartbeat_at: now.toISOString() };
+    objects.set(replayLockKey('orders'), Buffer.from(JSON.stringify({ ...holder, host: 'operator-2', pid: 7 })));
+
+    await expect(dlq('replay', 'orders', '--stack', 'Sluice-example', '--since', '1h')).rejects.toThrow(
+      `another replay of orders is running: run ${holder.run}, started ${holder.started_at}`,
+    );
+    expect(firehose.commandCalls(PutRecordBatchCommand)).toHaveLength(0);
+    expect(objects.has(replayLockKey('orders'))).toBe(true);
   });
 
   it('delivers with PutRecordBatch, resends only the entries that failed, and records every record once', async () => {

@@ -7,7 +7,7 @@ import { tempHome } from '../../../e2e/support/temp-home.ts';
 const tenant = defineTenant({
   tenant: 'example',
   auth: { issuer: 'self' },
-  concurrency: 2,
+  reservedConcurrency: 2,
   streams: { orders: { payload: 'json' }, events: { payload: 'json' } },
 });
 
@@ -45,8 +45,8 @@ async function untilWaiting(count: number): Promise<void> {
   while (waiting.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
-describe("the local gateway's tenant-wide concurrency cap", () => {
-  it('runs as many handlers at once as `concurrency` allows, across streams, and answers the next with the gateway 500 a Lambda throttle gives', async () => {
+describe("the local gateway's opt-in reserved concurrency cap", () => {
+  it('runs as many handlers at once as `reservedConcurrency` allows, across streams, and answers the next with the gateway 500 a Lambda throttle gives', async () => {
     const first = post('orders');
     const second = post('events');
     await untilWaiting(2);

@@ -113,12 +113,16 @@ describe('defineTenant', () => {
     ]);
   });
 
-  it('caps the ingest concurrency at 100 by default and takes 1 to 10,000', () => {
-    expect(defineTenant(valid).concurrency).toBe(100);
-    expect(defineTenant({ ...valid, concurrency: 1 }).concurrency).toBe(1);
-    expect(defineTenant({ ...valid, concurrency: 10_000 }).concurrency).toBe(10_000);
-    expect(problemsOf({ ...valid, concurrency: 0 })).toEqual(['concurrency: concurrency must be at least 1']);
-    expect(problemsOf({ ...valid, concurrency: 10_001 })).toEqual(['concurrency: concurrency must be at most 10000']);
+  it('reserves no ingest concurrency by default and takes an opt-in of 1 to 10,000', () => {
+    expect(defineTenant(valid).reservedConcurrency).toBeUndefined();
+    expect(defineTenant({ ...valid, reservedConcurrency: 1 }).reservedConcurrency).toBe(1);
+    expect(defineTenant({ ...valid, reservedConcurrency: 10_000 }).reservedConcurrency).toBe(10_000);
+    expect(problemsOf({ ...valid, reservedConcurrency: 0 })).toEqual([
+      'reservedConcurrency: reservedConcurrency must be at least 1',
+    ]);
+    expect(problemsOf({ ...valid, reservedConcurrency: 10_001 })).toEqual([
+      'reservedConcurrency: reservedConcurrency must be at most 10000',
+    ]);
   });
 
   it('refuses a negative limit and names it', () => {
@@ -164,9 +168,7 @@ describe('defineTenant', () => {
   });
 
   it('names a mistyped tenant-level key and the key it most likely meant', () => {
-    expect(problemsOf({ ...valid, concurency: 5 })).toEqual([
-      'concurency: unknown key concurency; did you mean concurrency?',
-    ]);
+    expect(problemsOf({ ...valid, throtle: {} })).toEqual(['throtle: unknown key throtle; did you mean throttle?']);
   });
 
   it('suggests a key two edits away and none three edits away', () => {
@@ -202,7 +204,6 @@ describe('defineTenant', () => {
       delivery: clicks?.delivery,
       maxTokenDays: 30,
       rotationDays: 90,
-      concurrency: config.concurrency,
       idempotency: clicks?.idempotency,
     });
   });
