@@ -4,18 +4,20 @@ import { AlreadyRunningError } from '#local/dev-server';
 import { UnknownSourceError } from '#local/pull/tenant-sources';
 import { TenantConfigError } from '#shared/config/tenant-config';
 import { TenantSourceError } from '#shared/config/tenant-loader';
-import { batchesCommand } from './batches/batches-command.ts';
+import packageJson from '../package.json' with { type: 'json' };
+import { BATCHES_COMMAND, batchesCommand } from './batches/batches-command.ts';
 import { CliError, type CliIo, processIo, UsageError } from './cli-io.ts';
-import { devCommand } from './dev/dev-command.ts';
-import { dlqCommand } from './dlq/dlq-command.ts';
-import { openApiCommand } from './openapi/openapi-command.ts';
-import { pullCommand } from './pull/pull-command.ts';
-import { queryCommand } from './query/query-command.ts';
-import { secretCommand } from './secret/secret-command.ts';
-import { sendCommand } from './send/send-command.ts';
-import { statusCommand } from './status/status-command.ts';
-import { tokenCommand } from './token/token-command.ts';
-import { verifyCommand } from './verify/verify-command.ts';
+import type { CommandSpec } from './command-spec.ts';
+import { DEV_COMMAND, devCommand } from './dev/dev-command.ts';
+import { DLQ_COMMAND, dlqCommand } from './dlq/dlq-command.ts';
+import { OPENAPI_COMMAND, openApiCommand } from './openapi/openapi-command.ts';
+import { PULL_COMMAND, pullCommand } from './pull/pull-command.ts';
+import { QUERY_COMMAND, queryCommand } from './query/query-command.ts';
+import { SECRET_COMMAND, secretCommand } from './secret/secret-command.ts';
+import { SEND_COMMAND, sendCommand } from './send/send-command.ts';
+import { STATUS_COMMAND, statusCommand } from './status/status-command.ts';
+import { TOKEN_COMMAND, tokenCommand } from './token/token-command.ts';
+import { VERIFY_COMMAND, verifyCommand } from './verify/verify-command.ts';
 
 /** Top-level usage. */
 export const USAGE = `Usage: sluice <command> [options]
@@ -33,11 +35,30 @@ Commands:
   dlq replay <stream>   replay dead letters that pass the stream's current config, once each
   verify --stack <name> check a deployed stack end to end (after \`cdk deploy\`)
   secret set <name>     store a pull source's secret locally (value from stdin)
+  secret ls             list the names of the stored secrets (never the values)
   openapi               print the tenant's OpenAPI 3.1 document (--out <file> writes it)
   status                what the running dev server took, buffered and landed; its sources' runs
 
-\`sluice <command> --help\` tells more.
+\`sluice <command> --help\` tells more; \`sluice --version\` prints the version.
 `;
+
+/** The package's version, what `sluice --version` prints. */
+const { version } = packageJson;
+
+/** The declaration of each command that takes options: its parser and its `--help`. */
+export const COMMAND_SPECS: readonly CommandSpec[] = [
+  DEV_COMMAND,
+  TOKEN_COMMAND,
+  SEND_COMMAND,
+  BATCHES_COMMAND,
+  PULL_COMMAND,
+  QUERY_COMMAND,
+  DLQ_COMMAND,
+  VERIFY_COMMAND,
+  SECRET_COMMAND,
+  OPENAPI_COMMAND,
+  STATUS_COMMAND,
+];
 
 const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<number>> = {
   dev: devCommand,
@@ -56,6 +77,10 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<n
 /** Runs the CLI with `argv` (without node and the script); resolves with the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...args] = argv;
+  if (name === '--version' || name === '-v') {
+    io.stdout(`${version}\n`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(USAGE);
     return name ? 0 : 2;

@@ -8,23 +8,49 @@ import type { TenantConfig } from '#shared/config/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { DOCS_PATH, ingestPath, OPENAPI_PATH } from '#shared/contract/contract';
 import { type CliIo, UsageError } from '../cli-io.ts';
-import { nonNegativeNumber, parseOptions, portNumber } from '../parse-options.ts';
+import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
+import { nonNegativeNumber, portNumber } from '../parse-options.ts';
+import { plural } from '../plural.ts';
 import { curlLine, sampleRequest } from './sample-request.ts';
 
-/** Usage of `sluice dev`. */
-export const DEV_USAGE = `Usage: sluice dev [--tenant <name or path>] [--port <n>] [--s3-port <n>] [--flush-seconds <n>]
-
-Runs Sluice on this machine: gateway, ingest handler, Firehose-like buffering and an
+/** The declaration of `sluice dev`: its options drive the parser and the help. */
+export const DEV_COMMAND = defineCommand({
+  name: 'dev',
+  synopsis: ['[options]'],
+  description: `Runs Sluice on this machine: gateway, ingest handler, Firehose-like buffering and an
 embedded S3, the tenant's pull sources on their schedules (state in an embedded DynamoDB)
 and a sample API to pull from, with the tenant's data under .sluice/<tenant>/
-(SLUICE_HOME moves .sluice/).
+(SLUICE_HOME moves .sluice/).`,
+  options: {
+    tenant: {
+      type: 'string',
+      value: '<name or path>',
+      help: `tenant config: a name in tenants/ or a path (default: ${DEFAULT_TENANT})`,
+    },
+    port: {
+      type: 'string',
+      value: '<n>',
+      help: 'gateway port on 127.0.0.1 (default: $PORT or 4000; 0 picks a free one)',
+    },
+    's3-port': {
+      type: 'string',
+      value: '<n>',
+      help: 'embedded S3 port (default: 4569, or a free one when --port is 0)',
+    },
+    'flush-seconds': {
+      type: 'string',
+      value: '<n>',
+      help: "flush every buffer after this many seconds (overrides the streams' buffering.seconds)",
+    },
+    'no-schedules': {
+      type: 'boolean',
+      help: 'run no source on its schedule (`sluice pull <source>` still runs one now)',
+    },
+  },
+});
 
-  --tenant         tenant config: a name in tenants/ or a path (default: ${DEFAULT_TENANT})
-  --port           gateway port on 127.0.0.1 (default: $PORT or 4000; 0 picks a free one)
-  --s3-port        embedded S3 port (default: 4569, or a free one when --port is 0)
-  --flush-seconds  flush every buffer after this many seconds (overrides the streams' buffering.seconds)
-  --no-schedules   run no source on its schedule (\`sluice pull <source>\` still runs one now)
-`;
+/** Usage of `sluice dev`, from its declaration. */
+export const DEV_USAGE = commandUsage(DEV_COMMAND);
 
 function describeStream(tenant: TenantConfig, id: string): string {
   const stream = tenant.streams[id];
@@ -98,17 +124,7 @@ export async function devBanner(server: DevServer, dataRoot: string): Promise<st
 
 /** Runs `sluice dev`; resolves with the exit code after a signal flushed every buffer. */
 export async function devCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOptions(
-    args,
-    {
-      tenant: { type: 'string' },
-      port: { type: 'string' },
-      's3-port': { type: 'string' },
-      'flush-seconds': { type: 'string' },
-      'no-schedules': { type: 'boolean' },
-    },
-    DEV_USAGE,
-  );
+  const { values, positionals } = parseCommand(DEV_COMMAND, args);
   if (values.help) {
     io.stdout(DEV_USAGE);
     return 0;
@@ -143,7 +159,7 @@ export async function devCommand(args: readonly string[], io: CliIo): Promise<nu
     process.once('SIGTERM', resolve);
   });
   if (server.replayedRecords > 0) {
-    io.stdout(`delivered ${server.replayedRecords} records journaled by an earlier run\n`);
+    io.stdout(`delivered ${plural(server.replayedRecords, 'record')} journaled by an earlier run\n`);
   }
   io.stdout(await devBanner(server, home.root));
   const signal = await stopRequested;
