@@ -6,23 +6,42 @@ import { sluiceHome } from '#local/sluice-home';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { CONTENT_TYPES, ingestPath } from '#shared/contract/contract';
 import { CliError, type CliIo, UsageError } from '../cli-io.ts';
-import { nonNegativeNumber, parseOptions } from '../parse-options.ts';
+import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
+import { nonNegativeNumber } from '../parse-options.ts';
 import { DEFAULT_LOCAL_URL } from '../token/token-command.ts';
 import { backoffDelay, isRetryable, parseRetryAfter } from './retry-delay.ts';
 
-/** Usage of `sluice send`. */
-export const SEND_USAGE = `Usage: sluice send <stream> [file|-] [--tenant <name or path>] [--url <url>] [--token <jwt>] [--content-type <type>] [--retries <n>]
+/** The declaration of `sluice send`: its options drive the parser and the help. */
+export const SEND_COMMAND = defineCommand({
+  name: 'send',
+  synopsis: ['<stream> [file|-] [options]'],
+  description: `Posts the file (or stdin) to the stream and prints the status and the body. JSON or XML is
+told by the content (first character "<" is XML; several lines of JSON, or a .ndjson or
+.jsonl file, are NDJSON) unless --content-type says. Retries 429
+and 5xx with exponential backoff and jitter, honouring Retry-After; other statuses are final.`,
+  options: {
+    tenant: {
+      type: 'string',
+      value: '<name or path>',
+      help: `whose running \`sluice dev\` to post to (default: ${DEFAULT_TENANT})`,
+    },
+    url: {
+      type: 'string',
+      value: '<url>',
+      help: `base URL (default: the tenant's running \`sluice dev\`, else ${DEFAULT_LOCAL_URL})`,
+    },
+    token: {
+      type: 'string',
+      value: '<jwt>',
+      help: 'bearer token (default: $SLUICE_TOKEN; against `sluice dev` one is made)',
+    },
+    'content-type': { type: 'string', value: '<type>', help: 'content type of the body' },
+    retries: { type: 'string', value: '<n>', help: 'retries after the first attempt (default: 5)' },
+  },
+});
 
-Posts the file (or stdin) to the stream and prints the status and the body. JSON or XML is
-told by the content (first character "<" is XML) unless --content-type says. Retries 429
-and 5xx with exponential backoff and jitter, honouring Retry-After; other statuses are final.
-
-  --tenant        whose running \`sluice dev\` to post to (default: ${DEFAULT_TENANT})
-  --url           base URL (default: the tenant's running \`sluice dev\`, else ${DEFAULT_LOCAL_URL})
-  --token         bearer token (default: $SLUICE_TOKEN; against \`sluice dev\` one is made)
-  --content-type  content type of the body
-  --retries       retries after the first attempt (default: 5)
-`;
+/** Usage of `sluice send`, from its declaration. */
+export const SEND_USAGE = commandUsage(SEND_COMMAND);
 
 async function readBody(file: string | undefined, io: CliIo): Promise<Buffer> {
   if (file && file !== '-') {
@@ -38,27 +57,37 @@ async function readBody(file: string | undefined, io: CliIo): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** JSON or XML, by the first character that is not white space. */
-export function sniffContentType(body: Buffer): string {
-  const first = body.toString('utf8', 0, Math.min(body.length, 1024)).trimStart()[0];
-  return first === '<' ? CONTENT_TYPES.xml[0] : CONTENT_TYPES.json[0];
+/** File extensions whose content is one JSON record per line. */
+const NDJSON_EXTENSIONS = ['.ndjson', '.jsonl'];
+
+/**
+ * The content type of a body: NDJSON by the file's extension or by content (two or more lines,
+ * the first a whole JSON value), XML when the first character is "<", JSON otherwise.
+ */
+export function sniffContentType(body: Buffer, file?: string): string {
+  if (file && NDJSON_EXTENSIONS.some((extension) => file.toLowerCase().endsWith(extension))) {
+    return CONTENT_TYPES.ndjson[0];
+  }
+  const head = body.toString('utf8', 0, Math.min(body.length, 64 * 1024)).trimStart();
+  if (head.startsWith('<')) return CONTENT_TYPES.xml[0];
+  const lines = head.split('\n').filter((line) => line.trim() !== '');
+  return lines.length > 1 && isJson(lines[0] ?? '') ? CONTENT_TYPES.ndjson[0] : CONTENT_TYPES.json[0];
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Runs `sluice send`. */
 export async function sendCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOptions(
-    args,
-    {
-      tenant: { type: 'string' },
-      url: { type: 'string' },
-      token: { type: 'string' },
-      'content-type': { type: 'string' },
-      retries: { type: 'string' },
-    },
-    SEND_USAGE,
-  );
+  const { values, positionals } = parseCommand(SEND_COMMAND, args);
   if (values.help) {
     io.stdout(SEND_USAGE);
     return 0;
@@ -89,7 +118,7 @@ export async function sendCommand(args: readonly string[], io: CliIo): Promise<n
   const url = `${baseUrl}${ingestPath(stream)}`;
   const headers = {
     authorization: `Bearer ${token}`,
-    'content-type': values['content-type'] ?? sniffContentType(body),
+    'content-type': values['content-type'] ?? sniffContentType(body, file),
   };
   for (let attempt = 0; ; attempt += 1) {
     let response: Response;

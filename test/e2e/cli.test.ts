@@ -70,6 +70,17 @@ describe('the sluice command', () => {
     expect(code).toBe(0);
   });
 
+  it('send posts a .ndjson or .jsonl file, or several lines of JSON from stdin, as NDJSON', async () => {
+    const local = await server();
+    for (const name of ['clicks.ndjson', 'clicks.jsonl', '-']) {
+      const file = join(local.home.root, name);
+      if (name !== '-') await writeFile(file, '{"a":1}\n{"a":2}\n');
+      const captured = captureIo({ env: { SLUICE_HOME: local.home.base }, stdin: '{"a":1}\n{"a":2}\n' });
+      expect(await runCli(['send', 'events', name === '-' ? '-' : file], captured.io)).toBe(0);
+      expect(captured.stdout()).toMatch(/^202 Accepted\n\{"status":"accepted","stream":"events","records":2,/);
+    }
+  });
+
   it('batches ls and cat read the landed batches, decoding CBOR, also after the server stopped', async () => {
     const local = await server();
     for (const name of ['Ada', 'Grace']) {
