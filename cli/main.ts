@@ -1,23 +1,10 @@
 /** The `sluice` command: dispatches to the subcommands and turns errors into exit codes. */
 
-import { AlreadyRunningError } from '#local/dev-server';
-import { UnknownSourceError } from '#local/pull/tenant-sources';
 import { TenantConfigError } from '#shared/config/tenant-config';
 import { TenantSourceError } from '#shared/config/tenant-loader';
 import packageJson from '../package.json' with { type: 'json' };
-import { BATCHES_COMMAND, batchesCommand } from './batches/batches-command.ts';
 import { CliError, type CliIo, processIo, UsageError } from './cli-io.ts';
 import type { CommandSpec } from './command-spec.ts';
-import { DEV_COMMAND, devCommand } from './dev/dev-command.ts';
-import { DLQ_COMMAND, dlqCommand } from './dlq/dlq-command.ts';
-import { OPENAPI_COMMAND, openApiCommand } from './openapi/openapi-command.ts';
-import { PULL_COMMAND, pullCommand } from './pull/pull-command.ts';
-import { QUERY_COMMAND, queryCommand } from './query/query-command.ts';
-import { SECRET_COMMAND, secretCommand } from './secret/secret-command.ts';
-import { SEND_COMMAND, sendCommand } from './send/send-command.ts';
-import { STATUS_COMMAND, statusCommand } from './status/status-command.ts';
-import { TOKEN_COMMAND, tokenCommand } from './token/token-command.ts';
-import { VERIFY_COMMAND, verifyCommand } from './verify/verify-command.ts';
 
 /** Top-level usage. */
 export const USAGE = `Usage: sluice <command> [options]
@@ -45,34 +32,69 @@ Commands:
 /** The package's version, what `sluice --version` prints. */
 const { version } = packageJson;
 
-/** The declaration of each command that takes options: its parser and its `--help`. */
-export const COMMAND_SPECS: readonly CommandSpec[] = [
-  DEV_COMMAND,
-  TOKEN_COMMAND,
-  SEND_COMMAND,
-  BATCHES_COMMAND,
-  PULL_COMMAND,
-  QUERY_COMMAND,
-  DLQ_COMMAND,
-  VERIFY_COMMAND,
-  SECRET_COMMAND,
-  OPENAPI_COMMAND,
-  STATUS_COMMAND,
-];
+type Command = (args: readonly string[], io: CliIo) => Promise<number>;
 
-const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<number>> = {
-  dev: devCommand,
-  token: (args, io) => tokenCommand(args, io),
-  send: sendCommand,
-  batches: batchesCommand,
-  pull: (args, io) => pullCommand(args, io),
-  query: (args, io) => queryCommand(args, io),
-  dlq: (args, io) => dlqCommand(args, io),
-  verify: (args, io) => verifyCommand(args, io),
-  secret: secretCommand,
-  openapi: openApiCommand,
-  status: statusCommand,
+/**
+ * Each command's module, loaded when the command runs: `sluice --help` and `sluice token`
+ * then never load DuckDB, the AWS SDK or the embedded services that other commands need.
+ */
+const COMMANDS: Record<string, () => Promise<{ command: Command; spec: CommandSpec }>> = {
+  dev: async () => {
+    const module = await import('./dev/dev-command.ts');
+    return { command: module.devCommand, spec: module.DEV_COMMAND };
+  },
+  token: async () => {
+    const module = await import('./token/token-command.ts');
+    return { command: module.tokenCommand, spec: module.TOKEN_COMMAND };
+  },
+  send: async () => {
+    const module = await import('./send/send-command.ts');
+    return { command: module.sendCommand, spec: module.SEND_COMMAND };
+  },
+  batches: async () => {
+    const module = await import('./batches/batches-command.ts');
+    return { command: module.batchesCommand, spec: module.BATCHES_COMMAND };
+  },
+  pull: async () => {
+    const module = await import('./pull/pull-command.ts');
+    return { command: module.pullCommand, spec: module.PULL_COMMAND };
+  },
+  query: async () => {
+    const module = await import('./query/query-command.ts');
+    return { command: module.queryCommand, spec: module.QUERY_COMMAND };
+  },
+  dlq: async () => {
+    const module = await import('./dlq/dlq-command.ts');
+    return { command: module.dlqCommand, spec: module.DLQ_COMMAND };
+  },
+  verify: async () => {
+    const module = await import('./verify/verify-command.ts');
+    return { command: module.verifyCommand, spec: module.VERIFY_COMMAND };
+  },
+  secret: async () => {
+    const module = await import('./secret/secret-command.ts');
+    return { command: module.secretCommand, spec: module.SECRET_COMMAND };
+  },
+  openapi: async () => {
+    const module = await import('./openapi/openapi-command.ts');
+    return { command: module.openApiCommand, spec: module.OPENAPI_COMMAND };
+  },
+  status: async () => {
+    const module = await import('./status/status-command.ts');
+    return { command: module.statusCommand, spec: module.STATUS_COMMAND };
+  },
 };
+
+/** The declaration of every command: its parser and its `--help`. */
+export async function commandSpecs(): Promise<CommandSpec[]> {
+  return Promise.all(Object.values(COMMANDS).map(async (load) => (await load()).spec));
+}
+
+/**
+ * Errors of modules that only some commands load, told by name so that importing their
+ * classes here does not load those modules for every command.
+ */
+const ACTIONABLE_ERROR_NAMES = new Set(['AlreadyRunningError', 'UnknownSourceError']);
 
 /** Runs the CLI with `argv` (without node and the script); resolves with the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
@@ -86,12 +108,13 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     return name ? 0 : 2;
   }
   // Own keys only: `sluice constructor` must not find Object's constructor.
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!command) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     io.stderr(`sluice: unknown command "${name}"\n\n${USAGE}`);
     return 2;
   }
   try {
+    const { command } = await load();
     return await command(args, io);
   } catch (error) {
     if (error instanceof UsageError) {
@@ -102,8 +125,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       error instanceof CliError ||
       error instanceof TenantConfigError ||
       error instanceof TenantSourceError ||
-      error instanceof UnknownSourceError ||
-      error instanceof AlreadyRunningError
+      (error instanceof Error && ACTIONABLE_ERROR_NAMES.has(error.name))
     ) {
       io.stderr(`sluice ${name}: ${error.message}\n`);
       return 1;

@@ -9,13 +9,7 @@ import { tenantOfStackName } from '#shared/contract/stack-outputs';
 import { type CliIo, UsageError } from '../cli-io.ts';
 import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
 import { list, positiveNumber } from '../parse-options.ts';
-import {
-  createStackToken,
-  defaultStackClients,
-  readStackOutputs,
-  type StackClients,
-  stackTokenLimits,
-} from './stack-token.ts';
+import type { StackClients } from './stack-token.ts';
 
 /** The declaration of `sluice token`: its options drive the parser and the help. */
 export const TOKEN_COMMAND = defineCommand({
@@ -82,7 +76,7 @@ function checkRequest(limits: TokenLimits, days: number, streams: readonly strin
 export async function tokenCommand(
   args: readonly string[],
   io: CliIo,
-  stackClients: () => StackClients = defaultStackClients,
+  stackClients?: () => StackClients,
 ): Promise<number> {
   const { values, positionals } = parseCommand(TOKEN_COMMAND, args);
   if (values.help) {
@@ -104,8 +98,12 @@ export async function tokenCommand(
     if (!TENANT_NAME_PATTERN.test(tenantName)) {
       throw new UsageError(`with --stack, --tenant takes a tenant name, not "${tenantName}"`, TOKEN_USAGE);
     }
+    // Loaded here: the AWS SDK clients cost a local token most of its start time.
+    const { createStackToken, defaultStackClients, readStackOutputs, stackTokenLimits } = await import(
+      './stack-token.ts'
+    );
     // The deployed stack, not a tenants/ file that may differ from it, says what a token may ask for.
-    const clients = stackClients();
+    const clients = (stackClients ?? defaultStackClients)();
     const outputs = await readStackOutputs(clients.cloudFormation, stackName);
     checkRequest({ owner: `stack ${stackName}`, ...stackTokenLimits(outputs) }, days, streams);
     const token = await createStackToken(

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptedOptions, parseCommand } from '#cli/command-spec';
-import { COMMAND_SPECS, runCli } from '#cli/main';
+import { commandSpecs, runCli } from '#cli/main';
 import { captureIo } from './io-capture.ts';
 
 let root: string;
@@ -24,7 +24,9 @@ function listedOptions(help: string): string[] {
   return [...section.matchAll(/^ {2}(?:-\w, )?(--[a-z0-9-]+)/gm)].map((match) => match[1] ?? '');
 }
 
-describe.each(COMMAND_SPECS.map((spec) => [spec.name, spec] as const))('sluice %s', (name, spec) => {
+const specs = await commandSpecs();
+
+describe.each(specs.map((spec) => [spec.name, spec] as const))('sluice %s', (name, spec) => {
   it('lists in --help exactly the options it accepts, and names no other', async () => {
     const captured = io();
     expect(await runCli([name, '--help'], captured.io)).toBe(0);
