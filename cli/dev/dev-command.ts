@@ -1,8 +1,11 @@
 /** `sluice dev`: local mode in the foreground until SIGINT or SIGTERM, which flush every buffer. */
 
+import { relative } from 'node:path';
 import { type DevServer, startDevServer } from '#local/dev-server';
 import { SAMPLE_API_ORIGIN } from '#local/pull/sample-api-route';
 import { tenantSource, tenantSourceNames } from '#local/pull/tenant-sources';
+import { loadFreshTenant, TenantReloadError } from '#local/reload/fresh-tenant';
+import { type TenantWatcher, watchTenantFiles } from '#local/reload/tenant-watcher';
 import { sluiceHome } from '#local/sluice-home';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
@@ -122,6 +125,41 @@ export async function devBanner(server: DevServer, dataRoot: string): Promise<st
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Reloads the server when the tenant file or a local file it imports is saved: a valid config
+ * switches over and prints one line per change, an invalid one is refused with its errors and
+ * the server keeps serving the config it has.
+ */
+function followTenantFile(file: string, server: DevServer, io: CliIo): TenantWatcher {
+  const fromCwd = relative(io.cwd, file);
+  const shown = fromCwd && !fromCwd.startsWith('..') ? fromCwd : file;
+  // The file itself is watched at once; the files it imports join when the first bundle says which.
+  // Saves are applied one after the other, so the last save is the config that stays.
+  let queue = Promise.resolve();
+  const watcher = watchTenantFiles([file], () => {
+    queue = queue.then(async () => {
+      try {
+        const fresh = await loadFreshTenant(file);
+        watcher.watchFiles(fresh.files);
+        const changes = await server.reload(fresh.config);
+        io.stdout(
+          changes.length === 0
+            ? `reloaded ${shown}: no change to streams, sources or throttles\n`
+            : changes.map((change) => `reloaded ${shown}: ${change}\n`).join(''),
+        );
+      } catch (error) {
+        if (error instanceof TenantReloadError) watcher.watchFiles(error.files);
+        io.stderr(`${shown} not reloaded, still serving the previous config: ${(error as Error).message}\n`);
+      }
+    });
+  });
+  loadFreshTenant(file).then(
+    (fresh) => watcher.watchFiles(fresh.files),
+    () => undefined, // Still watched alone: the next save reports what is wrong with it.
+  );
+  return watcher;
+}
+
 /** Runs `sluice dev`; resolves with the exit code after a signal flushed every buffer. */
 export async function devCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommand(DEV_COMMAND, args);
@@ -135,7 +173,7 @@ export async function devCommand(args: readonly string[], io: CliIo): Promise<nu
   const port = portNumber(values.port ?? io.env.PORT, '--port', 4000, DEV_USAGE);
   const s3Port = portNumber(values['s3-port'], '--s3-port', port === 0 ? 0 : 4569, DEV_USAGE);
   const flushSeconds = nonNegativeNumber(values['flush-seconds'], '--flush-seconds', DEV_USAGE);
-  const { config: tenant } = await loadTenant(values.tenant, { cwd: io.cwd });
+  const { config: tenant, file } = await loadTenant(values.tenant, { cwd: io.cwd });
   const home = sluiceHome(tenant.tenant, io.env, io.cwd);
   const server = await startDevServer({
     tenant,
@@ -162,7 +200,9 @@ export async function devCommand(args: readonly string[], io: CliIo): Promise<nu
     io.stdout(`delivered ${plural(server.replayedRecords, 'record')} journaled by an earlier run\n`);
   }
   io.stdout(await devBanner(server, home.root));
+  const watcher = followTenantFile(file, server, io);
   const signal = await stopRequested;
+  watcher.close();
   io.stdout(`${signal}: flushing every buffer…\n`);
   const keepAlive = () => io.stderr('still flushing; the buffers are journaled, so a forced stop loses nothing\n');
   process.on('SIGINT', keepAlive);
