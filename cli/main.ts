@@ -96,6 +96,21 @@ export async function commandSpecs(): Promise<CommandSpec[]> {
  */
 const ACTIONABLE_ERROR_NAMES = new Set(['AlreadyRunningError', 'UnknownSourceError']);
 
+/**
+ * The one line for an AWS SDK error that means "no AWS configuration here" (no Region, no
+ * credentials), which `--stack` commands otherwise print as a stack trace; undefined for others.
+ */
+function missingAwsConfiguration(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  if (error.message === 'Region is missing') {
+    return 'no AWS Region is configured: set AWS_REGION (or a profile with a region in AWS_PROFILE)';
+  }
+  if (error.name === 'CredentialsProviderError') {
+    return 'no AWS credentials were found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
+  }
+  return undefined;
+}
+
 /** Runs the CLI with `argv` (without node and the script); resolves with the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...args] = argv;
@@ -128,6 +143,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       (error instanceof Error && ACTIONABLE_ERROR_NAMES.has(error.name))
     ) {
       io.stderr(`sluice ${name}: ${error.message}\n`);
+      return 1;
+    }
+    const missingAws = missingAwsConfiguration(error);
+    if (missingAws) {
+      io.stderr(`sluice ${name}: ${missingAws}\n`);
       return 1;
     }
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

@@ -2,6 +2,7 @@
 
 import { relative } from 'node:path';
 import { type DevServer, startDevServer } from '#local/dev-server';
+import { listLocalSecrets, secretEnvName } from '#local/pull/local-secrets';
 import { SAMPLE_API_ORIGIN } from '#local/pull/sample-api-route';
 import { tenantSource, tenantSourceNames } from '#local/pull/tenant-sources';
 import { loadFreshTenant, TenantReloadError } from '#local/reload/fresh-tenant';
@@ -81,8 +82,32 @@ function sourceLines(server: DevServer): string[] {
   ];
 }
 
+/**
+ * A line per webhook stream whose secret is neither stored nor in the environment: until it is
+ * set, the stream refuses every post, so the banner says so and how to set it.
+ */
+async function missingWebhookSecrets(
+  tenant: TenantConfig,
+  dataRoot: string,
+  env: NodeJS.ProcessEnv,
+): Promise<string[]> {
+  const stored = await listLocalSecrets({ root: dataRoot });
+  return Object.values(tenant.streams).flatMap((stream) => {
+    const name = stream.auth?.secret;
+    if (!name || stored.includes(name) || env[secretEnvName(name)]) return [];
+    return [
+      `  webhook  ${stream.id}: secret "${name}" is not set, so its posts are refused; set it with`,
+      `           printf %s "$SECRET" | npx sluice secret set ${name}   (or ${secretEnvName(name)} in the environment)`,
+    ];
+  });
+}
+
 /** The start banner: URL, streams, S3, a day-long token and a curl line that works when pasted. */
-export async function devBanner(server: DevServer, dataRoot: string): Promise<string> {
+export async function devBanner(
+  server: DevServer,
+  dataRoot: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   // The CLI's other commands read the example tenant's data unless told another.
   const tenantOption = server.tenant.tenant === DEFAULT_TENANT ? '' : ` --tenant ${server.tenant.tenant}`;
   const { tenant } = server;
@@ -94,6 +119,7 @@ export async function devBanner(server: DevServer, dataRoot: string): Promise<st
     `  URL      ${server.url}`,
     `  docs     ${server.url}${DOCS_PATH}  (API reference; OpenAPI document at ${OPENAPI_PATH})`,
     `  streams  ${streams.join('\n           ')}`,
+    ...(await missingWebhookSecrets(tenant, dataRoot, env)),
     `  S3       ${server.s3.endpoint}  bucket ${server.s3.bucket}  (data in ${dataRoot})`,
     ...sourceLines(server),
     `  token    ${token}`,
@@ -199,7 +225,7 @@ export async function devCommand(args: readonly string[], io: CliIo): Promise<nu
   if (server.replayedRecords > 0) {
     io.stdout(`delivered ${plural(server.replayedRecords, 'record')} journaled by an earlier run\n`);
   }
-  io.stdout(await devBanner(server, home.root));
+  io.stdout(await devBanner(server, home.root, io.env));
   const watcher = followTenantFile(file, server, io);
   const signal = await stopRequested;
   watcher.close();

@@ -244,6 +244,12 @@ describe('the sluice command', () => {
     expect(banner).toContain(local.server.s3.endpoint);
     expect(banner).toMatch(/orders\s+\(json, schema, dead-letter\)/);
     expect(banner).toMatch(/profiles\s+\(xml\)/);
+    expect(banner).toContain('  webhook  github: secret "github-webhook" is not set');
+    expect(banner).toContain(
+      'npx sluice secret set github-webhook   (or SLUICE_SECRET_GITHUB_WEBHOOK in the environment)',
+    );
+    const withSecret = await devBanner(local.server, local.home.root, { SLUICE_SECRET_GITHUB_WEBHOOK: 'x' });
+    expect(withSecret).not.toContain('webhook  github');
   });
 
   it('runs as `npx sluice` from the repository root', async () => {
