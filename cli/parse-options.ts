@@ -1,22 +1,5 @@
-/** node:util parseArgs with the CLI's conventions: strict, `--help` on every command, usage errors. */
-import { type ParseArgsConfig, parseArgs } from 'node:util';
+/** Checks of option values that several commands share: numbers, ports, lists. */
 import { UsageError } from './cli-io.ts';
-
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-/** Parses a command's arguments; a wrong one throws UsageError carrying the usage text. */
-export function parseOptions<T extends Options>(args: readonly string[], options: T, usage: string) {
-  try {
-    return parseArgs({
-      args: [...args],
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, usage);
-  }
-}
 
 /** A positive number option, or the default. */
 export function positiveNumber(value: string | undefined, name: string, fallback: number, usage: string): number {

@@ -34,6 +34,7 @@ import { type PullScheduler, startPullScheduler } from './pull/pull-scheduler.ts
 import type { OpenLocalPull } from './pull/pull-wiring.ts';
 import { createSampleApi, SAMPLE_API_PREFIX, SAMPLE_EVENTS_PATH } from './pull/sample-api.ts';
 import { tenantSource, tenantSourceNames } from './pull/tenant-sources.ts';
+import { describeConfigChanges, sourcesChanged } from './reload/config-changes.ts';
 import { clearServerState, readServerState, writeServerState } from './server-state.ts';
 import type { SluiceHome } from './sluice-home.ts';
 
@@ -100,6 +101,12 @@ export interface DevServer {
   readonly replayedRecords: number;
   /** Signs a token of this server's issuer. */
   createToken(options?: { days?: number; streams?: readonly string[]; now?: Date }): Promise<string>;
+  /**
+   * Switches to a reloaded tenant config: requests in flight finish under the config they
+   * started with, new ones use the new one; buffers are flushed, changed sources rescheduled.
+   * Resolves with one line per change.
+   */
+  reload(next: TenantConfig): Promise<string[]>;
   /** Flushes every buffer into S3, then stops. */
   close(): Promise<void>;
 }
@@ -181,30 +188,36 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // Always: every stream takes Idempotency-Key, whose records live here (as the pull state).
     const openedDatabase = await startEmbeddedDynamoDb(embeddedDynamoDbDirectory(home));
     database = openedDatabase;
-    const handler = await (options.createHandler ?? realIngestHandler)(
-      tenant,
-      emulation,
-      {
-        client: openedDatabase.client(),
-        tableName: openedDatabase.idempotencyTable,
-      },
-      new LocalSecretReader(tenant.tenant, home),
-      metrics,
-    );
-    const sourceNames = tenantSourceNames(tenant);
+    const openedEmulation = emulation;
+    // Made per config: a reload makes a new handler bound to the new config and its delivery.
+    const makeHandler = (config: TenantConfig) =>
+      (options.createHandler ?? realIngestHandler)(
+        config,
+        openedEmulation.deliveryFor(config),
+        {
+          client: openedDatabase.client(),
+          tableName: openedDatabase.idempotencyTable,
+        },
+        new LocalSecretReader(config.tenant, home),
+        metrics,
+      );
+    const handler = await makeHandler(tenant);
     const openPull = options.openPull ?? realPull;
-    if (sourceNames.length > 0 && openPull) {
-      // Checked before anything starts: a source whose stream is missing fails the start, naming it.
-      for (const name of sourceNames) tenantSource(tenant, name);
-      pull = await openPull({
-        tenant,
+    const openPullFor = async (config: TenantConfig): Promise<OpenLocalPull | undefined> => {
+      const names = tenantSourceNames(config);
+      if (names.length === 0 || !openPull) return undefined;
+      // Checked before anything starts: a source whose stream is missing fails, naming it.
+      for (const name of names) tenantSource(config, name);
+      return openPull({
+        tenant: config,
         home,
-        delivery: emulation,
+        delivery: openedEmulation,
         sampleApiBase: () => listening,
         database: openedDatabase,
         metrics,
       });
-    }
+    };
+    pull = await openPullFor(tenant);
 
     const server = createServer();
     httpServer = server;
@@ -215,18 +228,21 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // then sees the same object and skips comparing the JWKS on every request.
     const publicKeys = publicJwks(keySet);
     const jwks = () => publicKeys;
-    const gateway = createGateway({
-      tenant,
-      handler,
-      authorizer: createJwtAuthorizer({ issuer, audience: [selfIssuerAudience(tenant.tenant)], jwks }),
-      issuerUrl: issuer,
-      jwks,
-      api: { accountId: '000000000000', apiId: 'local', domainName: `127.0.0.1:${port}` },
-      onHandlerError: (error) => options.log?.error(`ingest handler failed: ${(error as Error).stack ?? error}`),
-      onClientAborted: (requestId) =>
-        options.log?.warn(`request ${requestId}: the client closed the connection before the body was complete`),
-      ...(options.accessLog ? { onRequest: (entry: AccessLogEntry) => options.accessLog?.(accessLogLine(entry)) } : {}),
-    });
+    const makeGateway = (config: TenantConfig, configHandler: IngestHandler) =>
+      createGateway({
+        tenant: config,
+        handler: configHandler,
+        authorizer: createJwtAuthorizer({ issuer, audience: [selfIssuerAudience(tenant.tenant)], jwks }),
+        issuerUrl: issuer,
+        jwks,
+        api: { accountId: '000000000000', apiId: 'local', domainName: `127.0.0.1:${port}` },
+        onHandlerError: (error) => options.log?.error(`ingest handler failed: ${(error as Error).stack ?? error}`),
+        onClientAborted: (requestId) =>
+          options.log?.warn(`request ${requestId}: the client closed the connection before the body was complete`),
+        ...(options.accessLog
+          ? { onRequest: (entry: AccessLogEntry) => options.accessLog?.(accessLogLine(entry)) }
+          : {}),
+      });
     const sampleApi = createSampleApi(options.sampleApiFile);
     const pullKey = randomBytes(32).toString('base64url');
     const pullRuns = new Set<Promise<unknown>>();
@@ -235,17 +251,35 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       pullRuns.add(work);
       void work.finally(() => pullRuns.delete(work));
     };
-    const pullRoutes = createPullRoutes({ tenant, pull, key: pullKey, track });
-    // `sluice dlq replay` delivers through this server's emulation, which owns the journal.
-    const deliverRoute = createDeliverRoute({ tenant, delivery: emulation, key: pullKey, track });
+    // Everything that reads the tenant config, made once per config. A request is dispatched
+    // to the generation current when it arrives and finishes there; a reload swaps it whole.
+    const makeGeneration = (
+      config: TenantConfig,
+      configHandler: IngestHandler,
+      configPull: OpenLocalPull | undefined,
+    ) => ({
+      tenant: config,
+      pull: configPull,
+      gateway: makeGateway(config, configHandler),
+      pullRoutes: createPullRoutes({ tenant: config, pull: configPull, key: pullKey, track }),
+      // `sluice dlq replay` delivers through this server's emulation, which owns the journal.
+      deliverRoute: createDeliverRoute({
+        tenant: config,
+        delivery: openedEmulation.deliveryFor(config),
+        key: pullKey,
+        track,
+      }),
+    });
+    let current = makeGeneration(tenant, handler, pull);
     observability.expose({ key: pullKey, pull });
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      const generation = current;
       // The sample API stands in for a third party, so it is outside the gateway's auth and routes.
       if (request.url?.startsWith(SAMPLE_API_PREFIX)) sampleApi(request, response);
       else if (request.url === PULL_ROUTE_PREFIX || request.url?.startsWith(`${PULL_ROUTE_PREFIX}/`)) {
-        pullRoutes(request, response);
-      } else if (request.url === DELIVER_ROUTE) deliverRoute(request, response);
-      else if (!observability.serve(request, response)) gateway(request, response);
+        generation.pullRoutes(request, response);
+      } else if (request.url === DELIVER_ROUTE) generation.deliverRoute(request, response);
+      else if (!observability.serve(request, response)) generation.gateway(request, response);
     });
     await writeServerState(home.serverStateFile, {
       pid: process.pid,
@@ -256,16 +290,47 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       bucket: s3.bucket,
       pullKey,
     });
-    const openedPull = pull;
-    const scheduler: PullScheduler | undefined =
-      openedPull && options.schedules !== false
+    const schedule = (config: TenantConfig, configPull: OpenLocalPull | undefined): PullScheduler | undefined =>
+      configPull && options.schedules !== false
         ? startPullScheduler({
-            sources: sourceNames.map((name) => ({ name, schedule: tenantSource(tenant, name).source.schedule })),
-            run: (name, runOptions) => openedPull.run(name, runOptions),
+            sources: tenantSourceNames(config).map((name) => ({
+              name,
+              schedule: tenantSource(config, name).source.schedule,
+            })),
+            run: (name, runOptions) => configPull.run(name, runOptions),
             report: (line) => (options.pullLog ?? options.log?.info)?.(line),
           })
         : undefined;
+    let scheduler = schedule(tenant, pull);
     observability.scheduledBy(scheduler);
+    // One reload at a time, in the order the changes were saved.
+    let reloading: Promise<unknown> = Promise.resolve();
+    const reload = async (next: TenantConfig): Promise<string[]> => {
+      const before = current.tenant;
+      if (next.tenant !== before.tenant) {
+        throw new Error(
+          `the tenant is named "${before.tenant}"; renaming it needs a restart (its data lives under its name)`,
+        );
+      }
+      const changes = describeConfigChanges(before, next);
+      let nextPull = current.pull;
+      if (sourcesChanged(before, next)) {
+        // Runs end after their current slice with their progress saved, then the new sources are scheduled.
+        const oldPull = current.pull;
+        oldPull?.stop();
+        await scheduler?.stop();
+        await Promise.allSettled(pullRuns);
+        await oldPull?.close();
+        nextPull = await openPullFor(next);
+        scheduler = schedule(next, nextPull);
+        observability.scheduledBy(scheduler);
+        observability.expose({ key: pullKey, pull: nextPull });
+      }
+      current = makeGeneration(next, await makeHandler(next), nextPull);
+      // Every open buffer is flushed: a removed stream's records land, none is dropped.
+      await openedEmulation.reconfigure(next);
+      return changes;
+    };
 
     const delivery = emulation;
     let closing: Promise<void> | undefined;
@@ -273,23 +338,32 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       url: issuer,
       issuer,
       sampleApiUrl: `${issuer}${SAMPLE_EVENTS_PATH}`,
-      tenant,
+      get tenant() {
+        return current.tenant;
+      },
       s3: { endpoint: s3.endpoint, bucket: s3.bucket, client },
       replayedRecords,
       createToken: (request = {}) =>
         signLocalToken(keySet, {
           issuer,
-          tenant: tenant.tenant,
+          tenant: current.tenant.tenant,
           days: request.days ?? 1,
           ...(request.streams ? { streams: request.streams } : {}),
           ...(request.now ? { now: request.now } : {}),
         }),
+      reload(next) {
+        const done = reloading.then(() => reload(next));
+        reloading = done.catch(() => undefined);
+        return done;
+      },
       close() {
         closing ??= (async () => {
+          await reloading;
           // Stop taking requests, let the ones in flight finish, then flush what they buffered.
           const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
           server.closeIdleConnections();
           // Runs end after their current slice with their progress saved; then their records are flushed.
+          const openedPull = current.pull;
           openedPull?.stop();
           await scheduler?.stop();
           await Promise.allSettled(pullRuns);

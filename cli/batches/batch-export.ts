@@ -30,8 +30,14 @@ export interface ExportRequest {
   readonly bucket: string;
 }
 
-/** Writes the file; resolves with how many batches went into it. */
-export async function exportBatches(request: ExportRequest): Promise<number> {
+/** What an export wrote: records, and the batches they came from. */
+export interface ExportCount {
+  readonly records: number;
+  readonly batches: number;
+}
+
+/** Writes the file; resolves with how many records, from how many batches, went into it. */
+export async function exportBatches(request: ExportRequest): Promise<ExportCount> {
   const folder = await mkdtemp(join(tmpdir(), 'sluice-export-'));
   try {
     const { files } = await downloadLanded({
@@ -45,17 +51,22 @@ export async function exportBatches(request: ExportRequest): Promise<number> {
     // Key order is time order.
     if (request.format === 'ndjson') {
       const parts = await Promise.all(files.map((file) => readFile(file.path)));
-      await writeFile(request.out, Buffer.concat(parts));
-      return files.length;
+      const joined = Buffer.concat(parts);
+      await writeFile(request.out, joined);
+      // Every decoded record is one line that ends with a newline.
+      let records = 0;
+      for (let at = joined.indexOf(10); at !== -1; at = joined.indexOf(10, at + 1)) records += 1;
+      return { records, batches: files.length };
     }
     const engine = await openQueryEngine(request.tenant, files);
     try {
       const table = sqlIdentifier(tableName(request.stream));
       await engine.query(`COPY (SELECT * FROM ${table}) TO ${sqlString(request.out)} (FORMAT parquet)`);
+      const counted = await engine.query(`SELECT count(*) FROM ${table}`);
+      return { records: Number(counted.rows[0]?.[0] ?? 0), batches: files.length };
     } finally {
       engine.close();
     }
-    return files.length;
   } finally {
     await rm(folder, { recursive: true, force: true });
   }

@@ -9,30 +9,54 @@ import { type SluiceHome, sluiceHome } from '#local/sluice-home';
 import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { CliError, type CliIo, UsageError } from '../cli-io.ts';
-import { parseOptions } from '../parse-options.ts';
+import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
+
+import { plural } from '../plural.ts';
 import { parseTimeWindow } from '../time-window.ts';
 import { EXPORT_FORMATS, type ExportFormat, exportBatches } from './batch-export.ts';
 import { listBatches, readBatchRecords, streamPrefix } from './batch-reader.ts';
 
-/** Usage of `sluice batches`. */
-export const BATCHES_USAGE = `Usage: sluice batches ls <stream> [--tenant <name or path>] [--dead-letter] [--bucket <name>] [--endpoint <url>]
-       sluice batches cat <stream> [--tenant <name or path>] [--dead-letter] [--bucket <name>] [--endpoint <url>]
-       sluice batches export <stream> --format parquet|ndjson --out <file> [--since <duration|date>] [--until <…>]
-                             [--tenant <name or path>] [--bucket <name>] [--endpoint <url>]
-
-ls lists the stream's landed objects (key, records, bytes); cat prints every landed record
+/** The declaration of `sluice batches`: its options drive the parser and the help. */
+export const BATCHES_COMMAND = defineCommand({
+  name: 'batches',
+  synopsis: [
+    'ls <stream> [options]',
+    'cat <stream> [options]',
+    'export <stream> --format parquet|ndjson --out <file> [options]',
+  ],
+  description: `ls lists the stream's landed objects (key, records, bytes); cat prints every landed record
 as NDJSON (CBOR decoded), oldest first. export writes one file: ndjson holds the records as
-cat prints them, parquet the stream's table as \`sluice query\` sees it. All read through the S3 API.
+cat prints them, parquet the stream's table as \`sluice query\` sees it. All read through the S3 API.`,
+  options: {
+    tenant: {
+      type: 'string',
+      value: '<name or path>',
+      help: `whose local data to read, and whose streams to expect (default: ${DEFAULT_TENANT})`,
+    },
+    'dead-letter': { type: 'boolean', help: "the stream's dead-letter objects (dlq/) instead of its records" },
+    bucket: {
+      type: 'string',
+      value: '<name>',
+      help: 'bucket to read (default: the local one; with no --endpoint, real S3)',
+    },
+    endpoint: {
+      type: 'string',
+      value: '<url>',
+      help: "S3 endpoint URL (default: the tenant's running `sluice dev`'s, or its .sluice/<tenant>/s3)",
+    },
+    format: { type: 'string', value: 'parquet|ndjson', help: 'export: parquet or ndjson' },
+    out: { type: 'string', value: '<file>', help: 'export: the file to write' },
+    since: {
+      type: 'string',
+      value: '<duration|date>',
+      help: 'export: only hour partitions from then on: a duration back (90m, 6h, 7d) or a date',
+    },
+    until: { type: 'string', value: '<duration|date>', help: 'export: only hour partitions up to then' },
+  },
+});
 
-  --tenant       whose local data to read, and whose streams to expect (default: ${DEFAULT_TENANT})
-  --dead-letter  the stream's dead-letter objects (dlq/) instead of its records
-  --bucket       bucket to read (default: the local one; with no --endpoint, real S3)
-  --endpoint     S3 endpoint URL (default: the tenant's running \`sluice dev\`'s, or its .sluice/<tenant>/s3)
-  --format       export: parquet or ndjson
-  --out          export: the file to write
-  --since        export: only hour partitions from then on: a duration back (90m, 6h, 7d) or a date
-  --until        export: only hour partitions up to then
-`;
+/** Usage of `sluice batches`, from its declaration. */
+export const BATCHES_USAGE = commandUsage(BATCHES_COMMAND);
 
 /** A bucket to read and its client; `close` stops an embedded S3 started for the command. */
 export interface LandingSource {
@@ -112,8 +136,10 @@ async function exportCommand(
   const source = await openLandingSource(values, sluiceHome(tenant.tenant, io.env, io.cwd));
   const out = resolve(io.cwd, values.out);
   try {
-    const batches = await exportBatches({ tenant, stream, format, out, window, s3: source.s3, bucket: source.bucket });
-    io.stderr(`${batches} batch(es) of ${stream} written to ${out} (${format})\n`);
+    const count = await exportBatches({ tenant, stream, format, out, window, s3: source.s3, bucket: source.bucket });
+    io.stderr(
+      `${plural(count.records, 'record')} (from ${plural(count.batches, 'batch', 'batches')}) of ${stream} written to ${out} (${format})\n`,
+    );
   } finally {
     await source.close();
   }
@@ -122,20 +148,7 @@ async function exportCommand(
 
 /** Runs `sluice batches <ls|cat|export>`. */
 export async function batchesCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOptions(
-    args,
-    {
-      tenant: { type: 'string' },
-      'dead-letter': { type: 'boolean' },
-      bucket: { type: 'string' },
-      endpoint: { type: 'string' },
-      format: { type: 'string' },
-      out: { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-    },
-    BATCHES_USAGE,
-  );
+  const { values, positionals } = parseCommand(BATCHES_COMMAND, args);
   if (values.help) {
     io.stdout(BATCHES_USAGE);
     return 0;

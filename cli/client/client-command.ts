@@ -2,27 +2,28 @@
 import { writeFile } from 'node:fs/promises';
 import { loadTenant } from '#shared/config/tenant-loader';
 import { CliError, type CliIo, UsageError } from '../cli-io.ts';
-import { parseOptions } from '../parse-options.ts';
+import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
 import { clientTypesSource } from './client-types.ts';
 
-/** Usage of `sluice client`. */
-export const CLIENT_USAGE = `Usage: sluice client types --tenant <name or path> [--out <file>]
-
-Writes a TypeScript module with the record type of every stream the tenant's tokens post to
+/** The declaration of `sluice client`: its options drive the parser and the help. */
+export const CLIENT_COMMAND = defineCommand({
+  name: 'client',
+  synopsis: ['types --tenant <name or path> [options]'],
+  description: `Writes a TypeScript module with the record type of every stream the tenant's tokens post to
 (from the stream's schema; a stream without one takes any JSON object, an XML stream a string)
-and the streams' settings (batch posts, maxBytes), for \`new SluiceClient<Streams>({ streams })\`.
+and the streams' settings (batch posts, maxBytes), for \`new SluiceClient<Streams>({ streams })\`.`,
+  options: {
+    tenant: { type: 'string', value: '<name or path>', help: 'the tenant config (a name in tenants/ or a path)' },
+    out: { type: 'string', value: '<file>', help: 'the file to write (default: stdout)' },
+  },
+});
 
-  --tenant  the tenant config (a name in tenants/ or a path)
-  --out     the file to write (default: stdout)
-`;
+/** Usage of `sluice client`, from its declaration. */
+export const CLIENT_USAGE = commandUsage(CLIENT_COMMAND);
 
 /** Runs `sluice client`. */
 export async function clientCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOptions(
-    args,
-    { tenant: { type: 'string' }, out: { type: 'string' } },
-    CLIENT_USAGE,
-  );
+  const { values, positionals } = parseCommand(CLIENT_COMMAND, args);
   if (values.help) {
     io.stdout(CLIENT_USAGE);
     return 0;

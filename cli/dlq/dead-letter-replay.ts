@@ -14,7 +14,7 @@ import type { StreamConfig } from '#shared/config/tenant-config';
 import { FIREHOSE_BATCH_LIMITS } from '#shared/contract/contract';
 import type { RecordDelivery } from '#shared/ports/delivery-port';
 import type { DeadLetterEntry } from './dead-letter-reader.ts';
-import { reasonLabel } from './dead-letter-summary.ts';
+import { reasonLabel } from './dead-letter-reason.ts';
 import type { LedgerEntry } from './replay-ledger.ts';
 
 /** Time one chunk's delivery may take, retries included: no gateway waits, so it is longer than a post's. */

@@ -3,8 +3,9 @@
  * shortened to a terminal line, and a replay's summary. Reasons are grouped without the value
  * a validator quotes (`… but received "12"`), so one cause is one row however many values hit it.
  */
-import type { FieldError } from '#shared/contract/errors';
+
 import type { DeadLetterEntry } from './dead-letter-reader.ts';
+import { reasonLabel, shortened } from './dead-letter-reason.ts';
 import type { ReplaySummary } from './dead-letter-replay.ts';
 
 /** Rows of the reason table, and examples, that `ls` prints at most. */
@@ -12,21 +13,6 @@ const LS_REASON_ROWS = 20;
 const LS_EXAMPLES = 5;
 /** Characters of a record an example shows. */
 const EXAMPLE_RECORD_CHARS = 100;
-const REASON_CHARS = 120;
-
-/** A one-line form of a text: control characters as spaces, cut at `chars` with an ellipsis. */
-export function shortened(text: string, chars: number): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to replace them.
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
-  return flat.length <= chars ? flat : `${flat.slice(0, chars - 1)}…`;
-}
-
-/** The reason a dead letter is grouped by: its problem slug and first reason, without the quoted value. */
-export function reasonLabel(slug: string, reason: FieldError | undefined): string {
-  if (!reason) return slug;
-  const message = reason.message.replace(/ but received .*$/s, '');
-  return shortened(`${slug} ${reason.path ? `${reason.path}: ` : ''}${message}`, REASON_CHARS);
-}
 
 /** The `ls` report of a selection; `replayed` says which of them a run already replayed. */
 export function formatDeadLetterList(

@@ -28,7 +28,8 @@ import type { DeliveryBindings } from '#shared/ports/delivery-bindings';
 import type { RecordDelivery } from '#shared/ports/delivery-port';
 import { noteBuffered, tenantStream } from '../batches/batches-command.ts';
 import { CliError, type CliIo, UsageError } from '../cli-io.ts';
-import { parseOptions } from '../parse-options.ts';
+import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
+
 import { parseTimeWindow, type TimeWindow } from '../time-window.ts';
 import { checkStackName, readStackOutputs } from '../token/stack-token.ts';
 import { type DeadLetterEntry, PULLED_SLUG, readDeadLetters, UNREADABLE_SLUG } from './dead-letter-reader.ts';
@@ -37,13 +38,11 @@ import { formatDeadLetterList, formatReplaySummary } from './dead-letter-summary
 import { ReplayLedger } from './replay-ledger.ts';
 import { REPLAY_LOCK_STALE_MS, ReplayLock } from './replay-lock.ts';
 
-/** Usage of `sluice dlq`. */
-export const DLQ_USAGE = `Usage: sluice dlq ls <stream> [--since <duration|date>] [--until <…>] [--problem <slug>]
-                     [--tenant <name or path>] [--stack <stack name>]
-       sluice dlq replay <stream> [--since <duration|date>] [--until <…>] [--problem <slug>] [--dry-run]
-                     [--tenant <name or path>] [--stack <stack name>]
-
-ls counts the stream's dead letters by problem and reason and shows the newest, shortened.
+/** The declaration of `sluice dlq`: its options drive the parser and the help. */
+export const DLQ_COMMAND = defineCommand({
+  name: 'dlq',
+  synopsis: ['ls <stream> [options]', 'replay <stream> [--dry-run] [options]'],
+  description: `ls counts the stream's dead letters by problem and reason and shows the newest, shortened.
 replay checks each dead letter again against the stream's current config (the tenant file
 as it is now) and delivers those that pass as a post of them would have been; the others
 stay where they are. A replay ledger in the landing bucket (dlq-replays/<stream>/) records
@@ -51,16 +50,35 @@ each replayed record, so no later run replays it again; a run killed mid-replay 
 run again, its one chunk in flight. A replay holds a lock on its stream (dlq-replays/<stream>/
 replay.lock); a second one is refused while it runs, and a lock left by a crashed run is taken
 over ${REPLAY_LOCK_STALE_MS / 60_000} minutes after it was last rewritten. Progress goes to stderr, the summary
-(replayed, still rejected with the top reasons, skipped, and the run id) to stdout.
+(replayed, still rejected with the top reasons, skipped, and the run id) to stdout.`,
+  options: {
+    tenant: {
+      type: 'string',
+      value: '<name or path>',
+      help: `whose streams, current schemas and local data (default: ${DEFAULT_TENANT})`,
+    },
+    since: {
+      type: 'string',
+      value: '<duration|date>',
+      help: 'dead letters received from then on: a duration back (90m, 6h, 7d) or a date',
+    },
+    until: { type: 'string', value: '<duration|date>', help: 'dead letters received up to then' },
+    problem: {
+      type: 'string',
+      value: '<slug>',
+      help: `only this problem type: ${['malformed-body', 'schema-violation', PULLED_SLUG].join(', ')}, …`,
+    },
+    'dry-run': { type: 'boolean', help: 'replay: check and report, deliver and record nothing' },
+    stack: {
+      type: 'string',
+      value: '<stack name>',
+      help: "the deployed stack's landing bucket and delivery streams, with the default AWS\ncredentials (docs/deploy.md lists the permissions); without it, local mode's data",
+    },
+  },
+});
 
-  --tenant   whose streams, current schemas and local data (default: ${DEFAULT_TENANT})
-  --since    dead letters received from then on: a duration back (90m, 6h, 7d) or a date
-  --until    dead letters received up to then
-  --problem  only this problem type: ${['malformed-body', 'schema-violation', PULLED_SLUG].join(', ')}, …
-  --dry-run  replay: check and report, deliver and record nothing
-  --stack    the deployed stack's landing bucket and delivery streams, with the default AWS
-             credentials (docs/deploy.md lists the permissions); without it, local mode's data
-`;
+/** Usage of `sluice dlq`, from its declaration. */
+export const DLQ_USAGE = commandUsage(DLQ_COMMAND);
 
 /** The AWS clients of `--stack` (made once per run, faked in tests). */
 export interface DlqClients {
@@ -210,18 +228,7 @@ export async function dlqCommand(
   io: CliIo,
   clients: () => DlqClients = defaultDlqClients,
 ): Promise<number> {
-  const { values, positionals } = parseOptions(
-    args,
-    {
-      tenant: { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      problem: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      stack: { type: 'string' },
-    },
-    DLQ_USAGE,
-  );
+  const { values, positionals } = parseCommand(DLQ_COMMAND, args);
   if (values.help) {
     io.stdout(DLQ_USAGE);
     return 0;

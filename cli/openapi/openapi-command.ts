@@ -7,20 +7,33 @@ import { sluiceHome } from '#local/sluice-home';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { openApiDocument } from '#shared/openapi/openapi';
 import { type CliIo, UsageError } from '../cli-io.ts';
-import { parseOptions } from '../parse-options.ts';
+import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
+
 import { DEFAULT_LOCAL_URL } from '../token/token-command.ts';
 
-/** Usage of `sluice openapi`. */
-export const OPENAPI_USAGE = `Usage: sluice openapi [--tenant <name or path>] [--out <file>] [--server <url>]
+/** The declaration of `sluice openapi`: its options drive the parser and the help. */
+export const OPENAPI_COMMAND = defineCommand({
+  name: 'openapi',
+  synopsis: ['[options]'],
+  description: `Prints the tenant's OpenAPI 3.1 document (JSON) on stdout, or writes it to --out: a path per
+stream and per dry-run route, their request bodies and answers, the token each needs.`,
+  options: {
+    tenant: {
+      type: 'string',
+      value: '<name or path>',
+      help: `tenant config: a name in tenants/ or a path (default: ${DEFAULT_TENANT})`,
+    },
+    out: { type: 'string', value: '<file>', help: 'write the document to this file instead of stdout' },
+    server: {
+      type: 'string',
+      value: '<url>',
+      help: `the API's base URL in the document, such as a stack's ApiUrl output\n(default: the running \`sluice dev\`, else ${DEFAULT_LOCAL_URL})`,
+    },
+  },
+});
 
-Prints the tenant's OpenAPI 3.1 document (JSON) on stdout, or writes it to --out: a path per
-stream and per dry-run route, their request bodies and answers, the token each needs.
-
-  --tenant   tenant config: a name in tenants/ or a path (default: ${DEFAULT_TENANT})
-  --out      write the document to this file instead of stdout
-  --server   the API's base URL in the document, such as a stack's ApiUrl output
-             (default: the running \`sluice dev\`, else ${DEFAULT_LOCAL_URL})
-`;
+/** Usage of `sluice openapi`, from its declaration. */
+export const OPENAPI_USAGE = commandUsage(OPENAPI_COMMAND);
 
 function serverUrl(value: string): string {
   let url: URL;
@@ -38,11 +51,7 @@ function serverUrl(value: string): string {
 
 /** Runs `sluice openapi`. */
 export async function openApiCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOptions(
-    args,
-    { tenant: { type: 'string' }, out: { type: 'string' }, server: { type: 'string' } },
-    OPENAPI_USAGE,
-  );
+  const { values, positionals } = parseCommand(OPENAPI_COMMAND, args);
   if (values.help) {
     io.stdout(OPENAPI_USAGE);
     return 0;

@@ -19,22 +19,34 @@ import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import type { RecordDelivery } from '#shared/ports/delivery-port';
 import { type RunSummary, SourceBusyError, type SourceState } from '#shared/pull/pull-run';
 import { CliError, type CliIo, UsageError } from '../cli-io.ts';
+import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
 import { type KeyedServer, reachDevServer, refusalMessage } from '../dev-server-admin.ts';
-import { parseOptions } from '../parse-options.ts';
+import { plural } from '../plural.ts';
 
-/** Usage of `sluice pull`. */
-export const PULL_USAGE = `Usage: sluice pull <source> [--tenant <name or path>] [--full-refresh]
-       sluice pull --status [--tenant <name or path>]
-
-Runs one run of a pull source now, to its end, printing a line per page and a summary.
+/** The declaration of `sluice pull`: its options drive the parser and the help. */
+export const PULL_COMMAND = defineCommand({
+  name: 'pull',
+  synopsis: ['<source> [options]', '--status [--tenant <name or path>]'],
+  description: `Runs one run of a pull source now, to its end, printing a line per page and a summary.
 Exits 0 when the run succeeded or was partial (the next run continues), 1 when it failed
 or another run of the source holds its lease. With a dev server running for the tenant,
-the run goes through it; otherwise the tenant's local data is opened for this run.
+the run goes through it; otherwise the tenant's local data is opened for this run.`,
+  options: {
+    tenant: {
+      type: 'string',
+      value: '<name or path>',
+      help: `tenant config: a name in tenants/ or a path (default: ${DEFAULT_TENANT})`,
+    },
+    'full-refresh': {
+      type: 'boolean',
+      help: "ignore the saved incremental cursor and start from the source's initial value",
+    },
+    status: { type: 'boolean', help: "list each source's saved state and last run" },
+  },
+});
 
-  --tenant        tenant config: a name in tenants/ or a path (default: ${DEFAULT_TENANT})
-  --full-refresh  ignore the saved incremental cursor and start from the source's initial value
-  --status        list each source's saved state and last run
-`;
+/** Usage of `sluice pull`, from its declaration. */
+export const PULL_USAGE = commandUsage(PULL_COMMAND);
 
 /** How the command opens the pull side when no dev server runs (the real one unless a test says otherwise). */
 export type PullOpener = (options: {
@@ -47,7 +59,7 @@ export type PullOpener = (options: {
 const realOpener: PullOpener = async (options) => (await import('#local/pull/pull-wiring')).openLocalPull(options);
 
 function pageLine(page: PageProgress): string {
-  return `pull ${page.source} page ${page.page}: ${page.records} records from ${page.url}\n`;
+  return `pull ${page.source} page ${page.page}: ${plural(page.records, 'record')} from ${page.url}\n`;
 }
 
 function exitCode(summary: RunSummary): number {
@@ -62,7 +74,7 @@ export function statusLine(name: string, state: SourceState | undefined): string
     : 'no finished run';
   const cursor = state.cursor === undefined ? '' : `; cursor ${state.cursor}`;
   const run = state.run
-    ? `; run ${state.run.id} in progress or interrupted after ${state.run.pages} pages, ${state.run.records} records`
+    ? `; run ${state.run.id} in progress or interrupted after ${plural(state.run.pages, 'page')}, ${plural(state.run.records, 'record')}`
     : '';
   return `${name}: ${last}${cursor}${run}`;
 }
@@ -172,11 +184,7 @@ async function printStatus(
 
 /** Runs `sluice pull`. */
 export async function pullCommand(args: readonly string[], io: CliIo, open: PullOpener = realOpener): Promise<number> {
-  const { values, positionals } = parseOptions(
-    args,
-    { tenant: { type: 'string' }, 'full-refresh': { type: 'boolean' }, status: { type: 'boolean' } },
-    PULL_USAGE,
-  );
+  const { values, positionals } = parseCommand(PULL_COMMAND, args);
   if (values.help) {
     io.stdout(PULL_USAGE);
     return 0;

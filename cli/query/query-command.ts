@@ -17,7 +17,8 @@ import type { TenantConfig } from '#shared/config/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { STACK_OUTPUTS } from '#shared/contract/stack-outputs';
 import { CliError, type CliIo, UsageError } from '../cli-io.ts';
-import { parseOptions } from '../parse-options.ts';
+import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
+
 import { parseTimeWindow, type TimeWindow } from '../time-window.ts';
 import { checkStackName, readStackOutputs } from '../token/stack-token.ts';
 import { downloadLanded } from './landed-download.ts';
@@ -25,25 +26,42 @@ import type { LandedFile } from './landed-files.ts';
 import { localBucketFiles } from './local-bucket-files.ts';
 import { formatResult, QUERY_FORMATS, type QueryFormat } from './query-output.ts';
 
-/** Usage of `sluice query`. */
-export const QUERY_USAGE = `Usage: sluice query "<SQL>" [--tenant <name or path>] [--format table|json|ndjson|csv]
-                    [--since <duration|date>] [--until <duration|date>]
-       sluice query "<SQL>" --stack <stack name> --since <duration|date> [--until <duration|date>] [...]
-
-Runs SQL (DuckDB) over the tenant's landed batches: one view per stream, named like its
+/** The declaration of `sluice query`: its options drive the parser and the help. */
+export const QUERY_COMMAND = defineCommand({
+  name: 'query',
+  synopsis: ['"<SQL>" [options]', '"<SQL>" --stack <stack name> --since <duration|date> [options]'],
+  description: `Runs SQL (DuckDB) over the tenant's landed batches: one view per stream, named like its
 Athena table, with the same columns and the partition columns year, month, day and hour,
-plus dead_letters. Athena's json_extract_scalar works too (docs/analysts.md).
+plus dead_letters. Athena's json_extract_scalar works too (docs/analysts.md).`,
+  options: {
+    tenant: {
+      type: 'string',
+      value: '<name or path>',
+      help: `whose streams and local data (default: ${DEFAULT_TENANT})`,
+    },
+    format: {
+      type: 'string',
+      value: 'table|json|ndjson|csv',
+      help: 'table (default), json, ndjson or csv; 64-bit integers print exactly',
+    },
+    since: {
+      type: 'string',
+      value: '<duration|date>',
+      help: 'only hour partitions from then on: a duration back (90m, 6h, 7d) or a date',
+    },
+    until: { type: 'string', value: '<duration|date>', help: 'only hour partitions up to then (default: now)' },
+    stack: {
+      type: 'string',
+      value: '<stack name>',
+      help: "read the deployed stack's landing bucket (default AWS credentials) into a cache\nunder the tenant's data folder, kept for the next call; needs --since",
+    },
+  },
+  notes: `A statement DuckDB refuses prints one line and exits 2; a stream with no batches is an
+empty table.`,
+});
 
-  --tenant   whose streams and local data (default: ${DEFAULT_TENANT})
-  --format   table (default), json, ndjson or csv; 64-bit integers print exactly
-  --since    only hour partitions from then on: a duration back (90m, 6h, 7d) or a date
-  --until    only hour partitions up to then (default: now)
-  --stack    read the deployed stack's landing bucket (default AWS credentials) into a cache
-             under the tenant's data folder, kept for the next call; needs --since
-
-A statement DuckDB refuses prints one line and exits 2; a stream with no batches is an
-empty table.
-`;
+/** Usage of `sluice query`, from its declaration. */
+export const QUERY_USAGE = commandUsage(QUERY_COMMAND);
 
 /** The AWS clients of `--stack` (made once per run, faked in tests). */
 export interface QueryClients {
@@ -120,17 +138,7 @@ export async function queryCommand(
   io: CliIo,
   clients: () => QueryClients = defaultQueryClients,
 ): Promise<number> {
-  const { values, positionals } = parseOptions(
-    args,
-    {
-      tenant: { type: 'string' },
-      format: { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      stack: { type: 'string' },
-    },
-    QUERY_USAGE,
-  );
+  const { values, positionals } = parseCommand(QUERY_COMMAND, args);
   if (values.help) {
     io.stdout(QUERY_USAGE);
     return 0;

@@ -15,13 +15,13 @@ import {
 import { sluiceHome } from '#local/sluice-home';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { CliError, type CliIo, UsageError } from '../cli-io.ts';
-import { parseOptions } from '../parse-options.ts';
+import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
 
-/** Usage of `sluice secret`. */
-export const SECRET_USAGE = `Usage: sluice secret set <name> [--tenant <name or path>]   (the value is read from stdin)
-       sluice secret ls [--tenant <name or path>]
-
-Stores a secret that a pull source or a webhook stream names (auth.secret) in the tenant's
+/** The declaration of `sluice secret`: its options drive the parser and the help. */
+export const SECRET_COMMAND = defineCommand({
+  name: 'secret',
+  synopsis: ['set <name> [options]   (the value is read from stdin)', 'ls [options]'],
+  description: `Stores a secret that a pull source or a webhook stream names (auth.secret) in the tenant's
 local data, 0600 under .sluice/<tenant>/secrets/, or lists the stored names (never the
 values). On a terminal the value is typed hidden and ends with Enter; from a pipe one
 trailing newline is dropped:
@@ -33,10 +33,14 @@ A webhook secret holds one secret, or two lines (new, then old) during a rotatio
   printf '%s\\n%s' "$NEW_SECRET" "$OLD_SECRET" | sluice secret set github-webhook
 
 SLUICE_SECRET_<NAME> (upper case, other characters as _) in the environment wins over a
-stored value.
+stored value.`,
+  options: {
+    tenant: { type: 'string', value: '<name or path>', help: `whose secrets (default: ${DEFAULT_TENANT})` },
+  },
+});
 
-  --tenant   whose secrets (default: ${DEFAULT_TENANT})
-`;
+/** Usage of `sluice secret`, from its declaration. */
+export const SECRET_USAGE = commandUsage(SECRET_COMMAND);
 
 type Stdin = CliIo['stdin'] & { setRawMode?: (raw: boolean) => unknown };
 
@@ -90,7 +94,7 @@ function readHidden(stdin: Stdin & { setRawMode: (raw: boolean) => unknown }, io
 
 /** Runs `sluice secret <set|ls>`. */
 export async function secretCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOptions(args, { tenant: { type: 'string' } }, SECRET_USAGE);
+  const { values, positionals } = parseCommand(SECRET_COMMAND, args);
   if (values.help) {
     io.stdout(SECRET_USAGE);
     return 0;

@@ -12,29 +12,50 @@ import { sluiceHome } from '#local/sluice-home';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { CliError, type CliIo, UsageError } from '../cli-io.ts';
-import { nonNegativeNumber, parseOptions } from '../parse-options.ts';
+import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
+import { nonNegativeNumber } from '../parse-options.ts';
 import { DEFAULT_LOCAL_URL } from '../token/token-command.ts';
 import { fileBytes, jsonChunks, type RecordChunk, wholeInput } from './record-chunks.ts';
 
-/** Usage of `sluice send`. */
-export const SEND_USAGE = `Usage: sluice send <stream> [file|-] [--spool <dir>] [--tenant <name or path>] [--url <url>] [--token <jwt>] [--content-type <type>] [--retries <n>] [--progress]
-
-Sends the file's records (or stdin's) with the Sluice client: JSON is one object, an array of
+/** The declaration of `sluice send`: its options drive the parser and the help. */
+export const SEND_COMMAND = defineCommand({
+  name: 'send',
+  synopsis: ['<stream> [file|-] [options]'],
+  description: `Sends the file's records (or stdin's) with the Sluice client: JSON is one object, an array of
 records, or NDJSON, one record per line (blank lines skipped), batched on batch streams; XML is
-one document. JSON or XML is told
-by the content (first character "<" is XML) unless --content-type says. Retries 409, 429, 5xx
-and network errors with the same Idempotency-Key, honouring Retry-After; splits a batch on 413.
-Prints how many records were accepted, and each rejected record with its problem.
+one document. JSON or XML is told by the content (first character "<" is XML) unless
+--content-type says. Retries 409, 429, 5xx and network errors with the same Idempotency-Key,
+honouring Retry-After; splits a batch on 413. Prints how many records were accepted, and each
+rejected record with its problem.`,
+  options: {
+    spool: {
+      type: 'string',
+      value: '<dir>',
+      help: 'a directory that keeps every record until it is answered: killed at any moment,\nthe same command again resumes, sending nothing twice and skipping nothing',
+    },
+    tenant: {
+      type: 'string',
+      value: '<name or path>',
+      help: `whose running \`sluice dev\` to post to, and whose stream settings (default: ${DEFAULT_TENANT})`,
+    },
+    url: {
+      type: 'string',
+      value: '<url>',
+      help: `base URL (default: the tenant's running \`sluice dev\`, else ${DEFAULT_LOCAL_URL})`,
+    },
+    token: {
+      type: 'string',
+      value: '<jwt>',
+      help: 'bearer token (default: $SLUICE_TOKEN; against `sluice dev` one is made)',
+    },
+    'content-type': { type: 'string', value: '<type>', help: 'content type of the records' },
+    retries: { type: 'string', value: '<n>', help: 'retries of a batch after its first attempt (default: 5)' },
+    progress: { type: 'boolean', help: 'print "buffered <n>" on stderr as records enter the client' },
+  },
+});
 
-  --spool         a directory that keeps every record until it is answered: killed at any moment,
-                  the same command again resumes, sending nothing twice and skipping nothing
-  --tenant        whose running \`sluice dev\` to post to, and whose stream settings (default: ${DEFAULT_TENANT})
-  --url           base URL (default: the tenant's running \`sluice dev\`, else ${DEFAULT_LOCAL_URL})
-  --token         bearer token (default: $SLUICE_TOKEN; against \`sluice dev\` one is made)
-  --content-type  content type of the records
-  --retries       retries of a batch after its first attempt (default: 5)
-  --progress      print "buffered <n>" on stderr as records enter the client
-`;
+/** Usage of `sluice send`, from its declaration. */
+export const SEND_USAGE = commandUsage(SEND_COMMAND);
 
 /** Most rejected records printed one by one; the rest are counted. */
 const PRINTED_REJECTIONS = 20;
@@ -75,19 +96,7 @@ function shortened(text: string, bytes: number): string {
 
 /** Runs `sluice send`. */
 export async function sendCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOptions(
-    args,
-    {
-      spool: { type: 'string' },
-      tenant: { type: 'string' },
-      url: { type: 'string' },
-      token: { type: 'string' },
-      'content-type': { type: 'string' },
-      retries: { type: 'string' },
-      progress: { type: 'boolean' },
-    },
-    SEND_USAGE,
-  );
+  const { values, positionals } = parseCommand(SEND_COMMAND, args);
   if (values.help) {
     io.stdout(SEND_USAGE);
     return 0;

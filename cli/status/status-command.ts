@@ -9,30 +9,36 @@ import { readServerState } from '#local/server-state';
 import { sluiceHome } from '#local/sluice-home';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { CliError, type CliIo, UsageError } from '../cli-io.ts';
+import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
 import { reachDevServer, refusalMessage } from '../dev-server-admin.ts';
-import { parseOptions } from '../parse-options.ts';
+
 import { statusTables } from './status-table.ts';
 
-/** Usage of `sluice status`. */
-export const STATUS_USAGE = `Usage: sluice status [--tenant <name or path>] [--json]
-
-Shows the running dev server of a tenant: per stream the records accepted, rejected and
+/** The declaration of `sluice status`: its options drive the parser and the help. */
+export const STATUS_COMMAND = defineCommand({
+  name: 'status',
+  synopsis: ['[options]'],
+  description: `Shows the running dev server of a tenant: per stream the records accepted, rejected and
 dead-lettered since it started, the records buffered and the age of the oldest, and the
 last object written and when; per source its last run (when, outcome, records) and its next
 run. Exits 1 when no dev server runs for the tenant. The same counts are on the server's
-GET /metrics, in Prometheus text format.
+GET /metrics, in Prometheus text format.`,
+  options: {
+    tenant: {
+      type: 'string',
+      value: '<name or path>',
+      help: `tenant config: a name in tenants/ or a path (default: ${DEFAULT_TENANT})`,
+    },
+    json: { type: 'boolean', help: 'print the status as one JSON object instead of tables' },
+  },
+});
 
-  --tenant  tenant config: a name in tenants/ or a path (default: ${DEFAULT_TENANT})
-  --json    print the status as one JSON object instead of tables
-`;
+/** Usage of `sluice status`, from its declaration. */
+export const STATUS_USAGE = commandUsage(STATUS_COMMAND);
 
 /** Runs `sluice status`. */
 export async function statusCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOptions(
-    args,
-    { tenant: { type: 'string' }, json: { type: 'boolean' } },
-    STATUS_USAGE,
-  );
+  const { values, positionals } = parseCommand(STATUS_COMMAND, args);
   if (values.help) {
     io.stdout(STATUS_USAGE);
     return 0;

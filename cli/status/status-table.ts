@@ -4,6 +4,7 @@
  * same whatever the terminal's time zone.
  */
 import type { DevStatus, SourceStatus, StreamStatus } from '#local/observability/dev-status';
+import { plural } from '../plural.ts';
 
 /** Where nothing is to show. */
 const NONE = '-';
@@ -61,7 +62,7 @@ function streamColumns(now: string): Column<StreamStatus>[] {
     },
     {
       title: 'last object',
-      cell: (row) => (row.lastObject ? `${row.lastObject.key} (${row.lastObject.records} records)` : NONE),
+      cell: (row) => (row.lastObject ? `${row.lastObject.key} (${plural(row.lastObject.records, 'record')})` : NONE),
     },
   ];
 }

@@ -7,29 +7,46 @@ import { isSelfIssuer, TENANT_NAME_PATTERN } from '#shared/config/tenant-config'
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { tenantOfStackName } from '#shared/contract/stack-outputs';
 import { type CliIo, UsageError } from '../cli-io.ts';
-import { list, parseOptions, positiveNumber } from '../parse-options.ts';
-import {
-  createStackToken,
-  defaultStackClients,
-  readStackOutputs,
-  type StackClients,
-  stackTokenLimits,
-} from './stack-token.ts';
+import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
+import { list, positiveNumber } from '../parse-options.ts';
+import type { StackClients } from './stack-token.ts';
 
-/** Usage of `sluice token create`. */
-export const TOKEN_USAGE = `Usage: sluice token create [--tenant <name or path>] [--days <n>] [--streams a,b] [--issuer <url>]
-       sluice token create --stack <stack name> [--tenant <name>] [--days <n>] [--streams a,b]
+/** The declaration of `sluice token`: its options drive the parser and the help. */
+export const TOKEN_COMMAND = defineCommand({
+  name: 'token',
+  synopsis: ['create [options]', 'create --stack <stack name> [options]'],
+  description: 'Prints a signed JWT for the tenant, and nothing else, on stdout.',
+  options: {
+    tenant: {
+      type: 'string',
+      value: '<name or path>',
+      help: `tenant config: a name in tenants/ or a path (default: ${DEFAULT_TENANT})`,
+    },
+    days: {
+      type: 'string',
+      value: '<n>',
+      help: "lifetime in days (default: 1; at most the tenant's auth.maxTokenDays)",
+    },
+    streams: {
+      type: 'string',
+      value: 'a,b',
+      help: "limit the token to these streams (default: every stream of the tenant;\nwith --stack, checked against the deployed stack's streams)",
+    },
+    issuer: {
+      type: 'string',
+      value: '<url>',
+      help: 'local issuer URL (default: the running `sluice dev`, else http://127.0.0.1:4000)',
+    },
+    stack: {
+      type: 'string',
+      value: '<stack name>',
+      help: "sign with a deployed stack's key (CloudFormation outputs + Secrets Manager);\nno local tenant config is read",
+    },
+  },
+});
 
-Prints a signed JWT for the tenant, and nothing else, on stdout.
-
-  --tenant   tenant config: a name in tenants/ or a path (default: ${DEFAULT_TENANT})
-  --days     lifetime in days (default: 1; at most the tenant's auth.maxTokenDays)
-  --streams  limit the token to these streams (default: every stream of the tenant;
-             with --stack, checked against the deployed stack's streams)
-  --issuer   local issuer URL (default: the running \`sluice dev\`, else http://127.0.0.1:4000)
-  --stack    sign with a deployed stack's key (CloudFormation outputs + Secrets Manager);
-             no local tenant config is read
-`;
+/** Usage of `sluice token`, from its declaration. */
+export const TOKEN_USAGE = commandUsage(TOKEN_COMMAND);
 
 /** Default local issuer: `sluice dev` on its default port. */
 export const DEFAULT_LOCAL_URL = 'http://127.0.0.1:4000';
@@ -59,19 +76,9 @@ function checkRequest(limits: TokenLimits, days: number, streams: readonly strin
 export async function tokenCommand(
   args: readonly string[],
   io: CliIo,
-  stackClients: () => StackClients = defaultStackClients,
+  stackClients?: () => StackClients,
 ): Promise<number> {
-  const { values, positionals } = parseOptions(
-    args,
-    {
-      tenant: { type: 'string' },
-      days: { type: 'string' },
-      streams: { type: 'string' },
-      issuer: { type: 'string' },
-      stack: { type: 'string' },
-    },
-    TOKEN_USAGE,
-  );
+  const { values, positionals } = parseCommand(TOKEN_COMMAND, args);
   if (values.help) {
     io.stdout(TOKEN_USAGE);
     return 0;
@@ -91,8 +98,12 @@ export async function tokenCommand(
     if (!TENANT_NAME_PATTERN.test(tenantName)) {
       throw new UsageError(`with --stack, --tenant takes a tenant name, not "${tenantName}"`, TOKEN_USAGE);
     }
+    // Loaded here: the AWS SDK clients cost a local token most of its start time.
+    const { createStackToken, defaultStackClients, readStackOutputs, stackTokenLimits } = await import(
+      './stack-token.ts'
+    );
     // The deployed stack, not a tenants/ file that may differ from it, says what a token may ask for.
-    const clients = stackClients();
+    const clients = (stackClients ?? defaultStackClients)();
     const outputs = await readStackOutputs(clients.cloudFormation, stackName);
     checkRequest({ owner: `stack ${stackName}`, ...stackTokenLimits(outputs) }, days, streams);
     const token = await createStackToken(

@@ -11,8 +11,9 @@ import { isWebhookStream } from '#shared/config/webhook-config';
 import { STACK_OUTPUTS, tenantOfStackName } from '#shared/contract/stack-outputs';
 import { selfIssuerAudience, signTenantToken } from '#shared/tokens/token-claims';
 import { CliError, type CliIo, UsageError } from '../cli-io.ts';
+import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
 import { streamSample } from '../dev/sample-request.ts';
-import { parseOptions, positiveNumber } from '../parse-options.ts';
+import { positiveNumber } from '../parse-options.ts';
 import { defaultStackClients, readStackOutputs, readStackSigningKey, type StackClients } from '../token/stack-token.ts';
 import { watchLanding } from './landing-watch.ts';
 import { type CheckResult, checkDiscovery, checkJwks, postSample } from './verify-checks.ts';
@@ -25,21 +26,33 @@ export const VERIFY_TOKEN_MINUTES = 5;
 
 const POLL_MS = 10_000;
 
-/** Usage of `sluice verify`. */
-export const VERIFY_USAGE = `Usage: sluice verify --stack <stack name> [--tenant <name or path>] [--timeout <seconds>]
-
-Checks a deployed stack end to end: the stack's outputs, the discovery document and JWKS
+/** The declaration of `sluice verify`: its options drive the parser and the help. */
+export const VERIFY_COMMAND = defineCommand({
+  name: 'verify',
+  synopsis: ['--stack <stack name> [options]'],
+  description: `Checks a deployed stack end to end: the stack's outputs, the discovery document and JWKS
 against the authorizer's issuer (TokenIssuer), a ${VERIFY_TOKEN_MINUTES}-minute token signed with the stack's key,
 one sample record posted to every stream (202), and an object for each in the landing
-bucket. Prints one line per check and a verdict; exit code 0 when every check passed.
+bucket. Prints one line per check and a verdict; exit code 0 when every check passed.`,
+  options: {
+    stack: { type: 'string', value: '<stack name>', help: 'the stack, e.g. Sluice-acme' },
+    tenant: {
+      type: 'string',
+      value: '<name or path>',
+      help: "tenant config: a name in tenants/ or a path (default: the stack name's tenant)",
+    },
+    timeout: {
+      type: 'string',
+      value: '<seconds>',
+      help: `seconds to wait for the batches (default: ${DEFAULT_VERIFY_TIMEOUT_SECONDS}; raise it for streams that buffer longer)`,
+    },
+  },
+  notes: `Needs cloudformation:DescribeStacks, secretsmanager:GetSecretValue and kms:Decrypt on the
+signing key secret, and s3:ListBucket on the landing bucket.`,
+});
 
-  --stack    the stack, e.g. Sluice-acme
-  --tenant   tenant config: a name in tenants/ or a path (default: the stack name's tenant)
-  --timeout  seconds to wait for the batches (default: ${DEFAULT_VERIFY_TIMEOUT_SECONDS}; raise it for streams that buffer longer)
-
-Needs cloudformation:DescribeStacks, secretsmanager:GetSecretValue and kms:Decrypt on the
-signing key secret, and s3:ListBucket on the landing bucket.
-`;
+/** Usage of `sluice verify`, from its declaration. */
+export const VERIFY_USAGE = commandUsage(VERIFY_COMMAND);
 
 /** The AWS clients verify uses (made once per run, faked in tests). */
 export interface VerifyClients extends StackClients {
@@ -86,11 +99,7 @@ export async function verifyCommand(
   clients: () => VerifyClients = defaultVerifyClients,
 ): Promise<number> {
   const since = new Date();
-  const { values, positionals } = parseOptions(
-    args,
-    { stack: { type: 'string' }, tenant: { type: 'string' }, timeout: { type: 'string' } },
-    VERIFY_USAGE,
-  );
+  const { values, positionals } = parseCommand(VERIFY_COMMAND, args);
   if (values.help) {
     io.stdout(VERIFY_USAGE);
     return 0;

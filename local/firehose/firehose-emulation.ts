@@ -68,17 +68,20 @@ export interface BufferStatus extends BufferSnapshot {
 export class FirehoseEmulation implements RecordDelivery {
   private readonly buffers = new Map<string, DeliveryBuffer>();
   private readonly lastObjects = new Map<string, LandedObject>();
+  /** Buffers a reload took out of service, still draining into S3. */
+  private readonly retiring = new Set<Promise<void>>();
+  private tenant: TenantConfig;
 
-  constructor(private readonly options: FirehoseEmulationOptions) {}
+  constructor(private readonly options: FirehoseEmulationOptions) {
+    this.tenant = options.tenant;
+  }
 
-  private buffer(streamId: string, channel: DeliveryChannel): DeliveryBuffer | undefined {
+  private buffer(streamId: string, channel: DeliveryChannel, tenant = this.tenant): DeliveryBuffer | undefined {
     const key = `${streamId}~${channel}`;
     let buffer = this.buffers.get(key);
     if (!buffer) {
       // Own keys only: a journal named `constructor~…` must not find Object's constructor.
-      const stream = Object.hasOwn(this.options.tenant.streams, streamId)
-        ? this.options.tenant.streams[streamId]
-        : undefined;
+      const stream = Object.hasOwn(tenant.streams, streamId) ? tenant.streams[streamId] : undefined;
       if (!stream) return undefined;
       const seconds = this.options.flushSeconds ?? stream.buffering.seconds;
       const log = this.options.log;
@@ -97,7 +100,7 @@ export class FirehoseEmulation implements RecordDelivery {
   }
 
   private async put(stream: StreamConfig, channel: DeliveryChannel, batch: BatchToWrite): Promise<void> {
-    const key = batchKey(this.options.tenant.tenant, stream, channel, new Date(batch.firstArrival), batch.batchId);
+    const key = batchKey(this.tenant.tenant, stream, channel, new Date(batch.firstArrival), batch.batchId);
     const raw = Buffer.concat(batch.records);
     const body = stream.compression === 'gzip' ? await gzipAsync(raw) : raw;
     await this.options.s3.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: body }));
@@ -107,13 +110,40 @@ export class FirehoseEmulation implements RecordDelivery {
       bytes: body.length,
       at: Date.now(),
     });
-    this.options.log?.info(`${key}: ${batch.records.length} records, ${body.length} bytes`);
+    const count = batch.records.length;
+    this.options.log?.info(`${key}: ${count} ${count === 1 ? 'record' : 'records'}, ${body.length} bytes`);
   }
 
   /** Resolves once the records are journaled (durably buffered), as Firehose acknowledges. */
-  async deliver(batch: DeliveryBatch): Promise<void> {
+  deliver(batch: DeliveryBatch): Promise<void> {
+    return this.deliverUnder(this.tenant, batch);
+  }
+
+  /**
+   * A delivery bound to one tenant config: a request that started before a reload delivers
+   * under the config it started with, even to a stream the reload removed.
+   */
+  deliveryFor(tenant: TenantConfig): RecordDelivery {
+    return { deliver: (batch) => this.deliverUnder(tenant, batch) };
+  }
+
+  /**
+   * Switches to a reloaded tenant config: every open buffer is flushed into S3 (none is
+   * dropped), and the next records open buffers with the new streams' settings.
+   */
+  async reconfigure(tenant: TenantConfig): Promise<void> {
+    this.tenant = tenant;
+    const open = [...this.buffers.values()];
+    this.buffers.clear();
+    const drained = Promise.allSettled(open.map((buffer) => buffer.drain())).then(() => undefined);
+    this.retiring.add(drained);
+    await drained;
+    this.retiring.delete(drained);
+  }
+
+  private async deliverUnder(tenant: TenantConfig, batch: DeliveryBatch): Promise<void> {
     if (Date.now() > batch.deadlineAt) throw new DeadlineExceededError('the delivery deadline passed');
-    const buffer = this.buffer(batch.streamId, batch.channel);
+    const buffer = this.buffer(batch.streamId, batch.channel, tenant);
     if (!buffer) throw new DownstreamUnavailableError(`no delivery stream for ${batch.streamId}`);
     if (batch.records.length === 0) return;
     await buffer.append(batch.records);
@@ -161,6 +191,7 @@ export class FirehoseEmulation implements RecordDelivery {
 
   /** Flushes every buffer now (as on shutdown) and waits until every batch is in S3. */
   async flushAll(): Promise<void> {
+    await Promise.all(this.retiring);
     const results = await Promise.allSettled([...this.buffers.values()].map((buffer) => buffer.drain()));
     const failed = results.filter((result) => result.status === 'rejected');
     if (failed.length > 0) {

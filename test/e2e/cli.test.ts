@@ -73,6 +73,17 @@ describe('the sluice command', () => {
     expect(code).toBe(0);
   });
 
+  it('send posts a .ndjson or .jsonl file, or several lines of JSON from stdin, as NDJSON', async () => {
+    const local = await server();
+    for (const name of ['clicks.ndjson', 'clicks.jsonl', '-']) {
+      const file = join(local.home.root, name);
+      if (name !== '-') await writeFile(file, '{"a":1}\n{"a":2}\n');
+      const captured = captureIo({ env: { SLUICE_HOME: local.home.base }, stdin: '{"a":1}\n{"a":2}\n' });
+      expect(await runCli(['send', 'events', name === '-' ? '-' : file], captured.io)).toBe(0);
+      expect(captured.stdout()).toMatch(/^202 Accepted\n\{"status":"accepted","stream":"events","records":2,/);
+    }
+  });
+
   it('batches ls and cat read the landed batches, decoding CBOR, also after the server stopped', async () => {
     const local = await server();
     for (const name of ['Ada', 'Grace']) {
@@ -241,6 +252,12 @@ describe('the sluice command', () => {
     expect(banner).toContain(local.server.s3.endpoint);
     expect(banner).toMatch(/orders\s+\(json, schema, dead-letter\)/);
     expect(banner).toMatch(/profiles\s+\(xml\)/);
+    expect(banner).toContain('  webhook  github: secret "github-webhook" is not set');
+    expect(banner).toContain(
+      'npx sluice secret set github-webhook   (or SLUICE_SECRET_GITHUB_WEBHOOK in the environment)',
+    );
+    const withSecret = await devBanner(local.server, local.home.root, { SLUICE_SECRET_GITHUB_WEBHOOK: 'x' });
+    expect(withSecret).not.toContain('webhook  github');
   });
 
   it('runs as `npx sluice` from the repository root', async () => {

@@ -214,6 +214,7 @@ describe('sluice batches export', () => {
   it('writes the records as landed to one NDJSON file, 64-bit ids and CBOR documents included', async () => {
     const ledger = await exportTo('ledger', 'ndjson');
     expect(ledger.code).toBe(0);
+    expect(ledger.stderr).toMatch(/^2 records \(from 1 batch\) of ledger written to .*ledger\.ndjson \(ndjson\)\n$/);
     expect(await readFile(ledger.out, 'utf8')).toBe(
       `{"id":${BIG_ID},"note":"first"}\n{"id":123456789012345678901234567890,"note":"huge"}\n`,
     );
@@ -226,7 +227,7 @@ describe('sluice batches export', () => {
   it('writes the typed table to one Parquet file that DuckDB reads back exactly', async () => {
     const ledger = await exportTo('ledger', 'parquet');
     expect(ledger.code).toBe(0);
-    expect(ledger.stderr).toMatch(/^1 batch\(es\) of ledger written to .*ledger\.parquet \(parquet\)\n$/);
+    expect(ledger.stderr).toMatch(/^2 records \(from 1 batch\) of ledger written to .*ledger\.parquet \(parquet\)\n$/);
     const back = await query(
       `SELECT id, note, year FROM read_parquet('${ledger.out.replaceAll("'", "''")}') ORDER BY note`,
       '--format',

@@ -51,4 +51,20 @@ export default defineTenant({ tenant: 'invalid', auth: { issuer: 'self' }, strea
     );
     expect(captured.stdout()).toBe('');
   });
+
+  it('answers a --stack command without AWS configuration in one line naming AWS_REGION, exit 1', async () => {
+    const saved = { ...process.env };
+    for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE']) delete process.env[name];
+    process.env.AWS_CONFIG_FILE = join(root, 'no-config');
+    process.env.AWS_SHARED_CREDENTIALS_FILE = join(root, 'no-credentials');
+    try {
+      const captured = io();
+      expect(await runCli(['token', 'create', '--stack', 'Sluice-example'], captured.io)).toBe(1);
+      expect(captured.stderr()).toBe(
+        'sluice token: no AWS Region is configured: set AWS_REGION (or a profile with a region in AWS_PROFILE)\n',
+      );
+    } finally {
+      process.env = saved;
+    }
+  });
 });

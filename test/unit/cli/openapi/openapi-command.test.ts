@@ -85,7 +85,7 @@ describe('sluice openapi', () => {
   });
 
   it.each([
-    [['--format', 'yaml'], "Unknown option '--format'"],
+    [['--format', 'yaml'], 'unknown option --format; sluice openapi takes --tenant, --out, --server, --help'],
     [['--server', 'ftp://example.com'], '--server must be an http or https URL, not "ftp://example.com"'],
     [['--server', 'not a url'], '--server must be an http or https URL'],
     [['--out'], "Option '--out <value>' argument missing"],

@@ -51,7 +51,7 @@ describe('sluice status', () => {
     ]) {
       const captured = captureIo();
       expect(await runCli(args, captured.io)).toBe(2);
-      expect(captured.stderr()).toMatch(/^sluice status: .*\n\nUsage: sluice status \[--tenant/);
+      expect(captured.stderr()).toMatch(/^sluice status: .*\n\nUsage: sluice status \[options\]/);
     }
   });
 
@@ -75,6 +75,26 @@ describe('the status tables', () => {
     expect(shortDuration(86_399)).toBe('23 h');
     expect(shortDuration(86_400)).toBe('1 d');
     expect(shortDuration(-5)).toBe('0 s');
+  });
+
+  it('says "1 record", not "1 records", for a last object of one record', () => {
+    const status: DevStatus = {
+      tenant: 'example',
+      now: '2026-01-01T12:00:00.000Z',
+      streams: [
+        {
+          stream: 'orders',
+          accepted: 1,
+          rejected: 0,
+          deadLettered: 0,
+          buffered: 0,
+          oldestBufferedSeconds: undefined,
+          lastObject: { key: 'streams/orders/a.ndjson', records: 1, bytes: 90, at: '2026-01-01T11:58:00.000Z' },
+        },
+      ],
+      sources: [],
+    };
+    expect(statusTables(status, 'http://127.0.0.1:4000')).toContain('streams/orders/a.ndjson (1 record)');
   });
 
   it('show ages and waits against the server clock, and a dash where nothing happened yet', () => {
