@@ -26,6 +26,7 @@ import { type DeliveryLog, FirehoseEmulation } from './firehose/firehose-emulati
 import { type AccessLogEntry, accessLogLine } from './gateway/access-log.ts';
 import { createGateway, type IngestHandler } from './gateway/gateway.ts';
 import { createJwtAuthorizer } from './gateway/jwt-authorizer.ts';
+import { guardedListener } from './guarded-listener.ts';
 import { loadOrCreateKeySet, signLocalToken } from './local-issuer.ts';
 import { createDevObservability } from './observability/dev-observability.ts';
 import { LocalSecretReader } from './pull/local-secrets.ts';
@@ -239,14 +240,17 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // `sluice dlq replay` delivers through this server's emulation, which owns the journal.
     const deliverRoute = createDeliverRoute({ tenant, delivery: emulation, key: pullKey, track });
     observability.expose({ key: pullKey, pull });
-    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const logUnexpected = (line: string) => options.log?.error(line);
+    const routeRequest = (request: IncomingMessage, response: ServerResponse) => {
       // The sample API stands in for a third party, so it is outside the gateway's auth and routes.
       if (request.url?.startsWith(SAMPLE_API_PREFIX)) sampleApi(request, response);
       else if (request.url === PULL_ROUTE_PREFIX || request.url?.startsWith(`${PULL_ROUTE_PREFIX}/`)) {
         pullRoutes(request, response);
       } else if (request.url === DELIVER_ROUTE) deliverRoute(request, response);
       else if (!observability.serve(request, response)) gateway(request, response);
-    });
+    };
+    // No request, with or without credentials, can end the process (issue 22 §3).
+    server.on('request', guardedListener(routeRequest, logUnexpected));
     await writeServerState(home.serverStateFile, {
       pid: process.pid,
       url: issuer,
