@@ -26,6 +26,7 @@ import { type DeliveryLog, FirehoseEmulation } from './firehose/firehose-emulati
 import { type AccessLogEntry, accessLogLine } from './gateway/access-log.ts';
 import { createGateway, type IngestHandler } from './gateway/gateway.ts';
 import { createJwtAuthorizer } from './gateway/jwt-authorizer.ts';
+import { guardedListener } from './guarded-listener.ts';
 import { loadOrCreateKeySet, signLocalToken } from './local-issuer.ts';
 import { createDevObservability } from './observability/dev-observability.ts';
 import { LocalSecretReader } from './pull/local-secrets.ts';
@@ -272,7 +273,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     });
     let current = makeGeneration(tenant, handler, pull);
     observability.expose({ key: pullKey, pull });
-    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const logUnexpected = (line: string) => options.log?.error(line);
+    const routeRequest = (request: IncomingMessage, response: ServerResponse) => {
       const generation = current;
       // The sample API stands in for a third party, so it is outside the gateway's auth and routes.
       if (request.url?.startsWith(SAMPLE_API_PREFIX)) sampleApi(request, response);
@@ -280,7 +282,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         generation.pullRoutes(request, response);
       } else if (request.url === DELIVER_ROUTE) generation.deliverRoute(request, response);
       else if (!observability.serve(request, response)) generation.gateway(request, response);
-    });
+    };
+    // No request, with or without credentials, can end the process (issue 22 §3).
+    server.on('request', guardedListener(routeRequest, logUnexpected));
     await writeServerState(home.serverStateFile, {
       pid: process.pid,
       url: issuer,

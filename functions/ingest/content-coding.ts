@@ -36,10 +36,21 @@ function isZlibHeader(bytes: Uint8Array): boolean {
   return (first & 0x0f) === 8 && ((first << 8) | second) % 31 === 0;
 }
 
+/**
+ * Inflates `bytes` and checks that the compressed data ends where the body ends. zlib stops at the
+ * end of the compressed stream and ignores what follows (for gzip, NUL padding too), so the engine's
+ * count of input consumed (`bytesWritten`) is compared with the body's length: the contract says
+ * bytes after the compressed data are a 400, not silently dropped.
+ */
 function inflateOnce(bytes: Uint8Array, coding: 'gzip' | 'deflate', limitBytes: number): Buffer {
-  const options = { maxOutputLength: limitBytes };
-  if (coding === 'gzip') return gunzipSync(bytes, options);
-  return isZlibHeader(bytes) ? inflateSync(bytes, options) : inflateRawSync(bytes, options);
+  const options = { maxOutputLength: limitBytes, info: true } as const;
+  const inflate = coding === 'gzip' ? gunzipSync : isZlibHeader(bytes) ? inflateSync : inflateRawSync;
+  const { buffer, engine } = inflate(bytes, options) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+  const trailing = bytes.byteLength - engine.bytesWritten;
+  if (trailing > 0) {
+    throw new MalformedBodyError(`The body is not valid ${coding} data: ${trailing} bytes follow the compressed data.`);
+  }
+  return buffer;
 }
 
 /**
@@ -53,6 +64,7 @@ export function inflateBody(bytes: Uint8Array, coding: 'gzip' | 'deflate', limit
   try {
     return inflateOnce(bytes, coding, limitBytes);
   } catch (error) {
+    if (error instanceof MalformedBodyError) throw error;
     const code = (error as { code?: unknown }).code;
     if (code === 'ERR_BUFFER_TOO_LARGE') throw new CompressedPayloadTooLargeError(limitBytes, compressed);
     // zlib's messages are fixed sentences ("unexpected end of file"), never quoted input.

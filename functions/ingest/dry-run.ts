@@ -2,7 +2,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { TenantConfig } from '#shared/config/tenant-config';
-import { CONTRACT_STATUS } from '#shared/contract/contract';
+import { CONTRACT_STATUS, IDEMPOTENCY_KEY_HEADER } from '#shared/contract/contract';
+import { assertValidIdempotencyKey } from './idempotent-answers.ts';
 import { validate } from './ingest-core.ts';
 import type { IngestRequest } from './ingest-request.ts';
 
@@ -16,6 +17,9 @@ export function answerDryRun(
   tenant: TenantConfig,
   logger: Logger,
 ): APIGatewayProxyStructuredResultV2 {
+  // The real route refuses a malformed key with 400; its dry run answers the same.
+  const key = request.headers[IDEMPOTENCY_KEY_HEADER];
+  if (key !== undefined) assertValidIdempotencyKey(key);
   const outcome = validate(request, tenant);
   const status = CONTRACT_STATUS.validated.status;
   logger.info('records validated', {

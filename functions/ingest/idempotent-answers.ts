@@ -109,6 +109,15 @@ function streamAnswers(tenant: TenantConfig, stream: StreamConfig, store: Idempo
   }) as AnswerOnce;
 }
 
+/** Throws InvalidIdempotencyKeyError (400) for a key the contract refuses; the real route and its dry run share it. */
+export function assertValidIdempotencyKey(key: string): void {
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new InvalidIdempotencyKeyError(
+      `The Idempotency-Key header must be 1 to 255 printable ASCII characters (space to ~); this one has ${key.length}${key.length > 0 && key.length <= 255 ? ', not all printable' : ''}.`,
+    );
+  }
+}
+
 /** Builds the Idempotency-Key gate of a tenant's ingest function over a store. */
 export function createIdempotentAnswers(tenant: TenantConfig, store: IdempotencyStore, logger: Logger) {
   const byStream = new Map<string, { readonly config: IdempotencyConfig; readonly answerOnce: AnswerOnce }>();
@@ -127,11 +136,7 @@ export function createIdempotentAnswers(tenant: TenantConfig, store: Idempotency
   const answers: IdempotentAnswers = async (request, context, work) => {
     const key = request.headers[IDEMPOTENCY_KEY_HEADER];
     if (key === undefined) return work();
-    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
-      throw new InvalidIdempotencyKeyError(
-        `The Idempotency-Key header must be 1 to 255 printable ASCII characters (space to ~); this one has ${key.length}${key.length > 0 && key.length <= 255 ? ', not all printable' : ''}.`,
-      );
-    }
+    assertValidIdempotencyKey(key);
     // A request for an unknown stream or another tenant never takes a key.
     const stream = findStream(tenant, request.streamId);
     assertTenant(tenant, request);

@@ -86,6 +86,13 @@ function ndjsonHint(stream: StreamConfig, text: string): string {
     : ` It looks like NDJSON: stream ${stream.id} takes one record per request.`;
 }
 
+function arrayOnSingleRecordStream(stream: StreamConfig): string {
+  return (
+    `Stream ${stream.id} takes one JSON object per request, not an array. To send several records, post each one ` +
+    'on its own, or set batch: true on the stream in the tenant config and post a JSON array or NDJSON.'
+  );
+}
+
 function readJson(stream: StreamConfig, text: string): BodyRecords {
   const single: BodyRecords = { batch: false, accepted: [], rejected: [] };
   if (isNestedDeeperThan(text, MAX_NESTING_DEPTH)) {
@@ -97,6 +104,11 @@ function readJson(stream: StreamConfig, text: string): BodyRecords {
     single.rejected.push(
       malformed(0, text, `The body is not valid JSON: ${parsed.problem}.${ndjsonHint(stream, text)}`),
     );
+    return single;
+  }
+  if (!stream.batch && Array.isArray(parsed.value)) {
+    // Schema errors for each index of the array would hide the cause: the stream takes no batches.
+    single.rejected.push(malformed(0, text, arrayOnSingleRecordStream(stream)));
     return single;
   }
   if (!(stream.batch && Array.isArray(parsed.value))) {

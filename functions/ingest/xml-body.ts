@@ -4,6 +4,7 @@
  */
 import { MalformedBodyError } from '#shared/contract/errors';
 import { MAX_BATCH_RECORDS } from '#shared/contract/ingest-limits';
+import { countStartTags } from '#shared/framing/xml-element-count';
 import { frameXmlDocument, frameXmlDocumentWithJson, frameXmlRecords } from '#shared/framing/xml-to-cbor';
 import type { AcceptedRecord, BodyRecords } from './body-records.ts';
 
@@ -15,6 +16,23 @@ export interface XmlBodyOptions {
   readonly records?: string | undefined;
 }
 
+/**
+ * Refuses, before any parsing, a document with more elements named like the path's last step
+ * than a post may hold: parsing and encoding 100,000 records would block the event loop for seconds.
+ */
+function refuseOverlongBatch(text: string, path: string): void {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const count = countStartTags(text, name, MAX_BATCH_RECORDS);
+  if (count > MAX_BATCH_RECORDS) {
+    throw new OverlongXmlBatchError(
+      `The document holds more than ${MAX_BATCH_RECORDS} <${name}> elements; a post takes at most ${MAX_BATCH_RECORDS} records at ${path}.`,
+    );
+  }
+}
+
+/** A document over the record cap: thrown past the per-record rejection, as a 400 of the whole post. */
+class OverlongXmlBatchError extends MalformedBodyError {}
+
 function documentRecords(text: string, options: XmlBodyOptions): AcceptedRecord[] {
   const { records: path, projected = false } = options;
   if (path === undefined) {
@@ -22,6 +40,7 @@ function documentRecords(text: string, options: XmlBodyOptions): AcceptedRecord[
     const { cbor, json } = frameXmlDocumentWithJson(text);
     return [{ index: 0, framed: cbor, projected: json }];
   }
+  refuseOverlongBatch(text, path);
   const framed = frameXmlRecords(text, path, projected);
   if (framed.length === 0) {
     throw new MalformedBodyError(
@@ -42,7 +61,7 @@ export function readXmlBody(text: string, options: XmlBodyOptions = {}): BodyRec
   try {
     records.accepted.push(...documentRecords(text, options));
   } catch (error) {
-    if (!(error instanceof MalformedBodyError)) throw error;
+    if (!(error instanceof MalformedBodyError) || error instanceof OverlongXmlBatchError) throw error;
     records.rejected.push({ index: 0, text, error, errors: [{ path: '', message: error.message }] });
   }
   if (records.accepted.length > MAX_BATCH_RECORDS) {

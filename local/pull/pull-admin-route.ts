@@ -24,6 +24,15 @@ export type PullStreamLine =
   | { readonly summary: RunSummary }
   | { readonly error: { readonly kind: 'busy' | 'failed'; readonly message: string } };
 
+/** The path segment decoded, or `undefined` when it is not valid percent-encoding (`%E0%A4%A`). */
+function decodedSourceName(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The routes, bound to the server's pull side; `track` learns of each run so that a stopping server waits for it. */
 export function createPullRoutes(options: {
   readonly tenant: TenantConfig;
@@ -62,8 +71,13 @@ export function createPullRoutes(options: {
       answerJson(response, 404, { message: `try GET ${PULL_ROUTE_PREFIX} or POST ${PULL_ROUTE_PREFIX}/<source>` });
       return;
     }
+    const source = decodedSourceName(name);
+    if (source === undefined) {
+      answerJson(response, 400, { message: 'the source name in the path is not valid percent-encoding' });
+      return;
+    }
     try {
-      tenantSource(options.tenant, decodeURIComponent(name));
+      tenantSource(options.tenant, source);
     } catch (error) {
       if (!(error instanceof UnknownSourceError)) throw error;
       answerJson(response, 404, { message: error.message });
@@ -82,7 +96,7 @@ export function createPullRoutes(options: {
     });
     options.track(
       pull
-        .run(decodeURIComponent(name), {
+        .run(source, {
           fullRefresh: url.searchParams.has('full-refresh'),
           onPage: (page) => write({ page }),
           signal: caller.signal,

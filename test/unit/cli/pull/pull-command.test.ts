@@ -127,6 +127,18 @@ describe('sluice pull', () => {
     expect(unknown.status).toBe(404);
   });
 
+  it('answers 400 to a source name that is not valid percent-encoding, and keeps serving', async () => {
+    const { home, server } = await setup({ server: true });
+    const state = await readServerState(home.serverStateFile);
+    const broken = await fetch(`${server?.url}/_sluice/pull/%E0%A4%A`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${state?.pullKey}` },
+    });
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toEqual({ message: expect.stringContaining('percent-encoding') });
+    expect((await fetch(`${server?.url}/health`)).status).toBe(200);
+  });
+
   it('without a dev server, opens the local data itself, lands the records and flushes before it exits', async () => {
     const { tenant, home, pull } = await setup({ server: false });
     let standIn: ReturnType<typeof standInPull> | undefined;

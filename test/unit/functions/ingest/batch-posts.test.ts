@@ -73,3 +73,22 @@ describe('batch posts', () => {
     expect(bodyOf(full)).toMatchObject({ records: MAX_BATCH_RECORDS });
   });
 });
+
+describe('a JSON array posted to a stream without batch: true', () => {
+  const order =
+    '{"order_id":"o-1","customer_id":"c-9","amount":12.5,"currency":"EUR","placed_at":"2025-01-01T10:00:00Z"}';
+
+  it('answers 400 saying the stream takes one object per request and how to send batches, not schema errors', async () => {
+    const { delivery, post } = ingestHarness();
+    const response = await post({ stream: 'orders', body: `[${order},${order}]` });
+    expect(response.statusCode).toBe(400);
+    const body = bodyOf(response);
+    expect(body).toMatchObject({ type: problemType('malformed-body') });
+    expect(body.detail).toBe(
+      'Stream orders takes one JSON object per request, not an array. To send several records, post each one ' +
+        'on its own, or set batch: true on the stream in the tenant config and post a JSON array or NDJSON.',
+    );
+    expect(body).not.toHaveProperty('errors');
+    expect(delivery.texts()).toEqual([]);
+  });
+});

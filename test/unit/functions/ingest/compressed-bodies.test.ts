@@ -163,6 +163,11 @@ describe('a broken compressed body', () => {
     ['not compressed at all', Buffer.from(ORDER), 'gzip'],
     ['empty', Buffer.alloc(0), 'gzip'],
     ['truncated', deflateSync(ORDER).subarray(0, 10), 'deflate'],
+    ['followed by NUL padding', Buffer.concat([gzipped, Buffer.alloc(16)]), 'gzip'],
+    ['followed by one NUL byte', Buffer.concat([gzipped, Buffer.alloc(1)]), 'gzip'],
+    ['a zlib stream followed by other bytes', Buffer.concat([deflateSync(ORDER), Buffer.from('GARBAGE')]), 'deflate'],
+    ['a zlib stream followed by one NUL byte', Buffer.concat([deflateSync(ORDER), Buffer.alloc(1)]), 'deflate'],
+    ['raw deflate followed by other bytes', Buffer.concat([deflateRawSync(ORDER), Buffer.from('GARBAGE')]), 'deflate'],
   ])('answers 400 when it is %s (%s), and dead-letters nothing', async (_, bytes, coding) => {
     const { post, delivery } = ingestHarness();
     const response = await post(compressedPost({ stream: 'orders', coding }, bytes));

@@ -85,6 +85,23 @@ describe('a dry run', () => {
     expect(checked).toEqual(real);
   });
 
+  it.each([
+    ['empty', ''],
+    ['256 characters long', 'k'.repeat(256)],
+    ['not printable ASCII', 'key\u00e9'],
+  ])('answers 400 to an Idempotency-Key that is %s, as the stream route does', async (_, key) => {
+    const { dryRun } = harness();
+    const checked = await dryRun({ stream: 'orders', body: ORDER, headers: { 'idempotency-key': key } });
+    expect(checked.statusCode).toBe(400);
+    expect(bodyOf(checked)).toMatchObject({ status: 400, detail: expect.stringContaining('Idempotency-Key') });
+  });
+
+  it('takes an Idempotency-Key of 255 printable characters', async () => {
+    const { dryRun } = harness();
+    const checked = await dryRun({ stream: 'orders', body: ORDER, headers: { 'idempotency-key': '~'.repeat(255) } });
+    expect(checked.statusCode).toBe(200);
+  });
+
   it('lists the rejected records of a partly valid batch as the 202 does', async () => {
     const { dryRun, post, delivery } = harness();
     const batch = { stream: 'events', body: '[{"a":1},2,{"b":3}]' };
