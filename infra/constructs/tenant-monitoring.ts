@@ -4,7 +4,7 @@
  * optional email subscription from the tenant config). The Sluice metrics are those of
  * shared/ports/metrics.ts, which the functions write as EMF; the rest are AWS's own.
  */
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -51,6 +51,16 @@ export interface TenantMonitoringProps {
 
 const PERIOD = Duration.seconds(ALARM_PERIOD_SECONDS);
 
+/** ARN pattern of every alarm of the tenant: alarm names start with the stack name. */
+function tenantAlarmArns(scope: Construct, tenant: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'cloudwatch',
+    resource: 'alarm',
+    resourceName: `${tenantStackName(tenant)}-*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
 /** The dashboard, the alarms and their topic of one tenant. */
 export class TenantMonitoring extends Construct {
   /** Every alarm notifies this topic. */
@@ -72,13 +82,21 @@ export class TenantMonitoring extends Construct {
       description: `Sluice ${this.tenant}: encrypts the alarm topic`,
       enableKeyRotation: true,
     });
-    // CloudWatch publishes alarms to the encrypted topic, so it must use the key; SNS itself
-    // is allowed through the account's default key policy statement.
+    // CloudWatch publishes alarms to the encrypted topic, so it must use the key and be allowed
+    // to publish: a topic policy replaces SNS's default one, so without the allow below only
+    // the TLS deny would remain and no alarm would ever arrive. Both are limited to this
+    // account's alarms of this tenant (the confused-deputy conditions AWS documents).
+    const fromTheTenantsAlarms = {
+      StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+      ArnLike: { 'aws:SourceArn': tenantAlarmArns(this, this.tenant) },
+    };
     this.topicKey.addToResourcePolicy(
       new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsEncryptForTheTopic',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: fromTheTenantsAlarms,
       }),
     );
     this.topic = new sns.Topic(this, 'AlarmTopic', {
@@ -86,6 +104,15 @@ export class TenantMonitoring extends Construct {
       masterKey: this.topicKey,
       enforceSSL: true,
     });
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: fromTheTenantsAlarms,
+      }),
+    );
     const email = props.tenant.alarms.email;
     if (email !== undefined) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
 

@@ -75,6 +75,39 @@ describe('the alarm topic', () => {
     });
   });
 
+  it("lets only this account's alarms of this tenant publish to the topic and use its key", () => {
+    const fromTheTenantsAlarms = {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':alarm:Sluice-fixture-ops-\\*$')])],
+        },
+      },
+    };
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: { Ref: topicId },
+            Condition: fromTheTenantsAlarms,
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Condition: fromTheTenantsAlarms }),
+        ]),
+      },
+    });
+    // The pattern covers every alarm the stack creates.
+    for (const alarm of alarms()) expect(alarm.AlarmName).toMatch(/^Sluice-fixture-ops-/);
+  });
+
   it('mails the address of the tenant config and is a stack output', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
