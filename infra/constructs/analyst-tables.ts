@@ -28,12 +28,9 @@ import {
   tableName,
 } from '#shared/analytics/analyst-tables';
 import type { StreamConfig } from '#shared/config/tenant-config';
-import { BUCKET_PREFIXES } from '#shared/contract/storage-layout';
+import { ATHENA_RESULTS_PREFIX, BUCKET_PREFIXES } from '#shared/contract/storage-layout';
 import { acknowledgeWildcardResources, nagAttributeRef } from '../nag-findings.ts';
 import { deadLettersTableInput, streamTableInput } from './analyst-tables-defaults.ts';
-
-/** Where Athena writes query results inside the landing bucket. */
-export const ATHENA_RESULTS_PREFIX = 'athena-results/';
 
 /** Props of {@link AnalystTables}. */
 export interface AnalystTablesProps {
@@ -148,6 +145,11 @@ export class AnalystTables extends Construct {
     const catalog = stack.formatArn({ service: 'glue', resource: 'catalog' });
     const database = stack.formatArn({ service: 'glue', resource: 'database', resourceName: this.databaseName });
     const tables = stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${this.databaseName}/*` });
+    const views = stack.formatArn({
+      service: 'glue',
+      resource: 'table',
+      resourceName: `${this.databaseName}/${latestViewName('*')}`,
+    });
     const workGroup = stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: this.workGroupName });
     const readPrefixes = [BUCKET_PREFIXES.streams, BUCKET_PREFIXES.deadLetter, ATHENA_RESULTS_PREFIX];
     const policy = new iam.ManagedPolicy(this, 'QueryPolicy', {
@@ -170,20 +172,27 @@ export class AnalystTables extends Construct {
         }),
         new iam.PolicyStatement({
           sid: 'ReadTheCatalog',
-          // Create and update only for `CREATE OR REPLACE VIEW` of the named view queries, in this database.
-          actions: [
-            'glue:GetDatabase',
-            'glue:GetTable',
-            'glue:GetTables',
-            'glue:GetPartitions',
-            'glue:CreateTable',
-            'glue:UpdateTable',
-          ],
+          actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
           resources: [catalog, database, tables],
         }),
         new iam.PolicyStatement({
+          sid: 'CreateTheViews',
+          // Only for `CREATE OR REPLACE VIEW` of the named view queries: on every table,
+          // UpdateTable would let an analyst rewrite the stack's own tables (their location,
+          // SerDe or projection) out from under CloudFormation.
+          actions: ['glue:CreateTable', 'glue:UpdateTable'],
+          resources: [catalog, database, views],
+        }),
+        new iam.PolicyStatement({
+          sid: 'LocateTheBucket',
+          // Athena checks the results bucket's Region with GetBucketLocation, which carries no
+          // s3:prefix: under the prefix condition below it was denied and every query failed.
+          actions: ['s3:GetBucketLocation'],
+          resources: [props.bucket.bucketArn],
+        }),
+        new iam.PolicyStatement({
           sid: 'ListTheLandedPrefixes',
-          actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+          actions: ['s3:ListBucket'],
           resources: [props.bucket.bucketArn],
           conditions: { StringLike: { 's3:prefix': readPrefixes.map((prefix) => `${prefix}*`) } },
         }),
@@ -201,6 +210,8 @@ export class AnalystTables extends Construct {
           sid: 'DecryptAndEncryptWithTheDataKey',
           actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
           resources: [props.dataKey.keyArn],
+          // Only as S3 uses the key for the objects above, never to decrypt something directly.
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
         }),
       ],
     });
@@ -214,6 +225,11 @@ export class AnalystTables extends Construct {
       policy,
       [`arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${this.databaseName}/*`],
       "The tables of this tenant's database only, including the views an analyst creates from the named view queries.",
+    );
+    acknowledgeWildcardResources(
+      policy,
+      [`arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${this.databaseName}/${latestViewName('*')}`],
+      'The views of the named view queries, by their name pattern: an analyst creates them with CREATE OR REPLACE VIEW.',
     );
     return policy;
   }

@@ -2,6 +2,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { type LifecycleRule, StorageClass } from 'aws-cdk-lib/aws-s3';
 import type { TenantConfig } from '#shared/config/tenant-config';
+import { ATHENA_RESULTS_PREFIX } from '#shared/contract/storage-layout';
 
 /** Days after which an unfinished multipart upload (a Firehose delivery cut short) is cleaned up. */
 export const ABORT_INCOMPLETE_UPLOAD_DAYS = 7;
@@ -9,7 +10,13 @@ export const ABORT_INCOMPLETE_UPLOAD_DAYS = 7;
 /** Days the server access logs are kept. */
 export const ACCESS_LOG_RETENTION_DAYS = 365;
 
-/** The landing bucket's lifecycle rules: always abort stale uploads; transition and expiry when configured. */
+/**
+ * Days Athena's query results are kept: long enough to fetch a result again, short enough that
+ * results (which copy landed data) do not pile up for ever.
+ */
+export const ATHENA_RESULTS_RETENTION_DAYS = 30;
+
+/** The landing bucket's lifecycle rules: always abort stale uploads and expire query results; transition and expiry when configured. */
 export function landingLifecycleRules(storage: TenantConfig['storage']): LifecycleRule[] {
   const rule: {
     id: string;
@@ -23,5 +30,10 @@ export function landingLifecycleRules(storage: TenantConfig['storage']): Lifecyc
   if (infrequent !== undefined && (storage.expireAfterDays === undefined || infrequent < storage.expireAfterDays)) {
     rule.transitions = [{ storageClass: StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(infrequent) }];
   }
-  return [rule];
+  const athenaResults = {
+    id: 'expire-athena-results',
+    prefix: ATHENA_RESULTS_PREFIX,
+    expiration: Duration.days(ATHENA_RESULTS_RETENTION_DAYS),
+  };
+  return [rule, athenaResults];
 }

@@ -9,6 +9,9 @@ import type { DeliveryChannel } from '../ports/delivery-port.ts';
 /** Top-level prefixes of the landing bucket. */
 export const BUCKET_PREFIXES = { streams: 'streams/', deadLetter: 'dlq/', errors: 'errors/' } as const;
 
+/** Where Athena writes query results inside the landing bucket (AWS only). */
+export const ATHENA_RESULTS_PREFIX = 'athena-results/';
+
 const HOURLY_PARTITIONS = 'year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/';
 
 /** The folder above a stream's hour partitions of accepted records: `streams/<stream>/`. */
