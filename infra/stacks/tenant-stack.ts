@@ -2,7 +2,7 @@
  * Stack `Sluice-<tenant>`: the push path of one tenant, from the HTTPS endpoint to the
  * landing bucket, with the self issuer when the tenant uses one.
  */
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -26,6 +26,7 @@ import { type MonitoredStream, TenantMonitoring } from '../constructs/tenant-mon
 import { TokenIssuer } from '../constructs/token-issuer.ts';
 import { INGEST_ENTRY, ingestAliases } from '../ingest-bundling.ts';
 import { PULL_ENTRY, pullAliases } from '../pull-bundling.ts';
+import { RetainExceptOnCreate } from '../retain-except-on-create.ts';
 
 /** Props of {@link TenantStack}. */
 export interface TenantStackProps extends StackProps {
@@ -57,6 +58,8 @@ export class TenantStack extends Stack {
 
   constructor(scope: Construct, id: string, props: TenantStackProps) {
     super(scope, id, { description: `Sluice push path of tenant ${props.tenant.config.tenant}`, ...props });
+    // A failed first deploy must be retryable: nothing it created may survive its rollback.
+    Aspects.of(this).add(new RetainExceptOnCreate());
     const { config, file } = props.tenant;
 
     this.landing = new LandingBucket(this, 'Landing', { tenant: config.tenant, storage: config.storage });
@@ -68,8 +71,8 @@ export class TenantStack extends Stack {
       description: `Sluice ${config.tenant}: ingest`,
       timeout: timeoutFromMs(INGEST_FUNCTION_TIMEOUT_MS),
       environment: { [ENV.tenant]: config.tenant },
-      // The tenant-wide cap: the API's throttles apply per route (tenant-config.ts).
-      reservedConcurrentExecutions: config.concurrency,
+      // Opt-in only: the tenant's limit is the API's throttles, which answer 429 (tenant-config.ts).
+      ...(config.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: config.reservedConcurrency }),
     });
     this.idempotency = new IdempotencyTable(this, 'Idempotency');
     this.idempotency.bindTo(this.ingestFunction);

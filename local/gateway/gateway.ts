@@ -5,6 +5,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { JSONWebKeySet } from 'jose';
+import { streamRouteThrottle } from '#shared/config/route-throttle';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { isWebhookStream } from '#shared/config/webhook-config';
 import {
@@ -125,7 +126,7 @@ export function createGateway(options: GatewayOptions): RequestListener {
     // The HTTP API's default route settings (the tenant's throttle) apply to each route on its
     // own, and a stream's throttle replaces them for its routes: there is no shared bucket. The
     // dry-run route has the stream's scopes and throttle, and a bucket of its own like on AWS.
-    const { rate, burst } = stream.throttle ?? options.tenant.throttle;
+    const { rate, burst } = streamRouteThrottle(stream, options.tenant);
     for (const [path, dryRun] of [
       [ingestPath(stream.id), false],
       [validatePath(stream.id), true],
@@ -143,7 +144,7 @@ export function createGateway(options: GatewayOptions): RequestListener {
 
   const apiDocs = createApiDocsRoute(options.tenant, options.issuerUrl);
 
-  // The tenant-wide cap: on AWS the ingest function's reserved concurrency. A Lambda throttle
+  // The opt-in reserved concurrency of the ingest function (none by default). A Lambda throttle
   // reaches an HTTP API client as the gateway's own 500, so that is what is answered here too.
   let handlersInFlight = 0;
 
@@ -207,7 +208,8 @@ export function createGateway(options: GatewayOptions): RequestListener {
       requestId,
       new Date(),
     );
-    if (handlersInFlight >= options.tenant.concurrency) return send(response, gatewayError(500), requestId);
+    const reserved = options.tenant.reservedConcurrency;
+    if (reserved !== undefined && handlersInFlight >= reserved) return send(response, gatewayError(500), requestId);
     let result: APIGatewayProxyResultV2;
     handlersInFlight += 1;
     try {

@@ -22,13 +22,6 @@ export const STREAM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export const MAX_STREAMS_PER_TENANT = 12;
 
-/**
- * Reserved concurrency of the ingest function when the config is silent: the tenant-wide cap,
- * since the throttles apply per route. 100 covers the default 500 posts/s at up to 200 ms each
- * (docs/capacity.md) and leaves the rest of the Region's 1,000 to other functions.
- */
-export const DEFAULT_INGEST_CONCURRENCY = 100;
-
 /** IAM role ARNs, as `aws:PrincipalArn` names a role session's role. */
 export const IAM_ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 /** Tenant names: lower-case letters, digits and `-`, 1 to 32, starting with a letter (they name a stack). */
@@ -312,7 +305,7 @@ const ConfigObjectSchema = strictEntries(
     auth: AuthSchema,
     /**
      * Default throttle of each stream's route (API Gateway's `DefaultRouteSettings` apply per
-     * route), not a tenant total: N streams may take N times this. `concurrency` is the cap.
+     * route), not a tenant total: N streams may take N times this (docs/capacity.md).
      */
     throttle: v.optional(ThrottleSchema, { rate: 500, burst: 1000 }),
     storage: v.optional(StorageSchema, {}),
@@ -324,14 +317,18 @@ const ConfigObjectSchema = strictEntries(
     /** Where the stack's alarms go and the dead-letter alarm's threshold (docs/operations.md). */
     alarms: v.optional(AlarmsSchema, {}),
     /**
-     * The ingest function's reserved concurrency: the one tenant-wide cap (each `throttle` is
-     * per route). It also reserves that much of the Region's Lambda concurrency for the tenant.
-     * Past it, Lambda refuses the call and API Gateway answers 500 (retryable; HTTP APIs cannot
-     * remap it), so size it for the route throttles to bite first (docs/capacity.md).
+     * Opt-in reserved concurrency of the ingest function; none by default. The tenant's limit
+     * is the route throttles, which answer 429. A reservation answers the gateway's 500 when a
+     * burst exceeds it (HTTP APIs cannot remap a Lambda throttle), and a deploy fails when the
+     * account's unreserved concurrency would drop below 100 (docs/capacity.md).
      */
-    concurrency: v.optional(positiveInteger(10_000, 'concurrency'), DEFAULT_INGEST_CONCURRENCY),
+    reservedConcurrency: v.optional(positiveInteger(10_000, 'reservedConcurrency')),
   },
   'the tenant config',
+  {
+    concurrency:
+      'it was replaced by reservedConcurrency, which is off by default: the route throttles are the limit (docs/capacity.md)',
+  },
 );
 
 type ConfigOutput = v.InferOutput<typeof ConfigObjectSchema>;
@@ -417,7 +414,6 @@ export const TENANT_DEFAULTS = {
   delivery: v.getDefault(StreamSchema.pipe[0].entries.delivery),
   maxTokenDays: selfIssuerDefaults.maxTokenDays,
   rotationDays: selfIssuerDefaults.rotationDays,
-  concurrency: v.getDefault(ConfigObjectSchema.entries.concurrency),
   idempotency: v.getDefaults(IdempotencySchema),
 } as const;
 

@@ -7,11 +7,13 @@ import { STACK_OUTPUTS } from '#shared/contract/stack-outputs';
 import { jsonProjectionPrefix } from '#shared/contract/storage-layout';
 import { deliveryTargets, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
 
+const FULL_TENANT = fileURLToPath(new URL('./fixtures/full-tenant.ts', import.meta.url));
+
 let example: SynthesizedTenant;
 let fixture: SynthesizedTenant;
 
 beforeAll(async () => {
-  example = await synthTenant('example');
+  example = await synthTenant(FULL_TENANT);
   fixture = await synthTenant(fileURLToPath(new URL('./fixtures/analyst-tenant.ts', import.meta.url)));
   // Two syntheses bundle ten functions: minutes on a busy machine.
 }, 480_000);

@@ -111,7 +111,7 @@ describe('a tenant with pull sources', () => {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
     const table = resourcesOf('AWS::DynamoDB::Table')[logicalIdOf('AWS::DynamoDB::Table', 'PullState')];
-    expect(table?.DeletionPolicy).toBe('Retain');
+    expect(table?.DeletionPolicy).toBe('RetainExceptOnCreate');
   });
 
   it('runs the pull function as a house function: Node.js 24 on arm64 with a 15-minute timeout', () => {

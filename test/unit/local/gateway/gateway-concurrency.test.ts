@@ -7,7 +7,7 @@ import { tempHome } from '../../../e2e/support/temp-home.ts';
 const tenant = defineTenant({
   tenant: 'example',
   auth: { issuer: 'self' },
-  concurrency: 2,
+  reservedConcurrency: 2,
   streams: { orders: { payload: 'json' }, events: { payload: 'json' } },
 });
 
@@ -46,7 +46,7 @@ async function untilWaiting(count: number): Promise<void> {
 }
 
 describe("the local gateway's tenant-wide concurrency cap", () => {
-  it('runs as many handlers at once as `concurrency` allows, across streams, and answers the next with the gateway 500 a Lambda throttle gives', async () => {
+  it('runs as many handlers at once as `reservedConcurrency` allows, across streams, and answers the next with the gateway 500 a Lambda throttle gives', async () => {
     const first = post('orders');
     const second = post('events');
     await untilWaiting(2);

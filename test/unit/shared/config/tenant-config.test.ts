@@ -111,12 +111,20 @@ describe('defineTenant', () => {
     ]);
   });
 
-  it('caps the ingest concurrency at 100 by default and takes 1 to 10,000', () => {
-    expect(defineTenant(valid).concurrency).toBe(100);
-    expect(defineTenant({ ...valid, concurrency: 1 }).concurrency).toBe(1);
-    expect(defineTenant({ ...valid, concurrency: 10_000 }).concurrency).toBe(10_000);
-    expect(problemsOf({ ...valid, concurrency: 0 })).toEqual(['concurrency: concurrency must be at least 1']);
-    expect(problemsOf({ ...valid, concurrency: 10_001 })).toEqual(['concurrency: concurrency must be at most 10000']);
+  it('reserves no ingest concurrency unless asked, and takes 1 to 10,000 when asked', () => {
+    expect(defineTenant(valid).reservedConcurrency).toBeUndefined();
+    expect(defineTenant({ ...valid, reservedConcurrency: 1 }).reservedConcurrency).toBe(1);
+    expect(defineTenant({ ...valid, reservedConcurrency: 10_000 }).reservedConcurrency).toBe(10_000);
+    expect(problemsOf({ ...valid, reservedConcurrency: 0 })).toEqual([
+      'reservedConcurrency: reservedConcurrency must be at least 1',
+    ]);
+    expect(problemsOf({ ...valid, reservedConcurrency: 10_001 })).toEqual([
+      'reservedConcurrency: reservedConcurrency must be at most 10000',
+    ]);
+  });
+
+  it('refuses the old `concurrency` key and points to its replacement', () => {
+    expect(problemsOf({ ...valid, concurrency: 100 } as never).join('\n')).toMatch(/concurrency.*reservedConcurrency/s);
   });
 
   it('refuses a negative limit and names it', () => {
@@ -162,9 +170,7 @@ describe('defineTenant', () => {
   });
 
   it('names a mistyped tenant-level key and the key it most likely meant', () => {
-    expect(problemsOf({ ...valid, concurency: 5 })).toEqual([
-      'concurency: unknown key concurency; did you mean concurrency?',
-    ]);
+    expect(problemsOf({ ...valid, throtle: 5 })).toEqual(['throtle: unknown key throtle; did you mean throttle?']);
   });
 
   it('suggests a key two edits away and none three edits away', () => {
@@ -200,7 +206,6 @@ describe('defineTenant', () => {
       delivery: clicks?.delivery,
       maxTokenDays: 30,
       rotationDays: 90,
-      concurrency: config.concurrency,
       idempotency: clicks?.idempotency,
     });
   });
