@@ -23,7 +23,8 @@ let template: Template;
 beforeAll(async () => {
   synth = await synthTenant(fixture);
   template = synth.template;
-});
+  // Bundling takes a minute or more on a busy machine.
+}, 240_000);
 
 const resourcesOf = (type: string): Record<string, Resource> =>
   template.findResources(type) as Record<string, Resource>;
