@@ -14,8 +14,11 @@ import { CliError, type CliIo, UsageError } from '../cli-io.ts';
 import { streamSample } from '../dev/sample-request.ts';
 import { parseOptions, positiveNumber } from '../parse-options.ts';
 import { defaultStackClients, readStackOutputs, readStackSigningKey, type StackClients } from '../token/stack-token.ts';
+import { checkReporter } from './check-reporter.ts';
 import { watchLanding } from './landing-watch.ts';
-import { type CheckResult, checkDiscovery, checkJwks, postSample } from './verify-checks.ts';
+import { defaultPreflightClients, type PreflightClients } from './preflight-checks.ts';
+import { runPreflight } from './preflight-command.ts';
+import { checkDiscovery, checkJwks, postSample } from './verify-checks.ts';
 
 /** Default wait for the batches: Firehose's default buffering (60 s) several times over. */
 export const DEFAULT_VERIFY_TIMEOUT_SECONDS = 300;
@@ -27,6 +30,7 @@ const POLL_MS = 10_000;
 
 /** Usage of `sluice verify`. */
 export const VERIFY_USAGE = `Usage: sluice verify --stack <stack name> [--tenant <name or path>] [--timeout <seconds>]
+       sluice verify --preflight --tenant <name or path>
 
 Checks a deployed stack end to end: the stack's outputs, the discovery document and JWKS
 against the authorizer's issuer (TokenIssuer), a ${VERIFY_TOKEN_MINUTES}-minute token signed with the stack's key,
@@ -36,6 +40,9 @@ bucket. Prints one line per check and a verdict; exit code 0 when every check pa
   --stack    the stack, e.g. Sluice-acme
   --tenant   tenant config: a name in tenants/ or a path (default: the stack name's tenant)
   --timeout  seconds to wait for the batches (default: ${DEFAULT_VERIFY_TIMEOUT_SECONDS}; raise it for streams that buffer longer)
+  --preflight  before the first deploy, with the deployer's credentials: the CDK bootstrap
+             stack, you among auth.keyReaders, every secret the config names, and Lambda
+             concurrency for any reservedConcurrency
 
 Needs cloudformation:DescribeStacks, secretsmanager:GetSecretValue and kms:Decrypt on the
 signing key secret, and s3:ListBucket on the landing bucket.
@@ -51,44 +58,22 @@ export function defaultVerifyClients(): VerifyClients {
   return { ...defaultStackClients(), s3: new S3Client({}) };
 }
 
-const SYMBOLS: Record<CheckResult['outcome'], string> = { pass: '✔', fail: '✘', skip: '–' };
-
-/** Prints check lines and counts them; masks the token should any answer echo it. */
-function reporter(io: CliIo) {
-  const counts = { pass: 0, fail: 0, skip: 0 };
-  let secret: string | undefined;
-  return {
-    hide(token: string) {
-      secret = token;
-    },
-    report(result: CheckResult) {
-      counts[result.outcome] += 1;
-      const detail = secret ? result.detail.replaceAll(secret, '<token>') : result.detail;
-      io.stdout(`${SYMBOLS[result.outcome]} ${result.name.padEnd(16)} ${detail}\n`);
-    },
-    verdict(): number {
-      const total = counts.pass + counts.fail;
-      const skipped = counts.skip > 0 ? ` (${counts.skip} skipped)` : '';
-      io.stdout(
-        counts.fail === 0
-          ? `\nverify: PASS, ${total} of ${total} checks passed${skipped}\n`
-          : `\nverify: FAIL, ${counts.fail} of ${total} checks failed${skipped}\n`,
-      );
-      return counts.fail === 0 ? 0 : 1;
-    },
-  };
-}
-
 /** Runs `sluice verify`. */
 export async function verifyCommand(
   args: readonly string[],
   io: CliIo,
   clients: () => VerifyClients = defaultVerifyClients,
+  preflightClients: () => PreflightClients = defaultPreflightClients,
 ): Promise<number> {
   const since = new Date();
   const { values, positionals } = parseOptions(
     args,
-    { stack: { type: 'string' }, tenant: { type: 'string' }, timeout: { type: 'string' } },
+    {
+      stack: { type: 'string' },
+      tenant: { type: 'string' },
+      timeout: { type: 'string' },
+      preflight: { type: 'boolean' },
+    },
     VERIFY_USAGE,
   );
   if (values.help) {
@@ -96,6 +81,15 @@ export async function verifyCommand(
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`, VERIFY_USAGE);
+  if (values.preflight) {
+    if (!values.tenant)
+      throw new UsageError(
+        'missing: --tenant <name or path> (the preflight runs before any stack exists)',
+        VERIFY_USAGE,
+      );
+    const { config } = await loadTenant(values.tenant, { cwd: io.cwd });
+    return runPreflight(config, io, preflightClients());
+  }
   const stackName = values.stack;
   if (!stackName) throw new UsageError('missing: --stack <stack name>', VERIFY_USAGE);
   const timeoutMs = positiveNumber(values.timeout, '--timeout', DEFAULT_VERIFY_TIMEOUT_SECONDS, VERIFY_USAGE) * 1000;
@@ -115,7 +109,7 @@ export async function verifyCommand(
   }
 
   const { s3, cloudFormation, secretsManager } = clients();
-  const out = reporter(io);
+  const out = checkReporter(io);
 
   let outputs: ReadonlyMap<string, string>;
   try {
