@@ -29,7 +29,7 @@ import {
 import { type CounterName, DIMENSION, type METRICS, METRICS_NAMESPACE, STATUS_CLASSES } from '#shared/ports/metrics';
 import { RUN_STATUSES } from '#shared/pull/pull-run';
 import type { StreamDelivery } from './delivery-stream.ts';
-import { noSuccessWindow } from './tenant-monitoring-defaults.ts';
+import { inGroupsOf, MAX_ALARMS_PER_STATUS_WIDGET, noSuccessWindow } from './tenant-monitoring-defaults.ts';
 
 /** One stream and its delivery streams. */
 export interface MonitoredStream {
@@ -382,14 +382,12 @@ export class TenantMonitoring extends Construct {
         ),
       );
     }
-    widgets.push(
-      new cloudwatch.AlarmStatusWidget({
-        title: 'Alarms',
-        alarms: Object.values(this.made),
-        width: 24,
-        height: 6,
-      }),
-    );
+    // A widget lists at most 100 alarms; a large tenant has more, so it gets several.
+    const groups = inGroupsOf(Object.values(this.made), MAX_ALARMS_PER_STATUS_WIDGET);
+    groups.forEach((alarms, index) => {
+      const title = groups.length === 1 ? 'Alarms' : `Alarms (${index + 1} of ${groups.length})`;
+      widgets.push(new cloudwatch.AlarmStatusWidget({ title, alarms, width: 24, height: 6 }));
+    });
     return widgets;
   }
 }
