@@ -2,7 +2,7 @@
  * Stack `Sluice-<tenant>`: the push path of one tenant, from the HTTPS endpoint to the
  * landing bucket, with the self issuer when the tenant uses one.
  */
-import { Aspects, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -150,6 +150,12 @@ export class TenantStack extends Stack {
         : { issuer: auth.issuer, audience: 'audience' in auth ? auth.audience : [] },
     });
     this.apiDocs = new ApiDocs(this, 'ApiDocs', { tenant: config.tenant, tenantFile: file, api: this.api });
+    if (isSelfIssuer(auth) && auth.keyReaders.length === 0) {
+      Annotations.of(this).addWarningV2(
+        'sluice:no-key-readers',
+        `tenant ${config.tenant} has no auth.keyReaders: after the deploy nobody can read the signing keys, so no one can run \`sluice token create --stack\` or \`sluice verify\` (ADR 0005). Add your role or user ARN (find it with \`aws sts get-caller-identity\`) to auth.keyReaders in the tenant file (docs/deploy.md).`,
+      );
+    }
     this.tokenIssuer = isSelfIssuer(auth)
       ? new TokenIssuer(this, 'SelfIssuer', {
           tenant: config.tenant,

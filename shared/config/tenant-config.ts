@@ -22,8 +22,8 @@ export const STREAM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export const MAX_STREAMS_PER_TENANT = 12;
 
-/** IAM role ARNs, as `aws:PrincipalArn` names a role session's role. */
-export const IAM_ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+/** IAM role and user ARNs, as `aws:PrincipalArn` names a role session's role or a user. */
+export const IAM_PRINCIPAL_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:(?:role|user)\/[\w+=,.@/-]{1,512}$/;
 /** Tenant names: lower-case letters, digits and `-`, 1 to 32, starting with a letter (they name a stack). */
 export const TENANT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 
@@ -155,7 +155,7 @@ const SelfIssuerSchema = strictEntries(
     /** Days between signing-key rotations. */
     rotationDays: v.optional(positiveInteger(365, 'rotationDays'), 90),
     /**
-     * IAM role ARNs that may read the signing keys besides the issuer's own functions, such as
+     * IAM role or user ARNs that may read the signing keys besides the issuer's own functions, such as
      * the role that runs `sluice token create --stack`. Everyone else is denied (ADR 0005).
      */
     keyReaders: v.optional(
@@ -163,7 +163,10 @@ const SelfIssuerSchema = strictEntries(
         v.array(
           v.pipe(
             v.string(),
-            v.regex(IAM_ROLE_ARN_PATTERN, 'a key reader must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)'),
+            v.regex(
+              IAM_PRINCIPAL_ARN_PATTERN,
+              'a key reader must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name> or :user/<name>)',
+            ),
           ),
         ),
         v.readonly(),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IDEMPOTENCY_TABLE_ACTIONS } from '#infra/constructs/idempotency-table';
 import { createTenantApp } from '#infra/tenant-app';
@@ -438,6 +438,13 @@ describe('stack Sluice-example', () => {
     expect(WEBHOOK_ROUTE_THROTTLE.burst).toBeLessThan(1000);
     // Streams with a JWT keep the stage's default route throttle.
     expect(settings?.[`POST ${ingestPath('orders')}`]).toBeUndefined();
+  });
+
+  it('warns at synth that a self issuer without key readers leaves nobody able to mint a token, and says how to fix it', () => {
+    Annotations.fromStack(synth.stack).hasWarning(
+      '*',
+      Match.stringLikeRegexp('no auth.keyReaders.*aws sts get-caller-identity.*auth.keyReaders'),
+    );
   });
 
   it('keeps the signing keys in a KMS-encrypted secret rotated on schedule, made at deploy time', () => {

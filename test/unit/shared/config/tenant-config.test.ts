@@ -50,15 +50,17 @@ describe('defineTenant', () => {
     });
   });
 
-  it('takes IAM role ARNs as key readers of the self issuer and refuses anything else, naming the field', () => {
-    const reader = 'arn:aws:iam::123456789012:role/ci/token-minter';
-    const config = defineTenant({ ...valid, auth: { issuer: 'self', keyReaders: [reader] } });
-    expect(config.auth).toMatchObject({ keyReaders: [reader] });
-    const problems = problemsOf({
-      ...valid,
-      auth: { issuer: 'self', keyReaders: ['arn:aws:iam::123456789012:user/bob'] },
-    });
-    expect(problems.join('\n')).toMatch(/keyReaders.*must be an IAM role ARN/);
+  it('takes IAM role and user ARNs as key readers of the self issuer and refuses anything else, naming the field', () => {
+    const readers = ['arn:aws:iam::123456789012:role/ci/token-minter', 'arn:aws:iam::123456789012:user/bob'];
+    const config = defineTenant({ ...valid, auth: { issuer: 'self', keyReaders: readers } });
+    expect(config.auth).toMatchObject({ keyReaders: readers });
+    for (const bad of [
+      'arn:aws:sts::123456789012:assumed-role/deployer/alice',
+      'arn:aws:iam::123456789012:group/ops',
+    ]) {
+      const problems = problemsOf({ ...valid, auth: { issuer: 'self', keyReaders: [bad] } });
+      expect(problems.join('\n')).toMatch(/keyReaders.*must be an IAM role or user ARN/);
+    }
   });
 
   it('refuses an unknown payload type and names the field', () => {
