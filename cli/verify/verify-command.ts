@@ -15,8 +15,11 @@ import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
 import { streamSample } from '../dev/sample-request.ts';
 import { positiveNumber } from '../parse-options.ts';
 import { defaultStackClients, readStackOutputs, readStackSigningKey, type StackClients } from '../token/stack-token.ts';
+import { checkReporter } from './check-reporter.ts';
 import { watchLanding } from './landing-watch.ts';
-import { type CheckResult, checkDiscovery, checkJwks, postSample } from './verify-checks.ts';
+import { defaultPreflightClients, type PreflightClients } from './preflight-checks.ts';
+import { runPreflight } from './preflight-command.ts';
+import { checkDiscovery, checkJwks, postSample } from './verify-checks.ts';
 
 /** Default wait for the batches: Firehose's default buffering (60 s) several times over. */
 export const DEFAULT_VERIFY_TIMEOUT_SECONDS = 300;
@@ -29,7 +32,7 @@ const POLL_MS = 10_000;
 /** The declaration of `sluice verify`: its options drive the parser and the help. */
 export const VERIFY_COMMAND = defineCommand({
   name: 'verify',
-  synopsis: ['--stack <stack name> [options]'],
+  synopsis: ['--stack <stack name> [options]', '--preflight --tenant <name or path>'],
   description: `Checks a deployed stack end to end: the stack's outputs, the discovery document and JWKS
 against the authorizer's issuer (TokenIssuer), a ${VERIFY_TOKEN_MINUTES}-minute token signed with the stack's key,
 one sample record posted to every stream (202), and an object for each in the landing
@@ -45,6 +48,10 @@ bucket. Prints one line per check and a verdict; exit code 0 when every check pa
       type: 'string',
       value: '<seconds>',
       help: `seconds to wait for the batches (default: ${DEFAULT_VERIFY_TIMEOUT_SECONDS}; raise it for streams that buffer longer)`,
+    },
+    preflight: {
+      type: 'boolean',
+      help: "before the first deploy, with the deployer's credentials: the CDK bootstrap stack,\nyou among auth.keyReaders, every secret the config names, and Lambda concurrency for\nany reservedConcurrency",
     },
   },
   notes: `Needs cloudformation:DescribeStacks, secretsmanager:GetSecretValue and kms:Decrypt on the
@@ -64,39 +71,12 @@ export function defaultVerifyClients(): VerifyClients {
   return { ...defaultStackClients(), s3: new S3Client({}) };
 }
 
-const SYMBOLS: Record<CheckResult['outcome'], string> = { pass: '✔', fail: '✘', skip: '–' };
-
-/** Prints check lines and counts them; masks the token should any answer echo it. */
-function reporter(io: CliIo) {
-  const counts = { pass: 0, fail: 0, skip: 0 };
-  let secret: string | undefined;
-  return {
-    hide(token: string) {
-      secret = token;
-    },
-    report(result: CheckResult) {
-      counts[result.outcome] += 1;
-      const detail = secret ? result.detail.replaceAll(secret, '<token>') : result.detail;
-      io.stdout(`${SYMBOLS[result.outcome]} ${result.name.padEnd(16)} ${detail}\n`);
-    },
-    verdict(): number {
-      const total = counts.pass + counts.fail;
-      const skipped = counts.skip > 0 ? ` (${counts.skip} skipped)` : '';
-      io.stdout(
-        counts.fail === 0
-          ? `\nverify: PASS, ${total} of ${total} checks passed${skipped}\n`
-          : `\nverify: FAIL, ${counts.fail} of ${total} checks failed${skipped}\n`,
-      );
-      return counts.fail === 0 ? 0 : 1;
-    },
-  };
-}
-
 /** Runs `sluice verify`. */
 export async function verifyCommand(
   args: readonly string[],
   io: CliIo,
   clients: () => VerifyClients = defaultVerifyClients,
+  preflightClients: () => PreflightClients = defaultPreflightClients,
 ): Promise<number> {
   const since = new Date();
   const { values, positionals } = parseCommand(VERIFY_COMMAND, args);
@@ -105,6 +85,15 @@ export async function verifyCommand(
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`, VERIFY_USAGE);
+  if (values.preflight) {
+    if (!values.tenant)
+      throw new UsageError(
+        'missing: --tenant <name or path> (the preflight runs before any stack exists)',
+        VERIFY_USAGE,
+      );
+    const { config } = await loadTenant(values.tenant, { cwd: io.cwd });
+    return runPreflight(config, io, preflightClients());
+  }
   const stackName = values.stack;
   if (!stackName) throw new UsageError('missing: --stack <stack name>', VERIFY_USAGE);
   const timeoutMs = positiveNumber(values.timeout, '--timeout', DEFAULT_VERIFY_TIMEOUT_SECONDS, VERIFY_USAGE) * 1000;
@@ -124,7 +113,7 @@ export async function verifyCommand(
   }
 
   const { s3, cloudFormation, secretsManager } = clients();
-  const out = reporter(io);
+  const out = checkReporter(io);
 
   let outputs: ReadonlyMap<string, string>;
   try {

@@ -14,6 +14,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaBase from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { streamRouteThrottle } from '#shared/config/route-throttle';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { isWebhookStream } from '#shared/config/webhook-config';
 import { HEALTH_PATH, ingestPath, PUBLIC_ROUTE_THROTTLE, validatePath } from '#shared/contract/contract';
@@ -98,7 +99,9 @@ export class IngestApi extends Construct {
             reason: `POST ${path} takes HMAC-signed webhooks (auth.type hmac): the ingest function verifies each post's signature with the stream's secret before reading it (docs/webhooks.md).`,
           });
         }
-        if (route && stream.throttle) this.throttle(route, `POST ${path}`, stream.throttle);
+        // Unauthenticated webhook routes get their own low default instead of the stage's.
+        if (route && (stream.throttle || signed))
+          this.throttle(route, `POST ${path}`, streamRouteThrottle(stream, tenant));
       }
     }
 

@@ -27,3 +27,13 @@ export function noSuccessWindow(scheduleExpression: string): AlarmWindow {
   }
   return { periodSeconds: 3_600, evaluationPeriods: Math.ceil(window / 3_600) };
 }
+
+/** Most alarms one CloudWatch alarm-status widget may list; the dashboard is refused past it. */
+export const MAX_ALARMS_PER_STATUS_WIDGET = 100;
+
+/** Splits `items` into runs of at most `size`, in order (one alarm-status widget per run). */
+export function inGroupsOf<T>(items: readonly T[], size: number): T[][] {
+  const groups: T[][] = [];
+  for (let start = 0; start < items.length; start += size) groups.push(items.slice(start, start + size));
+  return groups;
+}

@@ -29,7 +29,7 @@ import {
 import { type CounterName, DIMENSION, type METRICS, METRICS_NAMESPACE, STATUS_CLASSES } from '#shared/ports/metrics';
 import { RUN_STATUSES } from '#shared/pull/pull-run';
 import type { StreamDelivery } from './delivery-stream.ts';
-import { noSuccessWindow } from './tenant-monitoring-defaults.ts';
+import { inGroupsOf, MAX_ALARMS_PER_STATUS_WIDGET, noSuccessWindow } from './tenant-monitoring-defaults.ts';
 
 /** One stream and its delivery streams. */
 export interface MonitoredStream {
@@ -50,6 +50,16 @@ export interface TenantMonitoringProps {
 }
 
 const PERIOD = Duration.seconds(ALARM_PERIOD_SECONDS);
+
+/** ARN pattern of every alarm of the tenant: alarm names start with the stack name. */
+function tenantAlarmArns(scope: Construct, tenant: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'cloudwatch',
+    resource: 'alarm',
+    resourceName: `${tenantStackName(tenant)}-*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
 
 /** The dashboard, the alarms and their topic of one tenant. */
 export class TenantMonitoring extends Construct {
@@ -72,29 +82,21 @@ export class TenantMonitoring extends Construct {
       description: `Sluice ${this.tenant}: encrypts the alarm topic`,
       enableKeyRotation: true,
     });
-    // CloudWatch publishes this tenant's alarms to the encrypted topic: it must use the key and be
-    // allowed to publish. The topic's own policy replaces SNS's default one (enforceSSL adds a
-    // statement), so without the allow below no alarm would ever notify. Both are limited to
-    // this account's alarms named for this tenant, so no other account's CloudWatch can use them.
-    const stack = Stack.of(this);
-    const fromTenantAlarms = {
-      StringEquals: { 'aws:SourceAccount': stack.account },
-      ArnLike: {
-        'aws:SourceArn': stack.formatArn({
-          service: 'cloudwatch',
-          resource: 'alarm',
-          resourceName: `${tenantStackName(this.tenant)}-*`,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      },
+    // CloudWatch publishes alarms to the encrypted topic, so it must use the key and be allowed
+    // to publish: a topic policy replaces SNS's default one, so without the allow below only
+    // the TLS deny would remain and no alarm would ever arrive. Both are limited to this
+    // account's alarms of this tenant (the confused-deputy conditions AWS documents).
+    const fromTheTenantsAlarms = {
+      StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+      ArnLike: { 'aws:SourceArn': tenantAlarmArns(this, this.tenant) },
     };
-    const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
     this.topicKey.addToResourcePolicy(
       new iam.PolicyStatement({
-        principals: [cloudWatch],
+        sid: 'CloudWatchAlarmsEncryptForTheTopic',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: fromTenantAlarms,
+        conditions: fromTheTenantsAlarms,
       }),
     );
     this.topic = new sns.Topic(this, 'AlarmTopic', {
@@ -105,10 +107,10 @@ export class TenantMonitoring extends Construct {
     this.topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'CloudWatchAlarmsPublish',
-        principals: [cloudWatch],
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [this.topic.topicArn],
-        conditions: fromTenantAlarms,
+        conditions: fromTheTenantsAlarms,
       }),
     );
     const email = props.tenant.alarms.email;
@@ -380,14 +382,12 @@ export class TenantMonitoring extends Construct {
         ),
       );
     }
-    widgets.push(
-      new cloudwatch.AlarmStatusWidget({
-        title: 'Alarms',
-        alarms: Object.values(this.made),
-        width: 24,
-        height: 6,
-      }),
-    );
+    // A widget lists at most 100 alarms; a large tenant has more, so it gets several.
+    const groups = inGroupsOf(Object.values(this.made), MAX_ALARMS_PER_STATUS_WIDGET);
+    groups.forEach((alarms, index) => {
+      const title = groups.length === 1 ? 'Alarms' : `Alarms (${index + 1} of ${groups.length})`;
+      widgets.push(new cloudwatch.AlarmStatusWidget({ title, alarms, width: 24, height: 6 }));
+    });
     return widgets;
   }
 }

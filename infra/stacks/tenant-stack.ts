@@ -2,7 +2,7 @@
  * Stack `Sluice-<tenant>`: the push path of one tenant, from the HTTPS endpoint to the
  * landing bucket, with the self issuer when the tenant uses one.
  */
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { isSelfIssuer } from '#shared/config/tenant-config';
@@ -24,6 +24,7 @@ import { PullSources, type PullStreamDelivery } from '../constructs/pull-sources
 import { type MonitoredStream, TenantMonitoring } from '../constructs/tenant-monitoring.ts';
 import { TokenIssuer } from '../constructs/token-issuer.ts';
 import { INGEST_ENTRY, ingestAliases, PULL_ENTRY, pullAliases } from '../function-bundling.ts';
+import { RetainExceptOnCreate } from '../retain-except-on-create.ts';
 
 /** Props of {@link TenantStack}. */
 export interface TenantStackProps extends StackProps {
@@ -55,6 +56,8 @@ export class TenantStack extends Stack {
 
   constructor(scope: Construct, id: string, props: TenantStackProps) {
     super(scope, id, { description: `Sluice push path of tenant ${props.tenant.config.tenant}`, ...props });
+    // A failed first deploy must be retryable: nothing it created may survive its rollback.
+    Aspects.of(this).add(new RetainExceptOnCreate());
     const { config, file } = props.tenant;
 
     this.landing = new LandingBucket(this, 'Landing', { tenant: config.tenant, storage: config.storage });
@@ -143,6 +146,12 @@ export class TenantStack extends Stack {
         : { issuer: auth.issuer, audience: 'audience' in auth ? auth.audience : [] },
     });
     this.apiDocs = new ApiDocs(this, 'ApiDocs', { tenant: config.tenant, tenantFile: file, api: this.api });
+    if (isSelfIssuer(auth) && auth.keyReaders.length === 0) {
+      Annotations.of(this).addWarningV2(
+        'sluice:no-key-readers',
+        `tenant ${config.tenant} has no auth.keyReaders: after the deploy nobody can read the signing keys, so no one can run \`sluice token create --stack\` or \`sluice verify\` (ADR 0005). Add your role or user ARN (find it with \`aws sts get-caller-identity\`) to auth.keyReaders in the tenant file (docs/deploy.md).`,
+      );
+    }
     this.tokenIssuer = isSelfIssuer(auth)
       ? new TokenIssuer(this, 'SelfIssuer', {
           tenant: config.tenant,

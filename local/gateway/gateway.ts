@@ -5,6 +5,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { JSONWebKeySet } from 'jose';
+import { streamRouteThrottle } from '#shared/config/route-throttle';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { isWebhookStream } from '#shared/config/webhook-config';
 import { INGEST_FUNCTION_TIMEOUT_MS, ingestPath, validatePath } from '#shared/contract/contract';
@@ -117,7 +118,7 @@ export function createGateway(options: GatewayOptions): RequestListener {
     // The HTTP API's default route settings (the tenant's throttle) apply to each route on its
     // own, and a stream's throttle replaces them for its routes: there is no shared bucket. The
     // dry-run route has the stream's scopes and throttle, and a bucket of its own like on AWS.
-    const { rate, burst } = stream.throttle ?? options.tenant.throttle;
+    const { rate, burst } = streamRouteThrottle(stream, options.tenant);
     for (const [path, dryRun] of [
       [ingestPath(stream.id), false],
       [validatePath(stream.id), true],

@@ -6,10 +6,20 @@
 import * as v from 'valibot';
 import { nearestKey } from './nearest-key.ts';
 
-/** `v.strictObject(entries)` with messages that name the unknown or missing key; `what` names the object. */
-export function strictEntries<const TEntries extends v.ObjectEntries>(entries: TEntries, what: string) {
+/**
+ * `v.strictObject(entries)` with messages that name the unknown or missing key; `what` names
+ * the object; `renamed` maps keys that older configs used to what replaced them.
+ */
+export function strictEntries<const TEntries extends v.ObjectEntries>(
+  entries: TEntries,
+  what: string,
+  renamed: Readonly<Record<string, string>> = {},
+) {
   return v.strictObject(entries, (issue) => {
     const key = issue.path?.at(-1)?.key;
+    if (issue.expected === 'never' && Object.hasOwn(renamed, String(key))) {
+      return `unknown key ${String(key)}; ${renamed[String(key)]}`;
+    }
     if (issue.expected === 'never') {
       const suggestion = nearestKey(String(key), Object.keys(entries));
       return `unknown key ${String(key)}${suggestion ? `; did you mean ${suggestion}?` : ''}`;

@@ -22,8 +22,8 @@ export const STREAM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export const MAX_STREAMS_PER_TENANT = 12;
 
-/** IAM role ARNs, as `aws:PrincipalArn` names a role session's role. */
-export const IAM_ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+/** IAM role and user ARNs, as `aws:PrincipalArn` names a role session's role or a user. */
+export const IAM_PRINCIPAL_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:(?:role|user)\/[\w+=,.@/-]{1,512}$/;
 /** Tenant names: lower-case letters, digits and `-`, 1 to 32, starting with a letter (they name a stack). */
 export const TENANT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 
@@ -155,7 +155,7 @@ const SelfIssuerSchema = strictEntries(
     /** Days between signing-key rotations. */
     rotationDays: v.optional(positiveInteger(365, 'rotationDays'), 90),
     /**
-     * IAM role ARNs that may read the signing keys besides the issuer's own functions, such as
+     * IAM role or user ARNs that may read the signing keys besides the issuer's own functions, such as
      * the role that runs `sluice token create --stack`. Everyone else is denied (ADR 0005).
      */
     keyReaders: v.optional(
@@ -163,7 +163,10 @@ const SelfIssuerSchema = strictEntries(
         v.array(
           v.pipe(
             v.string(),
-            v.regex(IAM_ROLE_ARN_PATTERN, 'a key reader must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)'),
+            v.regex(
+              IAM_PRINCIPAL_ARN_PATTERN,
+              'a key reader must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name> or :user/<name>)',
+            ),
           ),
         ),
         v.readonly(),
@@ -305,7 +308,7 @@ const ConfigObjectSchema = strictEntries(
     auth: AuthSchema,
     /**
      * Default throttle of each stream's route (API Gateway's `DefaultRouteSettings` apply per
-     * route), not a tenant total: N streams may take N times this.
+     * route), not a tenant total: N streams may take N times this (docs/capacity.md).
      */
     throttle: v.optional(ThrottleSchema, { rate: 500, burst: 1000 }),
     storage: v.optional(StorageSchema, {}),
@@ -317,14 +320,18 @@ const ConfigObjectSchema = strictEntries(
     /** Where the stack's alarms go and the dead-letter alarm's threshold (docs/operations.md). */
     alarms: v.optional(AlarmsSchema, {}),
     /**
-     * Opt-in reserved concurrency of the ingest function; none when unset. Overload is a 429 from
-     * the throttles, but past this cap Lambda refuses the call and the HTTP API answers 500
-     * (it cannot remap a Lambda throttle), and it fails a deploy in an account whose
-     * concurrency quota cannot spare it (docs/capacity.md).
+     * Opt-in reserved concurrency of the ingest function; none by default. The tenant's limit
+     * is the route throttles, which answer 429. A reservation answers the gateway's 500 when a
+     * burst exceeds it (HTTP APIs cannot remap a Lambda throttle), and a deploy fails when the
+     * account's unreserved concurrency would drop below 100 (docs/capacity.md).
      */
     reservedConcurrency: v.optional(positiveInteger(10_000, 'reservedConcurrency')),
   },
   'the tenant config',
+  {
+    concurrency:
+      'it was replaced by reservedConcurrency, which is off by default: the route throttles are the limit (docs/capacity.md)',
+  },
 );
 
 type ConfigOutput = v.InferOutput<typeof ConfigObjectSchema>;

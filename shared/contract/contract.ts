@@ -35,6 +35,14 @@ export const API_REFERENCE_SCRIPT_PATH = '/docs/api-reference.js';
  */
 export const PUBLIC_ROUTE_THROTTLE = { rate: 10, burst: 20 } as const;
 
+/**
+ * Route throttle of a webhook stream's routes (and their dry runs) when the stream sets none,
+ * on AWS and in local mode. Those routes have no authorizer, so anyone may post to them and
+ * each post runs the ingest function: they must not take the tenant's full throttle. SaaS
+ * webhook senders post a few times a second; a stream's own `throttle` raises it.
+ */
+export const WEBHOOK_ROUTE_THROTTLE = { rate: 20, burst: 40 } as const;
+
 /** Health check path; answered without a token. */
 export const HEALTH_PATH = '/health';
 

@@ -47,7 +47,7 @@ export const ALARM_SPECS = {
       'A 5xx means the sender must retry: Sluice answers every bad input with a 4xx, so any steady share of 5xx is Sluice or AWS failing. ' +
       `Below ${SERVER_ERROR_MIN_REQUESTS} requests one failed retry would already be ${100 / SERVER_ERROR_MIN_REQUESTS}% and page someone for noise.`,
     runbook:
-      'Dashboard "Requests and statuses": which stream? Then the ingest function log (`status` ≥ 500): 503/504 point at Firehose or Kinesis (see the throttle and freshness alarms); 500 at the function (its Errors) or the opt-in `reservedConcurrency` cap (its Throttles).',
+      'Dashboard "Requests and statuses": which stream? Then the ingest function log (`status` ≥ 500): 503/504 point at Firehose or Kinesis (see the throttle and freshness alarms); 500 at the function (its Errors) or Lambda concurrency (its Throttles).',
   },
   functionErrors: {
     name: 'FunctionErrors',
@@ -65,9 +65,9 @@ export const ALARM_SPECS = {
     metric: 'Lambda `Throttles` of the ingest and the pull function',
     threshold: 'at least 1 in 5 minutes',
     reason:
-      'A throttled ingest invocation reaches the client as a 500 from the gateway: the tenant hit its opt-in `reservedConcurrency` cap, which should be sized for the route throttles to bite first.',
+      'A throttled ingest invocation reaches the client as a 500 from the gateway: the Region ran out of Lambda concurrency, or an opt-in `reservedConcurrency` was reached before the route throttles.',
     runbook:
-      'Compare the Lambda concurrency on the dashboard with `reservedConcurrency` in the tenant file; raise or remove it (and mind the Region quota) or lower the route `throttle` (docs/capacity.md).',
+      'Compare the Lambda concurrency on the dashboard with `reservedConcurrency` in the tenant file (if set) and the Region quota; raise them, remove the reservation, or lower the route `throttle` (docs/capacity.md).',
   },
   dataFreshness: {
     name: 'DataFreshness',

@@ -7,13 +7,16 @@ import { STACK_OUTPUTS } from '#shared/contract/stack-outputs';
 import { jsonProjectionPrefix } from '#shared/contract/storage-layout';
 import { deliveryTargets, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
 
+const FULL_TENANT = fileURLToPath(new URL('./fixtures/full-tenant.ts', import.meta.url));
+
 let example: SynthesizedTenant;
 let fixture: SynthesizedTenant;
 
 beforeAll(async () => {
-  example = await synthTenant('example');
+  example = await synthTenant(FULL_TENANT);
   fixture = await synthTenant(fileURLToPath(new URL('./fixtures/analyst-tenant.ts', import.meta.url)));
-});
+  // Two syntheses bundle ten functions: minutes on a busy machine.
+}, 480_000);
 
 type TableInput = {
   Name: string;
@@ -242,7 +245,7 @@ describe('the analyst query policy', () => {
   type Statement = { Sid: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
   const statements = (): Statement[] => {
     const policies = Object.values(
-      example.template.findResources('AWS::IAM::ManagedPolicy', {
+      fixture.template.findResources('AWS::IAM::ManagedPolicy', {
         Properties: { Description: Match.stringLikeRegexp('query the analyst tables') },
       }),
     ) as { Properties: { PolicyDocument: { Statement: Statement[] } } }[];
@@ -304,8 +307,44 @@ describe('the analyst query policy', () => {
 
   it('runs queries only in the tenant workgroup and reads only its database', () => {
     const byId = Object.fromEntries(statements().map((statement) => [statement.Sid, statement]));
-    expect(JSON.stringify(byId.RunQueriesInTheWorkGroup?.Resource)).toContain(':workgroup/sluice-example');
-    expect(JSON.stringify(byId.ReadTheCatalog?.Resource)).toContain(':table/sluice_example/*');
+    expect(JSON.stringify(byId.RunQueriesInTheWorkGroup?.Resource)).toContain(':workgroup/sluice-fixture-analyst');
+    expect(JSON.stringify(byId.ReadTheCatalog?.Resource)).toContain(':table/sluice_fixture_analyst/*');
+  });
+
+  it('creates and replaces only the views, never the tables the stack manages', () => {
+    const writes = statements().filter((statement) =>
+      [statement.Action].flat().some((action) => action === 'glue:UpdateTable' || action === 'glue:CreateTable'),
+    );
+    expect(writes).toHaveLength(1);
+    const resources = JSON.stringify(writes[0]?.Resource);
+    expect(resources).toContain(':table/sluice_fixture_analyst/*_latest');
+    expect(resources).not.toContain(':table/sluice_fixture_analyst/*"');
+  });
+
+  it('may ask the bucket for its Region without an s3:prefix, as Athena does before every query', () => {
+    const located = statements().filter((statement) => [statement.Action].flat().includes('s3:GetBucketLocation'));
+    expect(located).toHaveLength(1);
+    expect(located[0]?.Condition).toBeUndefined();
+  });
+
+  it('uses the data key only through S3', () => {
+    const kms = statements().filter((statement) => [statement.Action].flat().includes('kms:Decrypt'));
+    expect(kms).toHaveLength(1);
+    expect(kms[0]?.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+    });
+  });
+});
+
+describe('the query results', () => {
+  it('expire from athena-results/ after 30 days', () => {
+    fixture.template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'athena-results/', ExpirationInDays: 30, Status: 'Enabled' }),
+        ]),
+      },
+    });
   });
 });
 

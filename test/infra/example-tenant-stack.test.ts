@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { fileURLToPath } from 'node:url';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IDEMPOTENCY_TABLE_ACTIONS } from '#infra/constructs/idempotency-table';
 import { createTenantApp } from '#infra/tenant-app';
@@ -12,6 +13,7 @@ import {
   OPENID_CONFIGURATION_PATH,
   PUBLIC_ROUTE_THROTTLE,
   validatePath,
+  WEBHOOK_ROUTE_THROTTLE,
 } from '#shared/contract/contract';
 import { ENV } from '#shared/contract/environment';
 import { IDEMPOTENCY_EXPIRY_ATTRIBUTE, IDEMPOTENCY_PARTITION_KEY } from '#shared/contract/idempotency-table';
@@ -29,15 +31,18 @@ import {
   synthTenant,
 } from './synth-tenant.ts';
 
+const FULL_TENANT = fileURLToPath(new URL('./fixtures/full-tenant.ts', import.meta.url));
+
 type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };
 
 let synth: SynthesizedTenant;
 let template: Template;
 
 beforeAll(async () => {
-  synth = await synthTenant('example');
+  synth = await synthTenant(FULL_TENANT);
   template = synth.template;
-});
+  // Bundling five functions takes a minute or more on a busy machine.
+}, 240_000);
 
 const resourcesOf = (type: string): Record<string, Resource> =>
   template.findResources(type) as Record<string, Resource>;
@@ -132,10 +137,20 @@ describe('stack Sluice-example', () => {
     });
   });
 
-  it('keeps the landing bucket when the stack is deleted', () => {
+  it('keeps the landing bucket when the stack is deleted, but not after a failed first deploy', () => {
     const buckets = Object.values(resourcesOf('AWS::S3::Bucket'));
     expect(buckets.length).toBeGreaterThan(0);
-    for (const bucket of buckets) expect(bucket.DeletionPolicy).toBe('Retain');
+    for (const bucket of buckets) expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
+  });
+
+  it('retains nothing that a rolled-back first deploy would leave behind to block the retry', () => {
+    const resources = Object.entries(template.toJSON().Resources as Record<string, Resource>);
+    const retained = resources.filter(([, resource]) => resource.DeletionPolicy === 'RetainExceptOnCreate');
+    // The log groups (one with a fixed name), keys, buckets, secret and tables CDK or we retain.
+    expect(retained.map(([, resource]) => resource.Type)).toEqual(
+      expect.arrayContaining(['AWS::Logs::LogGroup', 'AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::DynamoDB::Table']),
+    );
+    expect(resources.filter(([, resource]) => resource.DeletionPolicy === 'Retain').map(([id]) => id)).toEqual([]);
   });
 
   it('gives each stream a Direct PUT Firehose stream with its prefixes, buffering, compression and extension', () => {
@@ -224,11 +239,11 @@ describe('stack Sluice-example', () => {
     });
   });
 
-  it('reserves no concurrency for any function by default: a Lambda throttle would reach clients as 500, not 429', () => {
+  it('reserves no Lambda concurrency unless the config asks: the route throttles are the limit and answer 429', () => {
     const reserved = Object.values(resourcesOf('AWS::Lambda::Function')).filter(
       (fn) => fn.Properties?.ReservedConcurrentExecutions !== undefined,
     );
-    expect(reserved).toHaveLength(0);
+    expect(reserved).toEqual([]);
   });
 
   it('keeps Idempotency-Key records in an on-demand table keyed by id, encrypted, with TTL on the expiry and point-in-time recovery', () => {
@@ -423,6 +438,27 @@ describe('stack Sluice-example', () => {
     expect(dependsOn).toEqual(expect.arrayContaining(routeIds));
   });
 
+  it("gives the webhook stream's unauthenticated routes their own low throttle, not the tenant's", () => {
+    const [, stage] = Object.entries(resourcesOf('AWS::ApiGatewayV2::Stage'))[0] ?? [];
+    const settings = stage?.Properties?.RouteSettings as Record<string, unknown> | undefined;
+    const webhookThrottle = {
+      ThrottlingRateLimit: WEBHOOK_ROUTE_THROTTLE.rate,
+      ThrottlingBurstLimit: WEBHOOK_ROUTE_THROTTLE.burst,
+    };
+    expect(settings?.[`POST ${ingestPath('github')}`]).toEqual(webhookThrottle);
+    expect(settings?.[`POST ${validatePath('github')}`]).toEqual(webhookThrottle);
+    expect(WEBHOOK_ROUTE_THROTTLE.burst).toBeLessThan(1000);
+    // Streams with a JWT keep the stage's default route throttle.
+    expect(settings?.[`POST ${ingestPath('orders')}`]).toBeUndefined();
+  });
+
+  it('warns at synth that a self issuer without key readers leaves nobody able to mint a token, and says how to fix it', () => {
+    Annotations.fromStack(synth.stack).hasWarning(
+      '*',
+      Match.stringLikeRegexp('no auth.keyReaders.*aws sts get-caller-identity.*auth.keyReaders'),
+    );
+  });
+
   it('keeps the signing keys in a KMS-encrypted secret rotated on schedule, made at deploy time', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: Match.anyValue() });
     template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
@@ -480,7 +516,7 @@ describe('stack Sluice-example', () => {
   });
 
   it('refuses at synth a rotation schedule that would keep more keys published than the parameter holds', async () => {
-    const tenant = await loadTenant('example');
+    const tenant = await loadTenant(FULL_TENANT);
     const auth = { issuer: 'self', rotationDays: 1, maxTokenDays: 30, keyReaders: [] } as const;
     expect(() => createTenantApp({ ...tenant, config: { ...tenant.config, auth } }, { nag: false })).toThrow(
       /keeps 32 keys published/,
@@ -600,7 +636,7 @@ describe('stack Sluice-example', () => {
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
     const sources = pullBundleSources(synth, 'example');
     expect(sources.some((source) => source.endsWith('functions/pull/handler.ts'))).toBe(true);
-    expect(sources.some((source) => source.endsWith('tenants/example.ts'))).toBe(true);
+    expect(sources.some((source) => source.endsWith('fixtures/full-tenant.ts'))).toBe(true);
     expect(sources.some((source) => source.endsWith('functions/shared/kinesis-route.ts'))).toBe(false);
     expect(readFileSync(pullBundlePath(synth, 'example'), 'utf8')).not.toContain('Kinesis_20131202');
   });

@@ -14,7 +14,8 @@ let template: Template;
 beforeAll(async () => {
   synth = await synthTenant(fileURLToPath(new URL('./fixtures/largest-tenant.ts', import.meta.url)));
   template = synth.template;
-});
+  // Bundling takes a minute or more on a busy machine.
+}, 240_000);
 
 describe('the largest tenant the config allows', () => {
   it('synthesizes with no unacknowledged cdk-nag finding', () => {

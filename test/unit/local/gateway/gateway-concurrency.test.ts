@@ -45,7 +45,7 @@ async function untilWaiting(count: number): Promise<void> {
   while (waiting.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
-describe("the local gateway's opt-in reserved concurrency cap", () => {
+describe("the local gateway's tenant-wide concurrency cap", () => {
   it('runs as many handlers at once as `reservedConcurrency` allows, across streams, and answers the next with the gateway 500 a Lambda throttle gives', async () => {
     const first = post('orders');
     const second = post('events');

@@ -52,15 +52,17 @@ describe('defineTenant', () => {
     });
   });
 
-  it('takes IAM role ARNs as key readers of the self issuer and refuses anything else, naming the field', () => {
-    const reader = 'arn:aws:iam::123456789012:role/ci/token-minter';
-    const config = defineTenant({ ...valid, auth: { issuer: 'self', keyReaders: [reader] } });
-    expect(config.auth).toMatchObject({ keyReaders: [reader] });
-    const problems = problemsOf({
-      ...valid,
-      auth: { issuer: 'self', keyReaders: ['arn:aws:iam::123456789012:user/bob'] },
-    });
-    expect(problems.join('\n')).toMatch(/keyReaders.*must be an IAM role ARN/);
+  it('takes IAM role and user ARNs as key readers of the self issuer and refuses anything else, naming the field', () => {
+    const readers = ['arn:aws:iam::123456789012:role/ci/token-minter', 'arn:aws:iam::123456789012:user/bob'];
+    const config = defineTenant({ ...valid, auth: { issuer: 'self', keyReaders: readers } });
+    expect(config.auth).toMatchObject({ keyReaders: readers });
+    for (const bad of [
+      'arn:aws:sts::123456789012:assumed-role/deployer/alice',
+      'arn:aws:iam::123456789012:group/ops',
+    ]) {
+      const problems = problemsOf({ ...valid, auth: { issuer: 'self', keyReaders: [bad] } });
+      expect(problems.join('\n')).toMatch(/keyReaders.*must be an IAM role or user ARN/);
+    }
   });
 
   it('refuses an unknown payload type and names the field', () => {
@@ -113,7 +115,7 @@ describe('defineTenant', () => {
     ]);
   });
 
-  it('reserves no ingest concurrency by default and takes an opt-in of 1 to 10,000', () => {
+  it('reserves no ingest concurrency unless asked, and takes 1 to 10,000 when asked', () => {
     expect(defineTenant(valid).reservedConcurrency).toBeUndefined();
     expect(defineTenant({ ...valid, reservedConcurrency: 1 }).reservedConcurrency).toBe(1);
     expect(defineTenant({ ...valid, reservedConcurrency: 10_000 }).reservedConcurrency).toBe(10_000);
@@ -123,6 +125,10 @@ describe('defineTenant', () => {
     expect(problemsOf({ ...valid, reservedConcurrency: 10_001 })).toEqual([
       'reservedConcurrency: reservedConcurrency must be at most 10000',
     ]);
+  });
+
+  it('refuses the old `concurrency` key and points to its replacement', () => {
+    expect(problemsOf({ ...valid, concurrency: 100 } as never).join('\n')).toMatch(/concurrency.*reservedConcurrency/s);
   });
 
   it('refuses a negative limit and names it', () => {
@@ -168,7 +174,7 @@ describe('defineTenant', () => {
   });
 
   it('names a mistyped tenant-level key and the key it most likely meant', () => {
-    expect(problemsOf({ ...valid, throtle: {} })).toEqual(['throtle: unknown key throtle; did you mean throttle?']);
+    expect(problemsOf({ ...valid, throtle: 5 })).toEqual(['throtle: unknown key throtle; did you mean throttle?']);
   });
 
   it('suggests a key two edits away and none three edits away', () => {
