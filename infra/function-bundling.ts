@@ -13,10 +13,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { DockerImage } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { BuildOptions } from 'esbuild';
+import { type BuildOptions, buildSync } from 'esbuild';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { SCALAR_SCRIPT_ASSET, SCALAR_SCRIPT_MODULE } from '#shared/openapi/api-docs';
 import { HOUSE_BUNDLING, LAMBDA_CREDENTIALS_ALIAS } from './constructs/house-function-defaults.ts';
@@ -121,4 +123,24 @@ export function splitBundleOptions(
     alias: { [LAMBDA_CREDENTIALS_ALIAS.module]: LAMBDA_CREDENTIALS_ALIAS.replacement, ...aliases },
     logLevel: 'warning',
   };
+}
+
+/**
+ * The function's code as an asset bundled here, with the local esbuild (never Docker), by
+ * {@link splitBundleOptions}: `index.mjs` and its chunks, so the handler is `index.handler`.
+ * The asset is hashed by its output, as NodejsFunction's are.
+ */
+export function splitBundleCode(entry: string, aliases: Readonly<Record<string, string>>): lambda.Code {
+  return lambda.Code.fromAsset(dirname(entry), {
+    bundling: {
+      // Required by the type, never pulled: local bundling always succeeds or throws.
+      image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs24.x'),
+      local: {
+        tryBundle(outputDir) {
+          buildSync(splitBundleOptions(entry, outputDir, aliases));
+          return true;
+        },
+      },
+    },
+  });
 }
