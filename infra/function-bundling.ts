@@ -13,11 +13,15 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { DockerImage } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BuildOptions, buildSync } from 'esbuild';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { SCALAR_SCRIPT_ASSET, SCALAR_SCRIPT_MODULE } from '#shared/openapi/api-docs';
+import { HOUSE_BUNDLING, LAMBDA_CREDENTIALS_ALIAS } from './constructs/house-function-defaults.ts';
 import { repoPath } from './paths.ts';
 
 /** The ingest function's entry. */
@@ -85,4 +89,58 @@ export function apiDocsCommandHooks(gzippedScript: string): ICommandHooks {
       `cp ${JSON.stringify(gzippedScript)} ${JSON.stringify(join(outputDir, SCALAR_SCRIPT_ASSET))}`,
     ],
   };
+}
+
+/**
+ * esbuild's options for a function bundled into a folder with code splitting: HOUSE_BUNDLING's
+ * options (ESM for Node 24, minified, source maps, the credential-chain alias of ADR 0003 and
+ * the require banner, which every chunk gets), the entry as `index.mjs` and what the entry
+ * imports only with `import()` (the Idempotency-Key layer, the Secrets Manager client) as
+ * chunks beside it, loaded when first needed. NodejsFunction bundles to one `--outfile`, where
+ * esbuild inlines every `import()`, so a split function needs this as its own bundling step.
+ */
+export function splitBundleOptions(
+  entry: string,
+  outdir: string,
+  aliases: Readonly<Record<string, string>>,
+): BuildOptions {
+  const bundling = HOUSE_BUNDLING;
+  return {
+    entryPoints: { index: entry },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    platform: 'node',
+    target: bundling.target ?? 'node24',
+    mainFields: [...(bundling.mainFields ?? [])],
+    minify: bundling.minify === true,
+    sourcemap: bundling.sourceMap === true,
+    sourcesContent: bundling.sourcesContent !== false,
+    banner: bundling.banner ? { js: bundling.banner } : {},
+    alias: { [LAMBDA_CREDENTIALS_ALIAS.module]: LAMBDA_CREDENTIALS_ALIAS.replacement, ...aliases },
+    logLevel: 'warning',
+  };
+}
+
+/**
+ * The function's code as an asset bundled here, with the local esbuild (never Docker), by
+ * {@link splitBundleOptions}: `index.mjs` and its chunks, so the handler is `index.handler`.
+ * The asset is hashed by its output, as NodejsFunction's are.
+ */
+export function splitBundleCode(entry: string, aliases: Readonly<Record<string, string>>): lambda.Code {
+  return lambda.Code.fromAsset(dirname(entry), {
+    bundling: {
+      // Required by the type, never pulled: local bundling always succeeds or throws.
+      image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs24.x'),
+      local: {
+        tryBundle(outputDir) {
+          buildSync(splitBundleOptions(entry, outputDir, aliases));
+          return true;
+        },
+      },
+    },
+  });
 }

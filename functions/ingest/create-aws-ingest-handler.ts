@@ -2,7 +2,7 @@
  * The ingest handler over AWS delivery: the Firehose client, and the Kinesis route when the
  * bundle has one. handler.ts calls it once per cold start; tests call it with their tenant.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { AwsDelivery } from '#functions/delivery/aws-delivery';
 import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
@@ -22,6 +22,14 @@ export const WEBHOOK_SECRET_MAX_AGE_MS = 60_000;
 
 let firehoseClient: FirehoseClient | undefined;
 let dynamoDbClient: DynamoDBClient | undefined;
+
+/** The DynamoDB client of the Idempotency-Key table, imported on the first keyed post (lazy-idempotent-answers.ts). */
+async function idempotencyClient(): Promise<DynamoDBClient> {
+  if (dynamoDbClient) return dynamoDbClient;
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  dynamoDbClient ??= new DynamoDBClient({ retryMode: 'standard', maxAttempts: 3 });
+  return dynamoDbClient;
+}
 
 function assertEveryStreamBound(tenant: TenantConfig, bindings: DeliveryBindings): void {
   const missing = Object.values(tenant.streams).flatMap((stream) => {
@@ -44,7 +52,6 @@ export function createAwsIngestHandler(tenant: TenantConfig, kinesisRoute?: Kine
   // Every stream may take the header, so a missing table fails the init, not a client's retry.
   if (!idempotencyTable) throw new Error(`${ENV.idempotencyTable} is missing: the Idempotency-Key table's name`);
   firehoseClient ??= new FirehoseClient({ retryMode: 'standard', maxAttempts: 3 });
-  dynamoDbClient ??= new DynamoDBClient({ retryMode: 'standard', maxAttempts: 3 });
   const routes = {
     firehose: new FirehoseDelivery(firehoseClient, bindings),
     ...(kinesisRoute ? { kinesis: kinesisRoute(bindings) } : {}),
@@ -54,7 +61,7 @@ export function createAwsIngestHandler(tenant: TenantConfig, kinesisRoute?: Kine
   return createIngestHandler({
     tenant,
     delivery: new AwsDelivery(routes, bindings),
-    idempotency: { client: dynamoDbClient, tableName: idempotencyTable },
+    idempotency: async () => ({ client: await idempotencyClient(), tableName: idempotencyTable }),
     webhookSecrets: new SecretsManagerReader({ maxAgeMs: WEBHOOK_SECRET_MAX_AGE_MS }),
     metrics,
     publishMetrics: () => metrics.publish(),

@@ -11,9 +11,9 @@ import type { RecordDelivery } from '#shared/ports/delivery-port';
 import { type MetricsRecorder, NO_METRICS } from '#shared/ports/metrics';
 import type { SecretReader } from '#shared/pull/pull-run';
 import { answerDryRun } from './dry-run.ts';
-import { createIdempotentAnswers, type IdempotencyStore } from './idempotent-answers.ts';
 import { type IngestOutcome, ingest } from './ingest-core.ts';
 import { toIngestRequest } from './ingest-request.ts';
+import { type IdempotencyStoreSource, lazyIdempotentAnswers } from './lazy-idempotent-answers.ts';
 import { problemResponder } from './problem-middleware.ts';
 import { requestMetrics } from './request-metrics.ts';
 import { webhookAuthentication } from './webhook-authentication.ts';
@@ -31,8 +31,8 @@ export interface IngestHandlerOptions {
   readonly logger?: Logger;
   /** Delivery budget per request; defaults to DELIVERY_DEADLINE_MS. */
   readonly deliveryDeadlineMs?: number;
-  /** Where Idempotency-Key records are kept; without it a post with the header answers 500. */
-  readonly idempotency?: IdempotencyStore;
+  /** Where Idempotency-Key records are kept (or how to make the store on first use); without it a post with the header answers 500. */
+  readonly idempotency?: IdempotencyStoreSource;
   /** Where webhook streams' secrets come from (Secrets Manager on AWS, local secrets in local mode). */
   readonly webhookSecrets?: SecretReader;
   /** Where the request and delivery metrics go; default nowhere. */
@@ -74,7 +74,7 @@ export function createIngestHandler(options: IngestHandlerOptions) {
   const logger = options.logger ?? defaultLogger;
   const configuredMs = options.deliveryDeadlineMs ?? DELIVERY_DEADLINE_MS;
   const idempotent = options.idempotency
-    ? createIdempotentAnswers(options.tenant, options.idempotency, logger)
+    ? lazyIdempotentAnswers(options.tenant, options.idempotency, logger)
     : undefined;
   const metrics = options.metrics ?? NO_METRICS;
   const delivery = new MeteredDelivery(options.delivery, metrics, options.tenant.tenant);

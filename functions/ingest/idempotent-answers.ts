@@ -47,6 +47,7 @@ import {
 import { IDEMPOTENCY_EXPIRY_ATTRIBUTE, IDEMPOTENCY_PARTITION_KEY } from '#shared/contract/idempotency-table';
 import type { IngestRequest } from './ingest-request.ts';
 import { logProblem } from './problem-middleware.ts';
+import { isReplayed } from './replayed-answer.ts';
 import { assertTenant, bodyBytes, findStream } from './request-guards.ts';
 
 /** An answer of the ingest function. */
@@ -73,11 +74,6 @@ const retryableStatuses: ReadonlySet<number> = new Set(
 
 /** Answers a request at most once per key; requests without the header are answered as they come. */
 export type IdempotentAnswers = (request: IngestRequest, context: Context, work: Work) => Promise<IngestAnswer>;
-
-/** Whether an answer is a replay of a first one. */
-export function isReplayed(answer: IngestAnswer): boolean {
-  return answer.headers?.[IDEMPOTENT_REPLAYED_HEADER] === 'true';
-}
 
 /** The digest the key's body is compared by: SHA-256 of the bytes as posted, after the transport's base64. */
 function bodyDigest(request: IngestRequest): string {

@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { type DeliveryTarget, ENV, type StreamDeliveryBinding } from '#shared/contract/environment';
+import { splitBundleCode } from '../function-bundling.ts';
 import { acknowledgeWildcardResources } from '../nag-findings.ts';
 import { repoPath } from '../paths.ts';
 import {
@@ -42,6 +43,11 @@ export interface HouseFunctionProps {
   readonly aliases?: Readonly<Record<string, string>>;
   /** Commands run around bundling, e.g. to put a file beside the bundle. */
   readonly commandHooks?: ICommandHooks;
+  /**
+   * Bundled into ESM chunks (infra/function-bundling.ts splitBundleCode), so that what the
+   * entry imports only with `import()` loads when first needed instead of at cold start.
+   */
+  readonly splitChunks?: boolean;
 }
 
 /** A role for a function that may write its own log group and nothing else yet. */
@@ -66,7 +72,10 @@ export class HouseFunction extends NodejsFunction {
     const { role, logGroup } = functionRoleAndLogs(scope, id);
     super(scope, id, {
       entry: props.entry,
-      handler: 'handler',
+      // NodejsFunction takes our code as it is, with the handler named by its file.
+      ...(props.splitChunks
+        ? { code: splitBundleCode(props.entry, props.aliases ?? {}), handler: 'index.handler' }
+        : { handler: 'handler' }),
       description: props.description,
       runtime: HOUSE_RUNTIME,
       architecture: HOUSE_ARCHITECTURE,

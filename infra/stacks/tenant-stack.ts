@@ -66,6 +66,8 @@ export class TenantStack extends Stack {
     this.ingestFunction = new HouseFunction(this, 'Ingest', {
       entry: INGEST_ENTRY,
       aliases: ingestAliases(config, file),
+      // The Idempotency-Key layer and the Secrets Manager client load on first use (issue 24).
+      splitChunks: true,
       description: `Sluice ${config.tenant}: ingest`,
       timeout: timeoutFromMs(INGEST_FUNCTION_TIMEOUT_MS),
       environment: { [ENV.tenant]: config.tenant },

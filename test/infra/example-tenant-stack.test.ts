@@ -25,6 +25,7 @@ import {
   deliveryTargets,
   ingestBundle,
   ingestBundleSources,
+  ingestColdStartSources,
   pullBundlePath,
   pullBundleSources,
   type SynthesizedTenant,
@@ -222,6 +223,22 @@ describe('stack Sluice-example', () => {
     const sources = ingestBundleSources(synth, 'example');
     expect(sources.some((source) => source.endsWith('functions/ingest/handler.ts'))).toBe(true);
     expect(sources.some((source) => source.endsWith('functions/shared/kinesis-route.ts'))).toBe(false);
+  });
+
+  it('loads the Idempotency-Key layer, its DynamoDB client and the Secrets Manager client only when first needed', () => {
+    const all = ingestBundleSources(synth, 'example');
+    const coldStart = ingestColdStartSources(synth, 'example');
+    const lazy = [
+      'functions/ingest/idempotent-answers.ts',
+      '@aws-lambda-powertools/idempotency/',
+      '@aws-sdk/client-dynamodb/',
+      '@aws-sdk/client-secrets-manager/',
+    ];
+    for (const part of lazy) {
+      expect(all.some((source) => source.includes(part))).toBe(true);
+      expect(coldStart.filter((source) => source.includes(part))).toEqual([]);
+    }
+    expect(coldStart.some((source) => source.endsWith('functions/ingest/handler.ts'))).toBe(true);
   });
 
   it('binds each stream to its named Firehose stream (and the dead-letter one) in SLUICE_DELIVERY_TARGETS', () => {

@@ -1,5 +1,5 @@
 /** Synthesizes one tenant's stack for a test file (once: bundling takes seconds) and runs cdk-nag on it. */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type PolicyViolation, Stage } from 'aws-cdk-lib';
@@ -87,7 +87,41 @@ function functionAssetDir(synth: SynthesizedTenant, tenant: string, kind: 'inges
 
 /** The bundled code of the tenant's ingest function. */
 export function ingestBundle(synth: SynthesizedTenant, tenant: string): string {
-  return readFileSync(join(functionAssetDir(synth, tenant, 'ingest'), 'index.mjs'), 'utf8');
+  // The ingest function is split into index.mjs and chunks it loads on first use: all of it.
+  const dir = functionAssetDir(synth, tenant, 'ingest');
+  return bundleFiles(dir, '.mjs')
+    .map((file) => readFileSync(join(dir, file), 'utf8'))
+    .join('\n');
+}
+
+/**
+ * The source files of what a cold start of the tenant's ingest function loads: index.mjs and
+ * the chunks it imports statically, not those it loads with `import()` when first needed.
+ */
+export function ingestColdStartSources(synth: SynthesizedTenant, tenant: string): string[] {
+  const dir = functionAssetDir(synth, tenant, 'ingest');
+  const loaded = new Set<string>();
+  const visit = (file: string) => {
+    if (loaded.has(file)) return;
+    loaded.add(file);
+    const text = readFileSync(join(dir, file), 'utf8');
+    // Static imports only: `from"./x.mjs"` or a bare `import"./x.mjs"`, never `import("./x.mjs")`.
+    for (const [, imported] of text.matchAll(/(?:from|import)\s*"\.\/([^"]+\.mjs)"/g)) {
+      if (imported) visit(join(file, '..', imported));
+    }
+  };
+  visit('index.mjs');
+  const sources = [...loaded].flatMap(
+    (file) => (JSON.parse(readFileSync(join(dir, `${file}.map`), 'utf8')) as { sources: string[] }).sources,
+  );
+  return [...new Set(sources)];
+}
+
+/** The asset's files (chunks/ included) that end in the suffix, index.mjs first. */
+function bundleFiles(assetDir: string, suffix: string): string[] {
+  return (readdirSync(assetDir, { recursive: true }) as string[])
+    .filter((file) => file.endsWith(suffix))
+    .sort((a, b) => Number(b.startsWith('index')) - Number(a.startsWith('index')) || a.localeCompare(b));
 }
 
 /** The source files the tenant's ingest bundle was built from, as its source map lists them. */
@@ -106,5 +140,9 @@ export function pullBundleSources(synth: SynthesizedTenant, tenant: string): str
 }
 
 function bundleSources(assetDir: string): string[] {
-  return (JSON.parse(readFileSync(join(assetDir, 'index.mjs.map'), 'utf8')) as { sources: string[] }).sources;
+  const maps = bundleFiles(assetDir, '.mjs.map');
+  const sources = maps.flatMap(
+    (map) => (JSON.parse(readFileSync(join(assetDir, map), 'utf8')) as { sources: string[] }).sources,
+  );
+  return [...new Set(sources)];
 }
