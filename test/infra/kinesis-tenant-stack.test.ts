@@ -184,6 +184,7 @@ describe('a tenant with Kinesis delivery, gzip and an external issuer', () => {
             Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }],
             AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
           }),
+          Match.objectLike({ Id: 'expire-athena-results', Prefix: 'athena-results/' }),
         ],
       },
     });
