@@ -164,6 +164,11 @@ export class PageFetcher {
       auth.invalidateToken();
       throw new RetryableRequestError(`the API answered 401 for ${shown}`, 0);
     }
+    // GitHub signals its primary rate limit with 403 and no requests remaining: a wait, not bad credentials.
+    if (status === 403 && answer.headers.get('x-ratelimit-remaining')?.trim() === '0') {
+      const wait = requestedWaitMs(answer.headers, answer.fetchedAt);
+      throw new RetryableRequestError(`the API answered 403 with no requests remaining for ${shown}`, wait);
+    }
     if (status === 401 || status === 403) throw new CredentialsRejectedError(source.name, `the API answered ${status}`);
     if (status === 429 || status === 503) {
       const wait = requestedWaitMs(answer.headers, answer.fetchedAt);
@@ -207,7 +212,8 @@ export class PageFetcher {
           const response = await this.sendOnce(current, signal);
           const location = response.headers.get('location');
           if (!isRedirect(response.status) || location === null) {
-            const text = await boundedText(response, source.maxPageBytes, shown);
+            // An API that echoes the request must not put a secret into what is landed or dead-lettered.
+            const text = this.options.auth.redact(await boundedText(response, source.maxPageBytes, shown));
             return { status: response.status, headers: response.headers, text, fetchedAt: this.options.now() };
           }
           await response.body?.cancel().catch(() => undefined);

@@ -42,9 +42,14 @@ function jsonSecret(context: AuthContext, secret: string, text: string, fields: 
 }
 
 /** Adds a source's credentials to requests. */
+/** Secret values shorter than this are not redacted from page texts (see `redact`). */
+export const REDACT_MIN_CHARS = 6;
+
 export class SourceAuthenticator {
   private secret: string | undefined;
   private tokenKey: string | undefined;
+  /** Every secret value sent so far (the secret, its JSON fields, the header value, the OAuth2 token). */
+  private readonly sentValues = new Set<string>();
 
   constructor(private readonly context: AuthContext) {}
 
@@ -64,8 +69,35 @@ export class SourceAuthenticator {
     if (this.tokenKey !== undefined) tokens.delete(this.tokenKey);
   }
 
+  /**
+   * `text` with every secret value sent so far replaced by `[redacted]`: an API that echoes the
+   * request must not carry a secret into dlq/, logs, state or landed records. Values under
+   * REDACT_MIN_CHARS are left, since replacing them would wreck any text while hiding nothing.
+   */
+  redact(text: string): string {
+    let out = text;
+    for (const value of this.sentValues) if (out.includes(value)) out = out.replaceAll(value, '[redacted]');
+    return out;
+  }
+
+  private remember(...values: (string | undefined)[]): void {
+    for (const value of values) {
+      if (value === undefined || value.length < REDACT_MIN_CHARS) continue;
+      this.sentValues.add(value);
+      // An echo may carry the value JSON-escaped or URL-encoded.
+      this.sentValues.add(JSON.stringify(value).slice(1, -1));
+      this.sentValues.add(encodeURIComponent(value));
+    }
+  }
+
   /** Sets the credentials on a request about to be sent. */
   async apply(url: URL, headers: Headers): Promise<void> {
+    await this.applyCredentials(url, headers);
+    const authorization = headers.get('authorization');
+    this.remember(this.secret, this.secret?.trim(), authorization?.slice(authorization.indexOf(' ') + 1));
+  }
+
+  private async applyCredentials(url: URL, headers: Headers): Promise<void> {
     const auth = this.context.source.auth;
     switch (auth.type) {
       case 'none':
@@ -78,11 +110,13 @@ export class SourceAuthenticator {
           'username',
           'password',
         ]);
+        this.remember(password);
         headers.set('authorization', `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`);
         return;
       }
       case 'api-key': {
         const key = (await this.read(auth.secret)).trim();
+        this.remember(key);
         if (auth.in === 'header') headers.set(auth.name, key);
         else url.searchParams.set(auth.name, key);
         return;
@@ -107,6 +141,7 @@ export class SourceAuthenticator {
   private async accessToken(auth: Extract<SourceConfig['auth'], { type: 'oauth2-client-credentials' }>) {
     const now = this.context.now().getTime();
     const client = jsonSecret(this.context, auth.secret, await this.read(auth.secret), ['client_id', 'client_secret']);
+    this.remember(client.client_secret);
     this.tokenKey = `${auth.tokenUrl}\n${client.client_id}\n${auth.scope ?? ''}`;
     const cached = tokens.get(this.tokenKey);
     if (cached !== undefined && now < cached.refreshAt) return cached.value;
