@@ -105,3 +105,29 @@ export function pullExecutionTimeout(sources: readonly Pick<SourceConfig, 'maxRu
   const longest = Math.max(0, ...sources.map((source) => source.maxRunMinutes));
   return Duration.minutes(longest + 2 * PULL_FUNCTION_TIMEOUT.toMinutes());
 }
+
+/** Memory of the pull function besides its pages: runtime, SDK clients, one page's framed records in flight. */
+export const PULL_BASE_MEMORY_MB = 512;
+
+/**
+ * Memory per byte of `maxPageBytes`: the page's text (up to two bytes a character in V8), its
+ * parse and its framed lines live together while a page is landed; 6× leaves room to spare.
+ */
+export const PULL_MEMORY_PER_PAGE_BYTE = 6;
+
+/** The pull function's memory in MB, sized from the largest `maxPageBytes` of the tenant's sources (Lambda: 128 to 10,240). */
+export function pullFunctionMemoryMb(sources: readonly Pick<SourceConfig, 'maxPageBytes'>[]): number {
+  const largest = Math.max(0, ...sources.map((source) => source.maxPageBytes));
+  const mb = PULL_BASE_MEMORY_MB + Math.ceil((largest * PULL_MEMORY_PER_PAGE_BYTE) / (1024 * 1024));
+  return Math.min(10_240, Math.ceil(mb / 64) * 64);
+}
+
+/**
+ * Whether a source's URL can only be reached on the machine that runs it (`localhost`,
+ * `*.localhost` such as the local sample API, loopback addresses): deployed, it would fail
+ * every tick, so its schedule is created disabled.
+ */
+export function isLocalOnlySource(source: Pick<SourceConfig, 'request'>): boolean {
+  const host = new URL(source.request.url).hostname;
+  return host === 'localhost' || host.endsWith('.localhost') || host.startsWith('127.') || host === '[::1]';
+}

@@ -35,6 +35,7 @@ import { type DeliveryBindable, HouseFunction } from './house-function.ts';
 import { HOUSE_LOG_RETENTION } from './house-function-defaults.ts';
 import {
   EXECUTION_EXISTS_ERRORS,
+  isLocalOnlySource,
   LAMBDA_RETRY,
   LAMBDA_SERVICE_ERRORS,
   PULL_FUNCTION_TIMEOUT,
@@ -42,6 +43,7 @@ import {
   PULL_START_REFUSED_ERROR,
   PULL_STATE_ACTIONS,
   pullExecutionTimeout,
+  pullFunctionMemoryMb,
   pullLogGroupName,
   pullStateMachineName,
   SCHEDULE_RETRY,
@@ -106,6 +108,7 @@ export class PullSources extends Construct {
       ...(props.aliases ? { aliases: props.aliases } : {}),
       description: `Sluice ${props.tenant}: pull sources`,
       timeout: PULL_FUNCTION_TIMEOUT,
+      memorySize: pullFunctionMemoryMb(sources),
       environment: { [ENV.tenant]: props.tenant, [ENV.pullStateTable]: this.table.tableName },
     });
     this.table.grant(this.pullFunction, ...PULL_STATE_ACTIONS);
@@ -126,6 +129,8 @@ export class PullSources extends Construct {
         description: `Sluice ${props.tenant}: pull source ${source.name}`,
         schedule: scheduler.ScheduleExpression.expression(source.schedule),
         timeWindow: scheduler.TimeWindow.off(),
+        // A local-only URL (the example tenant's sample API) fails every tick on AWS: deployed, not run.
+        enabled: !isLocalOnlySource(source),
         target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
           role: this.schedulerRole,
           input: scheduler.ScheduleTargetInput.fromObject({

@@ -657,4 +657,15 @@ describe('stack Sluice-example', () => {
     expect(sources.some((source) => source.endsWith('functions/shared/kinesis-route.ts'))).toBe(false);
     expect(readFileSync(pullBundlePath(synth, 'example'), 'utf8')).not.toContain('Kinesis_20131202');
   });
+
+  it('deploys the sample source, whose URL is the local-only sample API, with its schedule disabled', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { State: 'DISABLED' });
+  });
+
+  it("sizes the pull function's memory from the default maxPageBytes (32 MiB): 512 + 6 x 32 MB, rounded up to 64", () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Sluice example: pull sources',
+      MemorySize: 704,
+    });
+  });
 });
