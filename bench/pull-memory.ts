@@ -7,10 +7,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGzip } from 'node:zlib';
 import * as v from 'valibot';
-import { runPull } from '#functions/pull/run-pull';
+
 import { SourceSchema } from '#shared/config/source-config';
 import { defineTenant, type StreamConfig } from '#shared/config/tenant-config';
 import { MemoryStateStore } from '../test/unit/functions/pull/support/memory-state-store.ts';
+import { runPull } from '../test/unit/functions/pull/support/run-to-end.ts';
 
 const MB = 1024 * 1024;
 const kind = process.argv[2] ?? 'page';
