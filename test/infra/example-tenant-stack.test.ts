@@ -658,14 +658,10 @@ describe('stack Sluice-example', () => {
     expect(readFileSync(pullBundlePath(synth, 'example'), 'utf8')).not.toContain('Kinesis_20131202');
   });
 
-  it('deploys the sample source, whose URL is the local-only sample API, with its schedule disabled', () => {
-    template.hasResourceProperties('AWS::Scheduler::Schedule', { State: 'DISABLED' });
-  });
-
-  it("sizes the pull function's memory from the default maxPageBytes (32 MiB): 512 + 6 x 32 MB, rounded up to 64", () => {
+  it("sizes the pull function's memory from the default maxPageBytes (8 MiB): 512 + 6 x 8 MB, rounded up to 64", () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: 'Sluice example: pull sources',
-      MemorySize: 704,
+      MemorySize: 576,
     });
   });
 });

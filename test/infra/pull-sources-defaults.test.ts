@@ -13,9 +13,9 @@ const source = (url: string, maxPageBytes?: number) =>
 
 describe('pull function memory', () => {
   it('is sized from the largest maxPageBytes of the sources', () => {
-    expect(pullFunctionMemoryMb([source('https://a.example')])).toBe(704);
-    expect(pullFunctionMemoryMb([source('https://a.example'), source('https://b.example', 256 * 1024 * 1024)])).toBe(
-      2048,
+    expect(pullFunctionMemoryMb([source('https://a.example')])).toBe(576);
+    expect(pullFunctionMemoryMb([source('https://a.example'), source('https://b.example', 64 * 1024 * 1024)])).toBe(
+      896,
     );
   });
 

@@ -543,3 +543,14 @@ describe("the pull state machine's JSONata, evaluated with jsonata 2.0", () => {
     expect(await evaluate(stateOf('Run failed').Cause, { input: failed })).toBe('http error');
   });
 });
+
+describe('schedules of sources that only a laptop can reach', () => {
+  it("creates the local sample API source's schedule disabled and the others enabled", () => {
+    const states = Object.entries(resourcesOf('AWS::Scheduler::Schedule')).map(([id, schedule]) => [
+      id.replaceAll(/[^a-z]/gi, '').toLowerCase(),
+      (schedule.Properties as { State?: string } | undefined)?.State ?? 'ENABLED',
+    ]);
+    expect(states).toHaveLength(3);
+    for (const [id, state] of states) expect(state, id).toBe(id?.includes('opendata') ? 'DISABLED' : 'ENABLED');
+  });
+});
