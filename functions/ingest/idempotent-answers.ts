@@ -36,15 +36,11 @@ import {
   CONTRACT_STATUSES,
   IDEMPOTENCY_IN_FLIGHT_RETRY_AFTER_SECONDS,
   IDEMPOTENCY_KEY_HEADER,
-  IDEMPOTENCY_KEY_PATTERN,
   IDEMPOTENT_REPLAYED_HEADER,
 } from '#shared/contract/contract';
-import {
-  IdempotencyKeyInFlightError,
-  IdempotencyKeyReusedError,
-  InvalidIdempotencyKeyError,
-} from '#shared/contract/errors';
+import { IdempotencyKeyInFlightError, IdempotencyKeyReusedError } from '#shared/contract/errors';
 import { IDEMPOTENCY_EXPIRY_ATTRIBUTE, IDEMPOTENCY_PARTITION_KEY } from '#shared/contract/idempotency-table';
+import { assertValidIdempotencyKey } from './idempotency-key.ts';
 import type { IngestRequest } from './ingest-request.ts';
 import { logProblem } from './problem-middleware.ts';
 import { isReplayed } from './replayed-answer.ts';
@@ -103,15 +99,6 @@ function streamAnswers(tenant: TenantConfig, stream: StreamConfig, store: Idempo
     keyPrefix: `${tenant.tenant}#${stream.id}`,
     dataIndexArgument: 0,
   }) as AnswerOnce;
-}
-
-/** Throws InvalidIdempotencyKeyError (400) for a key the contract refuses; the real route and its dry run share it. */
-export function assertValidIdempotencyKey(key: string): void {
-  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw new InvalidIdempotencyKeyError(
-      `The Idempotency-Key header must be 1 to 255 printable ASCII characters (space to ~); this one has ${key.length}${key.length > 0 && key.length <= 255 ? ', not all printable' : ''}.`,
-    );
-  }
 }
 
 /** Builds the Idempotency-Key gate of a tenant's ingest function over a store. */

@@ -8,7 +8,7 @@
 import type { StreamConfig } from '#shared/config/tenant-config';
 import { MAX_RECORD_BYTES } from '#shared/contract/contract';
 import { type FieldError, MalformedBodyError, PayloadTooLargeError } from '#shared/contract/errors';
-import { readJsonRecord } from './json-body.ts';
+import { readJsonBody, readJsonRecord } from './json-body.ts';
 import { readXmlBody } from './xml-body.ts';
 
 /** One record to store: its bytes, and its NDJSON line for an XML stream with `projection: 'json'`. */
@@ -50,7 +50,10 @@ export function recheckRecord(stream: StreamConfig, text: string): RecheckOutcom
     body =
       stream.payload === 'xml'
         ? readXmlBody(text, { projected: stream.projection === 'json', records: stream.records })
-        : readJsonRecord(stream, text);
+        : stream.batch
+          ? readJsonRecord(stream, text)
+          : // A stream without batch posts dead-letters whole bodies: read one as its post was read.
+            readJsonBody(stream, 'json', text);
   } catch (error) {
     // An empty text: the ingest route refuses it as a malformed body.
     if (error instanceof MalformedBodyError) return failed(error);

@@ -80,7 +80,9 @@ describe('the sluice command', () => {
       if (name !== '-') await writeFile(file, '{"a":1}\n{"a":2}\n');
       const captured = captureIo({ env: { SLUICE_HOME: local.home.base }, stdin: '{"a":1}\n{"a":2}\n' });
       expect(await runCli(['send', 'events', name === '-' ? '-' : file], captured.io)).toBe(0);
-      expect(captured.stdout()).toMatch(/^202 Accepted\n\{"status":"accepted","stream":"events","records":2,/);
+      expect(captured.stdout()).toMatch(
+        /^events: 2 accepted, 0 rejected, 0 not delivered \(1 requests, 0 retries\)\n$/,
+      );
     }
   });
 

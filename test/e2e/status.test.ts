@@ -162,7 +162,7 @@ describe('sluice status', () => {
     expect(orders?.lastObject).toMatchObject({ key: expect.stringMatching(/^streams\/orders\/year=/), records: 1 });
     const table = await sluice(local, ['status']);
     const row = table.stdout.split('\n').find((line) => line.startsWith('orders '));
-    expect(row).toMatch(/ \d+ s ago +streams\/orders\/year=\S+\.ndjson \(1 records\)$/);
+    expect(row).toMatch(/ \d+ s ago +streams\/orders\/year=\S+\.ndjson \(1 record\)$/);
     const scraped = await scrape(local.server.url);
     const written = sampleValue(scraped, LOCAL_GAUGE_NAMES.lastObjectWritten, { stream: 'orders', channel: 'records' });
     expect(written).toBe(Date.parse(orders?.lastObject?.at ?? '') / 1000);

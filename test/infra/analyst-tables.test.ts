@@ -279,8 +279,8 @@ describe('the analyst query policy', () => {
     );
     expect(writing.map((statement) => statement.Sid)).toEqual(['CreateTheNamedViews']);
     const resources = JSON.stringify(writing[0]?.Resource);
-    expect(resources).toContain(':table/sluice_example/*_latest');
-    expect(resources).not.toContain(':table/sluice_example/*"');
+    expect(resources).toContain(':table/sluice_fixture_analyst/*_latest');
+    expect(resources).not.toContain(':table/sluice_fixture_analyst/*"');
   });
 
   it('uses the data key only through S3 in its region', () => {
