@@ -310,42 +310,6 @@ describe('the analyst query policy', () => {
     expect(JSON.stringify(byId.RunQueriesInTheWorkGroup?.Resource)).toContain(':workgroup/sluice-fixture-analyst');
     expect(JSON.stringify(byId.ReadTheCatalog?.Resource)).toContain(':table/sluice_fixture_analyst/*');
   });
-
-  it('creates and replaces only the views, never the tables the stack manages', () => {
-    const writes = statements().filter((statement) =>
-      [statement.Action].flat().some((action) => action === 'glue:UpdateTable' || action === 'glue:CreateTable'),
-    );
-    expect(writes).toHaveLength(1);
-    const resources = JSON.stringify(writes[0]?.Resource);
-    expect(resources).toContain(':table/sluice_fixture_analyst/*_latest');
-    expect(resources).not.toContain(':table/sluice_fixture_analyst/*"');
-  });
-
-  it('may ask the bucket for its Region without an s3:prefix, as Athena does before every query', () => {
-    const located = statements().filter((statement) => [statement.Action].flat().includes('s3:GetBucketLocation'));
-    expect(located).toHaveLength(1);
-    expect(located[0]?.Condition).toBeUndefined();
-  });
-
-  it('uses the data key only through S3', () => {
-    const kms = statements().filter((statement) => [statement.Action].flat().includes('kms:Decrypt'));
-    expect(kms).toHaveLength(1);
-    expect(kms[0]?.Condition).toEqual({
-      StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
-    });
-  });
-});
-
-describe('the query results', () => {
-  it('expire from athena-results/ after 30 days', () => {
-    fixture.template.hasResourceProperties('AWS::S3::Bucket', {
-      LifecycleConfiguration: {
-        Rules: Match.arrayWith([
-          Match.objectLike({ Prefix: 'athena-results/', ExpirationInDays: 30, Status: 'Enabled' }),
-        ]),
-      },
-    });
-  });
 });
 
 describe('outputs and cdk-nag', () => {
