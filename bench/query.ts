@@ -14,7 +14,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { localBucketFiles } from '#cli/query/local-bucket-files';
 import { queryCommand } from '#cli/query/query-command';
 import { openQueryEngine } from '#cli/query/query-engine';
-import { createS3Client, LOCAL_BUCKET, startEmbeddedS3 } from '#local/embedded/embedded-s3';
+import { createS3Client, LOCAL_BUCKET, S3RVER_FILE_SUFFIXES, startEmbeddedS3 } from '#local/embedded/embedded-s3';
 import { sluiceHome } from '#local/sluice-home';
 import { loadTenant } from '#shared/config/tenant-loader';
 import { ENV } from '#shared/contract/environment';
@@ -89,7 +89,7 @@ async function land(directory: string): Promise<{ objects: number; bytes: number
 async function directRunner(bucketFolder: string) {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
-  const glob = join(bucketFolder, `${recordsFolder('orders')}*/*/*/*/*.ndjson._S3rver_object`);
+  const glob = join(bucketFolder, `${recordsFolder('orders')}*/*/*/*/*.ndjson${S3RVER_FILE_SUFFIXES.object}`);
   // The baseline declares the columns it reads, as the views do; the second form lets DuckDB
   // detect them from a sample, as an analyst typing it by hand would.
   const declared = `read_ndjson('${glob}', columns = {currency: 'VARCHAR', amount: 'DOUBLE'})`;

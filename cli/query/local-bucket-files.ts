@@ -10,14 +10,14 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
+import { S3RVER_FILE_SUFFIXES } from '#local/embedded/embedded-s3';
 import { BUCKET_PREFIXES } from '#shared/contract/storage-layout';
 import { decodeBatchRecords } from '../batches/batch-reader.ts';
 import { keyInWindow, type TimeWindow } from '../time-window.ts';
 import { decodedPath, writeWhole } from './landed-download.ts';
 import type { LandedFile } from './landed-files.ts';
 
-const OBJECT_SUFFIX = '._S3rver_object';
-const METADATA_SUFFIX = '._S3rver_metadata.json';
+const { object: OBJECT_SUFFIX, metadata: METADATA_SUFFIX } = S3RVER_FILE_SUFFIXES;
 
 /** Where to look and what to take. */
 export interface LocalBucketRequest {

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '#cli/main';
-import { createS3Client, LOCAL_BUCKET, startEmbeddedS3 } from '#local/embedded/embedded-s3';
+import { createS3Client, LOCAL_BUCKET, S3RVER_FILE_SUFFIXES, startEmbeddedS3 } from '#local/embedded/embedded-s3';
 import { sluiceHome } from '#local/sluice-home';
 import { recordsPrefix, renderPrefix } from '#shared/contract/storage-layout';
 import { captureIo } from '../io-capture.ts';
@@ -64,7 +64,7 @@ describe('sluice query over local mode, with no dev server running', () => {
       'sluice-example-orders-1-a.ndjson': ORDER('a', 1),
       'sluice-example-orders-1-b.ndjson': ORDER('b', 2),
     });
-    await rm(join(folder, 'sluice-example-orders-1-b.ndjson._S3rver_metadata.json'));
+    await rm(join(folder, `sluice-example-orders-1-b.ndjson${S3RVER_FILE_SUFFIXES.metadata}`));
     const answer = await query('SELECT order_id FROM orders');
     expect(answer.stdout).toBe('{"order_id":"a"}\n');
   });
