@@ -5,7 +5,7 @@
  * docs/operations.md prints the same rows (`npm run docs`), so the page cannot drift.
  */
 
-import { DEFAULT_DEAD_LETTER_ALARM_RECORDS } from '../config/tenant-config.ts';
+import { DEFAULT_DEAD_LETTER_ALARM_RECORDS } from '../config/alarm-config.ts';
 import { BUCKET_PREFIXES } from '../contract/storage-layout.ts';
 
 /** One alarm kind (some are made once per stream, source or function). */

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAX_STREAMS_PER_TENANT } from '#shared/config/tenant-config';
+import { MAX_STREAMS_PER_TENANT } from '#shared/config/stream-config';
 import { ENV } from '#shared/contract/environment';
 import { ingestEnvironment, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
 

@@ -12,7 +12,7 @@ import {
   tableColumns,
   tableName,
 } from '#shared/analytics/analyst-tables';
-import { STREAM_ID_PATTERN } from '#shared/config/tenant-config';
+import { STREAM_ID_PATTERN } from '#shared/config/stream-config';
 import example from '#tenants/example';
 
 const json = (schema: v.GenericSchema) => ({ payload: 'json' as const, schema });

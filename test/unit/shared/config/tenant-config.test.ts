@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_DEAD_LETTER_ALARM_RECORDS } from '#shared/config/alarm-config';
 import {
   DEFAULT_MAX_PAGE_BYTES,
   DEFAULT_MAX_PAGES,
@@ -7,9 +8,8 @@ import {
   DEFAULT_MAX_RUN_MINUTES,
   DEFAULT_REQUEST_TIMEOUT_SECONDS,
 } from '#shared/config/source-config';
+import { DEFAULT_BYTES_SCANNED_CUTOFF_MB } from '#shared/config/storage-config';
 import {
-  DEFAULT_BYTES_SCANNED_CUTOFF_MB,
-  DEFAULT_DEAD_LETTER_ALARM_RECORDS,
   defineTenant,
   isDefinedTenant,
   TENANT_DEFAULTS,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STREAM_ID_PATTERN } from '#shared/config/tenant-config';
+import { STREAM_ID_PATTERN } from '#shared/config/stream-config';
 import {
   METRIC_NAMES,
   METRICS,
