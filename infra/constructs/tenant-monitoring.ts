@@ -21,15 +21,23 @@ import { tenantStackName } from '#shared/contract/stack-outputs';
 import {
   ALARM_PERIOD_SECONDS,
   ALARM_SPECS,
+  type AlarmComparison,
   type AlarmSpec,
+  alarmCondition,
   freshnessThresholdSeconds,
   SERVER_ERROR_MIN_REQUESTS,
-  SERVER_ERROR_RATE_PERCENT,
 } from '#shared/observability/operations-alarms';
 import { type CounterName, DIMENSION, type METRICS, METRICS_NAMESPACE, STATUS_CLASSES } from '#shared/ports/metrics';
 import { RUN_STATUSES } from '#shared/pull/pull-run';
 import type { StreamDelivery } from './delivery-stream.ts';
 import { inGroupsOf, MAX_ALARMS_PER_STATUS_WIDGET, noSuccessWindow } from './tenant-monitoring-defaults.ts';
+
+/** CloudWatch's operator for each comparison an alarm spec names. */
+const COMPARISON_OPERATORS: Readonly<Record<AlarmComparison, cloudwatch.ComparisonOperator>> = {
+  above: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+  'at least': cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+  below: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+};
 
 /** One stream and its delivery streams. */
 export interface MonitoredStream {
@@ -164,16 +172,34 @@ export class TenantMonitoring extends Construct {
       : this.firehoseMetric('ThrottledRecords', records, 'Sum');
   }
 
+  /**
+   * One alarm of `spec`: its comparison, periods and missing-data rule come from the spec (as the
+   * runbook prints them); `props` gives the metric and, where the config sets them, the
+   * threshold and the number of periods.
+   */
   private alarm(
     spec: AlarmSpec,
     what: string | undefined,
-    props: Omit<cloudwatch.AlarmProps, 'alarmName' | 'alarmDescription' | 'actionsEnabled'>,
+    props: Pick<cloudwatch.AlarmProps, 'metric'> &
+      Partial<Pick<cloudwatch.AlarmProps, 'threshold' | 'evaluationPeriods'>>,
   ): cloudwatch.Alarm {
     const name = [tenantStackName(this.tenant), spec.name, what].filter(Boolean).join('-');
+    const evaluationPeriods = props.evaluationPeriods ?? spec.evaluationPeriods;
     const alarm = new cloudwatch.Alarm(this, name, {
       alarmName: name,
-      alarmDescription: `${spec.threshold}. Why: ${spec.reason} Runbook: docs/operations.md#${spec.name.toLowerCase()}`,
-      ...props,
+      alarmDescription: `${alarmCondition(spec)}. Why: ${spec.reason} Runbook: docs/operations.md#${spec.name.toLowerCase()}`,
+      metric: props.metric,
+      threshold: props.threshold ?? spec.threshold,
+      comparisonOperator: COMPARISON_OPERATORS[spec.comparison],
+      evaluationPeriods,
+      // All periods looked at must breach unless the spec says how many.
+      ...(props.evaluationPeriods !== undefined
+        ? { datapointsToAlarm: evaluationPeriods }
+        : spec.datapointsToAlarm !== undefined && { datapointsToAlarm: spec.datapointsToAlarm }),
+      treatMissingData:
+        spec.missingData === 'breaching'
+          ? cloudwatch.TreatMissingData.BREACHING
+          : cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     alarm.addAlarmAction(new cloudwatchActions.SnsAction(this.topic));
     this.made[name] = alarm;
@@ -190,36 +216,20 @@ export class TenantMonitoring extends Construct {
         period: PERIOD,
         label: '5xx % of requests',
       }),
-      threshold: SERVER_ERROR_RATE_PERCENT,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     const functions: [string, lambda.IFunction][] = [['Ingest', props.ingestFunction]];
     if (props.pull) functions.push(['Pull', props.pull.pullFunction]);
     for (const [what, fn] of functions) {
       this.alarm(ALARM_SPECS.functionErrors, what, {
         metric: fn.metricErrors({ period: PERIOD, statistic: 'Sum' }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       this.alarm(ALARM_SPECS.functionThrottles, what, {
         metric: fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
     if (props.pull) {
       this.alarm(ALARM_SPECS.executionsFailed, undefined, {
         metric: props.pull.stateMachine.metricFailed({ period: PERIOD, statistic: 'Sum' }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
   }
@@ -237,33 +247,18 @@ export class TenantMonitoring extends Construct {
       this.alarm(ALARM_SPECS.dataFreshness, what, {
         metric: this.firehoseMetric('DeliveryToS3.DataFreshness', delivery, 'Maximum'),
         threshold: freshnessThresholdSeconds(stream.buffering.seconds),
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       this.alarm(ALARM_SPECS.deliverySuccess, what, {
         metric: this.firehoseMetric('DeliveryToS3.Success', delivery, 'Average'),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
     this.alarm(ALARM_SPECS.throttledRecords, stream.id, {
       metric: this.throttleMetric(monitored.records),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     if (stream.deadLetter) {
       this.alarm(ALARM_SPECS.deadLetters, stream.id, {
         metric: this.perStream('RecordsDeadLettered', stream.id),
         threshold: tenant.alarms.deadLetterRecordsPerFiveMinutes,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
   }
@@ -273,20 +268,11 @@ export class TenantMonitoring extends Construct {
       this.sluiceMetric('PullRuns', { [DIMENSION.source]: source.name, [DIMENSION.outcome]: outcome }, 'Sum', period);
     this.alarm(ALARM_SPECS.pullFailed, source.name, {
       metric: runs('failed', PERIOD),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     const window = noSuccessWindow(source.schedule);
     this.alarm(ALARM_SPECS.pullStale, source.name, {
       metric: runs('succeeded', Duration.seconds(window.periodSeconds)),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: window.evaluationPeriods,
-      datapointsToAlarm: window.evaluationPeriods,
-      // No succeeded run reports nothing at all: silence is the failure this alarm is for.
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
   }
 

@@ -3,7 +3,7 @@
  * (shared/ports/metrics.ts) and the alarm specs (shared/observability/operations-alarms.ts) by `npm run docs`.
  */
 
-import { ALARM_SPECS } from '../observability/operations-alarms.ts';
+import { ALARM_SPECS, alarmCondition } from '../observability/operations-alarms.ts';
 import { METRIC_NAMES, METRICS, METRICS_NAMESPACE, prometheusName } from '../ports/metrics.ts';
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -42,7 +42,13 @@ export function metricTable(): string {
 export function alarmTable(): string {
   return table(
     ['alarm', 'one per', 'metric', 'fires when', 'why this threshold'],
-    Object.values(ALARM_SPECS).map((spec) => [code(spec.name), spec.per, spec.metric, spec.threshold, spec.reason]),
+    Object.values(ALARM_SPECS).map((spec) => [
+      code(spec.name),
+      spec.per,
+      spec.metric,
+      alarmCondition(spec),
+      spec.reason,
+    ]),
   );
 }
 
