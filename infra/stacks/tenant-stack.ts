@@ -10,7 +10,13 @@ import type { LoadedTenant } from '#shared/config/tenant-loader';
 import { webhookSecretNames } from '#shared/config/webhook-config';
 import { INGEST_FUNCTION_TIMEOUT_MS } from '#shared/contract/contract';
 import { ENV } from '#shared/contract/environment';
-import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/contract/stack-outputs';
+import {
+  deadLetterStreamOutput,
+  deliveryStreamOutput,
+  STACK_OUTPUT_ROWS,
+  type StackOutputName,
+  type StackOutputRow,
+} from '#shared/contract/stack-outputs';
 import { selfIssuerAudience } from '#shared/tokens/token-claims';
 import { AnalystTables } from '../constructs/analyst-tables.ts';
 import { ApiDocs } from '../constructs/api-docs.ts';
@@ -171,52 +177,22 @@ export class TenantStack extends Stack {
       streams: monitoredStreams,
       pull: this.pullSources,
     });
-    new CfnOutput(this, STACK_OUTPUTS.alarmTopic, {
-      description: 'SNS topic every alarm notifies (docs/operations.md)',
-      value: this.monitoring.topic.topicArn,
-    });
-    new CfnOutput(this, STACK_OUTPUTS.dashboard, {
-      description: 'CloudWatch dashboard of the tenant',
-      value: this.monitoring.dashboard.dashboardName,
-    });
-
-    new CfnOutput(this, STACK_OUTPUTS.apiUrl, {
-      description: 'Base URL of the ingest API',
-      value: this.api.api.apiEndpoint,
-    });
-    new CfnOutput(this, STACK_OUTPUTS.issuer, {
-      description: 'Token issuer (iss) the API trusts',
-      value: this.api.issuer,
-    });
-    new CfnOutput(this, STACK_OUTPUTS.bucket, {
-      description: 'Landing bucket',
-      value: this.landing.bucket.bucketName,
-    });
-    new CfnOutput(this, STACK_OUTPUTS.glueDatabase, {
-      description: 'Glue database of the analyst tables',
-      value: this.analystTables.databaseName,
-    });
-    new CfnOutput(this, STACK_OUTPUTS.athenaWorkGroup, {
-      description: 'Athena workgroup to query the analyst tables in',
-      value: this.analystTables.workGroupName,
-    });
-    new CfnOutput(this, STACK_OUTPUTS.analystTables, {
-      description: 'Analyst tables (comma-separated)',
-      value: Object.keys(this.analystTables.tables).join(','),
-    });
-    new CfnOutput(this, STACK_OUTPUTS.analystQueryPolicy, {
-      description: 'Managed policy to attach to an analyst role',
-      value: this.analystTables.queryPolicy.managedPolicyArn,
-    });
-    if (this.tokenIssuer && isSelfIssuer(auth)) {
-      new CfnOutput(this, STACK_OUTPUTS.signingKeySecret, {
-        description: 'Secrets Manager secret with the signing key set',
-        value: this.tokenIssuer.secret.secretName,
-      });
-      new CfnOutput(this, STACK_OUTPUTS.maxTokenDays, {
-        description: 'Longest token lifetime in days (auth.maxTokenDays)',
-        value: String(auth.maxTokenDays),
-      });
+    const outputs: Readonly<Record<StackOutputName, string | undefined>> = {
+      apiUrl: this.api.api.apiEndpoint,
+      issuer: this.api.issuer,
+      bucket: this.landing.bucket.bucketName,
+      signingKeySecret: this.tokenIssuer?.secret.secretName,
+      maxTokenDays: isSelfIssuer(auth) ? String(auth.maxTokenDays) : undefined,
+      glueDatabase: this.analystTables.databaseName,
+      athenaWorkGroup: this.analystTables.workGroupName,
+      analystTables: Object.keys(this.analystTables.tables).join(','),
+      analystQueryPolicy: this.analystTables.queryPolicy.managedPolicyArn,
+      alarmTopic: this.monitoring.topic.topicArn,
+      dashboard: this.monitoring.dashboard.dashboardName,
+    };
+    for (const [name, row] of Object.entries(STACK_OUTPUT_ROWS) as [StackOutputName, StackOutputRow][]) {
+      const value = outputs[name];
+      if (value !== undefined) new CfnOutput(this, row.key, { description: row.description, value });
     }
   }
 }

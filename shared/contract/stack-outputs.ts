@@ -1,24 +1,93 @@
-/** CloudFormation output keys of a tenant stack; the CLI reads them to reach a deployed stack. */
-export const STACK_OUTPUTS = {
-  apiUrl: 'ApiUrl',
-  bucket: 'LandingBucketName',
-  signingKeySecret: 'SigningKeySecretName',
-  issuer: 'TokenIssuer',
+/** One output of a tenant stack. */
+export interface StackOutputRow {
+  /** The CloudFormation output key. */
+  readonly key: string;
+  /** The output's description in the template. */
+  readonly description: string;
+  /** What the value is, as docs/deploy.md's table says it. */
+  readonly docs: string;
+  /** Only stacks whose tenant uses the stack's own token issuer have it. */
+  readonly selfIssuerOnly?: true;
+}
+
+/**
+ * Every output of a tenant stack, in the order the docs list them: the stack builds its
+ * outputs from these rows, the CLI reads them by key, and `npm run docs` prints the table.
+ */
+export const STACK_OUTPUT_ROWS = {
+  apiUrl: {
+    key: 'ApiUrl',
+    description: 'Base URL of the ingest API',
+    docs: 'base URL of the API, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com`',
+  },
+  issuer: {
+    key: 'TokenIssuer',
+    description: 'Token issuer (iss) the API trusts',
+    docs: 'the `iss` the authorizer accepts (the API URL for `self`)',
+  },
+  bucket: { key: 'LandingBucketName', description: 'Landing bucket', docs: 'the landing bucket' },
+  signingKeySecret: {
+    key: 'SigningKeySecretName',
+    description: 'Secrets Manager secret with the signing key set',
+    docs: 'the secret with the signing keys',
+    selfIssuerOnly: true,
+  },
   /** The self issuer's auth.maxTokenDays: `sluice token create --stack` caps `--days` with it. */
-  maxTokenDays: 'MaxTokenDays',
+  maxTokenDays: {
+    key: 'MaxTokenDays',
+    description: 'Longest token lifetime in days (auth.maxTokenDays)',
+    docs: '`auth.maxTokenDays`, the cap of `token create --stack --days`',
+    selfIssuerOnly: true,
+  },
   /** The Glue database of the analyst tables (shared/analytics/analyst-tables.ts). */
-  glueDatabase: 'GlueDatabaseName',
-  /** The Athena workgroup analysts query in. */
-  athenaWorkGroup: 'AthenaWorkGroupName',
-  /** The analyst table names, comma-separated. */
-  analystTables: 'AnalystTableNames',
-  /** ARN of the managed policy that lets a role query the analyst tables. */
-  analystQueryPolicy: 'AnalystQueryPolicyArn',
-  /** ARN of the SNS topic every alarm of the stack notifies (docs/operations.md). */
-  alarmTopic: 'AlarmTopicArn',
-  /** Name of the stack's CloudWatch dashboard. */
-  dashboard: 'DashboardName',
-} as const;
+  glueDatabase: {
+    key: 'GlueDatabaseName',
+    description: 'Glue database of the analyst tables',
+    docs: 'Glue database of the analyst tables, `sluice_<tenant>` ([analysts](analysts.md))',
+  },
+  athenaWorkGroup: {
+    key: 'AthenaWorkGroupName',
+    description: 'Athena workgroup to query the analyst tables in',
+    docs: 'Athena workgroup to query in, `sluice-<tenant>`',
+  },
+  analystTables: {
+    key: 'AnalystTableNames',
+    description: 'Analyst tables (comma-separated)',
+    docs: 'the analyst tables, comma-separated',
+  },
+  analystQueryPolicy: {
+    key: 'AnalystQueryPolicyArn',
+    description: 'Managed policy to attach to an analyst role',
+    docs: "managed policy to attach to an analyst's role",
+  },
+  alarmTopic: {
+    key: 'AlarmTopicArn',
+    description: 'SNS topic every alarm notifies (docs/operations.md)',
+    docs: 'SNS topic every alarm notifies ([operations](operations.md))',
+  },
+  dashboard: {
+    key: 'DashboardName',
+    description: 'CloudWatch dashboard of the tenant',
+    docs: 'CloudWatch dashboard of the tenant, `Sluice-<tenant>`',
+  },
+} as const satisfies Readonly<Record<string, StackOutputRow>>;
+
+/** Names of the stack-wide outputs (the per-stream ones are {@link deliveryStreamOutput} and {@link deadLetterStreamOutput}). */
+export type StackOutputName = keyof typeof STACK_OUTPUT_ROWS;
+
+/** CloudFormation output keys of a tenant stack by name; the CLI reads them to reach a deployed stack. */
+export const STACK_OUTPUTS = Object.fromEntries(
+  Object.entries(STACK_OUTPUT_ROWS).map(([name, row]) => [name, row.key]),
+) as { readonly [Name in StackOutputName]: (typeof STACK_OUTPUT_ROWS)[Name]['key'] };
+
+/** The per-stream outputs, as docs/deploy.md's table lists them after the stack-wide ones. */
+export const PER_STREAM_OUTPUT_ROWS: readonly Pick<StackOutputRow, 'key' | 'docs'>[] = [
+  {
+    key: 'DeliveryStream<stream>',
+    docs: 'Firehose delivery stream of each stream (`-` is written `Zd`, `_` `Zu`, `Z` `ZZ`)',
+  },
+  { key: 'DeadLetterStream<stream>', docs: 'dead-letter delivery stream of each `deadLetter` stream' },
+];
 
 const DELIVERY_STREAM_OUTPUT_PREFIX = 'DeliveryStream';
 

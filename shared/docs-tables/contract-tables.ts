@@ -6,6 +6,7 @@
 
 import { CONTRACT_STATUSES, type ContractStatus } from '../contract/contract.ts';
 import { PROBLEM_TYPES, problemType } from '../contract/errors.ts';
+import { PER_STREAM_OUTPUT_ROWS, STACK_OUTPUT_ROWS } from '../contract/stack-outputs.ts';
 import { alarmTable, metricTable, runbookList } from './operations-tables.ts';
 
 /** A Markdown document whose generated sections `npm run docs` rewrites, relative to the repo root. */
@@ -65,11 +66,22 @@ export const GENERATED_DOCS: readonly GeneratedDoc[] = [
     path: 'docs/contract.md',
     sections: { 'status-table': statusTableWithSource(), 'problem-types': problemTypesTable() },
   },
+  { path: 'docs/deploy.md', sections: { 'stack-outputs': stackOutputsTable() } },
   {
     path: 'docs/operations.md',
     sections: { 'metric-table': metricTable(), 'alarm-table': alarmTable(), 'alarm-runbook': runbookList() },
   },
 ];
+
+/** The outputs of a tenant stack: key and value, the stack-wide ones first. */
+export function stackOutputsTable(): string {
+  const rows: string[][] = Object.values(STACK_OUTPUT_ROWS).map((row) => [
+    `\`${row.key}\``,
+    'selfIssuerOnly' in row ? `${row.docs} (self issuer only)` : row.docs,
+  ]);
+  for (const row of PER_STREAM_OUTPUT_ROWS) rows.push([`\`${row.key}\``, row.docs]);
+  return table(['output', 'value'], rows);
+}
 
 /** Thrown when a document lacks the markers of a section it should hold. */
 export class MissingMarkersError extends Error {

@@ -17,7 +17,12 @@ import {
 } from '#shared/contract/contract';
 import { ENV } from '#shared/contract/environment';
 import { IDEMPOTENCY_EXPIRY_ATTRIBUTE, IDEMPOTENCY_PARTITION_KEY } from '#shared/contract/idempotency-table';
-import { deadLetterStreamOutput, deliveryStreamOutput, STACK_OUTPUTS } from '#shared/contract/stack-outputs';
+import {
+  deadLetterStreamOutput,
+  deliveryStreamOutput,
+  STACK_OUTPUT_ROWS,
+  STACK_OUTPUTS,
+} from '#shared/contract/stack-outputs';
 import { deadLetterPrefix, errorOutputPrefix, fileExtension, recordsPrefix } from '#shared/contract/storage-layout';
 import { API_DOCS_PATHS } from '#shared/openapi/api-docs';
 import { routeScopes, selfIssuerAudience } from '#shared/tokens/token-claims';
@@ -631,20 +636,19 @@ describe('stack Sluice-example', () => {
     template.hasOutput(STACK_OUTPUTS.maxTokenDays, { Value: '30' });
   });
 
-  it("outputs the API URL, issuer, bucket, secret and each stream's delivery stream", () => {
-    const outputs = Object.keys(template.toJSON().Outputs as object);
-    expect(outputs).toEqual(
-      expect.arrayContaining([
-        STACK_OUTPUTS.apiUrl,
-        STACK_OUTPUTS.issuer,
-        STACK_OUTPUTS.bucket,
-        STACK_OUTPUTS.signingKeySecret,
+  it("outputs every stack-wide output of the table with its description, and each stream's delivery streams", () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Description: string }>;
+    expect(Object.keys(outputs).sort()).toEqual(
+      [
+        ...Object.values(STACK_OUTPUT_ROWS).map((row) => row.key),
         deliveryStreamOutput('orders'),
         deliveryStreamOutput('events'),
         deliveryStreamOutput('profiles'),
+        deliveryStreamOutput('github'),
         deadLetterStreamOutput('orders'),
-      ]),
+      ].sort(),
     );
+    for (const row of Object.values(STACK_OUTPUT_ROWS)) expect(outputs[row.key]?.Description).toBe(row.description);
   });
 
   it('pulls its sample source on a one-minute schedule with a pull function bundled from its own config, without Kinesis', () => {

@@ -154,6 +154,7 @@ describe('a tenant with Kinesis delivery, gzip and an external issuer', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(outputs[STACK_OUTPUTS.issuer]?.Value).toBe(issuer);
     expect(outputs).not.toHaveProperty(STACK_OUTPUTS.signingKeySecret);
+    expect(outputs).not.toHaveProperty(STACK_OUTPUTS.maxTokenDays);
     const open = Object.values(resourcesOf('AWS::ApiGatewayV2::Route'))
       .filter((route) => (route.Properties?.AuthorizationType ?? 'NONE') === 'NONE')
       .map((route) => route.Properties?.RouteKey);

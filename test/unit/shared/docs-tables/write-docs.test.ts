@@ -23,6 +23,7 @@ async function staleRoot(): Promise<string> {
   const section = (name: string) => `<!-- generated:${name} -->\n| stale |\n<!-- /generated:${name} -->`;
   await writeFile(join(root, 'README.md'), `# R\n\n${section('status-table')}\n\nafter\n`);
   await writeFile(join(root, 'docs/contract.md'), `# C\n\n${section('status-table')}\n\n${section('problem-types')}\n`);
+  await writeFile(join(root, 'docs/deploy.md'), `# D\n\n${section('stack-outputs')}\n`);
   await writeFile(
     join(root, 'docs/operations.md'),
     `# O\n\n${section('metric-table')}\n\n${section('alarm-table')}\n\n${section('alarm-runbook')}\n`,
@@ -39,7 +40,7 @@ describe('npm run docs', () => {
   it('rewrites stale generated sections and leaves the text around them', async () => {
     const root = await staleRoot();
     expect(await writeDocs(root)).toBe(
-      'README.md rewritten\ndocs/contract.md rewritten\ndocs/operations.md rewritten\n',
+      'README.md rewritten\ndocs/contract.md rewritten\ndocs/deploy.md rewritten\ndocs/operations.md rewritten\n',
     );
     const readme = await readFile(join(root, 'README.md'), 'utf8');
     expect(readme).toBe(
@@ -47,6 +48,7 @@ describe('npm run docs', () => {
     );
     const contract = await readFile(join(root, 'docs/contract.md'), 'utf8');
     expect(contract).toContain(statusTableWithSource());
+    expect(await readFile(join(root, 'docs/deploy.md'), 'utf8')).toContain('| `AlarmTopicArn` |');
     expect(contract).not.toContain('| stale |');
   });
 
@@ -55,7 +57,7 @@ describe('npm run docs', () => {
     await writeDocs(root);
     const before = await readFile(join(root, 'README.md'), 'utf8');
     expect(await writeDocs(root)).toBe(
-      'README.md is up to date\ndocs/contract.md is up to date\ndocs/operations.md is up to date\n',
+      'README.md is up to date\ndocs/contract.md is up to date\ndocs/deploy.md is up to date\ndocs/operations.md is up to date\n',
     );
     expect(await readFile(join(root, 'README.md'), 'utf8')).toBe(before);
   });
