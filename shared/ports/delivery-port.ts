@@ -39,7 +39,7 @@ export interface DeliveryBatch {
   /**
    * The Idempotency-Key answer these records complete: local mode's journal writes it under the
    * same fsync as the records, so that a crash cannot keep the records and lose the key's
-   * completion (docs/adr/0006). Firehose and Kinesis ignore it.
+   * completion (docs/adr/0010). Firehose and Kinesis ignore it.
    */
   readonly completes?: KeyedAnswer;
 }
