@@ -9,6 +9,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import type { IdempotencyStore } from '#functions/ingest/idempotent-answers';
+import { createKeyCompletions } from '#functions/ingest/key-completions';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import type { RecordDelivery } from '#shared/ports/delivery-port';
 import type { MetricsRecorder } from '#shared/ports/metrics';
@@ -22,7 +23,7 @@ import {
 } from './embedded/embedded-dynamodb.ts';
 import { createS3Client, startEmbeddedS3 } from './embedded/embedded-s3.ts';
 import { createDeliverRoute, DELIVER_ROUTE } from './firehose/delivery-admin-route.ts';
-import { type DeliveryLog, FirehoseEmulation } from './firehose/firehose-emulation.ts';
+import { type DeliveryLog, FirehoseEmulation, type ReplayedKeys } from './firehose/firehose-emulation.ts';
 import { type AccessLogEntry, accessLogLine } from './gateway/access-log.ts';
 import { createGateway, type IngestHandler } from './gateway/gateway.ts';
 import { createJwtAuthorizer } from './gateway/jwt-authorizer.ts';
@@ -100,6 +101,8 @@ export interface DevServer {
   readonly s3: { readonly endpoint: string; readonly bucket: string; readonly client: S3Client };
   /** Records replayed from journals at start. */
   readonly replayedRecords: number;
+  /** Idempotency-Keys the earlier run left in progress: completed from the journal, or freed. */
+  readonly replayedKeys: ReplayedKeys;
   /** Signs a token of this server's issuer. */
   createToken(options?: { days?: number; streams?: readonly string[]; now?: Date }): Promise<string>;
   /**
@@ -169,11 +172,25 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   });
   try {
     const client = createS3Client(s3.endpoint);
+    // Always: every stream takes Idempotency-Key, whose records live here (as the pull state).
+    // Opened before the journals are replayed: a replay completes the keys journaled with records.
+    const openedDatabase = await startEmbeddedDynamoDb(embeddedDynamoDbDirectory(home));
+    database = openedDatabase;
+    const idempotencyStore: IdempotencyStore = {
+      client: openedDatabase.client(),
+      tableName: openedDatabase.idempotencyTable,
+    };
+    // Follows reloads, so that a new stream's keys complete too.
+    let keyCompletions = createKeyCompletions(tenant, idempotencyStore);
     emulation = new FirehoseEmulation({
       tenant,
       s3: client,
       bucket: s3.bucket,
       journalDirectory: home.buffers,
+      keys: {
+        complete: (answers) => keyCompletions.complete(answers),
+        releaseInProgress: () => keyCompletions.releaseInProgress(),
+      },
       ...(options.flushSeconds === undefined ? {} : { flushSeconds: options.flushSeconds }),
       ...(options.log ? { log: options.log } : {}),
     });
@@ -186,19 +203,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       warn: (message) => options.log?.warn(message),
     });
     const { metrics } = observability;
-    // Always: every stream takes Idempotency-Key, whose records live here (as the pull state).
-    const openedDatabase = await startEmbeddedDynamoDb(embeddedDynamoDbDirectory(home));
-    database = openedDatabase;
     const openedEmulation = emulation;
     // Made per config: a reload makes a new handler bound to the new config and its delivery.
     const makeHandler = (config: TenantConfig) =>
       (options.createHandler ?? realIngestHandler)(
         config,
         openedEmulation.deliveryFor(config),
-        {
-          client: openedDatabase.client(),
-          tableName: openedDatabase.idempotencyTable,
-        },
+        idempotencyStore,
         new LocalSecretReader(config.tenant, home),
         metrics,
       );
@@ -330,6 +341,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         observability.scheduledBy(scheduler);
         observability.expose({ key: pullKey, pull: nextPull });
       }
+      keyCompletions = createKeyCompletions(next, idempotencyStore);
       current = makeGeneration(next, await makeHandler(next), nextPull);
       // Every open buffer is flushed: a removed stream's records land, none is dropped.
       await openedEmulation.reconfigure(next);
@@ -347,6 +359,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       },
       s3: { endpoint: s3.endpoint, bucket: s3.bucket, client },
       replayedRecords,
+      replayedKeys: openedEmulation.replayedKeys,
       createToken: (request = {}) =>
         signLocalToken(keySet, {
           issuer,

@@ -225,6 +225,12 @@ export async function devCommand(args: readonly string[], io: CliIo): Promise<nu
   if (server.replayedRecords > 0) {
     io.stdout(`delivered ${plural(server.replayedRecords, 'record')} journaled by an earlier run\n`);
   }
+  const { completed, released } = server.replayedKeys;
+  if (completed + released > 0) {
+    io.stdout(
+      `Idempotency-Key: the earlier run left ${plural(completed + released, 'key')} in progress; ${completed} journaled with their records (now answered as completed), ${released} never journaled (now free)\n`,
+    );
+  }
   io.stdout(await devBanner(server, home.root, io.env));
   const watcher = followTenantFile(file, server, io);
   const signal = await stopRequested;

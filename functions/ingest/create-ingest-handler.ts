@@ -11,6 +11,7 @@ import type { RecordDelivery } from '#shared/ports/delivery-port';
 import { type MetricsRecorder, NO_METRICS } from '#shared/ports/metrics';
 import type { SecretReader } from '#shared/pull/pull-run';
 import { answerDryRun } from './dry-run.ts';
+import type { KeyedWork } from './idempotent-answers.ts';
 import { type IngestOutcome, ingest } from './ingest-core.ts';
 import { toIngestRequest } from './ingest-request.ts';
 import { type IdempotencyStoreSource, lazyIdempotentAnswers } from './lazy-idempotent-answers.ts';
@@ -92,13 +93,14 @@ export function createIngestHandler(options: IngestHandlerOptions) {
       .handler(async (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => {
         const request = toIngestRequest(event, context);
         if (request.dryRun) return answerDryRun(request, options.tenant, logger);
-        const answer = async () => {
+        const answer = async (keyed?: KeyedWork) => {
           const deadlineAt = Date.now() + deliveryBudgetMs(configuredMs, context);
           const outcome = await ingest(request, {
             tenant: options.tenant,
             delivery,
             logger,
             deadlineAt,
+            keyedAnswer: keyed && ((accepted) => ({ ...keyed, answer: acceptedResponse(accepted) })),
           });
           const rejected = outcome.batch?.rejected.length ?? 0;
           if (rejected > 0) {

@@ -56,13 +56,22 @@ export interface IdempotencyStore {
 }
 
 /** What Powertools hashes: the key is the record's id, the body's digest its payload check. */
-interface KeyedRequest {
+export interface KeyedRequest {
   readonly key: string;
   readonly digest: string;
 }
 
-type Work = () => Promise<IngestAnswer>;
-type AnswerOnce = (keyed: KeyedRequest, work: Work) => Promise<IngestAnswer>;
+/**
+ * The work behind a key: given the key it answers for, so that its delivery can carry the
+ * answer with the records (local mode journals them together, see key-completions.ts).
+ */
+type Work = (keyed?: KeyedWork) => Promise<IngestAnswer>;
+type AnswerOnce = (keyed: KeyedRequest, work: () => Promise<IngestAnswer>) => Promise<IngestAnswer>;
+
+/** The key a first request answers for: its stream, header value and body digest. */
+export interface KeyedWork extends KeyedRequest {
+  readonly streamId: string;
+}
 
 const retryableStatuses: ReadonlySet<number> = new Set(
   CONTRACT_STATUSES.filter((row) => row.retry).map((row) => row.status),
@@ -85,18 +94,42 @@ const replayed: ResponseHook = (answer) => {
   } as ReturnType<ResponseHook>;
 };
 
-function streamAnswers(tenant: TenantConfig, stream: StreamConfig, store: IdempotencyStore, config: IdempotencyConfig) {
+/** A stream's idempotency settings and persistence layer: one per stream, since the window is the layer's. */
+export interface StreamIdempotency {
+  readonly config: IdempotencyConfig;
+  readonly persistenceStore: DynamoDBPersistenceLayer;
+  /** Readable ids (`<tenant>#<stream>#<hash of the key>`) without the key itself. */
+  readonly keyPrefix: string;
+}
+
+/** The settings the gate uses for a stream; key-completions.ts saves answers with the same ones. */
+export function streamIdempotency(
+  tenant: TenantConfig,
+  stream: StreamConfig,
+  store: IdempotencyStore,
+): StreamIdempotency {
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'key',
+    payloadValidationJmesPath: 'digest',
+    throwOnNoIdempotencyKey: true,
+    expiresAfterSeconds: stream.idempotency.windowSeconds,
+    hashFunction: 'sha256',
+    responseHook: replayed,
+  });
   const persistenceStore = new DynamoDBPersistenceLayer({
     tableName: store.tableName,
     awsSdkV3Client: store.client,
     keyAttr: IDEMPOTENCY_PARTITION_KEY,
     expiryAttr: IDEMPOTENCY_EXPIRY_ATTRIBUTE,
   });
-  return makeIdempotent((_keyed: KeyedRequest, work: Work) => work(), {
+  return { config, persistenceStore, keyPrefix: `${tenant.tenant}#${stream.id}` };
+}
+
+function streamAnswers({ config, persistenceStore, keyPrefix }: StreamIdempotency): AnswerOnce {
+  return makeIdempotent((_keyed: KeyedRequest, work: () => Promise<IngestAnswer>) => work(), {
     persistenceStore,
     config,
-    // Readable ids (`<tenant>#<stream>#<hash of the key>`) without the key itself.
-    keyPrefix: `${tenant.tenant}#${stream.id}`,
+    keyPrefix,
     dataIndexArgument: 0,
   }) as AnswerOnce;
 }
@@ -105,15 +138,8 @@ function streamAnswers(tenant: TenantConfig, stream: StreamConfig, store: Idempo
 export function createIdempotentAnswers(tenant: TenantConfig, store: IdempotencyStore, logger: Logger) {
   const byStream = new Map<string, { readonly config: IdempotencyConfig; readonly answerOnce: AnswerOnce }>();
   for (const stream of Object.values(tenant.streams)) {
-    const config = new IdempotencyConfig({
-      eventKeyJmesPath: 'key',
-      payloadValidationJmesPath: 'digest',
-      throwOnNoIdempotencyKey: true,
-      expiresAfterSeconds: stream.idempotency.windowSeconds,
-      hashFunction: 'sha256',
-      responseHook: replayed,
-    });
-    byStream.set(stream.id, { config, answerOnce: streamAnswers(tenant, stream, store, config) });
+    const settings = streamIdempotency(tenant, stream, store);
+    byStream.set(stream.id, { config: settings.config, answerOnce: streamAnswers(settings) });
   }
 
   const answers: IdempotentAnswers = async (request, context, work) => {
@@ -129,9 +155,10 @@ export function createIdempotentAnswers(tenant: TenantConfig, store: Idempotency
     // Powertools keeps the context on the config; it reads the Lambda's remaining time from it
     // when it writes the in-progress record, before the work starts.
     gate.config.registerLambdaContext(context);
-    const firstAnswer: Work = async () => {
+    const keyed = { key, digest: bodyDigest(request) };
+    const firstAnswer = async () => {
       try {
-        return await work();
+        return await work({ ...keyed, streamId: stream.id });
       } catch (error) {
         const refusal = asSluiceError(error);
         if (retryableStatuses.has(refusal.status)) throw error;
@@ -140,7 +167,7 @@ export function createIdempotentAnswers(tenant: TenantConfig, store: Idempotency
       }
     };
     try {
-      const answer = await gate.answerOnce({ key, digest: bodyDigest(request) }, firstAnswer);
+      const answer = await gate.answerOnce(keyed, firstAnswer);
       if (isReplayed(answer)) {
         logger.info('request replayed', {
           status: answer.statusCode,

@@ -8,7 +8,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
 import { MAX_RECORD_BYTES } from '#shared/contract/contract';
 import { BatchRejectedError, type FieldError, PayloadTooLargeError } from '#shared/contract/errors';
-import type { RecordDelivery } from '#shared/ports/delivery-port';
+import type { KeyedAnswer, RecordDelivery } from '#shared/ports/delivery-port';
 import type { BodyRecords } from './body-records.ts';
 import { contentCoding, inflateBody } from './content-coding.ts';
 import { deadLetterLine } from './dead-letter-record.ts';
@@ -25,6 +25,11 @@ export interface IngestDependencies {
   readonly logger: Logger;
   /** Epoch ms by which delivery must have finished. */
   readonly deadlineAt: number;
+  /**
+   * For a keyed post: the answer its outcome will be stored as, handed to the records' delivery
+   * so that local mode journals it with them (KeyedAnswer).
+   */
+  readonly keyedAnswer?: ((outcome: IngestOutcome) => KeyedAnswer) | undefined;
 }
 
 /** One rejected record of a batch post, as the 202 body lists it. */
@@ -157,23 +162,37 @@ export async function ingest(request: IngestRequest, deps: IngestDependencies): 
     await deadLetters;
     assertSomeAccepted(body);
   }
-  const [delivered, projected] = await Promise.allSettled([
+  // Known before delivery, so that a keyed post's answer can travel with its records.
+  const outcome: IngestOutcome = {
+    stream: stream.id,
+    records: body.accepted.length,
+    receipt: randomUUID(),
+    ...(body.batch ? { batch: { accepted: body.accepted.length, rejected } } : {}),
+  };
+  const records = (completes?: KeyedAnswer) =>
     deps.delivery.deliver({
       streamId: stream.id,
       channel: 'records',
       records: body.accepted.map((record) => record.framed),
       deadlineAt: deps.deadlineAt,
-    }),
+      ...(completes ? { completes } : {}),
+    });
+  if (deps.keyedAnswer) {
+    // A keyed post delivers its records last: from their acknowledgement to the stored answer
+    // nothing else is awaited, which keeps the window in which a dying function leaves them
+    // delivered but the key unanswered as small as it can be (docs/contract.md).
+    const [projected] = await Promise.allSettled([deliverProjection(stream, body, deps), deadLetters]);
+    if (projected.status === 'rejected') throw projected.reason;
+    await records(deps.keyedAnswer(outcome));
+    return outcome;
+  }
+  const [delivered, projected] = await Promise.allSettled([
+    records(),
     deliverProjection(stream, body, deps),
     deadLetters,
   ]);
   // The 202 promises both copies: a projection that failed is retried by the client like the records.
   if (delivered.status === 'rejected') throw delivered.reason;
   if (projected.status === 'rejected') throw projected.reason;
-  return {
-    stream: stream.id,
-    records: body.accepted.length,
-    receipt: randomUUID(),
-    ...(body.batch ? { batch: { accepted: body.accepted.length, rejected } } : {}),
-  };
+  return outcome;
 }

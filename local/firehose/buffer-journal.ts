@@ -3,12 +3,20 @@
  * record is on disk (written and fsynced) before `deliver()` resolves, so a crash after
  * a 202 loses nothing. A segment holds the records of one future batch, each as a 4-byte
  * big-endian length followed by the framed record.
+ *
+ * The records of a keyed post are one entry instead, flagged by the length's top bit: the
+ * key's answer (JSON) and then the records as above. One entry is torn or whole, so a crash
+ * keeps either the records with their key's completion or neither: never records whose key
+ * a restart would give away again (issue 22 §5).
  */
 import { type FileHandle, mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DELIVERY_CHANNELS, type DeliveryChannel } from '#shared/ports/delivery-port';
+import { DELIVERY_CHANNELS, type DeliveryChannel, type KeyedAnswer } from '#shared/ports/delivery-port';
 
 const SUFFIX = '.journal';
+// Records are at most 1,000 KiB, so a length never reaches the top bit.
+const KEYED_FLAG = 0x8000_0000;
+const LENGTH_MASK = 0x7fff_ffff;
 
 /** What a segment file's name says. */
 export interface SegmentName {
@@ -38,33 +46,92 @@ export function parseSegmentFileName(name: string): SegmentName | undefined {
   return channel ? { streamId: match[1], channel, openedAt: Number(match[3]), batchId: match[4] } : undefined;
 }
 
-/** Encodes records as journal entries. */
-export function encodeEntries(records: readonly Uint8Array[]): Buffer {
-  const size = records.reduce((sum, record) => sum + 4 + record.length, 0);
-  const buffer = Buffer.allocUnsafe(size);
-  let offset = 0;
+/** Records to append together: a keyed post's carry the answer they complete. */
+export interface JournalAppend {
+  readonly records: readonly Uint8Array[];
+  readonly completes?: KeyedAnswer | undefined;
+}
+
+/** What a segment holds: its records, and the keyed answers written with them. */
+export interface SegmentContents {
+  readonly records: Uint8Array[];
+  readonly answers: KeyedAnswer[];
+}
+
+function entriesSize(records: readonly Uint8Array[]): number {
+  return records.reduce((sum, record) => sum + 4 + record.length, 0);
+}
+
+function writeEntries(buffer: Buffer, records: readonly Uint8Array[], at: number): number {
+  let offset = at;
   for (const record of records) {
     buffer.writeUInt32BE(record.length, offset);
     buffer.set(record, offset + 4);
     offset += 4 + record.length;
   }
+  return offset;
+}
+
+/** Encodes records as journal entries. */
+export function encodeEntries(records: readonly Uint8Array[]): Buffer {
+  const buffer = Buffer.allocUnsafe(entriesSize(records));
+  writeEntries(buffer, records, 0);
   return buffer;
 }
 
-/**
- * Decodes journal entries. A torn last entry (the process died while writing it) is
- * dropped: its request was never acknowledged, because the fsync had not returned.
- */
-export function decodeEntries(buffer: Buffer): Uint8Array[] {
-  const records: Uint8Array[] = [];
+/** Encodes appends: plain entries, or one keyed entry per append that completes a key. */
+export function encodeAppends(appends: readonly JournalAppend[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const { records, completes } of appends) {
+    if (!completes) {
+      parts.push(encodeEntries(records));
+      continue;
+    }
+    const answer = Buffer.from(JSON.stringify(completes));
+    const length = 4 + answer.length + entriesSize(records);
+    const entry = Buffer.allocUnsafe(4 + length);
+    entry.writeUInt32BE((KEYED_FLAG | length) >>> 0, 0);
+    entry.writeUInt32BE(answer.length, 4);
+    entry.set(answer, 8);
+    writeEntries(entry, records, 8 + answer.length);
+    parts.push(entry);
+  }
+  return Buffer.concat(parts);
+}
+
+function readPlainEntries(buffer: Buffer, into: Uint8Array[]): void {
   let offset = 0;
   while (offset + 4 <= buffer.length) {
-    const length = buffer.readUInt32BE(offset);
+    const length = buffer.readUInt32BE(offset) & LENGTH_MASK;
     if (offset + 4 + length > buffer.length) break;
-    records.push(buffer.subarray(offset + 4, offset + 4 + length));
+    into.push(buffer.subarray(offset + 4, offset + 4 + length));
     offset += 4 + length;
   }
-  return records;
+}
+
+/**
+ * Decodes a segment. A torn last entry (the process died while writing it) is dropped: its
+ * request was never acknowledged, because the fsync had not returned.
+ */
+export function decodeSegment(buffer: Buffer): SegmentContents {
+  const records: Uint8Array[] = [];
+  const answers: KeyedAnswer[] = [];
+  let offset = 0;
+  while (offset + 4 <= buffer.length) {
+    const header = buffer.readUInt32BE(offset);
+    const length = header & LENGTH_MASK;
+    if (offset + 4 + length > buffer.length) break;
+    const entry = buffer.subarray(offset + 4, offset + 4 + length);
+    offset += 4 + length;
+    if ((header & KEYED_FLAG) === 0) {
+      records.push(entry);
+      continue;
+    }
+    const answerLength = entry.readUInt32BE(0);
+    answers.push(JSON.parse(entry.subarray(4, 4 + answerLength).toString()) as KeyedAnswer);
+    readPlainEntries(entry.subarray(4 + answerLength), records);
+  }
+  return { records, answers };
 }
 
 /** One open segment: appends are written and fsynced together. */
@@ -93,9 +160,9 @@ export class JournalSegment {
     return segment;
   }
 
-  /** Appends records durably; on failure the file is cut back so it holds only acknowledged records. */
-  async append(records: readonly Uint8Array[]): Promise<void> {
-    const bytes = encodeEntries(records);
+  /** Appends records (and the keyed answers they complete) durably; on failure the file is cut back so it holds only acknowledged records. */
+  async append(appends: readonly JournalAppend[]): Promise<void> {
+    const bytes = encodeAppends(appends);
     try {
       await this.file.write(bytes, 0, bytes.length, this.size);
       await this.file.datasync();
@@ -113,9 +180,8 @@ export class JournalSegment {
 }
 
 /** A segment found on disk at start. */
-export interface ReplayedSegment extends SegmentName {
+export interface ReplayedSegment extends SegmentName, SegmentContents {
   readonly path: string;
-  readonly records: Uint8Array[];
 }
 
 /** Reads every segment left in `directory` (oldest first), e.g. after a crash. */
@@ -132,14 +198,14 @@ export async function readSegments(directory: string): Promise<ReplayedSegment[]
     const name = parseSegmentFileName(fileName);
     if (!name) continue;
     const path = join(directory, fileName);
-    segments.push({ ...name, path, records: decodeEntries(await readFile(path)) });
+    segments.push({ ...name, path, ...decodeSegment(await readFile(path)) });
   }
   return segments.sort((a, b) => a.openedAt - b.openedAt || a.path.localeCompare(b.path));
 }
 
-/** Reads the records of one segment: what a batch holds, so no copy has to stay in memory. */
-export async function readSegmentRecords(path: string): Promise<Uint8Array[]> {
-  return decodeEntries(await readFile(path));
+/** Reads one segment: what a batch holds, so no copy has to stay in memory. */
+export async function readSegment(path: string): Promise<SegmentContents> {
+  return decodeSegment(await readFile(path));
 }
 
 /** Removes a segment once its batch is in S3. */

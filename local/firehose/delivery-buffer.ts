@@ -9,13 +9,14 @@
  * - uploading: the head of the queue; its records are read back from the segment (the only
  *   copy) and handed to `write`. A failed write keeps the batch and its segment and is
  *   retried with backoff for as long as the process runs.
- * - landed: written, and its segment removed.
+ * - landed: written, the keyed answers journaled with it completed (`completeKeys`), and its
+ *   segment removed: a key whose records have landed is never left in progress.
  */
 
 import { DownstreamUnavailableError } from '#shared/contract/errors';
-import type { DeliveryChannel } from '#shared/ports/delivery-port';
+import type { DeliveryChannel, KeyedAnswer } from '#shared/ports/delivery-port';
 import { timeOrderedUuid } from './batch-id.ts';
-import { JournalSegment, readSegmentRecords, removeSegment } from './buffer-journal.ts';
+import { type JournalAppend, JournalSegment, readSegment, removeSegment } from './buffer-journal.ts';
 
 const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 30_000;
@@ -59,6 +60,11 @@ export interface DeliveryBufferOptions {
   readonly intervalMs: number;
   /** Lands a batch (on S3 for the emulation); a rejection means "retry later". */
   readonly write: (batch: BatchToWrite) => Promise<void>;
+  /**
+   * Saves the keyed answers of a landed batch whose keys are still in progress, before its
+   * segment (their only other copy) is removed: the handler may not have saved them yet.
+   */
+  readonly completeKeys?: (answers: readonly KeyedAnswer[]) => Promise<void>;
   readonly warn?: (message: string) => void;
 }
 
@@ -70,8 +76,7 @@ interface OpenBatch {
   timer: NodeJS.Timeout | undefined;
 }
 
-interface Waiter {
-  readonly records: readonly Uint8Array[];
+interface Waiter extends JournalAppend {
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -91,11 +96,14 @@ export class DeliveryBuffer {
 
   constructor(private readonly options: DeliveryBufferOptions) {}
 
-  /** Resolves once the records are journaled (fsynced); rejects with a 503 error when they could not be. */
-  append(records: readonly Uint8Array[]): Promise<void> {
+  /**
+   * Resolves once the records, and the keyed answer they complete, are journaled (fsynced);
+   * rejects with a 503 error when they could not be.
+   */
+  append(records: readonly Uint8Array[], completes?: KeyedAnswer): Promise<void> {
     return new Promise((resolve, reject) => {
       const writeScheduled = this.waiting.length > 0;
-      this.waiting.push({ records, resolve, reject });
+      this.waiting.push({ records, completes, resolve, reject });
       if (!writeScheduled) this.journalWork = this.journalWork.then(() => this.writeWaiting());
     });
   }
@@ -104,22 +112,23 @@ export class DeliveryBuffer {
   private async writeWaiting(): Promise<void> {
     const waiters = this.waiting;
     this.waiting = [];
-    const records = waiters.flatMap((waiter) => waiter.records);
     let open = this.open;
     try {
       if (!open) {
         open = await this.openBatch();
         this.open = open;
       }
-      await open.segment.append(records);
+      await open.segment.append(waiters);
     } catch (error) {
       const failure = new DownstreamUnavailableError(`could not journal records: ${(error as Error).message}`);
       for (const waiter of waiters) waiter.reject(failure);
       return;
     }
     const wasEmpty = open.records === 0;
-    open.records += records.length;
-    for (const record of records) open.bytes += record.length;
+    for (const waiter of waiters) {
+      open.records += waiter.records.length;
+      for (const record of waiter.records) open.bytes += record.length;
+    }
     for (const waiter of waiters) waiter.resolve();
     if (open.bytes >= this.options.limitBytes || this.options.intervalMs === 0) this.seal();
     else if (wasEmpty) open.timer = setTimeout(() => this.seal(), this.options.intervalMs);
@@ -177,15 +186,16 @@ export class DeliveryBuffer {
     let retryMs = RETRY_FIRST_MS;
     for (let batch = this.sealed[0]; batch; batch = this.sealed[0]) {
       try {
-        const records = await readSegmentRecords(batch.journal);
+        const { records, answers } = await readSegment(batch.journal);
         await this.options.write({ firstArrival: batch.firstArrival, batchId: batch.batchId, records });
         this.sealed.shift();
         retryMs = RETRY_FIRST_MS;
         // The batch has landed; a segment that cannot be removed is replayed at the next start
-        // and rewrites the same key (its id is in its name), so it is only worth a warning.
-        await removeSegment(batch.journal).catch((error: Error) =>
-          this.options.warn?.(`could not remove journal ${batch.journal}: ${error.message}`),
-        );
+        // and rewrites the same key (its id is in its name), so it is only worth a warning. So is
+        // a key that could not be completed: the segment stays, and the next start completes it.
+        await this.completeKeys(answers)
+          .then(() => removeSegment(batch.journal))
+          .catch((error: Error) => this.options.warn?.(`kept journal ${batch.journal}: ${error.message}`));
       } catch (error) {
         this.options.warn?.(
           `could not write a batch of ${this.options.streamId} (${this.options.channel}) to S3, retrying in ${retryMs} ms: ${(error as Error).message}`,
@@ -195,6 +205,14 @@ export class DeliveryBuffer {
         retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
       }
     }
+  }
+
+  private async completeKeys(answers: readonly KeyedAnswer[]): Promise<void> {
+    if (answers.length === 0) return;
+    // Without the key table (a CLI landing journals while no server runs) the segment is the
+    // answers' only copy: it stays, and the next `sluice dev` rewrites the same object and completes them.
+    if (!this.options.completeKeys) throw new Error('its Idempotency-Key answers wait for the next sluice dev');
+    await this.options.completeKeys(answers);
   }
 
   /** Seals and lands everything; throws when a batch could not be written (its journal stays). */

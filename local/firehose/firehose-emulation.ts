@@ -12,7 +12,7 @@ import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
 import { deliveryStreamName } from '#shared/contract/delivery-stream-names';
 import { DeadlineExceededError, DownstreamUnavailableError } from '#shared/contract/errors';
 import { batchObjectName, channelLayout, renderPrefix } from '#shared/contract/storage-layout';
-import type { DeliveryBatch, DeliveryChannel, RecordDelivery } from '#shared/ports/delivery-port';
+import type { DeliveryBatch, DeliveryChannel, KeyedAnswer, RecordDelivery } from '#shared/ports/delivery-port';
 import { readSegments, removeSegment } from './buffer-journal.ts';
 import { type BatchToWrite, type BufferSnapshot, DeliveryBuffer } from './delivery-buffer.ts';
 
@@ -35,6 +35,26 @@ export interface FirehoseEmulationOptions {
   /** Overrides every stream's `buffering.seconds`. */
   readonly flushSeconds?: number;
   readonly log?: DeliveryLog;
+  /**
+   * The Idempotency-Key table's side of the journal (functions/ingest/key-completions.ts):
+   * keyed answers journaled with their records are saved there at replay and before a landed
+   * segment is removed, so a kill -9 never leaves a journaled key in progress.
+   */
+  readonly keys?: JournaledKeys;
+}
+
+/** Keys an earlier run left in progress, as a replay settled them. */
+export interface ReplayedKeys {
+  /** Their answers were journaled with their records: saved now, so a retry replays them. */
+  readonly completed: number;
+  /** Nothing of theirs was journaled: freed now, so a retry is processed. */
+  readonly released: number;
+}
+
+/** Saves keyed answers that were journaled, and frees in-progress keys that were not. */
+export interface JournaledKeys {
+  complete(answers: readonly KeyedAnswer[]): Promise<number>;
+  releaseInProgress(): Promise<number>;
 }
 
 /**
@@ -71,6 +91,8 @@ export class FirehoseEmulation implements RecordDelivery {
   /** Buffers a reload took out of service, still draining into S3. */
   private readonly retiring = new Set<Promise<void>>();
   private tenant: TenantConfig;
+  /** What {@link replay} did to the keys an earlier run left in progress. */
+  replayedKeys: ReplayedKeys = { completed: 0, released: 0 };
 
   constructor(private readonly options: FirehoseEmulationOptions) {
     this.tenant = options.tenant;
@@ -92,6 +114,7 @@ export class FirehoseEmulation implements RecordDelivery {
         limitBytes: stream.buffering.mebibytes * MEBIBYTE,
         intervalMs: seconds * 1000,
         write: (batch) => this.put(stream, channel, batch),
+        ...(this.options.keys ? { completeKeys: (answers) => this.completeKeys(answers) } : {}),
         ...(log ? { warn: (message: string) => log.warn(message) } : {}),
       });
       this.buffers.set(key, buffer);
@@ -146,16 +169,28 @@ export class FirehoseEmulation implements RecordDelivery {
     const buffer = this.buffer(batch.streamId, batch.channel, tenant);
     if (!buffer) throw new DownstreamUnavailableError(`no delivery stream for ${batch.streamId}`);
     if (batch.records.length === 0) return;
-    await buffer.append(batch.records);
+    await buffer.append(batch.records, batch.completes);
+  }
+
+  private async completeKeys(answers: readonly KeyedAnswer[]): Promise<void> {
+    await this.options.keys?.complete(answers);
   }
 
   /**
    * Delivers the batches journaled by an earlier run (a crash, or a put that never
-   * succeeded). Segments of streams the tenant no longer has stay on disk.
+   * succeeded), after saving the keyed answers journaled with them and freeing the keys
+   * left in progress without a journaled answer: call it before serving. Segments of streams
+   * the tenant no longer has stay on disk.
    */
   async replay(): Promise<number> {
     let count = 0;
-    for (const segment of await readSegments(this.options.journalDirectory)) {
+    const segments = await readSegments(this.options.journalDirectory);
+    const keys = this.options.keys;
+    if (keys) {
+      const completed = await keys.complete(segments.flatMap((segment) => segment.answers));
+      this.replayedKeys = { completed, released: await keys.releaseInProgress() };
+    }
+    for (const segment of segments) {
       const buffer = this.buffer(segment.streamId, segment.channel);
       if (!buffer) {
         this.options.log?.warn(`kept ${segment.path}: the tenant has no stream ${segment.streamId}`);

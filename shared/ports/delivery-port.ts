@@ -36,6 +36,23 @@ export interface DeliveryBatch {
   readonly deadlineAt: number;
   /** Told what happened on the way, for metrics; an implementation that retries nothing may ignore it. */
   readonly report?: DeliveryReport;
+  /**
+   * The Idempotency-Key answer these records complete: local mode's journal writes it under the
+   * same fsync as the records, so that a crash cannot keep the records and lose the key's
+   * completion (docs/adr/0010). Firehose and Kinesis ignore it.
+   */
+  readonly completes?: KeyedAnswer;
+}
+
+/** The first answer of a keyed post, as the idempotency layer stores it once the records are acknowledged. */
+export interface KeyedAnswer {
+  readonly streamId: string;
+  /** The Idempotency-Key header as posted. */
+  readonly key: string;
+  /** The digest of the body the key was first used for. */
+  readonly digest: string;
+  /** The answer the key replays (a payload-format-2.0 result). */
+  readonly answer: unknown;
 }
 
 /** What a delivery tells while it works: records sent again, and records the service throttled. */

@@ -158,6 +158,9 @@ export async function runKillChaos(options: ChaosOptions): Promise<ChaosCounts> 
                   '--port',
                   port,
                 ]);
+                // What the restart did with the keys the kill left in progress (completed or freed).
+                const keys = /^Idempotency-Key: .*$/m.exec(server.output())?.[0];
+                if (keys) log(keys);
               });
             }
           }

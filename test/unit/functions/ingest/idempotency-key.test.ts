@@ -291,6 +291,42 @@ describe('a post with an Idempotency-Key', () => {
   });
 });
 
+describe('a keyed post’s delivery', () => {
+  const withDeadLetters = defineTenant({
+    tenant: 'example',
+    auth: { issuer: 'self' },
+    streams: { events: { payload: 'json', batch: true, deadLetter: true } },
+  });
+
+  it('delivers its records last, after its dead letters, carrying the answer the key replays', async () => {
+    const { delivery, post } = harness(withDeadLetters);
+    const key = randomUUID();
+    const body = '{"a":1}\n42\n';
+    delivery.holdNext();
+    const answer = post({ stream: 'events', contentType: 'application/x-ndjson', body, key });
+    await vi.waitFor(() => expect(delivery.entered).toBeGreaterThan(0));
+    delivery.release();
+    const first = await answer;
+    expect(first.statusCode).toBe(202);
+    // The dead letters were held: the records went only after they were acknowledged.
+    expect(delivery.batches.map((batch) => batch.channel)).toEqual(['dead-letter', 'records']);
+    const [deadLetters, records] = delivery.acknowledged;
+    expect(deadLetters?.completes).toBeUndefined();
+    expect(records?.completes).toMatchObject({ streamId: 'events', key, answer: first });
+  });
+
+  it('carries no answer without the header, and sends its channels at once', async () => {
+    const { delivery, post } = harness(withDeadLetters);
+    delivery.holdNext();
+    const answer = post({ stream: 'events', contentType: 'application/x-ndjson', body: '{"a":1}\n42\n' });
+    // The dead letters are held: the records' delivery has started beside them all the same.
+    await vi.waitFor(() => expect(delivery.entered).toBe(2));
+    delivery.release();
+    expect((await answer).statusCode).toBe(202);
+    expect(delivery.acknowledged.every((batch) => batch.completes === undefined)).toBe(true);
+  });
+});
+
 describe('the Idempotency-Key header', () => {
   it('takes 1 and 255 printable ASCII characters, and refuses 0 and 256 with a 400', async () => {
     const { post } = harness();

@@ -153,3 +153,32 @@ describe('a delivery buffer', () => {
     expect(await segments()).toEqual([]);
   });
 });
+
+describe('a delivery buffer with keyed posts', () => {
+  const answer = (key: string) => ({ streamId: 'orders', key, digest: 'd', answer: { statusCode: 202 } });
+
+  it('lands the records without their answers, and completes the keys before removing the segment', async () => {
+    const completed: string[][] = [];
+    const orders = buffer({
+      completeKeys: async (answers) => {
+        // The segment is still there while the keys are completed: a crash here replays it.
+        expect(await segments()).toHaveLength(1);
+        completed.push(answers.map((keyed) => keyed.key));
+      },
+    });
+    await orders.append([bytes(1, 'a')], answer('k-1'));
+    await orders.append([bytes(1, 'b')]);
+    await orders.drain();
+    expect(texts()).toEqual([['a', 'b']]);
+    expect(completed).toEqual([['k-1']]);
+    expect(await segments()).toEqual([]);
+  });
+
+  it('keeps a landed segment that holds answers when it has nowhere to complete them', async () => {
+    const orders = buffer({ warn: () => {} });
+    await orders.append([bytes(1, 'a')], answer('k-1'));
+    await orders.drain();
+    expect(texts()).toEqual([['a']]);
+    expect(await segments()).toHaveLength(1);
+  });
+});
