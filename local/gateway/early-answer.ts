@@ -4,8 +4,9 @@
  * body bytes still arriving then make the kernel reset the connection, and a client that reads
  * only after sending its whole body (many HTTP libraries do) loses the answer to the reset. So
  * the answer is written in full, the body is read and dropped until it ends, and only then is
- * the connection closed; a client that keeps sending past a bound of bytes or time is cut off,
- * as nginx's lingering close does.
+ * the answer ended: the connection then serves the next request when the body had a declared
+ * length within the bound, and is closed otherwise. A client that keeps sending past a bound of
+ * bytes or time is cut off, as nginx's lingering close does.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GATEWAY_PAYLOAD_LIMIT_BYTES, type GatewayResponse } from './gateway-responses.ts';
@@ -28,11 +29,18 @@ export function answerBeforeBody(
   headers: Record<string, string>,
 ): void {
   const body = Buffer.from(result.body, 'utf8');
+  // A body of a declared length within the bound is read to its end, after which the connection
+  // can serve the client's next request; any other is closed after the drain.
+  const declared = Number(request.headers['content-length']);
+  const drainable =
+    request.headers['transfer-encoding'] === undefined &&
+    Number.isFinite(declared) &&
+    declared <= EARLY_ANSWER_DRAIN_BYTES;
   response.writeHead(result.statusCode, {
     ...result.headers,
     ...headers,
     'content-length': String(body.byteLength),
-    connection: 'close',
+    ...(drainable ? {} : { connection: 'close' }),
   });
   // The whole answer goes out now; `end` (which closes the connection) waits for the drain.
   response.write(body);

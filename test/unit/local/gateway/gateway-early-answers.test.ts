@@ -35,6 +35,8 @@ const CHUNK = Buffer.alloc(256 * 1024, 0x20);
 interface Answer {
   readonly status: number;
   readonly body: string;
+  /** Whether the answer said `Connection: close`. */
+  readonly closes: boolean;
 }
 
 /**
@@ -52,13 +54,34 @@ function sendThenRead(path: string, size: number, headers: Record<string, string
     socket.write(`${head.join('\r\n')}\r\n\r\n`);
     const chunked = headers['transfer-encoding'] === 'chunked';
     let sent = 0;
+    // The answer is complete once its headers and `content-length` bytes of body are in: a
+    // connection kept alive for the next request does not end.
     const readAnswer = () => {
-      const chunks: Buffer[] = [];
-      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-      socket.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
+      let received = Buffer.alloc(0);
+      const complete = () => {
+        const text = received.toString('latin1');
+        const headEnd = text.indexOf('\r\n\r\n');
+        if (headEnd === -1) return false;
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(text.slice(0, headEnd))?.[1] ?? Number.NaN);
+        const body = received.subarray(headEnd + 4);
+        if (!(body.length >= length)) return false;
         const [status = ''] = text.split('\r\n', 1);
-        resolve({ status: Number(status.split(' ')[1]), body: text.slice(text.indexOf('\r\n\r\n') + 4) });
+        const head = text.slice(0, headEnd).toLowerCase();
+        resolve({
+          status: Number(status.split(' ')[1]),
+          body: body.subarray(0, length).toString('utf8'),
+          closes: head.includes('\r\nconnection: close'),
+        });
+        socket.destroy();
+        return true;
+      };
+      socket.on('data', (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        complete();
+      });
+      socket.on('end', () => {
+        if (!complete())
+          reject(new Error(`the connection ended before a whole answer: ${received.toString('latin1')}`));
       });
     };
     const writeMore = () => {
@@ -93,7 +116,7 @@ describe('an answer the gateway sends before it has read the body', () => {
         'content-type': 'application/json',
         'content-length': String(OVER_LIMIT),
       });
-      expect(answer).toEqual({ status: 413, body: '{"message":"Request Entity Too Large"}' });
+      expect(answer).toEqual({ status: 413, body: '{"message":"Request Entity Too Large"}', closes: false });
     }
     expect(stub.events).toHaveLength(0);
   });
@@ -105,7 +128,7 @@ describe('an answer the gateway sends before it has read the body', () => {
         'content-type': 'application/json',
         'transfer-encoding': 'chunked',
       });
-      expect(answer).toEqual({ status: 413, body: '{"message":"Request Entity Too Large"}' });
+      expect(answer).toEqual({ status: 413, body: '{"message":"Request Entity Too Large"}', closes: true });
     }
     expect(stub.events).toHaveLength(0);
   });
@@ -129,8 +152,32 @@ describe('an answer the gateway sends before it has read the body', () => {
         'content-type': 'application/json',
         'content-length': String(size),
       });
-      expect(answer).toEqual({ status: 404, body: '{"message":"Not Found"}' });
+      expect(answer).toEqual({ status: 404, body: '{"message":"Not Found"}', closes: false });
     }
+  });
+});
+
+describe('a connection after an early answer to a body of declared length', () => {
+  it('serves the next request: the refused body was read to its end', async () => {
+    const { hostname, port } = new URL(server.url);
+    const size = 4 * 1024 * 1024;
+    const answers = await new Promise<string>((resolve, reject) => {
+      const socket = connect({ host: hostname, port: Number(port) });
+      let received = '';
+      socket.on('error', reject);
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+        if (received.includes('{"status":"ok"}')) {
+          socket.destroy();
+          resolve(received);
+        }
+      });
+      socket.on('end', () => resolve(received));
+      socket.write(`POST /stream/v0/data/orders HTTP/1.1\r\nhost: ${hostname}\r\ncontent-length: ${size}\r\n\r\n`);
+      socket.write(Buffer.alloc(size, 0x20));
+      socket.write(`GET /health HTTP/1.1\r\nhost: ${hostname}\r\n\r\n`);
+    });
+    expect(answers.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 401', 'HTTP/1.1 200']);
   });
 });
 
