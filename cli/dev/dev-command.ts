@@ -90,6 +90,7 @@ async function missingWebhookSecrets(
   tenant: TenantConfig,
   dataRoot: string,
   env: NodeJS.ProcessEnv,
+  tenantOption: string,
 ): Promise<string[]> {
   const stored = await listLocalSecrets({ root: dataRoot });
   return Object.values(tenant.streams).flatMap((stream) => {
@@ -97,7 +98,7 @@ async function missingWebhookSecrets(
     if (!name || stored.includes(name) || env[secretEnvName(name)]) return [];
     return [
       `  webhook  ${stream.id}: secret "${name}" is not set, so its posts are refused; set it with`,
-      `           printf %s "$SECRET" | npx sluice secret set ${name}   (or ${secretEnvName(name)} in the environment)`,
+      `           printf %s "$SECRET" | npx sluice secret set ${name}${tenantOption}   (or ${secretEnvName(name)} in the environment)`,
     ];
   });
 }
@@ -119,7 +120,7 @@ export async function devBanner(
     `  URL      ${server.url}`,
     `  docs     ${server.url}${DOCS_PATH}  (API reference; OpenAPI document at ${OPENAPI_PATH})`,
     `  streams  ${streams.join('\n           ')}`,
-    ...(await missingWebhookSecrets(tenant, dataRoot, env)),
+    ...(await missingWebhookSecrets(tenant, dataRoot, env, tenantOption)),
     `  S3       ${server.s3.endpoint}  bucket ${server.s3.bucket}  (data in ${dataRoot})`,
     ...sourceLines(server),
     `  token    ${token}`,

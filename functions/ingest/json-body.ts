@@ -4,11 +4,11 @@
  * docs/adr/0001-lossless-json-framing.md); the parsed value is only for validation.
  */
 
-import { validateRecord } from '#functions/shared/record-validation';
+import { type DetailedErrorsBudget, detailedErrorsBudget, validateRecord } from '#functions/shared/record-validation';
 import type { StreamConfig } from '#shared/config/tenant-config';
 import { MalformedBodyError, SchemaViolationError } from '#shared/contract/errors';
 import { MAX_BATCH_RECORDS, MAX_NESTING_DEPTH } from '#shared/contract/ingest-limits';
-import { jsonArrayElements } from '#shared/framing/json-array-elements';
+import { countJsonArrayElements, jsonArrayElements } from '#shared/framing/json-array-elements';
 import { isNestedDeeperThan } from '#shared/framing/json-nesting';
 import { frameJsonRecord } from '#shared/framing/ndjson-line';
 import type { BodyRecords, RejectedRecord } from './body-records.ts';
@@ -29,8 +29,9 @@ function schemaRejection(
   index: number,
   text: string,
   value: unknown,
+  budget: DetailedErrorsBudget,
 ): RejectedRecord | undefined {
-  const errors = validateRecord(stream, value);
+  const errors = validateRecord(stream, value, { errors: budget, text });
   if (errors.length === 0) return undefined;
   const error = new SchemaViolationError(
     `The record does not match the schema of stream ${stream.id}: ${errors.length} error(s).`,
@@ -43,7 +44,13 @@ function malformed(index: number, text: string, message: string): RejectedRecord
   return { index, text, error: new MalformedBodyError(message), errors: [{ path: '', message }] };
 }
 
-function readRecord(stream: StreamConfig, index: number, text: string, into: BodyRecords): void {
+function readRecord(
+  stream: StreamConfig,
+  index: number,
+  text: string,
+  into: BodyRecords,
+  budget: DetailedErrorsBudget,
+): void {
   if (isNestedDeeperThan(text, MAX_NESTING_DEPTH)) {
     into.rejected.push(malformed(index, text, DEPTH_MESSAGE));
     return;
@@ -53,7 +60,7 @@ function readRecord(stream: StreamConfig, index: number, text: string, into: Bod
     into.rejected.push(malformed(index, text, `The record is not valid JSON: ${parsed.problem}`));
     return;
   }
-  const rejection = schemaRejection(stream, index, text, parsed.value);
+  const rejection = schemaRejection(stream, index, text, parsed.value, budget);
   if (rejection) into.rejected.push(rejection);
   else into.accepted.push({ index, framed: frameJsonRecord(text) });
 }
@@ -65,15 +72,39 @@ function assertBatchSize(count: number): void {
   }
 }
 
+/** Whether the character at `index` is white space as String.prototype.trim sees it; printable ASCII is decided without the regex. */
+function isBlank(code: number, text: string, index: number): boolean {
+  if (code > 0x20 && code < 0x7f) return false;
+  return /\s/.test(text[index] ?? '');
+}
+
+/**
+ * The non-blank lines of an NDJSON body, counted in one pass before it is split, so that a body
+ * of hundreds of thousands of lines is refused without making a string of each (issue 22 §3).
+ */
+function countNdjsonRecords(text: string): number {
+  let count = 0;
+  let content = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 0x0a) {
+      if (content) count++;
+      content = false;
+    } else if (!content && !isBlank(code, text, index)) content = true;
+  }
+  return content ? count + 1 : count;
+}
+
 function readNdjson(stream: StreamConfig, text: string): BodyRecords {
+  assertBatchSize(countNdjsonRecords(text));
   const lines = text
     .split('\n')
     .map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line))
     .filter((line) => line.trim() !== '');
-  assertBatchSize(lines.length);
   const records: BodyRecords = { batch: true, accepted: [], rejected: [] };
+  const budget = detailedErrorsBudget();
   lines.forEach((line, index) => {
-    readRecord(stream, index, line, records);
+    readRecord(stream, index, line, records, budget);
   });
   return records;
 }
@@ -99,6 +130,11 @@ function readJson(stream: StreamConfig, text: string): BodyRecords {
     single.rejected.push(malformed(0, text, DEPTH_MESSAGE));
     return single;
   }
+  // A batch's count comes before parsing: an array of a million tiny elements costs its parse.
+  if (stream.batch && text.trimStart().startsWith('[')) {
+    const count = countJsonArrayElements(text);
+    if (count > MAX_BATCH_RECORDS) assertBatchSize(count);
+  }
   const parsed = parseJson(text);
   if ('problem' in parsed) {
     single.rejected.push(
@@ -112,7 +148,7 @@ function readJson(stream: StreamConfig, text: string): BodyRecords {
     return single;
   }
   if (!(stream.batch && Array.isArray(parsed.value))) {
-    const rejection = schemaRejection(stream, 0, text, parsed.value);
+    const rejection = schemaRejection(stream, 0, text, parsed.value, detailedErrorsBudget());
     if (rejection) single.rejected.push(rejection);
     else single.accepted.push({ index: 0, framed: frameJsonRecord(text) });
     return single;
@@ -121,9 +157,10 @@ function readJson(stream: StreamConfig, text: string): BodyRecords {
   const texts = jsonArrayElements(text);
   assertBatchSize(values.length);
   const records: BodyRecords = { batch: true, accepted: [], rejected: [] };
+  const budget = detailedErrorsBudget();
   values.forEach((value, index) => {
     const elementText = texts[index] ?? JSON.stringify(value);
-    const rejection = schemaRejection(stream, index, elementText, value);
+    const rejection = schemaRejection(stream, index, elementText, value, budget);
     if (rejection) records.rejected.push(rejection);
     else records.accepted.push({ index, framed: frameJsonRecord(elementText) });
   });
@@ -142,6 +179,6 @@ export function readJsonBody(stream: StreamConfig, kind: 'json' | 'ndjson', text
  */
 export function readJsonRecord(stream: StreamConfig, text: string): BodyRecords {
   const records: BodyRecords = { batch: false, accepted: [], rejected: [] };
-  readRecord(stream, 0, text, records);
+  readRecord(stream, 0, text, records, detailedErrorsBudget());
   return records;
 }

@@ -31,7 +31,7 @@ function refusedRecords(request: IngestRequest, status: number): number {
 }
 
 /**
- * Records Requests, HandlerLatency, the RecordsRejected of a 400, webhook signature failures and
+ * Records Requests (DryRuns for a dry run), HandlerLatency, the RecordsRejected of a 400, webhook signature failures and
  * idempotent replays; then `publish`, when
  * given (the EMF recorder writes once per invocation).
  */
@@ -45,7 +45,10 @@ export function requestMetrics(
     try {
       const status = request.response?.statusCode ?? 500;
       const dimensions = { tenant: tenant.tenant, stream: streamDimension(tenant, request.event) };
-      metrics.count('Requests', { ...dimensions, status_class: statusClass(status) });
+      // A dry run is a client checking its records, not traffic: counted apart, so that the
+      // 2xx and 4xx of real posts (dashboards, alarms) stay what was posted.
+      const requests = isDryRun(request.event) ? 'DryRuns' : 'Requests';
+      metrics.count(requests, { ...dimensions, status_class: statusClass(status) });
       const started = startedAt.get(request);
       if (started !== undefined) metrics.observe('HandlerLatency', dimensions, performance.now() - started);
       const refused = refusedRecords(request, status);

@@ -9,7 +9,8 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { isWebhookStream } from '#shared/config/webhook-config';
 import { hmacScheme } from '#shared/config/webhook-schemes';
-import type { SecretReader } from '#shared/pull/pull-run';
+import { WebhookSecretUnavailableError } from '#shared/contract/errors';
+import { type SecretReader, SecretUnavailableError } from '#shared/pull/pull-run';
 import { streamIdOf, toIngestRequest } from './ingest-request.ts';
 import { bodyBytes, findStream } from './request-guards.ts';
 import { readWebhookSecrets } from './webhook-secrets.ts';
@@ -37,7 +38,14 @@ export function webhookAuthentication(
       const stream = findStream(options.tenant, streamIdOf(request.event));
       if (!isWebhookStream(stream)) return;
       const ingestRequest = toIngestRequest(request.event, request.context);
-      const secrets = await readWebhookSecrets(options.secrets, stream.auth.secret);
+      const secrets = await readWebhookSecrets(options.secrets, stream.auth.secret).catch((error: unknown) => {
+        // The operator's to fix, not the sender's: a 503 that names the secret, not an opaque 500.
+        if (!(error instanceof SecretUnavailableError)) throw error;
+        throw new WebhookSecretUnavailableError(
+          `Stream ${stream.id} cannot check webhook signatures until its secret is set: ${error.message}.`,
+          { cause: error },
+        );
+      });
       // The bytes as the sender signed them: base64 bodies decoded, text bodies re-encoded as
       // the UTF-8 that API Gateway decoded them from.
       verifyWebhookSignature(hmacScheme(stream.auth), secrets, {

@@ -9,7 +9,7 @@ import { type SecretReader, SecretUnavailableError } from '#shared/pull/pull-run
 /** At most two secrets are valid at once: the current one and, during a rotation, the previous one. */
 const MAX_WEBHOOK_SECRETS = 2;
 
-/** The secrets a value holds; throws SecretUnavailableError (a 500: the operator must fix it) when it holds none or too many. */
+/** The secrets a value holds; throws SecretUnavailableError (a 503 that names the secret: the operator must fix it) when it holds none or too many. */
 function webhookSecretValues(name: string, value: string): string[] {
   const secrets = value.split(/\r?\n/).filter((line) => line !== '');
   if (secrets.length === 0) throw new SecretUnavailableError(name, `webhook secret ${name} is empty`);
@@ -27,7 +27,7 @@ export async function readWebhookSecrets(reader: SecretReader, name: string): Pr
   return webhookSecretValues(name, await reader.read(name));
 }
 
-/** The reader used when none was given: every webhook post then fails as a 500 that says why. */
+/** The reader used when none was given: every webhook post then fails as a 503 that says why. */
 export const NO_SECRET_READER: SecretReader = {
   read: (name) =>
     Promise.reject(new SecretUnavailableError(name, `no secret reader is configured to read webhook secret ${name}`)),

@@ -2,7 +2,8 @@
  * The one place where errors become responses: RFC 9457 `application/problem+json` with
  * `type`, `title`, `status`, `detail` and `request_id`, plus `errors` for a schema violation
  * and `rejected` for a batch with no accepted record. Unknown errors are 500; a 5xx never
- * shows its message, only a fixed sentence. The body stays under MAX_PROBLEM_BODY_BYTES
+ * shows its message, only a fixed sentence (unless its class says the message is safe to show,
+ * as a missing webhook secret's is). The body stays under MAX_PROBLEM_BODY_BYTES
  * whatever the input: quoted values are shortened, then trailing list entries dropped, and
  * `truncated: true` says so.
  */

@@ -11,6 +11,7 @@ import { isWebhookStream } from '#shared/config/webhook-config';
 import { INGEST_FUNCTION_TIMEOUT_MS, ingestPath, validatePath } from '#shared/contract/contract';
 import { routeScopes } from '#shared/tokens/token-claims';
 import { type AccessLogEntry, acceptedRecords } from './access-log.ts';
+import { answerBeforeBody, bodyRead } from './early-answer.ts';
 import { type ApiIdentity, buildGatewayEvent, newGatewayRequestId } from './gateway-event.ts';
 import { GATEWAY_PAYLOAD_LIMIT_BYTES, type GatewayResponse, gatewayError } from './gateway-responses.ts';
 import { type Authorized, authorizationHeader, type JwtAuthorizer } from './jwt-authorizer.ts';
@@ -91,6 +92,9 @@ function send(
   requestId: string,
   extra: Record<string, string> = {},
 ) {
+  // A body still arriving must be drained, or the client may get a reset instead of this answer.
+  if (!bodyRead(response.req))
+    return answerBeforeBody(response.req, response, result, { 'apigw-requestid': requestId, ...extra });
   response.writeHead(result.statusCode, { ...result.headers, 'apigw-requestid': requestId, ...extra });
   response.end(result.body);
 }
@@ -171,7 +175,7 @@ export function createGateway(options: GatewayOptions): RequestListener {
       body = await readBody(request, GATEWAY_PAYLOAD_LIMIT_BYTES);
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
-        return send(response, gatewayError(413), requestId, { connection: 'close' });
+        return send(response, gatewayError(413), requestId);
       }
       if (error instanceof ClientAbortedError) {
         options.onClientAborted?.(requestId);

@@ -223,7 +223,9 @@ export const CONTRACT_STATUS = {
   },
   serviceUnavailable: {
     status: 503,
-    when: 'Firehose/Kinesis unavailable or failing after retries',
+    when:
+      'Firehose/Kinesis unavailable or failing after retries; a webhook stream whose secret is not set or ' +
+      'cannot be read (the detail names the secret and how to set it)',
     retry: true,
     source: 'function',
   },

@@ -221,6 +221,23 @@ export class DownstreamUnavailableError extends problem(
   'Service unavailable',
 ) {}
 
+/**
+ * 503 from a webhook stream whose secret is not set or cannot be read: the operator must set it,
+ * and the sender should retry later. Unlike other 5xx, its detail is shown: it is built from the
+ * secret reader's message, which names the secret and how to set it and never holds a value
+ * (SecretUnavailableError), so the sender's delivery log shows the operator the fix.
+ */
+export class WebhookSecretUnavailableError extends problem(
+  'WebhookSecretUnavailableError',
+  'serviceUnavailable',
+  'webhook-secret-unavailable',
+  'Webhook secret not available',
+) {
+  override get exposeDetail(): boolean {
+    return true;
+  }
+}
+
 /** 504: delivery did not finish within the function's deadline. */
 export class DeadlineExceededError extends problem(
   'DeadlineExceededError',

@@ -16,3 +16,11 @@ export const MAX_BATCH_RECORDS = FIREHOSE_BATCH_LIMITS.records;
 
 /** Most validation errors reported per record; the rest are summarised in one last entry. */
 export const MAX_ERRORS_PER_RECORD = 20;
+
+/**
+ * Invalid records of one request get every error listed (up to MAX_ERRORS_PER_RECORD) while
+ * their texts add up to at most this many bytes; past it, each gets its first error only.
+ * Valibot builds an issue object for every bad value before anything can be capped: one 1 MB
+ * record of 110,000 wrong values took 860 ms to list, against 100 ms to find the first.
+ */
+export const DETAILED_ERRORS_BUDGET_BYTES = 64 * 1024;

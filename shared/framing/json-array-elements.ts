@@ -36,3 +36,32 @@ export function jsonArrayElements(text: string): string[] {
   });
   return elements;
 }
+
+/**
+ * How many elements a JSON array's text holds, counted without parsing it (commas at its top
+ * level), so that a batch over the limit is refused before hundreds of thousands of elements
+ * are parsed and split (issue 22 §3). The text need not be valid JSON; for text that is a
+ * valid array the count is exact.
+ */
+export function countJsonArrayElements(text: string): number {
+  let depth = 0;
+  let commas = 0;
+  let empty = true;
+  const start = text.indexOf('[') + 1;
+  scanJsonStructure(text, start, (code) => {
+    if (code === JSON_STRUCTURE.openArray || code === JSON_STRUCTURE.openObject) depth++;
+    else if (code === JSON_STRUCTURE.closeObject) depth--;
+    else if (code === JSON_STRUCTURE.closeArray) {
+      if (depth === 0) return true;
+      depth--;
+    } else if (depth === 0) commas++;
+    return false;
+  });
+  // `[]` and `[ ]` hold none; otherwise one more element than top-level commas.
+  for (let index = start; index < text.length && empty; index++) {
+    const code = text.charCodeAt(index);
+    if (code === JSON_STRUCTURE.closeArray) break;
+    if (code !== 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) empty = false;
+  }
+  return empty ? 0 : commas + 1;
+}

@@ -66,7 +66,14 @@ export const METRICS = {
     kind: 'counter',
     dimensions: [...PER_STREAM, DIMENSION.statusClass],
     description:
-      'Requests the ingest function answered, by status class (2xx, 4xx, 5xx); requests refused by the gateway itself (401, 403, 429) are not counted here.',
+      'Requests the ingest function answered, by status class (2xx, 4xx, 5xx); requests refused by the gateway itself (401, 403, 429) and dry runs (DryRuns) are not counted here.',
+  },
+  DryRuns: {
+    unit: 'Count',
+    kind: 'counter',
+    dimensions: [...PER_STREAM, DIMENSION.statusClass],
+    description:
+      'Dry runs (POST /stream/v0/validate/<stream>) the ingest function answered, by status class; their records count in no record metric, as nothing was posted.',
   },
   RecordsAccepted: {
     unit: 'Count',

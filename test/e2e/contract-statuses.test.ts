@@ -4,7 +4,7 @@ import { importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadOrCreateKeySet } from '#local/local-issuer';
 import { defineTenant } from '#shared/config/tenant-config';
-import { DEFAULT_MAX_BYTES } from '#shared/contract/contract';
+import { DEFAULT_MAX_BYTES, validatePath } from '#shared/contract/contract';
 import { currentSigningKey, newSigningKeySet } from '#shared/tokens/signing-keys';
 import { signTenantToken } from '#shared/tokens/token-claims';
 import { landedRecordsIn } from './support/landed-records.ts';
@@ -67,6 +67,32 @@ describe('every status of the contract, over HTTP against local mode', () => {
       record: expect.stringContaining('o-bad'),
     });
   });
+
+  it.each([
+    ['empty', '', 400],
+    ['256 characters long', 'k'.repeat(256), 400],
+    ['not printable ASCII', 'key\u00e9', 400],
+    ['255 printable characters', '~'.repeat(255), 200],
+  ])(
+    'checks an Idempotency-Key that is %s the same way on the stream route and its dry run',
+    async (_, key, dryRunStatus) => {
+      const headers = { 'idempotency-key': key };
+      const dryRun = await fetch(`${local.server.url}${validatePath('orders')}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${local.token}`, 'content-type': 'application/json', ...headers },
+        body: validOrder('o-key'),
+      });
+      expect(dryRun.status).toBe(dryRunStatus);
+      const real = await post(local.server, 'orders', validOrder('o-key'), { token: local.token, headers });
+      expect(real.status).toBe(dryRunStatus === 200 ? 202 : 400);
+      if (dryRunStatus !== 400) return;
+      // The same problem, but for the request id each answer carries.
+      const { request_id: _dryRunId, ...dryRunProblem } = (await dryRun.json()) as Record<string, unknown>;
+      const { request_id: _realId, ...realProblem } = (await real.json()) as Record<string, unknown>;
+      expect(dryRunProblem).toEqual(realProblem);
+      expect(realProblem).toMatchObject({ type: 'urn:sluice:problem:invalid-idempotency-key' });
+    },
+  );
 
   it('answers 401 without a token, with a bad signature, expired, and for another audience', async () => {
     const issuer = local.server.url;

@@ -9,6 +9,7 @@ import { runCli } from '#cli/main';
 import type { DevStatus } from '#local/observability/dev-status';
 import { LOCAL_GAUGE_NAMES } from '#local/observability/local-gauges';
 import { SAMPLE_EVENTS_FILE } from '#local/pull/sample-api';
+import { validatePath } from '#shared/contract/contract';
 import { prometheusName } from '#shared/ports/metrics';
 import { captureIo } from '../unit/cli/io-capture.ts';
 import { post, startTestServer, type TestServer } from './support/local-server.ts';
@@ -93,6 +94,33 @@ describe('GET /metrics of the dev server', () => {
     expect(buffered('orders', 'records')).toBe(1);
     expect(buffered('orders', 'dead-letter')).toBe(1);
     expect(buffered('events', 'records')).toBe(2);
+  });
+
+  it('counts dry runs apart: as DryRuns by status class, never as Requests or records', async () => {
+    const local = await server();
+    const dryRun = (stream: string, body: string, contentType = 'application/json') =>
+      fetch(`${local.server.url}${validatePath(stream)}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${local.token}`, 'content-type': contentType },
+        body,
+      });
+    expect((await dryRun('orders', VALID_ORDER)).status).toBe(200);
+    expect((await dryRun('orders', INVALID_ORDER)).status).toBe(400);
+    expect((await dryRun('events', EVENTS_BATCH, 'application/x-ndjson')).status).toBe(200);
+    const samples = await scrape(local.server.url);
+    const value = (name: Parameters<typeof prometheusName>[0], labels: Record<string, string>) =>
+      sampleValue(samples, prometheusName(name), labels);
+    expect(value('DryRuns', { ...perStream('orders'), status_class: '2xx' })).toBe(1);
+    expect(value('DryRuns', { ...perStream('orders'), status_class: '4xx' })).toBe(1);
+    expect(value('DryRuns', { ...perStream('events'), status_class: '2xx' })).toBe(1);
+    for (const stream of ['orders', 'events']) {
+      for (const statusClass of ['2xx', '4xx']) {
+        expect(value('Requests', { ...perStream(stream), status_class: statusClass })).toBeUndefined();
+      }
+      expect(value('RecordsAccepted', perStream(stream))).toBe(0);
+      expect(value('RecordsRejected', perStream(stream))).toBe(0);
+      expect(value('RecordsDeadLettered', perStream(stream))).toBe(0);
+    }
   });
 
   it('counts a pull run by outcome, with its records and pages, and sluice status shows it', async () => {

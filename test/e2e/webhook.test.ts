@@ -41,6 +41,19 @@ afterAll(async () => {
 });
 
 describe('the example tenant’s github stream in local mode', () => {
+  it('answers 503 naming the missing secret and the command that sets it, before the secret is set', async () => {
+    const body = ping(0);
+    const response = await post(local.server, 'github', body, { headers: deliveryHeaders(body, 'not-set-yet') });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('content-type')).toBe(PROBLEM_CONTENT_TYPE);
+    const problem = (await response.json()) as { type: string; detail: string };
+    expect(problem.type).toBe(problemType('webhook-secret-unavailable'));
+    expect(problem.detail).toBe(
+      'Stream github cannot check webhook signatures until its secret is set: secret github-webhook is not set for ' +
+        'tenant example: set SLUICE_SECRET_GITHUB_WEBHOOK in the environment, or run `sluice secret set github-webhook --tenant example`.',
+    );
+  });
+
   it("accepts GitHub's documented signature over HTTP, then applies the JSON contract to its plain-text payload", async () => {
     await setSecret(GITHUB_DOCS_SECRET);
     const response = await post(local.server, 'github', 'Hello, World!', {

@@ -1,11 +1,15 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { devBanner } from '#cli/dev/dev-command';
 import type { DevServer } from '#local/dev-server';
+import { writeLocalSecret } from '#local/pull/local-secrets';
 import { defineTenant, type TenantConfig } from '#shared/config/tenant-config';
 import { loadTenant } from '#shared/config/tenant-loader';
 
-function bannerOf(tenant: TenantConfig): Promise<string> {
+function bannerOf(tenant: TenantConfig, dataRoot = '.sluice/acme', env: NodeJS.ProcessEnv = {}): Promise<string> {
   const server = {
     tenant,
     url: 'http://127.0.0.1:4000',
@@ -13,7 +17,7 @@ function bannerOf(tenant: TenantConfig): Promise<string> {
     s3: { endpoint: 'http://127.0.0.1:4569', bucket: 'sluice-local' },
     createToken: async () => 'header.payload.signature',
   } as unknown as DevServer;
-  return devBanner(server, '.sluice/acme');
+  return devBanner(server, dataRoot, env);
 }
 
 describe('the sluice dev banner', () => {
@@ -64,5 +68,34 @@ describe('the sluice dev banner', () => {
     expect(banner).toMatch(/^ {2}sources {2}sample {7}rate\(1 minute\) +→ events$/m);
     expect(banner).toContain('sources reach it as http://sample-api.sluice.localhost');
     expect(banner).toContain('  npx sluice pull sample     (runs it now');
+  });
+
+  it('lists each webhook secret that is not set, with the command that sets it for this tenant', async () => {
+    const tenant = defineTenant({
+      tenant: 'acme',
+      auth: { issuer: 'self' },
+      streams: {
+        clicks: { payload: 'json' },
+        hooks: { payload: 'json', auth: { type: 'hmac', preset: 'github', secret: 'hooks-secret' } },
+        shop: { payload: 'json', auth: { type: 'hmac', preset: 'shopify', secret: 'shop/secret' } },
+      },
+    });
+    const home = await mkdtemp(join(tmpdir(), 'sluice-banner-'));
+    try {
+      const missing = await bannerOf(tenant, home);
+      expect(missing).toContain(
+        '  webhook  hooks: secret "hooks-secret" is not set, so its posts are refused; set it with\n' +
+          '           printf %s "$SECRET" | npx sluice secret set hooks-secret --tenant acme   (or SLUICE_SECRET_HOOKS_SECRET in the environment)\n',
+      );
+      expect(missing).toContain('npx sluice secret set shop/secret --tenant acme   (or SLUICE_SECRET_SHOP_SECRET');
+      // Set in the environment, or stored by `sluice secret set`: no longer listed.
+      const fromEnv = await bannerOf(tenant, home, { SLUICE_SECRET_HOOKS_SECRET: 'x' });
+      expect(fromEnv).not.toContain('"hooks-secret"');
+      expect(fromEnv).toContain('"shop/secret" is not set');
+      await writeLocalSecret({ root: home }, 'shop/secret', 'x');
+      expect(await bannerOf(tenant, home, { SLUICE_SECRET_HOOKS_SECRET: 'x' })).not.toContain('webhook  ');
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });

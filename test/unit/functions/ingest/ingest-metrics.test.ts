@@ -2,6 +2,7 @@ import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose'
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAwsIngestHandler } from '#functions/ingest/create-aws-ingest-handler';
+import { validatePath } from '#shared/contract/contract';
 import { ENV } from '#shared/contract/environment';
 import { UNKNOWN_STREAM } from '#shared/ports/metrics';
 import tenant from '#tenants/example';
@@ -155,6 +156,27 @@ describe('the ingest function on AWS emits EMF metrics', () => {
     expect(answer.statusCode).toBe(404);
     expect(total(emf.data(), 'Requests', { tenant: 'example', stream: UNKNOWN_STREAM, status_class: '4xx' })).toBe(1);
     expect(emf.lines().join('\n')).not.toContain('no-such-stream-42');
+  });
+
+  it('counts dry runs as DryRuns by status class, never as Requests or records, and calls no Firehose', async () => {
+    const emf = captureEmf();
+    const handler = createAwsIngestHandler(tenant);
+    const dryRun = (body: string, contentType = 'application/json') => {
+      const path = validatePath('events');
+      return handler(
+        { ...ingestEvent({ stream: 'events', body, contentType }), routeKey: `POST ${path}`, rawPath: path },
+        lambdaContext(),
+      );
+    };
+    expect((await dryRun('{"n":1}\n[2]\n', 'application/x-ndjson')).statusCode).toBe(200);
+    expect((await dryRun('[2]\n', 'application/x-ndjson')).statusCode).toBe(400);
+    const data = emf.data();
+    expect(total(data, 'DryRuns', { ...events, status_class: '2xx' })).toBe(1);
+    expect(total(data, 'DryRuns', { ...events, status_class: '4xx' })).toBe(1);
+    expect(data.filter((datum) => datum.name === 'Requests')).toEqual([]);
+    expect(total(data, 'RecordsAccepted', events)).toBe(0);
+    expect(total(data, 'RecordsRejected', events)).toBe(0);
+    expect(firehoseMock.calls()).toHaveLength(0);
   });
 
   it('writes each invocation its own metrics, nothing carried over', async () => {

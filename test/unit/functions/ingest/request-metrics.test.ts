@@ -20,17 +20,29 @@ afterAll(async () => {
   await home.remove();
 });
 
-/** A recorder that adds up every count by metric name and stream. */
+/** A recorder that adds up every count by metric name, stream and (when given) status class. */
 function countingRecorder() {
   const counts = new Map<string, number>();
   const recorder: MetricsRecorder = {
     count: (name, dimensions, value = 1) => {
-      const key = `${name}/${(dimensions as { stream?: string }).stream}`;
-      counts.set(key, (counts.get(key) ?? 0) + value);
+      const { stream, status_class: statusClass } = dimensions as { stream?: string; status_class?: string };
+      for (const key of [`${name}/${stream}`, `${name}/${stream}/${statusClass}`]) {
+        counts.set(key, (counts.get(key) ?? 0) + value);
+      }
     },
     observe: () => {},
   };
-  return { recorder, count: (name: string, stream: string) => counts.get(`${name}/${stream}`) ?? 0 };
+  return {
+    recorder,
+    count: (name: string, stream: string, statusClass?: string) =>
+      counts.get(statusClass ? `${name}/${stream}/${statusClass}` : `${name}/${stream}`) ?? 0,
+  };
+}
+
+/** The event of a dry run: the stream's validate route. */
+function dryRunEvent(options: EventOptions) {
+  const path = validatePath(options.stream ?? 'events');
+  return { ...ingestEvent(options), routeKey: `POST ${path}`, rawPath: path };
 }
 
 function harness() {
@@ -67,14 +79,22 @@ describe('the request metrics of the ingest handler', () => {
     expect(metrics.count('RecordsRejected', 'github')).toBe(0);
   });
 
-  it('counts no rejected record for a dry run that a post would refuse', async () => {
+  it('counts a dry run that a post would refuse as a 4xx dry run, with no request and no rejected record', async () => {
     const { handler, metrics } = harness();
-    const event = ingestEvent({ stream: 'orders', body: '{"order_id":1}' });
-    const path = validatePath('orders');
-    const dryRun = { ...event, routeKey: `POST ${path}`, rawPath: path };
-    const answer = await handler(dryRun, lambdaContext());
+    const answer = await handler(dryRunEvent({ stream: 'orders', body: '{"order_id":1}' }), lambdaContext());
     expect(answer.statusCode).toBe(400);
-    expect(metrics.count('Requests', 'orders')).toBe(1);
+    expect(metrics.count('DryRuns', 'orders', '4xx')).toBe(1);
+    expect(metrics.count('Requests', 'orders')).toBe(0);
     expect(metrics.count('RecordsRejected', 'orders')).toBe(0);
+  });
+
+  it('counts a passing dry run of a batch as a 2xx dry run, with no request and none of its rejected entries', async () => {
+    const { handler, metrics } = harness();
+    const event = dryRunEvent({ stream: 'events', body: '{"n":1}\n[2]\n', contentType: 'application/x-ndjson' });
+    const answer = await handler(event, lambdaContext());
+    expect(answer.statusCode).toBe(200);
+    expect(metrics.count('DryRuns', 'events', '2xx')).toBe(1);
+    expect(metrics.count('Requests', 'events')).toBe(0);
+    expect(metrics.count('RecordsRejected', 'events')).toBe(0);
   });
 });

@@ -201,7 +201,7 @@ describe('a github stream', () => {
     expect((await post(signedWith('new-secret\nold-secret\n'))).statusCode).toBe(401);
   });
 
-  it('answers 500, logging why without any value, when the secret is missing or holds three lines', async () => {
+  it('answers 503 problem+json naming the secret and how to set it when the secret is missing, without a stack', async () => {
     const signature = `sha256=${hmac('sha256', 'a', EVENT)}`;
     const missing = harness({});
     const response = await missing.post({
@@ -209,12 +209,27 @@ describe('a github stream', () => {
       body: EVENT,
       headers: { 'x-hub-signature-256': signature },
     });
-    expect(response.statusCode).toBe(500);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers).toMatchObject({ 'content-type': PROBLEM_CONTENT_TYPE });
+    expect(bodyOf(response)).toEqual({
+      type: problemType('webhook-secret-unavailable'),
+      title: 'Webhook secret not available',
+      status: 503,
+      detail: 'Stream github cannot check webhook signatures until its secret is set: secret github-hook is not set.',
+      request_id: expect.any(String),
+    });
+    expect(String(response.body)).not.toMatch(/internal-error|\n\s+at /);
     expect(missing.lines().join('\n')).toContain('secret github-hook is not set');
-    const three = harness({ 'github-hook': 'a\nb\nc' });
+  });
+
+  it('answers 503 naming the line count, never a line, when the secret holds three lines', async () => {
+    const signature = `sha256=${hmac('sha256', 'a', EVENT)}`;
+    const three = harness({ 'github-hook': 'first-line\nsecond-line\nthird-line' });
     const refused = await three.post({ stream: 'github', body: EVENT, headers: { 'x-hub-signature-256': signature } });
-    expect(refused.statusCode).toBe(500);
-    expect(three.lines().join('\n')).toContain('holds 3 lines');
+    expect(refused.statusCode).toBe(503);
+    expect(bodyOf(refused).detail).toContain('holds 3 lines');
+    expect(String(refused.body)).not.toMatch(/first-line|second-line|third-line/);
+    expect(three.lines().join('\n')).not.toMatch(/first-line|second-line|third-line/);
   });
 
   it('logs neither the secret nor the signature', async () => {

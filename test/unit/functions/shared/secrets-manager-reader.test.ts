@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SecretsManagerReader } from '#functions/shared/secrets-manager-reader';
+import { SECRET_FAILURE_MAX_AGE_MS, SecretsManagerReader } from '#functions/shared/secrets-manager-reader';
 import { SecretUnavailableError } from '#shared/pull/pull-run';
 
 const secretsManager = mockClient(SecretsManagerClient);
@@ -55,18 +55,43 @@ describe('the Secrets Manager secret reader', () => {
     expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 
-  it('names a missing secret and says how to fix it, without caching the failure', async () => {
+  it('names a missing secret and says how to create it', async () => {
+    secretsManager
+      .on(GetSecretValueCommand)
+      .rejectsOnce(new ResourceNotFoundException({ message: 'not found', $metadata: {} }));
+    const failure = reader({ now: 0 }).read('github-token');
+    await expect(failure).rejects.toBeInstanceOf(SecretUnavailableError);
+    await expect(failure).rejects.toThrow(
+      'cannot read secret github-token from Secrets Manager (ResourceNotFoundException): create it in Secrets Manager under exactly this name (aws secretsmanager create-secret --name github-token --secret-string "$SECRET")',
+    );
+  });
+
+  it(`repeats a failed read from the cache for ${SECRET_FAILURE_MAX_AGE_MS} ms, then asks again`, async () => {
     secretsManager
       .on(GetSecretValueCommand)
       .rejectsOnce(new ResourceNotFoundException({ message: 'not found', $metadata: {} }))
       .resolves({ SecretString: VALUE });
-    const secrets = reader({ now: 0 });
-    const failure = secrets.read('github-token');
-    await expect(failure).rejects.toBeInstanceOf(SecretUnavailableError);
-    await expect(failure).rejects.toThrow(
-      'cannot read secret github-token from Secrets Manager (ResourceNotFoundException): create it in Secrets Manager under exactly this name',
-    );
+    const clock = { now: 1_000 };
+    const secrets = reader(clock);
+    await expect(secrets.read('github-token')).rejects.toBeInstanceOf(SecretUnavailableError);
+    clock.now += SECRET_FAILURE_MAX_AGE_MS - 1;
+    await expect(secrets.read('github-token')).rejects.toBeInstanceOf(SecretUnavailableError);
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    clock.now += 1;
     expect(await secrets.read('github-token')).toBe(VALUE);
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('keeps a failure no longer than a value, when the cache age is shorter than the failure age', async () => {
+    secretsManager
+      .on(GetSecretValueCommand)
+      .rejectsOnce(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }))
+      .resolves({ SecretString: VALUE });
+    const clock = { now: 0 };
+    const secrets = reader(clock, 2_000);
+    await expect(secrets.read('token')).rejects.toThrow('(ThrottlingException): retry later');
+    clock.now = 2_000;
+    expect(await secrets.read('token')).toBe(VALUE);
   });
 
   it('takes its cache age as an argument: five minutes for a pull source', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonArrayElements } from '#shared/framing/json-array-elements';
+import { countJsonArrayElements, jsonArrayElements } from '#shared/framing/json-array-elements';
 import { isNestedDeeperThan } from '#shared/framing/json-nesting';
 import { frameJsonRecord, ndjsonLineText } from '#shared/framing/ndjson-line';
 
@@ -50,6 +50,23 @@ describe('jsonArrayElements', () => {
         expect(elements.map((element) => JSON.parse(element))).toEqual(JSON.parse(JSON.stringify(values)));
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('countJsonArrayElements', () => {
+  it('counts the top-level elements of an array without parsing it', () => {
+    expect(countJsonArrayElements(' [ 1.0 , "a,]\\"" ,{"b":[1,2]},[] ] ')).toBe(4);
+    expect(countJsonArrayElements('[]')).toBe(0);
+    expect(countJsonArrayElements(' [ \n ] ')).toBe(0);
+    expect(countJsonArrayElements('[{}]')).toBe(1);
+  });
+
+  it('agrees with JSON.parse on any array, however indented', () => {
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue()), fc.integer({ min: 0, max: 4 }), (values, indent) => {
+        expect(countJsonArrayElements(JSON.stringify(values, null, indent))).toBe(values.length);
+      }),
     );
   });
 });
