@@ -69,6 +69,19 @@ export class PageTooLargeError extends PageFailedError {
   }
 }
 
+/** The state store failed a write of the run's progress (not a lost lease: an outage, a throttle, a refused item). */
+export class StateNotSavedError extends RunEndingError {
+  override readonly name = 'StateNotSavedError';
+  readonly end = 'state not saved';
+  constructor(source: string, cause: unknown) {
+    super(
+      `state not saved: the state store did not save the progress of source ${source} ` +
+        `(${(cause as Error).message}); the next run continues from the last committed page`,
+      { cause },
+    );
+  }
+}
+
 /** Waiting as the API asks would pass the run's time budget: the run ends `partial`, and the next one waits the rest. */
 export class WaitPastBudgetError extends RunEndingError {
   override readonly name = 'WaitPastBudgetError';
