@@ -33,6 +33,7 @@ import { pageRecords } from './page-records.ts';
 import { nextPosition, pageRequest, requestKey } from './pagination.ts';
 import { pullDeadLetterLine } from './pull-dead-letter.ts';
 import {
+  foreignMessage,
   PageFailedError,
   RunEndingError,
   SliceDeadlineError,
@@ -166,7 +167,7 @@ export async function runPullSlice(
     const [end, reason] =
       error instanceof RunEndingError
         ? [error.end, error.message]
-        : (['internal error', `internal error: ${(error as Error).message}`] as const);
+        : (['internal error', `internal error: ${foreignMessage(error)}`] as const);
     try {
       if (ending.finish === undefined) throw error;
       return await ending.finish(end, reason);

@@ -13,7 +13,8 @@ import { ENV } from '#shared/contract/environment';
 import { MAX_SAVED_RUN_BYTES, MAX_SAVED_VALUE_BYTES } from '#shared/pull/state-limits';
 import { FakeApi, type FakeRoute } from './support/fake-api.ts';
 import { MemoryStateStore } from './support/memory-state-store.ts';
-import { secrets } from './support/pull-fixtures.ts';
+import { RecordingDelivery, secrets, source, stream } from './support/pull-fixtures.ts';
+import { runPull } from './support/run-to-end.ts';
 
 const firehoseMock = mockClient(FirehoseClient);
 let api: FakeApi | undefined;
@@ -166,5 +167,22 @@ describe('a failure after the lease is taken', () => {
     expect((await store.read('gh'))?.lease).toBeUndefined();
     Object.assign(store, { saveProgress, finishRun });
     expect(await handler(tick('run-2'), context)).toMatchObject({ done: true, summary: { status: 'succeeded' } });
+  });
+
+  it('ends the run failed as an internal error with a bounded reason when something unforeseen throws, and releases the lease', async () => {
+    api = await FakeApi.start(() => ({ body: '[{"id":1}]' }));
+    const store = new MemoryStateStore();
+    const run = (runId: string, onPage?: () => void) =>
+      runPull(
+        { tenant: 't', source: source({ request: { url: (api as FakeApi).url('/items') } }), stream: stream(), runId },
+        { store, secrets: secrets(), delivery: new RecordingDelivery(), ...(onPage ? { onPage } : {}) },
+      );
+    const failed = await run('run-1', () => {
+      throw new Error(`progress line not written: ${'x'.repeat(10_000)}`);
+    });
+    expect(failed).toMatchObject({ status: 'failed', end: 'internal error' });
+    expect(failed.reason).toMatch(/^internal error: progress line not written: x+…$/);
+    expect(failed.reason.length).toBeLessThan(400);
+    expect((await run('run-2')).status).toBe('succeeded');
   });
 });
