@@ -7,7 +7,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '#cli/main';
+import { type PullOpener, pullCommand } from '#cli/pull/pull-command';
 import { startDevServer } from '#local/dev-server';
+import { embeddedDynamoDbDirectory, startEmbeddedDynamoDb } from '#local/embedded/embedded-dynamodb';
+import { openLocalPull } from '#local/pull/pull-wiring';
 import { loadTenant } from '#shared/config/tenant-loader';
 import { MAX_SAVED_VALUE_BYTES } from '#shared/pull/state-limits';
 import { captureIo } from '../unit/cli/io-capture.ts';
@@ -45,6 +48,11 @@ const ANSWERS: Record<string, () => readonly [number, string]> = {
   '/locked': () => [401, '{"message":"bad credentials"}'],
 };
 
+/** Two pages of one record: the first names the second by a cursor. */
+function pagedAnswer(after: string | null): readonly [number, string] {
+  return after === null ? [200, '{"data":[{"id":1}],"next":"p2"}'] : [200, '{"data":[{"id":2}],"next":null}'];
+}
+
 function route(request: IncomingMessage, response: ServerResponse): void {
   const path = new URL(request.url ?? '/', 'http://x').pathname;
   if (path === '/gated') {
@@ -55,7 +63,8 @@ function route(request: IncomingMessage, response: ServerResponse): void {
     void gate.then(() => answer(response, 200, '{"data":[{"id":1}]}'));
     return;
   }
-  const [status, body] = ANSWERS[path]?.() ?? [404, '{}'];
+  const query = new URL(request.url ?? '/', 'http://x').searchParams;
+  const [status, body] = path === '/paged' ? pagedAnswer(query.get('after')) : (ANSWERS[path]?.() ?? [404, '{}']);
   answer(response, status, body);
 }
 
@@ -194,5 +203,41 @@ describe('sluice pull refuses, saying why', () => {
       openGate();
       await server.close();
     }
+  });
+
+  it('ends a run whose state save fails as failed, naming it, and the next sluice pull runs at once', async () => {
+    const home = await newHome();
+    let failSaves = true;
+    // The real local pull side, whose state store refuses every progress save while failSaves.
+    const opener: PullOpener = async (options) => {
+      const database = await startEmbeddedDynamoDb(embeddedDynamoDbDirectory(options.home));
+      const store = database.stateStore();
+      const save = store.saveProgress.bind(store);
+      store.saveProgress = (...args) =>
+        failSaves ? Promise.reject(new Error('ProvisionedThroughputExceededException: slow down')) : save(...args);
+      const pull = await openLocalPull({ ...options, database: { ...database, stateStore: () => store } });
+      return {
+        ...pull,
+        async close() {
+          await pull.close();
+          await database.close();
+        },
+      };
+    };
+    const run = async () => {
+      const captured = captureIo({ env: { SLUICE_HOME: home.base } });
+      const code = await pullCommand(['paged', '--tenant', TENANT_FILE], captured.io, opener);
+      return { code, stdout: captured.stdout(), stderr: captured.stderr() };
+    };
+    const failed = await run();
+    expect(failed.stdout).toMatch(
+      /^pull paged failed: 0 pages, 0 records, .*\(state not saved: the state store did not save the progress of source paged \(ProvisionedThroughputExceededException: slow down\); the next run continues from the last committed page\)$/m,
+    );
+    expect(failed.code).toBe(1);
+    failSaves = false;
+    const next = await run();
+    expect(next.stderr).toBe('');
+    expect(next.stdout).toMatch(/^pull paged succeeded: 2 pages, 2 records/m);
+    expect(next.code).toBe(0);
   });
 });
