@@ -9,7 +9,10 @@
  * the run's budget ends it `partial` and is kept for the next run; a wait past the slice's end
  * ends the slice with the time to resume (a Wait state on AWS, a timer locally) instead of
  * spinning; a stop signal ends the run `partial` with its progress saved and its lease
- * released; a source whose lease another run holds is a skipped tick, not a failure.
+ * released; a source whose lease another run holds is a skipped tick, not a failure. Whatever
+ * fails after the lease is taken releases it (the run ends `failed` where the store still writes).
+ * What a page would have the run save is checked against the state limits before the page is
+ * delivered, and records an earlier run landed at the saved cursor are skipped (boundary-ids.ts).
  */
 import { MeteredDelivery } from '#functions/metrics/metered-delivery';
 import type { SourceConfig } from '#shared/config/source-config';
