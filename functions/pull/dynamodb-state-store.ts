@@ -50,6 +50,7 @@ const NAMES = {
   '#lastRun': 'lastRun',
   '#lastSuccessAt': 'lastSuccessAt',
   '#cursor': 'cursor',
+  '#cursorIds': 'cursorIds',
 } as const;
 
 type NameKey = keyof typeof NAMES;
@@ -143,12 +144,17 @@ export class DynamoDbStateStore implements PullStateStore {
     expectedVersion: number,
     summary: RunSummary,
     cursor?: string,
+    cursorIds?: readonly string[],
   ): Promise<void> {
     const set = ['#lastRun = :summary', '#version = #version + :one'];
     const values: Item = { ':owner': owner, ':expected': expectedVersion, ':summary': summary, ':one': 1 };
     if (cursor !== undefined) {
       set.push('#cursor = :cursor');
       values[':cursor'] = cursor;
+    }
+    if (cursorIds !== undefined) {
+      set.push('#cursorIds = :cursorIds');
+      values[':cursorIds'] = cursorIds;
     }
     if (summary.status === 'succeeded') {
       set.push('#lastSuccessAt = :endedAt');
@@ -162,6 +168,19 @@ export class DynamoDbStateStore implements PullStateStore {
       condition: '#leaseOwner = :owner AND #version = :expected',
       values,
     });
+  }
+
+  async releaseLease(source: string, owner: string): Promise<void> {
+    try {
+      await this.#update(source, {
+        update: 'REMOVE #leaseOwner, #leaseUntil',
+        condition: '#leaseOwner = :owner',
+        values: { ':owner': owner },
+      });
+    } catch (error) {
+      // Another run holds it now, or nobody: there is nothing of ours to release.
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   /** A write of the lease holder; a failed condition says what moved, as {@link LeaseLostError}. */

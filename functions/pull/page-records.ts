@@ -14,6 +14,7 @@ import { MAX_RECORD_BYTES } from '#shared/contract/contract';
 import { jsonArrayElements } from '#shared/framing/json-array-elements';
 import { jsonPointerText, jsonPointerValue } from '#shared/framing/json-pointer-text';
 import { frameJsonRecord } from '#shared/framing/ndjson-line';
+import type { RecordKey } from './boundary-ids.ts';
 import { higherCursor, recordCursor } from './incremental-cursor.ts';
 
 /** Where the records of a page come from. */
@@ -39,6 +40,8 @@ export interface PageRecords {
   /** Elements of the records array, landed or not. */
   readonly count: number;
   readonly lines: Uint8Array[];
+  /** The record id and cursor value of each line, in the same order (for boundary dedupe). */
+  readonly keys: RecordKey[];
   readonly rejected: RejectedText[];
   /** Highest incremental cursor among the landed records. */
   readonly highestCursor: string | undefined;
@@ -48,6 +51,8 @@ export interface PageRecords {
 export interface BadPage {
   readonly ok: false;
   readonly reason: string;
+  /** How the run ends: `bad page` unless the page is readable but over a limit. */
+  readonly end: 'bad page' | 'body limit';
 }
 
 /** The `record_id` of a record: same source and id, same hex digest. */
@@ -66,16 +71,17 @@ export function pageRecords(text: string, origin: PageOrigin): PageRecords | Bad
   try {
     page = JSON.parse(text);
   } catch {
-    return { ok: false, reason: 'the page is not JSON' };
+    return { ok: false, end: 'bad page', reason: 'the page is not JSON' };
   }
   const { source, stream } = origin;
   const array = jsonPointerValue(page, source.records);
   if (!Array.isArray(array)) {
-    return { ok: false, reason: `records "${source.records}" does not name an array in the page` };
+    return { ok: false, end: 'bad page', reason: `records "${source.records}" does not name an array in the page` };
   }
   if (array.length > source.maxRecordsPerPage) {
     return {
       ok: false,
+      end: 'body limit',
       reason: `records limit: the page holds ${array.length} records, more than maxRecordsPerPage (${source.maxRecordsPerPage})`,
     };
   }
@@ -88,6 +94,7 @@ export function pageRecords(text: string, origin: PageOrigin): PageRecords | Bad
     fetched_at: origin.fetchedAt.toISOString(),
   };
   const lines: Uint8Array[] = [];
+  const keys: RecordKey[] = [];
   const rejected: RejectedText[] = [];
   let highest: string | undefined;
   elements.forEach((element, index) => {
@@ -101,7 +108,8 @@ export function pageRecords(text: string, origin: PageOrigin): PageRecords | Bad
       return;
     }
     const idText = (source.id === undefined ? undefined : jsonPointerText(element, source.id)) ?? element;
-    const member = JSON.stringify({ ...meta, record_id: recordId(source.name, idText) });
+    const id = recordId(source.name, idText);
+    const member = JSON.stringify({ ...meta, record_id: id });
     const line = frameJsonRecord(withSluiceMember(element, member));
     if (line.byteLength > MAX_RECORD_BYTES) {
       rejected.push({
@@ -111,8 +119,9 @@ export function pageRecords(text: string, origin: PageOrigin): PageRecords | Bad
       return;
     }
     lines.push(line);
-    if (source.incremental !== undefined)
-      highest = higherCursor(highest, recordCursor(element, source.incremental.cursor));
+    const cursor = source.incremental === undefined ? undefined : recordCursor(element, source.incremental.cursor);
+    keys.push({ recordId: id, cursor });
+    highest = higherCursor(highest, cursor);
   });
-  return { ok: true, page, count: elements.length, lines, rejected, highestCursor: highest };
+  return { ok: true, page, count: elements.length, lines, keys, rejected, highestCursor: highest };
 }

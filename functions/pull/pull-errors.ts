@@ -69,6 +69,28 @@ export class PageTooLargeError extends PageFailedError {
   }
 }
 
+/** Characters of a foreign error's message kept in a reason: a summary is stored and printed, so it stays bounded. */
+const FOREIGN_MESSAGE_CHARS = 300;
+
+/** The message of an error the runner did not raise itself, cut to {@link FOREIGN_MESSAGE_CHARS}. */
+export function foreignMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > FOREIGN_MESSAGE_CHARS ? `${message.slice(0, FOREIGN_MESSAGE_CHARS)}…` : message;
+}
+
+/** The state store failed a write of the run's progress (not a lost lease: an outage, a throttle, a refused item). */
+export class StateNotSavedError extends RunEndingError {
+  override readonly name = 'StateNotSavedError';
+  readonly end = 'state not saved';
+  constructor(source: string, cause: unknown) {
+    super(
+      `state not saved: the state store did not save the progress of source ${source} ` +
+        `(${foreignMessage(cause)}); the next run continues from the last committed page`,
+      { cause },
+    );
+  }
+}
+
 /** Waiting as the API asks would pass the run's time budget: the run ends `partial`, and the next one waits the rest. */
 export class WaitPastBudgetError extends RunEndingError {
   override readonly name = 'WaitPastBudgetError';

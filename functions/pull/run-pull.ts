@@ -9,7 +9,10 @@
  * the run's budget ends it `partial` and is kept for the next run; a wait past the slice's end
  * ends the slice with the time to resume (a Wait state on AWS, a timer locally) instead of
  * spinning; a stop signal ends the run `partial` with its progress saved and its lease
- * released; a source whose lease another run holds is a skipped tick, not a failure.
+ * released; a source whose lease another run holds is a skipped tick, not a failure. Whatever
+ * fails after the lease is taken releases it (the run ends `failed` where the store still writes).
+ * What a page would have the run save is checked against the state limits before the page is
+ * delivered, and records an earlier run landed at the saved cursor are skipped (boundary-ids.ts).
  */
 import { MeteredDelivery } from '#functions/metrics/metered-delivery';
 import type { SourceConfig } from '#shared/config/source-config';
@@ -17,6 +20,7 @@ import type { StreamConfig } from '#shared/config/tenant-config';
 import type { RecordDelivery } from '#shared/ports/delivery-port';
 import type { MetricsRecorder } from '#shared/ports/metrics';
 import {
+  LeaseLostError,
   type PullStateStore,
   type RunProgress,
   type RunSummary,
@@ -25,14 +29,23 @@ import {
   type SourceState,
 } from '#shared/pull/pull-run';
 import { type RunEnd, SKIPPED_BUSY, statusOf } from '#shared/pull/run-ends';
+import { advanceBoundary, idsAtCursor, landedAtSavedCursor } from './boundary-ids.ts';
 import { higherCursor, lowerBound } from './incremental-cursor.ts';
 import { PageFetcher, type PageResponse, shownUrl } from './page-fetch.ts';
 import { pageRecords } from './page-records.ts';
 import { nextPosition, pageRequest, requestKey } from './pagination.ts';
 import { pullDeadLetterLine } from './pull-dead-letter.ts';
-import { PageFailedError, RunEndingError, SliceDeadlineError, WaitPastBudgetError } from './pull-errors.ts';
+import {
+  foreignMessage,
+  PageFailedError,
+  RunEndingError,
+  SliceDeadlineError,
+  StateNotSavedError,
+  WaitPastBudgetError,
+} from './pull-errors.ts';
 import { recordRunMetrics, recordSkippedBusy } from './pull-metrics.ts';
 import { SourceAuthenticator } from './source-auth.ts';
+import { stateLimitProblem } from './state-size-check.ts';
 
 /** A lease outlives its slice's deadline by this plus one request timeout (the page in flight). */
 const LEASE_MARGIN_MS = 60_000;
@@ -134,12 +147,7 @@ export async function runPullSlice(
   request: PullRequest & { readonly sliceDeadline: Date },
   deps: PullDependencies,
 ): Promise<PullSliceResult> {
-  const now = deps.now ?? (() => new Date());
-  const signal = deps.signal;
-  const stopped = () => signal?.aborted === true;
-  const sleep = stoppableSleep(deps.sleep, signal);
-  const { source, stream, runId, tenant, sliceDeadline } = request;
-  const delivery = deps.metrics ? new MeteredDelivery(deps.delivery, deps.metrics, tenant) : deps.delivery;
+  const { source, runId, tenant, sliceDeadline } = request;
   const leaseUntil = new Date(sliceDeadline.getTime() + source.request.timeoutSeconds * 1000 + LEASE_MARGIN_MS);
   let state: SourceState;
   try {
@@ -151,8 +159,51 @@ export async function runPullSlice(
     deps.log?.info(`pull run ${runId} of source ${source.name} ${SKIPPED_BUSY}: ${error.message}`);
     return { done: true, skipped: 'busy', busy: error };
   }
+  const ending: RunEnding = {};
+  try {
+    return await sliceWithLease(request, deps, state, ending);
+  } catch (error) {
+    // Any failure after the lease was taken releases it, so that the source is not left busy
+    // with nothing running: the run ends `failed` where the store still takes the write, and the
+    // lease alone is released where it does not. A run that lost its lease has nothing to release.
+    if (error instanceof LeaseLostError) throw error;
+    const [end, reason] =
+      error instanceof RunEndingError
+        ? [error.end, error.message]
+        : (['internal error', `internal error: ${foreignMessage(error)}`] as const);
+    try {
+      if (ending.finish === undefined) throw error;
+      return await ending.finish(end, reason);
+    } catch {
+      await deps.store.releaseLease(source.name, runId).catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+/** How the slice holding the lease ends its run, once it has set that up (for a failure it did not foresee). */
+interface RunEnding {
+  finish?: (end: RunEnd, reason: string) => Promise<PullSliceResult>;
+}
+
+/** The slice once it holds the lease: from the state it was given to the run's end or the slice's. */
+async function sliceWithLease(
+  request: PullRequest & { readonly sliceDeadline: Date },
+  deps: PullDependencies,
+  state: SourceState,
+  ending: RunEnding,
+): Promise<PullSliceResult> {
+  const now = deps.now ?? (() => new Date());
+  const signal = deps.signal;
+  const stopped = () => signal?.aborted === true;
+  const sleep = stoppableSleep(deps.sleep, signal);
+  const { source, stream, runId, tenant, sliceDeadline } = request;
+  const delivery = deps.metrics ? new MeteredDelivery(deps.delivery, deps.metrics, tenant) : deps.delivery;
   let version = state.version;
   let progress = startingProgress(state, request, now());
+  const landedBefore = landedAtSavedCursor(
+    request.fullRefresh ? undefined : { cursor: state.cursor, ids: state.cursorIds ?? [] },
+  );
   const budgetEnd = new Date(Date.parse(progress.startedAt) + source.maxRunMinutes * 60_000);
   const sliceEnd = sliceDeadline < budgetEnd ? sliceDeadline : budgetEnd;
   const counters = { retries: progress.retries, waits: progress.waits };
@@ -171,7 +222,12 @@ export async function runPullSlice(
   });
 
   const save = async (next: RunProgress) => {
-    version = (await deps.store.saveProgress(source.name, runId, version, next)).version;
+    try {
+      version = (await deps.store.saveProgress(source.name, runId, version, next)).version;
+    } catch (error) {
+      if (error instanceof LeaseLostError) throw error;
+      throw new StateNotSavedError(source.name, error);
+    }
     progress = next;
     ownRunSaved = true;
   };
@@ -179,6 +235,13 @@ export async function runPullSlice(
   const finish = async (end: RunEnd, reason: string, last: RunProgress = progress): Promise<PullSliceResult> => {
     const status = statusOf(end);
     const cursor = status === 'succeeded' ? higherCursor(state.cursor, last.highestCursor) : undefined;
+    const cursorIds =
+      cursor === undefined
+        ? undefined
+        : idsAtCursor(
+            { cursor: state.cursor, ids: state.cursorIds ?? [] },
+            { cursor: last.highestCursor, ids: last.boundaryIds ?? [] },
+          );
     const nextCursor = status === 'succeeded' ? cursor : state.cursor;
     const endedAt = now();
     const summary: RunSummary = {
@@ -196,12 +259,13 @@ export async function runPullSlice(
       startedAt: last.startedAt,
       endedAt: endedAt.toISOString(),
     };
-    await deps.store.finishRun(source.name, runId, version, summary, cursor);
+    await deps.store.finishRun(source.name, runId, version, summary, cursor, cursorIds);
     if (deps.metrics) recordRunMetrics(deps.metrics, tenant, summary, state.lastSuccessAt);
     if (status === 'failed') deps.log?.warn(`pull run of source ${source.name} failed: ${reason}`, { summary });
     else deps.log?.info(`pull run of source ${source.name} ${status}: ${reason}`, { summary });
     return { done: true, summary };
   };
+  ending.finish = (end, reason) => finish(end, reason);
 
   const deadLetter = async (lines: Uint8Array[]) => {
     if (lines.length === 0) return;
@@ -314,14 +378,42 @@ export async function runPullSlice(
     const counted = { ...progress, retries: counters.retries, waits: counters.waits };
     if (!content.ok) {
       await deadLetter([pullDeadLetterLine(origin, content.reason, response.text)]);
-      return finish('bad page', `page ${pageNumber} of source ${source.name} (${url}): ${content.reason}`, counted);
+      return finish(content.end, `page ${pageNumber} of source ${source.name} (${url}): ${content.reason}`, counted);
     }
+    // Records an earlier run landed at the saved cursor, sent again by a `>=` filter, are skipped.
+    const kept = content.keys.map((key) => !landedBefore(key));
+    const lines = content.lines.filter((_, index) => kept[index]);
+    const boundary = advanceBoundary(
+      { cursor: progress.highestCursor, ids: progress.boundaryIds ?? [] },
+      content.keys.filter((_, index) => kept[index]),
+    );
+    const next =
+      content.count === 0
+        ? undefined
+        : nextPosition(
+            source,
+            progress.position,
+            { request: pageReq, response, page: content.page, records: content.count },
+            auth.secretQueryParams,
+          );
+    const seen = key === undefined ? progress.seen : [...progress.seen, key];
+    const committed: RunProgress = {
+      ...counted,
+      pages: pageNumber,
+      records: progress.records + lines.length,
+      seen,
+      ...(boundary.cursor === undefined ? {} : { highestCursor: boundary.cursor, boundaryIds: boundary.ids }),
+    };
+    // Checked before delivery: a page whose progress could not be saved would land again on every run.
+    const tooLarge = stateLimitProblem(next === undefined ? committed : { ...committed, position: next });
+    if (tooLarge !== undefined)
+      return finish('state limit', `page ${pageNumber} of source ${source.name}: ${tooLarge}`, counted);
     try {
-      if (content.lines.length > 0) {
+      if (lines.length > 0) {
         await delivery.deliver({
           streamId: stream.id,
           channel: 'records',
-          records: content.lines,
+          records: lines,
           deadlineAt: Date.now() + DELIVERY_DEADLINE_MS,
         });
       }
@@ -335,26 +427,8 @@ export async function runPullSlice(
       );
     }
 
-    const next =
-      content.count === 0
-        ? undefined
-        : nextPosition(
-            source,
-            progress.position,
-            { request: pageReq, response, page: content.page, records: content.count },
-            auth.secretQueryParams,
-          );
-    const seen = key === undefined ? progress.seen : [...progress.seen, key];
-    const highest = higherCursor(progress.highestCursor, content.highestCursor);
-    const committed: RunProgress = {
-      ...counted,
-      pages: pageNumber,
-      records: progress.records + content.lines.length,
-      seen,
-      ...(highest === undefined ? {} : { highestCursor: highest }),
-    };
     const report = () =>
-      deps.onPage?.({ source: source.name, run: runId, page: pageNumber, records: content.lines.length, url });
+      deps.onPage?.({ source: source.name, run: runId, page: pageNumber, records: lines.length, url });
     // The last page is committed by finishing the run: one write, so that no crash between two
     // writes could leave a finished run that restarts from its first page.
     if (content.count === 0) {

@@ -4,6 +4,11 @@
  * pages of the records in local/pull/sample-api/events.json, oldest `updated_at` first, with a
  * cursor to the next page. Records go out as the file's text (a 64-bit id stays exact), as a
  * real API's JSON would.
+ *
+ * `since` keeps the records updated at or after it (`>=`), as the common real filters do
+ * (GitHub's `since`, Shopify's `updated_at_min`, Zendesk's incremental `start_time`): the records
+ * at the bound come back on every incremental run, and the runner skips the ones it already
+ * landed. `>` (records strictly after `since`) is selectable, so that tests cover both kinds of API.
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -16,6 +21,9 @@ export const SAMPLE_API_PREFIX = '/sample-api/';
 export const SAMPLE_EVENTS_PATH = '/sample-api/v1/events';
 /** The records it serves unless told another file. */
 export const SAMPLE_EVENTS_FILE = fileURLToPath(new URL('./sample-api/events.json', import.meta.url));
+/** How `since` compares with a record's `updated_at`. */
+export type SinceFilter = '>=' | '>';
+
 /** Page size when `limit` is absent, and the largest one allowed. */
 const SAMPLE_DEFAULT_LIMIT = 10;
 export const SAMPLE_MAX_LIMIT = 100;
@@ -90,7 +98,10 @@ function answer(response: ServerResponse, status: number, body: string): void {
 /** Serves the sample API; answers requests whose path starts with {@link SAMPLE_API_PREFIX}. */
 export function createSampleApi(
   file = SAMPLE_EVENTS_FILE,
+  since: SinceFilter = '>=',
 ): (request: IncomingMessage, response: ServerResponse) => void {
+  const fromSince = (record: SampleRecord, bound: string) =>
+    since === '>=' ? record.updatedAt >= bound : record.updatedAt > bound;
   let cache: { version: string; records: SampleRecord[] } | undefined;
   const records = async () => {
     // Re-read when the file changes, so that records added to it show up in the next pull.
@@ -113,11 +124,11 @@ export function createSampleApi(
     void (async () => {
       try {
         const limit = parseLimit(url.searchParams.get('limit'));
-        const since = parseSince(url.searchParams.get('since'));
+        const bound = parseSince(url.searchParams.get('since'));
         const afterText = url.searchParams.get('after');
         const after = afterText === null ? undefined : decodeCursor(afterText);
         const matching = (await records()).filter(
-          (record) => (since === undefined || record.updatedAt >= since) && (!after || isAfter(record, after)),
+          (record) => (bound === undefined || fromSince(record, bound)) && (!after || isAfter(record, after)),
         );
         const page = matching.slice(0, limit);
         const last = page.at(-1);

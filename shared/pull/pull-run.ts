@@ -40,6 +40,8 @@ export interface RunProgress {
   readonly lowerBound?: string;
   /** Highest incremental cursor value among the committed records of this run. */
   readonly highestCursor?: string;
+  /** Ids of this run's committed records at `highestCursor` (functions/pull/boundary-ids.ts), at most MAX_BOUNDARY_IDS. */
+  readonly boundaryIds?: readonly string[];
   /** Digests of the URLs/cursors already requested in this run (to stop a pagination loop). */
   readonly seen: readonly string[];
   /** The API asked to wait until then (Retry-After past the slice's end), or a retry's backoff does; the next slice waits first. */
@@ -73,6 +75,8 @@ export interface SourceState {
   readonly source: string;
   /** Highest incremental cursor committed by a finished run. */
   readonly cursor?: string;
+  /** Ids of the records landed at `cursor`: the next run skips them when the API sends them again (`>=` filters). */
+  readonly cursorIds?: readonly string[];
   /** The run in progress (or interrupted), if any. */
   readonly run?: RunProgress;
   readonly lastRun?: RunSummary;
@@ -121,9 +125,9 @@ export interface PullStateStore {
   /** Saves a run's progress after a page was acknowledged; throws {@link LeaseLostError} when `owner` lost the lease or the version moved. */
   saveProgress(source: string, owner: string, expectedVersion: number, run: RunProgress): Promise<SourceState>;
   /**
-   * Records a finished run and releases the lease, storing `cursor` when given. A `succeeded`
-   * run clears `run`; a `partial` or `failed` run keeps it, so that the next run resumes from
-   * its last committed page. Throws {@link LeaseLostError} like `saveProgress`.
+   * Records a finished run and releases the lease, storing `cursor` (and `cursorIds`, the ids of the
+   * records at it) when given. A `succeeded` run clears `run`; a `partial` or `failed` run keeps it, so
+   * that the next run resumes from its last committed page. Throws {@link LeaseLostError} like `saveProgress`.
    */
   finishRun(
     source: string,
@@ -131,7 +135,14 @@ export interface PullStateStore {
     expectedVersion: number,
     summary: RunSummary,
     cursor?: string,
+    cursorIds?: readonly string[],
   ): Promise<void>;
+  /**
+   * Releases `owner`'s lease and nothing else, whatever the version: the last resort of a run
+   * that failed and could not even record its end, so that its source is not left busy. Does
+   * nothing when `owner` no longer holds the lease.
+   */
+  releaseLease(source: string, owner: string): Promise<void>;
 }
 
 /** A secret that cannot be read: the message names the secret and how to provide it, never a value. */

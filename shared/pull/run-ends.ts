@@ -35,12 +35,16 @@ export const RUN_ENDS = {
   'delivery failed': 'failed',
   /** The API refused the credentials, or a secret cannot be read or used. */
   'credentials refused': 'failed',
-  /** A page was over maxPageBytes (or its records over the cap). */
+  /** A page was over maxPageBytes, or held more records than maxRecordsPerPage. */
   'body limit': 'failed',
   /** A pagination target or redirect led to an origin the config does not allow. */
   'origin refused': 'failed',
-  /** The run's saved position would be over the state size limit. */
+  /** What the run would save next (a cursor, a URL, its progress) is over the limits of shared/pull/state-limits.ts. */
   'state limit': 'failed',
+  /** The state store failed a write (an outage, a throttle); the lease was released, the next run continues. */
+  'state not saved': 'failed',
+  /** The runner failed on an error it has no kind for (a bug); the lease was released, the next run continues. */
+  'internal error': 'failed',
 } as const satisfies Readonly<Record<string, RunStatus>>;
 
 /** How a run ended (a key of {@link RUN_ENDS}). */

@@ -224,6 +224,26 @@ describe('the DynamoDB pull state store', () => {
     });
   });
 
+  it('stores the ids of the records at the cursor with it, and reads them back', async () => {
+    const leased = await store().acquireLease('gh', 'run-a', later(60_000));
+    const ids = ['0123456789abcdef', 'fedcba9876543210'];
+    await store().finishRun('gh', 'run-a', leased.version, summary('succeeded'), '2026-02-02T00:00:00Z', ids);
+    expect(await store().read('gh')).toMatchObject({ cursor: '2026-02-02T00:00:00Z', cursorIds: ids });
+  });
+
+  it("releases only its own lease, whatever the version, and leaves another run's alone", async () => {
+    const leased = await store().acquireLease('gh', 'run-a', later(60_000));
+    await store().saveProgress('gh', 'run-a', leased.version, progress(1));
+    await store().releaseLease('gh', 'run-a');
+    const released = await store().read('gh');
+    expect(released?.lease).toBeUndefined();
+    expect(released?.run).toEqual(progress(1));
+    await store().acquireLease('gh', 'run-b', later(60_000));
+    await store().releaseLease('gh', 'run-a');
+    expect((await store().read('gh'))?.lease?.owner).toBe('run-b');
+    await expect(store().releaseLease('never-run', 'run-a')).resolves.toBeUndefined();
+  });
+
   it('refuses to finish a run at a stale version or for a run that lost the lease', async () => {
     const leased = await store().acquireLease('gh', 'run-a', later(60_000));
     await expect(store().finishRun('gh', 'run-a', leased.version - 1, summary('succeeded'))).rejects.toBeInstanceOf(

@@ -176,11 +176,13 @@ describe('a page is read within its byte and record limits', () => {
     expect(summary.reason).toContain('body limit');
   });
 
-  it('refuses a page with more records than maxRecordsPerPage and delivers none of them', async () => {
+  it('ends the run failed at a body limit, not a bad page, when a page holds maxRecordsPerPage + 1 records, delivering none', async () => {
     const api = await fake(() => ({ body: `[${recordTexts(11).join(',')}]` }));
     const { summary, delivery } = await pull(api.url('/items'), { maxRecordsPerPage: 10 });
-    expect(summary.status).toBe('failed');
-    expect(summary.reason).toContain('more than maxRecordsPerPage (10)');
+    expect(summary).toMatchObject({ status: 'failed', end: 'body limit', records: 0 });
+    expect(summary.reason).toMatch(
+      /^page 1 of source src \(http:\/\/127\.0\.0\.1:\d+\/items\): records limit: the page holds 11 records, more than maxRecordsPerPage \(10\)$/,
+    );
     expect(delivery.lines()).toHaveLength(0);
     expect((await pull(api.url('/items'), { maxRecordsPerPage: 11 })).summary).toMatchObject({
       status: 'succeeded',

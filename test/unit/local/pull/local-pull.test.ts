@@ -29,6 +29,7 @@ function storeWith(state?: Partial<SourceState>): PullStateStore {
     acquireLease: unused,
     saveProgress: unused,
     finishRun: unused,
+    releaseLease: unused,
   };
 }
 

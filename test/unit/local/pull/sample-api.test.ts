@@ -1,8 +1,10 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, startDevServer } from '#local/dev-server';
-import { SAMPLE_EVENTS_FILE, SAMPLE_MAX_LIMIT } from '#local/pull/sample-api';
+import { createSampleApi, SAMPLE_EVENTS_FILE, SAMPLE_EVENTS_PATH, SAMPLE_MAX_LIMIT } from '#local/pull/sample-api';
 import { defineTenant } from '#shared/config/tenant-config';
 import { stubIngestHandler } from '../../../e2e/support/stub-ingest-handler.ts';
 import { tempHome } from '../../../e2e/support/temp-home.ts';
@@ -88,6 +90,24 @@ describe('the sample API of local mode', () => {
     const records = await pageThrough('?limit=100&since=2025-01-06T14:00:00Z');
     expect(records.length).toBeGreaterThan(0);
     for (const record of records) expect(JSON.parse(record).updated_at >= '2025-01-06T14:00:00Z').toBe(true);
+  });
+
+  it('keeps the record updated exactly at since by default (>=), and drops it when told to filter with >', async () => {
+    const at = '2025-01-06T14:36:00Z';
+    const inclusive = await pageThrough(`?limit=100&since=${at}`);
+    expect(inclusive.map((record) => JSON.parse(record).updated_at)).toEqual([at]);
+    const exclusive = createServer(createSampleApi(file, '>'));
+    await new Promise<void>((resolve) => exclusive.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(exclusive.address() as AddressInfo).port}${SAMPLE_EVENTS_PATH}`;
+      expect(await (await fetch(`${base}?since=${at}`)).json()).toEqual({ data: [], next: null });
+      const before = (await (await fetch(`${base}?since=2025-01-06T14:35:59Z`)).json()) as {
+        data: { updated_at: string }[];
+      };
+      expect(before.data.map((record) => record.updated_at)).toEqual([at]);
+    } finally {
+      exclusive.close();
+    }
   });
 
   it('shows a record added to the file after the last cursor it gave', async () => {

@@ -29,6 +29,7 @@ export function standInPull(tenant: TenantConfig, delivery: RecordDelivery, beha
     acquireLease: unused,
     saveProgress: unused,
     finishRun: unused,
+    releaseLease: unused,
   };
   let closed = false;
   const pull = createLocalPull({

@@ -65,6 +65,7 @@ export class MemoryStateStore implements PullStateStore {
     expectedVersion: number,
     summary: RunSummary,
     cursor?: string,
+    cursorIds?: readonly string[],
   ): Promise<void> {
     const row = this.current(source, owner, expectedVersion);
     const { run, ...rest } = row.state;
@@ -72,10 +73,18 @@ export class MemoryStateStore implements PullStateStore {
       ...rest,
       ...(summary.status === 'succeeded' || run === undefined ? {} : { run }),
       ...(cursor === undefined ? {} : { cursor }),
+      ...(cursorIds === undefined ? {} : { cursorIds }),
       ...(summary.status === 'succeeded' ? { lastSuccessAt: summary.endedAt } : {}),
       lastRun: summary,
       version: row.state.version + 1,
     };
+    delete row.leaseOwner;
+    delete row.leaseUntil;
+  }
+
+  async releaseLease(source: string, owner: string): Promise<void> {
+    const row = this.rows.get(source);
+    if (row?.leaseOwner !== owner) return;
     delete row.leaseOwner;
     delete row.leaseUntil;
   }
