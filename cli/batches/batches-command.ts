@@ -8,10 +8,9 @@ import { readServerState } from '#local/server-state';
 import { type SluiceHome, sluiceHome } from '#local/sluice-home';
 import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
+import { plural } from '../../shared/text/plural.ts';
 import { CliError, type CliIo, UsageError } from '../cli-io.ts';
 import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
-
-import { plural } from '../plural.ts';
 import { parseTimeWindow } from '../time-window.ts';
 import { EXPORT_FORMATS, type ExportFormat, exportBatches } from './batch-export.ts';
 import { listBatches, readBatchRecords, streamPrefix } from './batch-reader.ts';

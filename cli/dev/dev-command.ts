@@ -11,10 +11,10 @@ import { sluiceHome } from '#local/sluice-home';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { DOCS_PATH, ingestPath, OPENAPI_PATH } from '#shared/contract/contract';
+import { plural } from '../../shared/text/plural.ts';
 import { type CliIo, UsageError } from '../cli-io.ts';
 import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
 import { nonNegativeNumber, portNumber } from '../parse-options.ts';
-import { plural } from '../plural.ts';
 import { curlLine, sampleRequest } from './sample-request.ts';
 
 /** The declaration of `sluice dev`: its options drive the parser and the help. */

@@ -18,10 +18,10 @@ import type { TenantConfig } from '#shared/config/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import type { RecordDelivery } from '#shared/ports/delivery-port';
 import { type RunSummary, SourceBusyError, type SourceState } from '#shared/pull/pull-run';
+import { plural } from '../../shared/text/plural.ts';
 import { CliError, type CliIo, UsageError } from '../cli-io.ts';
 import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
 import { type KeyedServer, reachDevServer, refusalMessage } from '../dev-server-admin.ts';
-import { plural } from '../plural.ts';
 
 /** The declaration of `sluice pull`: its options drive the parser and the help. */
 export const PULL_COMMAND = defineCommand({

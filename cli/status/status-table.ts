@@ -4,7 +4,7 @@
  * same whatever the terminal's time zone.
  */
 import type { DevStatus, SourceStatus, StreamStatus } from '#local/observability/dev-status';
-import { plural } from '../plural.ts';
+import { plural } from '../../shared/text/plural.ts';
 
 /** Where nothing is to show. */
 const NONE = '-';

@@ -72,11 +72,11 @@ describe('incremental runs against the sample API', () => {
       const next = await pull(source);
       expect(next.stderr).toBe('');
       // Only the two new records land; the ones at the saved cursor that a `>=` API sends again are skipped.
-      expect(next.stdout).toMatch(new RegExp(`^pull ${source} succeeded: 1 pages, 2 records`, 'm'));
+      expect(next.stdout).toMatch(new RegExp(`^pull ${source} succeeded: 1 page, 2 records`, 'm'));
       expect(next.code).toBe(0);
     }
     const again = await pull(source);
-    expect(again.stdout).toMatch(new RegExp(`^pull ${source} succeeded: 1 pages, 0 records`, 'm'));
+    expect(again.stdout).toMatch(new RegExp(`^pull ${source} succeeded: 1 page, 0 records`, 'm'));
     const ids = (await landedRecordsIn(home.s3, source)).map((line) => (JSON.parse(line) as { id: number }).id);
     expect(ids).toHaveLength(original + 6);
     expect(new Set(ids).size).toBe(ids.length);

@@ -147,7 +147,7 @@ describe('sluice pull with the real runner', () => {
     const set = captureIo({ env: { SLUICE_HOME: home.base }, stdin: GUARDED_TOKEN });
     expect(await runCli(['secret', 'set', 'private-token', '--tenant', GUARDED_TENANT_FILE], set.io)).toBe(0);
     const fromFile = await pullWith({ SLUICE_HOME: home.base }, GUARDED_TENANT_FILE, 'guarded');
-    expect(fromFile.stdout).toMatch(/^pull guarded succeeded: 1 pages, 2 records/m);
+    expect(fromFile.stdout).toMatch(/^pull guarded succeeded: 1 page, 2 records/m);
     expect(fromFile.code).toBe(0);
 
     const other = await newHome();
@@ -156,7 +156,7 @@ describe('sluice pull with the real runner', () => {
       GUARDED_TENANT_FILE,
       'guarded',
     );
-    expect(fromEnv.stdout).toMatch(/^pull guarded succeeded: 1 pages, 2 records/m);
+    expect(fromEnv.stdout).toMatch(/^pull guarded succeeded: 1 page, 2 records/m);
     // No output names the token.
     expect(`${refused.stdout}${refused.stderr}${fromFile.stdout}${fromFile.stderr}${fromEnv.stdout}`).not.toContain(
       GUARDED_TOKEN,

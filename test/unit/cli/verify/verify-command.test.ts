@@ -293,7 +293,7 @@ describe('sluice verify --stack', () => {
     const { code, stdout } = await verify();
 
     expect(code).toBe(1);
-    expect(line(stdout, 'stack outputs')).toContain(`has no ${STACK_OUTPUTS.apiUrl}, ${STACK_OUTPUTS.bucket}`);
+    expect(line(stdout, 'stack outputs')).toContain(`has no ${Object.values(STACK_OUTPUTS).join(', ')}`);
     expect(stdout).toContain('verify: FAIL, 1 of 1 checks failed');
   });
 

@@ -30,8 +30,8 @@ describe('the dev server with pull sources', () => {
     try {
       await vi.waitFor(() => expect(lines).toHaveLength(2));
       expect(lines.sort()).toEqual([
-        expect.stringMatching(/^pull sample succeeded: 1 pages, 2 records/),
-        expect.stringMatching(/^pull slow succeeded: 1 pages, 2 records/),
+        expect.stringMatching(/^pull sample succeeded: 1 page, 2 records/),
+        expect.stringMatching(/^pull slow succeeded: 1 page, 2 records/),
       ]);
     } finally {
       await server.close();

@@ -56,7 +56,7 @@ describe('the pull scheduler of sluice dev', () => {
       '2025-01-06T09:02:30.000Z',
     ]);
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toBe('pull sample succeeded: 3 pages, 25 records, 1 retries, 0 waits, 1.5 s (last page)');
+    expect(lines[0]).toBe('pull sample succeeded: 3 pages, 25 records, 1 retry, 0 waits, 1.5 s (last page)');
   });
 
   it('runs a cron source first at its next matching minute, not at start', async () => {
