@@ -11,14 +11,14 @@ import type { RecordDelivery } from '#shared/ports/delivery-port';
 import { type MetricsRecorder, NO_METRICS } from '#shared/ports/metrics';
 import type { SecretReader } from '#shared/pull/pull-run';
 import { answerDryRun } from './dry-run.ts';
-import type { KeyedWork } from './idempotent-answers.ts';
+import type { KeyedWork } from './idempotency/idempotent-answers.ts';
+import { type IdempotencyStoreSource, lazyIdempotentAnswers } from './idempotency/lazy-idempotent-answers.ts';
 import { type IngestOutcome, ingest } from './ingest-core.ts';
 import { toIngestRequest } from './ingest-request.ts';
-import { type IdempotencyStoreSource, lazyIdempotentAnswers } from './lazy-idempotent-answers.ts';
 import { problemResponder } from './problem-middleware.ts';
 import { requestMetrics } from './request-metrics.ts';
-import { webhookAuthentication } from './webhook-authentication.ts';
-import { NO_SECRET_READER } from './webhook-secrets.ts';
+import { webhookAuthentication } from './webhook/webhook-authentication.ts';
+import { NO_SECRET_READER } from './webhook/webhook-secrets.ts';
 
 /** Time kept back from the Lambda's remaining time, to answer after delivery gave up. */
 export const DEADLINE_SAFETY_MARGIN_MS = 1_000;

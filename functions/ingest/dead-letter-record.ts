@@ -7,7 +7,7 @@
 import { MAX_RECORD_BYTES } from '#shared/contract/contract';
 import { type FieldError, problemType } from '#shared/contract/errors';
 import { boundedFieldErrors } from '#shared/contract/quoted-input';
-import type { RejectedRecord } from './body-records.ts';
+import type { RejectedRecord } from './body/body-records.ts';
 
 /** Where a rejected record came from. */
 export interface DeadLetterSource {

@@ -3,7 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { CONTRACT_STATUS, IDEMPOTENCY_KEY_HEADER } from '#shared/contract/contract';
-import { assertValidIdempotencyKey } from './idempotency-key.ts';
+import { assertValidIdempotencyKey } from './idempotency/idempotency-key.ts';
 import { validate } from './ingest-core.ts';
 import type { IngestRequest } from './ingest-request.ts';
 

@@ -9,14 +9,14 @@ import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
 import { MAX_RECORD_BYTES } from '#shared/contract/contract';
 import { BatchRejectedError, type FieldError, PayloadTooLargeError } from '#shared/contract/errors';
 import type { KeyedAnswer, RecordDelivery } from '#shared/ports/delivery-port';
-import type { BodyRecords } from './body-records.ts';
-import { contentCoding, inflateBody } from './content-coding.ts';
+import type { BodyRecords } from './body/body-records.ts';
+import { contentCoding, inflateBody } from './body/content-coding.ts';
+import { readJsonBody } from './body/json-body.ts';
+import { decodeUtf8 } from './body/utf8-text.ts';
+import { readXmlBody } from './body/xml-body.ts';
 import { deadLetterLine } from './dead-letter-record.ts';
 import type { IngestRequest } from './ingest-request.ts';
-import { readJsonBody } from './json-body.ts';
 import { assertTenant, assertWithinLimit, bodyBytes, bodyKind, findStream } from './request-guards.ts';
-import { decodeUtf8 } from './utf8-text.ts';
-import { readXmlBody } from './xml-body.ts';
 
 /** What the core needs besides the request. */
 export interface IngestDependencies {

@@ -8,8 +8,8 @@
 import type { StreamConfig } from '#shared/config/tenant-config';
 import { MAX_RECORD_BYTES } from '#shared/contract/contract';
 import { type FieldError, MalformedBodyError, PayloadTooLargeError } from '#shared/contract/errors';
-import { readJsonBody, readJsonRecord } from './json-body.ts';
-import { readXmlBody } from './xml-body.ts';
+import { readJsonBody, readJsonRecord } from './body/json-body.ts';
+import { readXmlBody } from './body/xml-body.ts';
 
 /** One record to store: its bytes, and its NDJSON line for an XML stream with `projection: 'json'`. */
 export interface RecheckedRecord {

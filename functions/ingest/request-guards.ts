@@ -21,7 +21,7 @@ import {
 } from '#shared/contract/errors';
 import { isUtf8Charset, parseContentType } from '#shared/contract/http-content-type';
 import { boundedText } from '#shared/contract/quoted-input';
-import { contentCoding } from './content-coding.ts';
+import { contentCoding } from './body/content-coding.ts';
 import type { IngestRequest } from './ingest-request.ts';
 
 /** How a body is read: one JSON value, NDJSON lines, or one XML document. */

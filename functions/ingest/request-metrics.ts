@@ -9,8 +9,8 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { BatchRejectedError, WebhookSignatureError } from '#shared/contract/errors';
 import { type MetricsRecorder, statusClass, UNKNOWN_STREAM } from '#shared/ports/metrics';
+import { isReplayed } from './idempotency/replayed-answer.ts';
 import { isDryRun, streamIdOf } from './ingest-request.ts';
-import { isReplayed } from './replayed-answer.ts';
 
 type IngestRequest = Request<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2>;
 

@@ -36,7 +36,7 @@ export interface FirehoseEmulationOptions {
   readonly flushSeconds?: number;
   readonly log?: DeliveryLog;
   /**
-   * The Idempotency-Key table's side of the journal (functions/ingest/key-completions.ts):
+   * The Idempotency-Key table's side of the journal (functions/ingest/idempotency/key-completions.ts):
    * keyed answers journaled with their records are saved there at replay and before a landed
    * segment is removed, so a kill -9 never leaves a journaled key in progress.
    */

@@ -234,7 +234,7 @@ describe('stack Sluice-example', () => {
     const all = ingestBundleSources(synth, 'example');
     const coldStart = ingestColdStartSources(synth, 'example');
     const lazy = [
-      'functions/ingest/idempotent-answers.ts',
+      'functions/ingest/idempotency/idempotent-answers.ts',
       '@aws-lambda-powertools/idempotency/',
       '@aws-sdk/client-dynamodb/',
       '@aws-sdk/client-secrets-manager/',

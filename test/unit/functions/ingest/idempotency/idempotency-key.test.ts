@@ -8,7 +8,7 @@ import { validatePath } from '#shared/contract/contract';
 import { DeadlineExceededError, DownstreamThrottledError } from '#shared/contract/errors';
 import type { DeliveryBatch } from '#shared/ports/delivery-port';
 import exampleTenant from '#tenants/example';
-import { tempHome } from '../../../e2e/support/temp-home.ts';
+import { tempHome } from '../../../../e2e/support/temp-home.ts';
 import {
   bodyOf,
   capturedLogger,
@@ -16,7 +16,7 @@ import {
   ingestEvent,
   lambdaContext,
   RecordingDelivery,
-} from './ingest-fixtures.ts';
+} from '../ingest-fixtures.ts';
 
 let home: Awaited<ReturnType<typeof tempHome>>;
 let database: EmbeddedDynamoDb;

@@ -11,8 +11,8 @@ import { isWebhookStream } from '#shared/config/webhook-config';
 import { hmacScheme } from '#shared/config/webhook-schemes';
 import { WebhookSecretUnavailableError } from '#shared/contract/errors';
 import { type SecretReader, SecretUnavailableError } from '#shared/pull/pull-run';
-import { streamIdOf, toIngestRequest } from './ingest-request.ts';
-import { bodyBytes, findStream } from './request-guards.ts';
+import { streamIdOf, toIngestRequest } from '../ingest-request.ts';
+import { bodyBytes, findStream } from '../request-guards.ts';
 import { readWebhookSecrets } from './webhook-secrets.ts';
 import { verifyWebhookSignature } from './webhook-signature.ts';
 

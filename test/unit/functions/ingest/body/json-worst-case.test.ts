@@ -10,7 +10,7 @@ import { defineTenant } from '#shared/config/tenant-config';
 import { MAX_RECORD_BYTES } from '#shared/contract/contract';
 import { DETAILED_ERRORS_BUDGET_BYTES, MAX_BATCH_RECORDS, MAX_NESTING_DEPTH } from '#shared/contract/ingest-limits';
 import { Order } from '#tenants/example';
-import { bodyOf, ingestHarness } from './ingest-fixtures.ts';
+import { bodyOf, ingestHarness } from '../ingest-fixtures.ts';
 
 /** The bound, in milliseconds: generous against a loaded 2-core machine, far above the cost measured (see the commit). */
 const MAX_BLOCK_MS = 250;

@@ -14,7 +14,7 @@ import {
   ingestEvent,
   lambdaContext,
   RecordingDelivery,
-} from './ingest-fixtures.ts';
+} from '../ingest-fixtures.ts';
 
 // GitHub's documented test vector (docs.github.com, "Validating webhook deliveries").
 const GITHUB_SECRET = "It's a Secret to Everybody";

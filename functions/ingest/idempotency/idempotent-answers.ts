@@ -40,11 +40,11 @@ import {
 } from '#shared/contract/contract';
 import { IdempotencyKeyInFlightError, IdempotencyKeyReusedError } from '#shared/contract/errors';
 import { IDEMPOTENCY_EXPIRY_ATTRIBUTE, IDEMPOTENCY_PARTITION_KEY } from '#shared/contract/idempotency-table';
+import type { IngestRequest } from '../ingest-request.ts';
+import { logProblem } from '../problem-middleware.ts';
+import { assertTenant, bodyBytes, findStream } from '../request-guards.ts';
 import { assertValidIdempotencyKey } from './idempotency-key.ts';
-import type { IngestRequest } from './ingest-request.ts';
-import { logProblem } from './problem-middleware.ts';
 import { isReplayed } from './replayed-answer.ts';
-import { assertTenant, bodyBytes, findStream } from './request-guards.ts';
 
 /** An answer of the ingest function. */
 export type IngestAnswer = APIGatewayProxyStructuredResultV2;

@@ -12,7 +12,7 @@ import { SECRET_FAILURE_MAX_AGE_MS } from '#functions/shared/secrets-manager-rea
 import { ENV } from '#shared/contract/environment';
 import { problemType } from '#shared/contract/errors';
 import tenant from '#tenants/example';
-import { bodyOf, ingestEvent, lambdaContext } from './ingest-fixtures.ts';
+import { bodyOf, ingestEvent, lambdaContext } from '../ingest-fixtures.ts';
 
 const firehose = mockClient(FirehoseClient);
 const secretsManager = mockClient(SecretsManagerClient);

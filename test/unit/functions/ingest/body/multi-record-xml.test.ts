@@ -3,7 +3,7 @@ import { decode } from 'cbor-x';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defineTenant } from '#shared/config/tenant-config';
 import { MAX_BATCH_RECORDS } from '#shared/contract/ingest-limits';
-import { bodyOf, ingestHarness } from './ingest-fixtures.ts';
+import { bodyOf, ingestHarness } from '../ingest-fixtures.ts';
 
 const tenant = defineTenant({
   tenant: 'example',

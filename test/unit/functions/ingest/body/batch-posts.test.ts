@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { problemType } from '#shared/contract/errors';
 import { MAX_BATCH_RECORDS } from '#shared/contract/ingest-limits';
-import { bodyOf, ingestHarness } from './ingest-fixtures.ts';
+import { bodyOf, ingestHarness } from '../ingest-fixtures.ts';
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -5,7 +5,7 @@ import { decode } from 'cbor-x';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_MAX_BYTES, MAX_COMPRESSED_BODY_BYTES } from '#shared/contract/contract';
-import { bodyOf, type EventOptions, ingestHarness } from './ingest-fixtures.ts';
+import { bodyOf, type EventOptions, ingestHarness } from '../ingest-fixtures.ts';
 
 const compressors = { gzip: gzipSync, deflate: deflateSync } as const;
 
