@@ -5,7 +5,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client, LOCAL_BUCKET, startEmbeddedS3 } from '#local/embedded/embedded-s3';
 import { readSegments } from '#local/firehose/buffer-journal';
 import { readServerState } from '#local/server-state';
-import { type SluiceHome, sluiceHome } from '#local/sluice-home';
+import { type SluiceHome, sluiceHome, tenantHome } from '#local/sluice-home';
 import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { CliError, type CliIo, UsageError } from '../cli-io.ts';
@@ -131,9 +131,10 @@ async function exportCommand(
   }
   if (!values.out) throw new UsageError('export needs --out <file>', BATCHES_USAGE);
   const window = parseTimeWindow(values, new Date(), BATCHES_USAGE);
-  const tenant = (await loadTenant(values.tenant, { cwd: io.cwd })).config;
+  const loaded = await loadTenant(values.tenant, { cwd: io.cwd });
+  const tenant = loaded.config;
   tenantStream(tenant, stream, BATCHES_USAGE);
-  const source = await openLandingSource(values, sluiceHome(tenant.tenant, io.env, io.cwd));
+  const source = await openLandingSource(values, tenantHome(loaded, io.env, io.cwd));
   const out = resolve(io.cwd, values.out);
   try {
     const count = await exportBatches({ tenant, stream, format, out, window, s3: source.s3, bucket: source.bucket });
@@ -163,9 +164,9 @@ export async function batchesCommand(args: readonly string[], io: CliIo): Promis
   const deadLetter = values['dead-letter'] ?? false;
   const local = !values.bucket && !values.endpoint;
   // Another bucket may hold a tenant whose config is not here: its streams are checked only when named.
-  const tenant = local || values.tenant ? (await loadTenant(values.tenant, { cwd: io.cwd })).config : undefined;
-  if (tenant) tenantStream(tenant, stream, BATCHES_USAGE);
-  const home = sluiceHome(tenant?.tenant ?? DEFAULT_TENANT, io.env, io.cwd);
+  const loaded = local || values.tenant ? await loadTenant(values.tenant, { cwd: io.cwd }) : undefined;
+  if (loaded) tenantStream(loaded.config, stream, BATCHES_USAGE);
+  const home = loaded ? tenantHome(loaded, io.env, io.cwd) : sluiceHome(DEFAULT_TENANT, io.env, io.cwd);
   const source = await openLandingSource(values, home);
   try {
     let objects: Awaited<ReturnType<typeof listBatches>>;

@@ -7,7 +7,7 @@ import { SAMPLE_API_ORIGIN } from '#local/pull/sample-api-route';
 import { tenantSource, tenantSourceNames } from '#local/pull/tenant-sources';
 import { loadFreshTenant, TenantReloadError } from '#local/reload/fresh-tenant';
 import { type TenantWatcher, watchTenantFiles } from '#local/reload/tenant-watcher';
-import { sluiceHome } from '#local/sluice-home';
+import { tenantHome } from '#local/sluice-home';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { DOCS_PATH, ingestPath, OPENAPI_PATH } from '#shared/contract/contract';
@@ -199,8 +199,9 @@ export async function devCommand(args: readonly string[], io: CliIo): Promise<nu
   const port = portNumber(values.port ?? io.env.PORT, '--port', 4000, DEV_USAGE);
   const s3Port = portNumber(values['s3-port'], '--s3-port', port === 0 ? 0 : 4569, DEV_USAGE);
   const flushSeconds = nonNegativeNumber(values['flush-seconds'], '--flush-seconds', DEV_USAGE);
-  const { config: tenant, file } = await loadTenant(values.tenant, { cwd: io.cwd });
-  const home = sluiceHome(tenant.tenant, io.env, io.cwd);
+  const loaded = await loadTenant(values.tenant, { cwd: io.cwd });
+  const { config: tenant, file } = loaded;
+  const home = tenantHome(loaded, io.env, io.cwd);
   const server = await startDevServer({
     tenant,
     home,

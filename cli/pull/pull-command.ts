@@ -13,7 +13,7 @@ import type { OpenLocalPull } from '#local/pull/pull-wiring';
 import { runSummaryLine } from '#local/pull/run-summary-line';
 import { tenantSource, tenantSourceNames, UnknownSourceError } from '#local/pull/tenant-sources';
 import { readServerState, type ServerState } from '#local/server-state';
-import { type SluiceHome, sluiceHome } from '#local/sluice-home';
+import { type SluiceHome, tenantHome } from '#local/sluice-home';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import type { RecordDelivery } from '#shared/ports/delivery-port';
@@ -195,11 +195,12 @@ export async function pullCommand(args: readonly string[], io: CliIo, open: Pull
     throw new UsageError('--status takes no source and no --full-refresh', PULL_USAGE);
   }
   if (!values.status && !name) throw new UsageError('missing: <source> (or --status)', PULL_USAGE);
-  const tenant = (await loadTenant(values.tenant, { cwd: io.cwd })).config;
+  const loaded = await loadTenant(values.tenant, { cwd: io.cwd });
+  const tenant = loaded.config;
   if (tenantSourceNames(tenant).length === 0) {
     throw new CliError(`tenant ${tenant.tenant} has no sources (add them under sources: in its config; docs/pull.md)`);
   }
-  const home = sluiceHome(tenant.tenant, io.env, io.cwd);
+  const home = tenantHome(loaded, io.env, io.cwd);
   const server = await readServerState(home.serverStateFile);
   if (values.status) return printStatus(tenant, home, server, io, open);
   const source = name ?? '';
