@@ -331,6 +331,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         observability.expose({ key: pullKey, pull: nextPull });
       }
       current = makeGeneration(next, await makeHandler(next), nextPull);
+      await observability.reconfigure(next);
       // Every open buffer is flushed: a removed stream's records land, none is dropped.
       await openedEmulation.reconfigure(next);
       return changes;
