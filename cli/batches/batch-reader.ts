@@ -28,6 +28,11 @@ export function streamPrefix(streamId: string, deadLetter = false): string {
 // prefix; it is a copy of the same records, so listing the records must not count it twice.
 const PROJECTION_KEY = new RegExp(`^${BUCKET_PREFIXES.streams}[^/]+/json/`);
 
+/** Whether a key listed under `prefix` is a JSON projection's copy that the listing leaves out. */
+export function isProjectionCopy(key: string, prefix: string): boolean {
+  return PROJECTION_KEY.test(key) && !PROJECTION_KEY.test(prefix);
+}
+
 /**
  * Every object under the prefix, oldest first (without a JSON projection's copies, unless the
  * prefix is inside one): keys carry the hour partitions, then the
@@ -41,7 +46,7 @@ export async function listBatches(s3: S3Client, bucket: string, prefix: string):
       new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
     );
     for (const item of page.Contents ?? []) {
-      if (!item.Key || (PROJECTION_KEY.test(item.Key) && !PROJECTION_KEY.test(prefix))) continue;
+      if (!item.Key || isProjectionCopy(item.Key, prefix)) continue;
       objects.push({ key: item.Key, bytes: item.Size ?? 0, ...(item.ETag ? { etag: item.ETag } : {}) });
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;

@@ -14,7 +14,8 @@ import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
 import { plural } from '../plural.ts';
 import { parseTimeWindow } from '../time-window.ts';
 import { EXPORT_FORMATS, type ExportFormat, exportBatches } from './batch-export.ts';
-import { listBatches, readBatchRecords, streamPrefix } from './batch-reader.ts';
+import { decodeBatchRecords, type LandedObject, listBatches, readBatchBody, streamPrefix } from './batch-reader.ts';
+import { localBucket } from './local-bucket-objects.ts';
 
 /** The declaration of `sluice batches`: its options drive the parser and the help. */
 export const BATCHES_COMMAND = defineCommand({
@@ -86,6 +87,34 @@ export async function openLandingSource(
   // No server: serve the same data folder on a free port just for this command.
   const embedded = await startEmbeddedS3(home.s3, 0);
   return { s3: createS3Client(embedded.endpoint), bucket: embedded.bucket, close: () => embedded.close() };
+}
+
+/** What `batches ls` and `cat` read: a bucket through S3, or the local one in its data folder. */
+interface BatchSource {
+  readonly bucket: string;
+  list(prefix: string): Promise<LandedObject[]>;
+  read(key: string): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/**
+ * The named bucket or the running dev server's through S3; else the tenant's local bucket read
+ * in its data folder, with no embedded S3 started (it cost the command seconds).
+ */
+async function openBatchSource(
+  values: { bucket?: string | undefined; endpoint?: string | undefined },
+  home: SluiceHome,
+): Promise<BatchSource> {
+  if (!values.bucket && !values.endpoint && !(await readServerState(home.serverStateFile))) {
+    return { bucket: LOCAL_BUCKET, ...localBucket(home.s3, LOCAL_BUCKET), close: async () => undefined };
+  }
+  const source = await openLandingSource(values, home);
+  return {
+    bucket: source.bucket,
+    list: (prefix) => listBatches(source.s3, source.bucket, prefix),
+    read: (key) => readBatchBody(source.s3, source.bucket, key),
+    close: () => source.close(),
+  };
 }
 
 /** Tells on stderr how many records of a stream are still buffered locally (they land at the next flush). */
@@ -167,18 +196,17 @@ export async function batchesCommand(args: readonly string[], io: CliIo): Promis
   const loaded = local || values.tenant ? await loadTenant(values.tenant, { cwd: io.cwd }) : undefined;
   if (loaded) tenantStream(loaded.config, stream, BATCHES_USAGE);
   const home = loaded ? tenantHome(loaded, io.env, io.cwd) : sluiceHome(DEFAULT_TENANT, io.env, io.cwd);
-  const source = await openLandingSource(values, home);
+  const source = await openBatchSource(values, home);
   try {
-    let objects: Awaited<ReturnType<typeof listBatches>>;
+    const prefix = streamPrefix(stream, deadLetter);
+    let objects: LandedObject[];
     try {
-      objects = await listBatches(source.s3, source.bucket, streamPrefix(stream, deadLetter));
+      objects = await source.list(prefix);
     } catch (error) {
-      throw new CliError(
-        `cannot list s3://${source.bucket}/${streamPrefix(stream, deadLetter)}: ${(error as Error).message}`,
-      );
+      throw new CliError(`cannot list s3://${source.bucket}/${prefix}: ${(error as Error).message}`);
     }
     for (const object of objects) {
-      const records = await readBatchRecords(source.s3, source.bucket, object.key);
+      const records = await decodeBatchRecords(object.key, await source.read(object.key));
       if (action === 'ls') io.stdout(`${object.key}\t${records.length}\t${object.bytes}\n`);
       else io.stdout(records.map((record) => `${record}\n`).join(''));
     }
