@@ -5,7 +5,7 @@
  */
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { decodeMultiple } from 'cbor-x';
 import { BUCKET_PREFIXES } from '#shared/contract/storage-layout';
 
@@ -39,6 +39,8 @@ export function isProjectionCopy(key: string, prefix: string): boolean {
  * delivery stream name, the batch time and a time-ordered id, so key order is time order.
  */
 export async function listBatches(s3: S3Client, bucket: string, prefix: string): Promise<LandedObject[]> {
+  // Loaded here: reading the local bucket's folder (`batches cat` without a server) needs no AWS SDK.
+  const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
   const objects: LandedObject[] = [];
   let token: string | undefined;
   do {
@@ -68,6 +70,7 @@ function toJson(value: unknown): string {
 
 /** The stored bytes of one object, as they are in the bucket (gzip not undone). */
 export async function readBatchBody(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
+  const { GetObjectCommand } = await import('@aws-sdk/client-s3');
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return Buffer.from((await object.Body?.transformToByteArray()) ?? []);
 }

@@ -2,7 +2,7 @@
 
 import { resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createS3Client, LOCAL_BUCKET, startEmbeddedS3 } from '#local/embedded/embedded-s3';
+import { LOCAL_BUCKET } from '#local/embedded/s3rver-layout';
 import { readSegments } from '#local/firehose/buffer-journal';
 import { readServerState } from '#local/server-state';
 import { type SluiceHome, sluiceHome, tenantHome } from '#local/sluice-home';
@@ -13,8 +13,8 @@ import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
 
 import { plural } from '../plural.ts';
 import { parseTimeWindow } from '../time-window.ts';
-import { EXPORT_FORMATS, type ExportFormat, exportBatches } from './batch-export.ts';
 import { decodeBatchRecords, type LandedObject, listBatches, readBatchBody, streamPrefix } from './batch-reader.ts';
+import { EXPORT_FORMATS, type ExportFormat } from './export-formats.ts';
 import { localBucket } from './local-bucket-objects.ts';
 
 /** The declaration of `sluice batches`: its options drive the parser and the help. */
@@ -73,6 +73,8 @@ export async function openLandingSource(
   values: { bucket?: string | undefined; endpoint?: string | undefined },
   home: SluiceHome,
 ): Promise<LandingSource> {
+  // Loaded here: the AWS SDK costs `batches cat` of the local bucket, which needs none, half a second.
+  const { createS3Client, startEmbeddedS3 } = await import('#local/embedded/embedded-s3');
   const done = async () => undefined;
   if (values.endpoint) {
     // A loopback endpoint is s3rver (its fixed credentials); anything else uses the default chain.
@@ -166,6 +168,8 @@ async function exportCommand(
   const source = await openLandingSource(values, tenantHome(loaded, io.env, io.cwd));
   const out = resolve(io.cwd, values.out);
   try {
+    // Loaded here: DuckDB costs every other `batches` command most of a second.
+    const { exportBatches } = await import('./batch-export.ts');
     const count = await exportBatches({ tenant, stream, format, out, window, s3: source.s3, bucket: source.bucket });
     io.stderr(
       `${plural(count.records, 'record')} (from ${plural(count.batches, 'batch', 'batches')}) of ${stream} written to ${out} (${format})\n`,

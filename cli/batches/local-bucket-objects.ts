@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { S3RVER_FILE_SUFFIXES } from '#local/embedded/embedded-s3';
+import { S3RVER_FILE_SUFFIXES } from '#local/embedded/s3rver-layout';
 import { isProjectionCopy, type LandedObject } from './batch-reader.ts';
 
 const { object: OBJECT_SUFFIX, metadata: METADATA_SUFFIX } = S3RVER_FILE_SUFFIXES;
