@@ -23,8 +23,8 @@ export const DEV_COMMAND = defineCommand({
   synopsis: ['[options]'],
   description: `Runs Sluice on this machine: gateway, ingest handler, Firehose-like buffering and an
 embedded S3, the tenant's pull sources on their schedules (state in an embedded DynamoDB)
-and a sample API to pull from, with the tenant's data under .sluice/<tenant>/
-(SLUICE_HOME moves .sluice/).`,
+and a sample API to pull from, with the tenant's data under .sluice/<tenant>/ in the
+tenant file's project, whatever the working directory (SLUICE_HOME moves .sluice/).`,
   options: {
     tenant: {
       type: 'string',
