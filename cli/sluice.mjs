@@ -33,10 +33,15 @@ function compiledIsFresh() {
   }
 }
 
+// The top-level usage and version (main.ts answers them before any command) load no tenant file.
+const [first] = process.argv.slice(2);
+const loadsNoTenant = [undefined, '--help', '-h', 'help', '--version', '-v'].includes(first);
+
 let main;
 if (process.env.SLUICE_FROM_SOURCES !== '1' && compiledIsFresh()) {
   // Tenant files are TypeScript: these hooks strip their types when a command imports one.
-  register('./compile/ts-hooks.mjs', import.meta.url);
+  // Their worker thread costs a start, so `sluice --help` goes without them.
+  if (!loadsNoTenant) register('./compile/ts-hooks.mjs', import.meta.url);
   main = await import(compiled.href);
 } else {
   (await import('tsx/esm/api')).register();

@@ -157,10 +157,27 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       `a Sluice dev server (pid ${running.pid}) already runs on ${home.root}: ${running.url}`,
     );
   }
-  const keySet: SigningKeySet = await loadOrCreateKeySet(home.keySetFile);
-  const s3 = await startEmbeddedS3(home.s3, options.s3Port ?? 0, (error) =>
-    options.log?.error(`the embedded S3 failed: ${error.message}`),
-  );
+  // The key set and the two embedded services are independent: started together, they cost
+  // the start the slowest of them (s3rver's worker, about a second) rather than their sum.
+  const databaseStarting = startEmbeddedDynamoDb(embeddedDynamoDbDirectory(home));
+  // Awaited below or on the way out; this keeps a failure from being unhandled meanwhile.
+  databaseStarting.catch(() => undefined);
+  const [keySetResult, s3Result] = await Promise.allSettled([
+    loadOrCreateKeySet(home.keySetFile),
+    startEmbeddedS3(home.s3, options.s3Port ?? 0, (error) =>
+      options.log?.error(`the embedded S3 failed: ${error.message}`),
+    ),
+  ]);
+  if (keySetResult.status === 'rejected' || s3Result.status === 'rejected') {
+    if (s3Result.status === 'fulfilled') await s3Result.value.close();
+    await databaseStarting.then(
+      (started) => started.close(),
+      () => undefined,
+    );
+    throw keySetResult.status === 'rejected' ? keySetResult.reason : (s3Result as PromiseRejectedResult).reason;
+  }
+  const keySet: SigningKeySet = keySetResult.value;
+  const s3 = s3Result.value;
   let httpServer: Server | undefined;
   let database: EmbeddedDynamoDb | undefined;
   let emulation: FirehoseEmulation | undefined;
@@ -174,7 +191,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const client = createS3Client(s3.endpoint);
     // Always: every stream takes Idempotency-Key, whose records live here (as the pull state).
     // Opened before the journals are replayed: a replay completes the keys journaled with records.
-    const openedDatabase = await startEmbeddedDynamoDb(embeddedDynamoDbDirectory(home));
+    const openedDatabase = await databaseStarting;
     database = openedDatabase;
     const idempotencyStore: IdempotencyStore = {
       client: openedDatabase.client(),
@@ -343,6 +360,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       }
       keyCompletions = createKeyCompletions(next, idempotencyStore);
       current = makeGeneration(next, await makeHandler(next), nextPull);
+      await observability.reconfigure(next);
       // Every open buffer is flushed: a removed stream's records land, none is dropped.
       await openedEmulation.reconfigure(next);
       return changes;
@@ -400,7 +418,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   } catch (error) {
     httpServer?.close();
     await pull?.close().catch(() => undefined);
-    await database?.close().catch(() => undefined);
+    await (database ?? (await databaseStarting.catch(() => undefined)))?.close().catch(() => undefined);
     await emulation?.flushAll().catch(() => undefined);
     await s3.close();
     throw error;

@@ -23,9 +23,11 @@ export type Order = v.InferOutput<typeof Order>;
 
 export default defineTenant({
   tenant: 'example',
-  auth: { issuer: 'self' },
-  throttle: { rate: 500, burst: 1000 },
+  auth: { issuer: 'self' }, // or { issuer: 'https://…', audience: ['…'] }
+  throttle: { rate: 500, burst: 1000 }, // requests/s of each stream route (a default, not a total)
+  // reservedConcurrency: 100,         // opt-in; off by default: 500s under bursts (docs/capacity.md)
   streams: {
+    // at most 12
     orders: { payload: 'json', schema: Order, deadLetter: true },
     events: { payload: 'json', batch: true },
     profiles: { payload: 'xml' },

@@ -13,11 +13,7 @@ import { tableName } from '#shared/analytics/analyst-tables';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { downloadLanded } from '../query/landed-download.ts';
 import type { TimeWindow } from '../time-window.ts';
-
-/** Formats of `batches export`. */
-export const EXPORT_FORMATS = ['parquet', 'ndjson'] as const;
-/** One export format. */
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+import type { ExportFormat } from './export-formats.ts';
 
 /** What to export, from where, to which file. */
 export interface ExportRequest {

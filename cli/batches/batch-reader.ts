@@ -5,7 +5,7 @@
  */
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { decodeMultiple } from 'cbor-x';
 import { BUCKET_PREFIXES } from '#shared/contract/storage-layout';
 
@@ -28,12 +28,19 @@ export function streamPrefix(streamId: string, deadLetter = false): string {
 // prefix; it is a copy of the same records, so listing the records must not count it twice.
 const PROJECTION_KEY = new RegExp(`^${BUCKET_PREFIXES.streams}[^/]+/json/`);
 
+/** Whether a key listed under `prefix` is a JSON projection's copy that the listing leaves out. */
+export function isProjectionCopy(key: string, prefix: string): boolean {
+  return PROJECTION_KEY.test(key) && !PROJECTION_KEY.test(prefix);
+}
+
 /**
  * Every object under the prefix, oldest first (without a JSON projection's copies, unless the
  * prefix is inside one): keys carry the hour partitions, then the
  * delivery stream name, the batch time and a time-ordered id, so key order is time order.
  */
 export async function listBatches(s3: S3Client, bucket: string, prefix: string): Promise<LandedObject[]> {
+  // Loaded here: reading the local bucket's folder (`batches cat` without a server) needs no AWS SDK.
+  const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
   const objects: LandedObject[] = [];
   let token: string | undefined;
   do {
@@ -41,7 +48,7 @@ export async function listBatches(s3: S3Client, bucket: string, prefix: string):
       new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
     );
     for (const item of page.Contents ?? []) {
-      if (!item.Key || (PROJECTION_KEY.test(item.Key) && !PROJECTION_KEY.test(prefix))) continue;
+      if (!item.Key || isProjectionCopy(item.Key, prefix)) continue;
       objects.push({ key: item.Key, bytes: item.Size ?? 0, ...(item.ETag ? { etag: item.ETag } : {}) });
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -63,6 +70,7 @@ function toJson(value: unknown): string {
 
 /** The stored bytes of one object, as they are in the bucket (gzip not undone). */
 export async function readBatchBody(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
+  const { GetObjectCommand } = await import('@aws-sdk/client-s3');
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return Buffer.from((await object.Body?.transformToByteArray()) ?? []);
 }

@@ -2,18 +2,19 @@
 
 import { resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createS3Client, LOCAL_BUCKET, startEmbeddedS3 } from '#local/embedded/embedded-s3';
+import { LOCAL_BUCKET } from '#local/embedded/s3rver-layout';
 import { readSegments } from '#local/firehose/buffer-journal';
 import { readServerState } from '#local/server-state';
-import { type SluiceHome, sluiceHome } from '#local/sluice-home';
+import { type SluiceHome, sluiceHome, tenantHome } from '#local/sluice-home';
 import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { plural } from '../../shared/text/plural.ts';
 import { CliError, type CliIo, UsageError } from '../cli-io.ts';
 import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
 import { parseTimeWindow } from '../time-window.ts';
-import { EXPORT_FORMATS, type ExportFormat, exportBatches } from './batch-export.ts';
-import { listBatches, readBatchRecords, streamPrefix } from './batch-reader.ts';
+import { decodeBatchRecords, type LandedObject, listBatches, readBatchBody, streamPrefix } from './batch-reader.ts';
+import { EXPORT_FORMATS, type ExportFormat } from './export-formats.ts';
+import { localBucket } from './local-bucket-objects.ts';
 
 /** The declaration of `sluice batches`: its options drive the parser and the help. */
 export const BATCHES_COMMAND = defineCommand({
@@ -71,6 +72,8 @@ export async function openLandingSource(
   values: { bucket?: string | undefined; endpoint?: string | undefined },
   home: SluiceHome,
 ): Promise<LandingSource> {
+  // Loaded here: the AWS SDK costs `batches cat` of the local bucket, which needs none, half a second.
+  const { createS3Client, startEmbeddedS3 } = await import('#local/embedded/embedded-s3');
   const done = async () => undefined;
   if (values.endpoint) {
     // A loopback endpoint is s3rver (its fixed credentials); anything else uses the default chain.
@@ -85,6 +88,34 @@ export async function openLandingSource(
   // No server: serve the same data folder on a free port just for this command.
   const embedded = await startEmbeddedS3(home.s3, 0);
   return { s3: createS3Client(embedded.endpoint), bucket: embedded.bucket, close: () => embedded.close() };
+}
+
+/** What `batches ls` and `cat` read: a bucket through S3, or the local one in its data folder. */
+interface BatchSource {
+  readonly bucket: string;
+  list(prefix: string): Promise<LandedObject[]>;
+  read(key: string): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/**
+ * The named bucket or the running dev server's through S3; else the tenant's local bucket read
+ * in its data folder, with no embedded S3 started (it cost the command seconds).
+ */
+async function openBatchSource(
+  values: { bucket?: string | undefined; endpoint?: string | undefined },
+  home: SluiceHome,
+): Promise<BatchSource> {
+  if (!values.bucket && !values.endpoint && !(await readServerState(home.serverStateFile))) {
+    return { bucket: LOCAL_BUCKET, ...localBucket(home.s3, LOCAL_BUCKET), close: async () => undefined };
+  }
+  const source = await openLandingSource(values, home);
+  return {
+    bucket: source.bucket,
+    list: (prefix) => listBatches(source.s3, source.bucket, prefix),
+    read: (key) => readBatchBody(source.s3, source.bucket, key),
+    close: () => source.close(),
+  };
 }
 
 /** Tells on stderr how many records of a stream are still buffered locally (they land at the next flush). */
@@ -130,11 +161,14 @@ async function exportCommand(
   }
   if (!values.out) throw new UsageError('export needs --out <file>', BATCHES_USAGE);
   const window = parseTimeWindow(values, new Date(), BATCHES_USAGE);
-  const tenant = (await loadTenant(values.tenant, { cwd: io.cwd })).config;
+  const loaded = await loadTenant(values.tenant, { cwd: io.cwd });
+  const tenant = loaded.config;
   tenantStream(tenant, stream, BATCHES_USAGE);
-  const source = await openLandingSource(values, sluiceHome(tenant.tenant, io.env, io.cwd));
+  const source = await openLandingSource(values, tenantHome(loaded, io.env, io.cwd));
   const out = resolve(io.cwd, values.out);
   try {
+    // Loaded here: DuckDB costs every other `batches` command most of a second.
+    const { exportBatches } = await import('./batch-export.ts');
     const count = await exportBatches({ tenant, stream, format, out, window, s3: source.s3, bucket: source.bucket });
     io.stderr(
       `${plural(count.records, 'record')} (from ${plural(count.batches, 'batch', 'batches')}) of ${stream} written to ${out} (${format})\n`,
@@ -162,21 +196,20 @@ export async function batchesCommand(args: readonly string[], io: CliIo): Promis
   const deadLetter = values['dead-letter'] ?? false;
   const local = !values.bucket && !values.endpoint;
   // Another bucket may hold a tenant whose config is not here: its streams are checked only when named.
-  const tenant = local || values.tenant ? (await loadTenant(values.tenant, { cwd: io.cwd })).config : undefined;
-  if (tenant) tenantStream(tenant, stream, BATCHES_USAGE);
-  const home = sluiceHome(tenant?.tenant ?? DEFAULT_TENANT, io.env, io.cwd);
-  const source = await openLandingSource(values, home);
+  const loaded = local || values.tenant ? await loadTenant(values.tenant, { cwd: io.cwd }) : undefined;
+  if (loaded) tenantStream(loaded.config, stream, BATCHES_USAGE);
+  const home = loaded ? tenantHome(loaded, io.env, io.cwd) : sluiceHome(DEFAULT_TENANT, io.env, io.cwd);
+  const source = await openBatchSource(values, home);
   try {
-    let objects: Awaited<ReturnType<typeof listBatches>>;
+    const prefix = streamPrefix(stream, deadLetter);
+    let objects: LandedObject[];
     try {
-      objects = await listBatches(source.s3, source.bucket, streamPrefix(stream, deadLetter));
+      objects = await source.list(prefix);
     } catch (error) {
-      throw new CliError(
-        `cannot list s3://${source.bucket}/${streamPrefix(stream, deadLetter)}: ${(error as Error).message}`,
-      );
+      throw new CliError(`cannot list s3://${source.bucket}/${prefix}: ${(error as Error).message}`);
     }
     for (const object of objects) {
-      const records = await readBatchRecords(source.s3, source.bucket, object.key);
+      const records = await decodeBatchRecords(object.key, await source.read(object.key));
       if (action === 'ls') io.stdout(`${object.key}\t${records.length}\t${object.bytes}\n`);
       else io.stdout(records.map((record) => `${record}\n`).join(''));
     }

@@ -7,7 +7,7 @@ import { SAMPLE_API_ORIGIN } from '#local/pull/sample-api-route';
 import { tenantSource, tenantSourceNames } from '#local/pull/tenant-sources';
 import { loadFreshTenant, TenantReloadError } from '#local/reload/fresh-tenant';
 import { type TenantWatcher, watchTenantFiles } from '#local/reload/tenant-watcher';
-import { sluiceHome } from '#local/sluice-home';
+import { tenantHome } from '#local/sluice-home';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { DOCS_PATH, ingestPath, OPENAPI_PATH } from '#shared/contract/contract';
@@ -23,8 +23,8 @@ export const DEV_COMMAND = defineCommand({
   synopsis: ['[options]'],
   description: `Runs Sluice on this machine: gateway, ingest handler, Firehose-like buffering and an
 embedded S3, the tenant's pull sources on their schedules (state in an embedded DynamoDB)
-and a sample API to pull from, with the tenant's data under .sluice/<tenant>/
-(SLUICE_HOME moves .sluice/).`,
+and a sample API to pull from, with the tenant's data under .sluice/<tenant>/ in the
+tenant file's project, whatever the working directory (SLUICE_HOME moves .sluice/).`,
   options: {
     tenant: {
       type: 'string',
@@ -200,8 +200,9 @@ export async function devCommand(args: readonly string[], io: CliIo): Promise<nu
   const port = portNumber(values.port ?? io.env.PORT, '--port', 4000, DEV_USAGE);
   const s3Port = portNumber(values['s3-port'], '--s3-port', port === 0 ? 0 : 4569, DEV_USAGE);
   const flushSeconds = nonNegativeNumber(values['flush-seconds'], '--flush-seconds', DEV_USAGE);
-  const { config: tenant, file } = await loadTenant(values.tenant, { cwd: io.cwd });
-  const home = sluiceHome(tenant.tenant, io.env, io.cwd);
+  const loaded = await loadTenant(values.tenant, { cwd: io.cwd });
+  const { config: tenant, file } = loaded;
+  const home = tenantHome(loaded, io.env, io.cwd);
   const server = await startDevServer({
     tenant,
     home,

@@ -1,8 +1,10 @@
 /** Requests that a stream accepts: the curl line that `sluice dev` prints, and `sluice verify`'s posts. */
+import { type JsonSchema, toJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
 import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
 import { isWebhookStream } from '#shared/config/webhook-config';
 import { CONTENT_TYPES } from '#shared/contract/contract';
+import { sampleFromJsonSchema } from './schema-sample.ts';
 
 /** A body and its content type. */
 export interface SampleRequest {
@@ -27,11 +29,30 @@ function candidates(now: Date): unknown[] {
 
 const XML_SAMPLE = '<profile id="p-1"><name>Ada</name></profile>';
 
-/** A body that the stream accepts; undefined for a JSON stream whose schema takes none of the samples. */
+// Built from the stream's own schema, so that a custom tenant's stream gets a record of its own shape.
+function fromSchema(schema: v.GenericSchema, now: Date): unknown {
+  let jsonSchema: JsonSchema;
+  try {
+    jsonSchema = toJsonSchema(schema, { errorMode: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  return sampleFromJsonSchema(jsonSchema, now);
+}
+
+/**
+ * A body that the stream accepts: for a JSON stream with a schema, one built from that schema,
+ * else a built-in one that passes it; for a JSON stream without a schema, a plain event.
+ * Undefined for a JSON stream whose schema takes none of them.
+ */
 export function streamSample(stream: StreamConfig, now = new Date()): SampleRequest | undefined {
   if (stream.payload === 'xml') return { stream, contentType: CONTENT_TYPES.xml[0], body: XML_SAMPLE };
   const schema = stream.schema;
-  const body = candidates(now).find((candidate) => !schema || v.safeParse(schema, candidate).success);
+  const [order, event] = candidates(now);
+  const tried = schema ? [fromSchema(schema, now), order, event] : [event];
+  const body = tried.find(
+    (candidate) => candidate !== undefined && (!schema || v.safeParse(schema, candidate).success),
+  );
   return body === undefined ? undefined : { stream, contentType: CONTENT_TYPES.json[0], body: JSON.stringify(body) };
 }
 

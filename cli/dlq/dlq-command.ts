@@ -19,7 +19,7 @@ import { KinesisDelivery } from '#functions/delivery/kinesis-delivery';
 import { createS3Client, startEmbeddedS3 } from '#local/embedded/embedded-s3';
 import { FirehoseEmulation } from '#local/firehose/firehose-emulation';
 import { readServerState } from '#local/server-state';
-import { type SluiceHome, sluiceHome } from '#local/sluice-home';
+import { type SluiceHome, tenantHome } from '#local/sluice-home';
 import type { StreamConfig, TenantConfig } from '#shared/config/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { PROBLEM_TYPES } from '#shared/contract/errors';
@@ -246,13 +246,14 @@ export async function dlqCommand(
   if (values.stack !== undefined) checkStackName(values.stack, DLQ_USAGE);
   const now = new Date();
   const window = parseTimeWindow(values, now, DLQ_USAGE);
-  const tenant = (await loadTenant(values.tenant, { cwd: io.cwd })).config;
+  const loaded = await loadTenant(values.tenant, { cwd: io.cwd });
+  const tenant = loaded.config;
   const stream = tenantStream(tenant, streamId, DLQ_USAGE);
   const stackTenant = values.stack === undefined ? undefined : tenantOfStackName(values.stack);
   if (stackTenant !== undefined && stackTenant !== tenant.tenant) {
     throw new CliError(`stack ${values.stack} is tenant ${stackTenant}'s; pass --tenant ${stackTenant}`);
   }
-  const home = sluiceHome(tenant.tenant, io.env, io.cwd);
+  const home = tenantHome(loaded, io.env, io.cwd);
   const source =
     values.stack === undefined
       ? await localSource(tenant, home, io)

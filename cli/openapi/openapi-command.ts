@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { readServerState } from '#local/server-state';
-import { sluiceHome } from '#local/sluice-home';
+import { tenantHome } from '#local/sluice-home';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { openApiDocument } from '#shared/openapi/openapi';
 import { type CliIo, UsageError } from '../cli-io.ts';
@@ -59,8 +59,9 @@ export async function openApiCommand(args: readonly string[], io: CliIo): Promis
   if (positionals[0] !== undefined) throw new UsageError(`unexpected argument: ${positionals[0]}`, OPENAPI_USAGE);
   if (values.out === '') throw new UsageError('--out needs a file name', OPENAPI_USAGE);
   const server = values.server === undefined ? undefined : serverUrl(values.server);
-  const { config: tenant } = await loadTenant(values.tenant, { cwd: io.cwd });
-  const running = server ? undefined : await readServerState(sluiceHome(tenant.tenant, io.env, io.cwd).serverStateFile);
+  const loaded = await loadTenant(values.tenant, { cwd: io.cwd });
+  const tenant = loaded.config;
+  const running = server ? undefined : await readServerState(tenantHome(loaded, io.env, io.cwd).serverStateFile);
   const document = openApiDocument(tenant, { serverUrl: server ?? running?.url ?? DEFAULT_LOCAL_URL });
   const text = `${JSON.stringify(document, null, 2)}\n`;
   if (values.out === undefined) {

@@ -8,12 +8,13 @@
 import { createS3Client, startEmbeddedS3 } from '#local/embedded/embedded-s3';
 import { FirehoseEmulation } from '#local/firehose/firehose-emulation';
 import type { PageProgress } from '#local/pull/local-pull';
+import { secretVariables } from '#local/pull/local-secrets';
 import { PULL_ROUTE_PREFIX, type PullStreamLine } from '#local/pull/pull-admin-route';
 import type { OpenLocalPull } from '#local/pull/pull-wiring';
 import { runSummaryLine } from '#local/pull/run-summary-line';
 import { tenantSource, tenantSourceNames, UnknownSourceError } from '#local/pull/tenant-sources';
 import { readServerState, type ServerState } from '#local/server-state';
-import { type SluiceHome, sluiceHome } from '#local/sluice-home';
+import { type SluiceHome, tenantHome } from '#local/sluice-home';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import type { RecordDelivery } from '#shared/ports/delivery-port';
@@ -79,13 +80,19 @@ export function statusLine(name: string, state: SourceState | undefined): string
   return `${name}: ${last}${cursor}${run}`;
 }
 
-function serverRequest(server: KeyedServer, path: string, method: 'GET' | 'POST'): Promise<Response> {
-  return reachDevServer(server, path, { method }, (message) => new CliError(message));
+function serverRequest(server: KeyedServer, path: string, init: RequestInit): Promise<Response> {
+  return reachDevServer(server, path, init, (message) => new CliError(message));
 }
 
 async function runThroughServer(server: KeyedServer, name: string, fullRefresh: boolean, io: CliIo): Promise<number> {
   const query = fullRefresh ? '?full-refresh' : '';
-  const response = await serverRequest(server, `${PULL_ROUTE_PREFIX}/${encodeURIComponent(name)}${query}`, 'POST');
+  // This command's SLUICE_SECRET_* win over the server's, as when it runs the source itself
+  // (one precedence: environmentFirst in local/pull/local-secrets.ts); loopback and keyed.
+  const response = await serverRequest(server, `${PULL_ROUTE_PREFIX}/${encodeURIComponent(name)}${query}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ secretEnv: secretVariables(io.env) }),
+  });
   if (!response.ok || !response.body) throw new CliError(await refusalMessage(response));
   let pending = '';
   let code: number | undefined;
@@ -164,7 +171,7 @@ async function printStatus(
 ): Promise<number> {
   let states: Map<string, SourceState | undefined>;
   if (server?.pullKey) {
-    const response = await serverRequest({ ...server, pullKey: server.pullKey }, PULL_ROUTE_PREFIX, 'GET');
+    const response = await serverRequest({ ...server, pullKey: server.pullKey }, PULL_ROUTE_PREFIX, { method: 'GET' });
     if (!response.ok) throw new CliError(`the dev server answered ${response.status} to the status request`);
     const body = (await response.json()) as { sources: { source: string; state?: SourceState }[] };
     states = new Map(body.sources.map((entry) => [entry.source, entry.state]));
@@ -195,11 +202,12 @@ export async function pullCommand(args: readonly string[], io: CliIo, open: Pull
     throw new UsageError('--status takes no source and no --full-refresh', PULL_USAGE);
   }
   if (!values.status && !name) throw new UsageError('missing: <source> (or --status)', PULL_USAGE);
-  const tenant = (await loadTenant(values.tenant, { cwd: io.cwd })).config;
+  const loaded = await loadTenant(values.tenant, { cwd: io.cwd });
+  const tenant = loaded.config;
   if (tenantSourceNames(tenant).length === 0) {
     throw new CliError(`tenant ${tenant.tenant} has no sources (add them under sources: in its config; docs/pull.md)`);
   }
-  const home = sluiceHome(tenant.tenant, io.env, io.cwd);
+  const home = tenantHome(loaded, io.env, io.cwd);
   const server = await readServerState(home.serverStateFile);
   if (values.status) return printStatus(tenant, home, server, io, open);
   const source = name ?? '';

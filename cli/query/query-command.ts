@@ -12,7 +12,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { openQueryEngine, QueryError, type QueryResult } from '#cli/query/query-engine';
 import { LOCAL_BUCKET } from '#local/embedded/embedded-s3';
 import { tenantSource, tenantSourceNames } from '#local/pull/tenant-sources';
-import { sluiceHome } from '#local/sluice-home';
+import { type SluiceHome, tenantHome } from '#local/sluice-home';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { STACK_OUTPUTS } from '#shared/contract/stack-outputs';
@@ -79,22 +79,25 @@ export function pulledStreams(tenant: TenantConfig): Set<string> {
   return new Set(tenantSourceNames(tenant).map((name) => tenantSource(tenant, name).stream.id));
 }
 
-function cacheRoot(tenant: TenantConfig, io: CliIo): string {
-  return join(sluiceHome(tenant.tenant, io.env, io.cwd).root, 'query-cache');
+function cacheRoot(home: SluiceHome): string {
+  return join(home.root, 'query-cache');
 }
 
 // The local cache's folder: a stack name starts with a letter, so it never clashes with one.
 const LOCAL_CACHE = '_local';
 
 // Local mode's bucket is read where the embedded S3 keeps it: no server is started or asked.
-async function landedLocally(tenant: TenantConfig, window: TimeWindow, io: CliIo): Promise<readonly LandedFile[]> {
-  const home = sluiceHome(tenant.tenant, io.env, io.cwd);
+async function landedLocally(
+  tenant: TenantConfig,
+  window: TimeWindow,
+  home: SluiceHome,
+): Promise<readonly LandedFile[]> {
   try {
     return await localBucketFiles({
       s3Directory: home.s3,
       bucket: LOCAL_BUCKET,
       streams: Object.keys(tenant.streams),
-      cacheFolder: join(cacheRoot(tenant, io), LOCAL_CACHE),
+      cacheFolder: join(cacheRoot(home), LOCAL_CACHE),
       window,
     });
   } catch (error) {
@@ -108,6 +111,7 @@ async function landedFromStack(
   window: TimeWindow,
   clients: QueryClients,
   io: CliIo,
+  home: SluiceHome,
 ): Promise<readonly LandedFile[]> {
   let bucket: string | undefined;
   try {
@@ -116,7 +120,7 @@ async function landedFromStack(
     throw new CliError(`cannot read the outputs of stack ${stackName}: ${(error as Error).message}`);
   }
   if (!bucket) throw new CliError(`stack ${stackName} has no ${STACK_OUTPUTS.bucket} output; is it a Sluice stack?`);
-  const folder = join(cacheRoot(tenant, io), stackName);
+  const folder = join(cacheRoot(home), stackName);
   try {
     const { fetched, cached, files } = await downloadLanded({
       s3: clients.s3,
@@ -156,11 +160,13 @@ export async function queryCommand(
     checkStackName(values.stack, QUERY_USAGE);
     if (!window.since) throw new UsageError('--stack needs --since (how far back to fetch)', QUERY_USAGE);
   }
-  const tenant = (await loadTenant(values.tenant, { cwd: io.cwd })).config;
+  const loaded = await loadTenant(values.tenant, { cwd: io.cwd });
+  const tenant = loaded.config;
+  const home = tenantHome(loaded, io.env, io.cwd);
   const files =
     values.stack === undefined
-      ? await landedLocally(tenant, window, io)
-      : await landedFromStack(tenant, values.stack, { until: new Date(), ...window }, clients(), io);
+      ? await landedLocally(tenant, window, home)
+      : await landedFromStack(tenant, values.stack, { until: new Date(), ...window }, clients(), io, home);
   const engine = await openQueryEngine(tenant, files, pulledStreams(tenant));
   let result: QueryResult;
   try {

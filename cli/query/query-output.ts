@@ -1,5 +1,5 @@
 /**
- * Prints a query result as a table, JSON, NDJSON or CSV. Rows are written from the column
+ * Prints a query result as a table (numbers right-aligned), JSON, NDJSON or CSV. Rows are written from the column
  * list, not through objects, so a column named `__proto__` or two columns of one name print
  * as they are. Integers and decimals print as JSON numbers with their exact digits (DuckDB
  * hands them over as text), never rounded through a double.
@@ -19,6 +19,8 @@ function text(value: unknown): string {
 const EXACT_NUMBER_TYPE =
   /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|DECIMAL)/;
 const NUMBER_TEXT = /^-?\d+(\.\d+)?$/;
+// Every DuckDB number type: right-aligned in a table, so digits line up by place.
+const NUMBER_TYPE = new RegExp(`${EXACT_NUMBER_TYPE.source}|^(FLOAT|DOUBLE|REAL)`);
 
 function jsonValue(value: unknown, type: string | undefined): string {
   if (typeof value === 'string' && type && EXACT_NUMBER_TYPE.test(type) && NUMBER_TEXT.test(value)) return value;
@@ -43,9 +45,10 @@ function table(result: QueryResult): string {
   const widths = result.columns.map((column, index) =>
     Math.max(column.length, ...cells.map((row) => (row[index] ?? '').length)),
   );
+  const numeric = result.columns.map((_, index) => NUMBER_TYPE.test(result.types[index] ?? ''));
   const line = (values: readonly string[]) =>
     values
-      .map((value, index) => value.padEnd(widths[index] ?? 0))
+      .map((value, index) => (numeric[index] ? value.padStart(widths[index] ?? 0) : value.padEnd(widths[index] ?? 0)))
       .join(' | ')
       .trimEnd();
   const rows = cells.map(line);

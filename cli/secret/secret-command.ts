@@ -12,7 +12,7 @@ import {
   secretEnvName,
   writeLocalSecret,
 } from '#local/pull/local-secrets';
-import { sluiceHome } from '#local/sluice-home';
+import { tenantHome } from '#local/sluice-home';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { CliError, type CliIo, UsageError } from '../cli-io.ts';
 import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
@@ -105,8 +105,9 @@ export async function secretCommand(args: readonly string[], io: CliIo): Promise
   }
   const unexpected = action === 'ls' ? [name, ...rest] : rest;
   if (unexpected[0] !== undefined) throw new UsageError(`unexpected argument: ${unexpected[0]}`, SECRET_USAGE);
-  const tenant = (await loadTenant(values.tenant, { cwd: io.cwd })).config.tenant;
-  const home = sluiceHome(tenant, io.env, io.cwd);
+  const loaded = await loadTenant(values.tenant, { cwd: io.cwd });
+  const tenant = loaded.config.tenant;
+  const home = tenantHome(loaded, io.env, io.cwd);
   if (action === 'ls') {
     const names = await listLocalSecrets(home);
     io.stdout(names.map((stored) => `${stored}\n`).join(''));

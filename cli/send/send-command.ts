@@ -8,7 +8,7 @@ import { FileSpool, SpoolLockedError } from '#clients/typescript/src/file-spool'
 import { type Rejection, SluiceClient, type StreamSettings, type TokenProvider } from '#clients/typescript/src/index';
 import { loadOrCreateKeySet, signLocalToken } from '#local/local-issuer';
 import { readServerState } from '#local/server-state';
-import { sluiceHome } from '#local/sluice-home';
+import { tenantHome } from '#local/sluice-home';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { CliError, type CliIo, UsageError } from '../cli-io.ts';
@@ -108,8 +108,9 @@ export async function sendCommand(args: readonly string[], io: CliIo): Promise<n
   if (fromStdin && values.spool) throw new UsageError('--spool resumes a file: give a file, not stdin', SEND_USAGE);
   if (!file && io.stdin.isTTY) throw new UsageError('give a file, or "-" for stdin', SEND_USAGE);
   const retries = Math.floor(nonNegativeNumber(values.retries, '--retries', SEND_USAGE) ?? 5);
-  const tenant = (await loadTenant(values.tenant ?? DEFAULT_TENANT, { cwd: io.cwd })).config;
-  const home = sluiceHome(tenant.tenant, io.env, io.cwd);
+  const loaded = await loadTenant(values.tenant ?? DEFAULT_TENANT, { cwd: io.cwd });
+  const tenant = loaded.config;
+  const home = tenantHome(loaded, io.env, io.cwd);
   const local = await readServerState(home.serverStateFile);
   const baseUrl = (values.url ?? local?.url ?? DEFAULT_LOCAL_URL).replace(/\/+$/, '');
   let token: TokenProvider | undefined = values.token ?? io.env.SLUICE_TOKEN;

@@ -6,7 +6,7 @@
 import type { DevStatus } from '#local/observability/dev-status';
 import { STATUS_ROUTE_PATH } from '#local/observability/status-route';
 import { readServerState } from '#local/server-state';
-import { sluiceHome } from '#local/sluice-home';
+import { tenantHome } from '#local/sluice-home';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { CliError, type CliIo, UsageError } from '../cli-io.ts';
 import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
@@ -44,8 +44,9 @@ export async function statusCommand(args: readonly string[], io: CliIo): Promise
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`, STATUS_USAGE);
-  const tenant = (await loadTenant(values.tenant, { cwd: io.cwd })).config;
-  const home = sluiceHome(tenant.tenant, io.env, io.cwd);
+  const loaded = await loadTenant(values.tenant, { cwd: io.cwd });
+  const tenant = loaded.config;
+  const home = tenantHome(loaded, io.env, io.cwd);
   const server = await readServerState(home.serverStateFile);
   // As the user named the tenant: a path works where a name outside tenants/ would not.
   const tenantOption = values.tenant === undefined ? '' : ` --tenant ${values.tenant}`;

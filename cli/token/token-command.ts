@@ -2,7 +2,7 @@
 
 import { loadOrCreateKeySet, signLocalToken } from '#local/local-issuer';
 import { readServerState } from '#local/server-state';
-import { sluiceHome } from '#local/sluice-home';
+import { tenantHome } from '#local/sluice-home';
 import { isSelfIssuer, TENANT_NAME_PATTERN } from '#shared/config/tenant-config';
 import { DEFAULT_TENANT, loadTenant } from '#shared/config/tenant-loader';
 import { tenantOfStackName } from '#shared/contract/stack-outputs';
@@ -114,14 +114,15 @@ export async function tokenCommand(
     io.stdout(`${token}\n`);
     return 0;
   }
-  const { config: tenant } = await loadTenant(values.tenant, { cwd: io.cwd });
+  const loaded = await loadTenant(values.tenant, { cwd: io.cwd });
+  const tenant = loaded.config;
   const limits = {
     owner: `tenant ${tenant.tenant}`,
     streams: Object.keys(tenant.streams),
     maxTokenDays: isSelfIssuer(tenant.auth) ? tenant.auth.maxTokenDays : undefined,
   };
   checkRequest(limits, days, streams);
-  const home = sluiceHome(tenant.tenant, io.env, io.cwd);
+  const home = tenantHome(loaded, io.env, io.cwd);
   const issuer = values.issuer ?? (await readServerState(home.serverStateFile))?.issuer ?? DEFAULT_LOCAL_URL;
   const keySet = await loadOrCreateKeySet(home.keySetFile);
   const token = await signLocalToken(keySet, { issuer, tenant: tenant.tenant, days, ...(streams ? { streams } : {}) });

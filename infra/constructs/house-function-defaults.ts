@@ -1,7 +1,7 @@
 /** Pure defaults of every Sluice function: runtime, architecture, limits, log retention and bundling. */
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, LogLevel, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { repoPath } from '../paths.ts';
 
@@ -44,6 +44,8 @@ export const HOUSE_BUNDLING: BundlingOptions = {
   minify: true,
   sourceMap: true,
   sourcesContent: false,
+  // esbuild's CLI prints each bundle's size and time at its default level; `cdk synth -q` then is not quiet.
+  logLevel: LogLevel.WARNING,
   externalModules: [],
   esbuildArgs: { [`--alias:${LAMBDA_CREDENTIALS_ALIAS.module}`]: LAMBDA_CREDENTIALS_ALIAS.replacement },
   // Some CommonJS dependencies call require(); ESM bundles have none unless we make one.

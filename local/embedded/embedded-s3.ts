@@ -5,15 +5,9 @@ import { createServer } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { S3Client } from '@aws-sdk/client-s3';
 
-/** The landing bucket of local mode. */
-export const LOCAL_BUCKET = 'sluice-local';
+import { LOCAL_BUCKET } from './s3rver-layout.ts';
 
-/**
- * How s3rver names the files of an object in its data folder: `<bucket>/<key>` plus these
- * suffixes, the metadata written after the body (s3rver-delimiter-listing.mjs, a plain-JS
- * worker file, keeps its own copy of the object suffix).
- */
-export const S3RVER_FILE_SUFFIXES = { object: '._S3rver_object', metadata: '._S3rver_metadata.json' } as const;
+export { LOCAL_BUCKET, S3RVER_FILE_SUFFIXES } from './s3rver-layout.ts';
 
 /** Credentials s3rver accepts. */
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;

@@ -24,6 +24,8 @@ export interface DevObservability {
   expose(parts: { readonly key: string; readonly pull: LocalPull | undefined }): void;
   /** Tells the gauges and the status when sources run next. */
   scheduledBy(scheduler: { nextRun(source: string): Date | undefined } | undefined): void;
+  /** Follows a reloaded config: /metrics and the status show its streams and sources, and no others. */
+  reconfigure(next: TenantConfig): Promise<void>;
   /** Answers GET /metrics or the status route and returns true; false for any other request. */
   serve(request: IncomingMessage, response: ServerResponse): boolean;
 }
@@ -34,7 +36,9 @@ export function createDevObservability(options: {
   readonly delivery: FirehoseEmulation;
   readonly warn?: (message: string) => void;
 }): DevObservability {
-  const { tenant, delivery } = options;
+  const { delivery } = options;
+  // The config being served: a live reload replaces it.
+  let tenant = options.tenant;
   const registry = new Registry();
   const metrics = createPrometheusRecorder(registry, {
     tenant: tenant.tenant,
@@ -46,7 +50,9 @@ export function createDevObservability(options: {
   registerLocalGauges(registry, {
     tenant: tenant.tenant,
     buffers,
-    sources: tenantSourceNames(tenant),
+    get sources() {
+      return tenantSourceNames(tenant);
+    },
     nextRun: (source) => nextRun(source),
   });
   const metricsRoute = createMetricsRoute(registry);
@@ -65,6 +71,10 @@ export function createDevObservability(options: {
             nextRun: (source) => nextRun(source),
           }),
       });
+    },
+    async reconfigure(next) {
+      tenant = next;
+      await metrics.followStreams(Object.keys(next.streams));
     },
     scheduledBy(scheduler) {
       nextRun = (source) => scheduler?.nextRun(source);

@@ -26,6 +26,11 @@ type PromMetric = Counter<string> | Gauge<string> | Histogram<string>;
 export interface PrometheusRecorder extends MetricsRecorder {
   /** Records accepted, rejected and dead-lettered of a stream since the server started. */
   streamCounts(stream: string): Promise<StreamCounts>;
+  /**
+   * Follows a reloaded config: an added stream's counters appear at 0, and a removed stream's
+   * series leave every metric, so that /metrics shows the streams the server serves.
+   */
+  followStreams(streams: readonly string[]): Promise<void>;
 }
 
 function createMetric(registry: Registry, name: MetricName): PromMetric {
@@ -56,11 +61,18 @@ export function createPrometheusRecorder(
 ): PrometheusRecorder {
   const metrics = new Map<MetricName, PromMetric>(METRIC_NAMES.map((name) => [name, createMetric(registry, name)]));
   // A counter that exists at 0 lets a scraper's rate() see the first record.
-  for (const stream of options.streams) {
-    for (const name of STREAM_COUNTERS) {
-      (metrics.get(name) as Counter<string>).inc({ [DIMENSION.tenant]: options.tenant, [DIMENSION.stream]: stream }, 0);
+  const zeroCounters = (streams: readonly string[]) => {
+    for (const stream of streams) {
+      for (const name of STREAM_COUNTERS) {
+        (metrics.get(name) as Counter<string>).inc(
+          { [DIMENSION.tenant]: options.tenant, [DIMENSION.stream]: stream },
+          0,
+        );
+      }
     }
-  }
+  };
+  zeroCounters(options.streams);
+  let served = new Set(options.streams);
   // The port promises that recording never throws into the request's path.
   const guarded = (name: MetricName, record: () => void) => {
     try {
@@ -93,6 +105,21 @@ export function createPrometheusRecorder(
         counted('RecordsDeadLettered', stream),
       ]);
       return { accepted, rejected, deadLettered };
+    },
+    async followStreams(streams) {
+      const removed = new Set([...served].filter((stream) => !streams.includes(stream)));
+      served = new Set(streams);
+      zeroCounters(streams);
+      if (removed.size === 0) return;
+      for (const metric of metrics.values()) {
+        const { values } = await metric.get();
+        for (const value of values) {
+          if (!removed.has(String(value.labels[DIMENSION.stream]))) continue;
+          // A histogram's bucket samples add `le`, which is no label of the series.
+          const { le: _bucket, ...labels } = value.labels;
+          metric.remove(labels as Record<string, string | number>);
+        }
+      }
     },
   };
 }

@@ -17,6 +17,7 @@ import {
   type SourceState,
 } from '#shared/pull/pull-run';
 import { runIdFor } from '#shared/pull/run-id';
+import { environmentFirst } from './local-secrets.ts';
 import { tenantSource } from './tenant-sources.ts';
 
 /** One progress line of a run: a page was delivered and committed. */
@@ -59,6 +60,11 @@ export interface RunOptions {
   readonly onPage?: (page: PageProgress) => void;
   /** Stops this run alone (its caller went away), as {@link LocalPull.stop} stops every run. */
   readonly signal?: AbortSignal;
+  /**
+   * `SLUICE_SECRET_*` of the command that asked for this run (`sluice pull` through a dev
+   * server): they win over the server's own, as they would if the command ran the source itself.
+   */
+  readonly secretEnv?: Readonly<Record<string, string>>;
 }
 
 /** The pull side of one tenant on this machine. */
@@ -127,7 +133,7 @@ export function createLocalPull(options: LocalPullOptions): LocalPull {
         },
         {
           store: options.store,
-          secrets: options.secrets,
+          secrets: runOptions.secretEnv ? environmentFirst(runOptions.secretEnv, options.secrets) : options.secrets,
           delivery: options.delivery,
           now,
           signal,

@@ -1,5 +1,5 @@
 /**
- * Source secrets in local mode: `SLUICE_SECRET_<NAME>` in the environment, else a file that
+ * Secrets in local mode: `SLUICE_SECRET_<NAME>` in the environment, else a file that
  * `sluice secret set <name>` wrote under the tenant's data (`.sluice/<tenant>/secrets/`), 0600
  * in a 0700 folder. A secret name may hold `/` (Secrets Manager allows it), so the file name is
  * the name percent-encoded: one path segment whatever the name, never a way out of the folder.
@@ -14,9 +14,33 @@ import type { SluiceHome } from '../sluice-home.ts';
 /** The largest value stored, as in Secrets Manager (65,536 bytes). */
 export const MAX_SECRET_BYTES = 65_536;
 
+/** The prefix of the environment variables that hold secrets locally. */
+export const SECRET_ENV_PREFIX = 'SLUICE_SECRET_';
+
 /** The environment variable that holds a secret locally: upper case, every non-alphanumeric as `_`. */
 export function secretEnvName(name: string): string {
-  return `SLUICE_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+  return `${SECRET_ENV_PREFIX}${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/** The `SLUICE_SECRET_*` variables of an environment (what `sluice pull` hands a running dev server). */
+export function secretVariables(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] => entry[0].startsWith(SECRET_ENV_PREFIX) && Boolean(entry[1]),
+    ),
+  );
+}
+
+/**
+ * The one precedence of local secrets, for the dev server's pull runs and webhooks and for
+ * `sluice pull` with or without a dev server: `SLUICE_SECRET_<NAME>` in `env` wins, else
+ * `otherwise` reads the secret (in the end the value `sluice secret set` stored). A variable is
+ * the quick override for one shell; the stored value is the default every process shares.
+ */
+export function environmentFirst(env: NodeJS.ProcessEnv, otherwise: SecretReader): SecretReader {
+  return {
+    read: async (name) => env[secretEnvName(name)] || otherwise.read(name),
+  };
 }
 
 /** The folder of a tenant's local secrets. */
@@ -77,22 +101,24 @@ export async function listLocalSecrets(home: Pick<SluiceHome, 'root'>): Promise<
     .sort();
 }
 
-/** {@link SecretReader} of local mode: the environment first, then the tenant's secret files. */
+/** {@link SecretReader} of local mode: the environment first, then the tenant's secret files ({@link environmentFirst}). */
 export class LocalSecretReader implements SecretReader {
   readonly #home: Pick<SluiceHome, 'root'>;
   readonly #tenant: string;
-  readonly #env: NodeJS.ProcessEnv;
+  readonly #reader: SecretReader;
 
   constructor(tenant: string, home: Pick<SluiceHome, 'root'>, env: NodeJS.ProcessEnv = process.env) {
     this.#tenant = tenant;
     this.#home = home;
-    this.#env = env;
+    this.#reader = environmentFirst(env, { read: (name) => this.#readStored(name) });
   }
 
-  async read(name: string): Promise<string> {
+  read(name: string): Promise<string> {
+    return this.#reader.read(name);
+  }
+
+  async #readStored(name: string): Promise<string> {
     const variable = secretEnvName(name);
-    const fromEnv = this.#env[variable];
-    if (fromEnv) return fromEnv;
     let file: string;
     try {
       file = localSecretFile(this.#home, name);

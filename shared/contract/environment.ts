@@ -16,7 +16,7 @@ export const ENV = {
   pullStateTable: 'SLUICE_PULL_STATE_TABLE',
   /** Name of the DynamoDB table that holds the ingest function's Idempotency-Key records. */
   idempotencyTable: 'SLUICE_IDEMPOTENCY_TABLE',
-  /** Data folder of local mode (default `.sluice` in the working directory). */
+  /** Data folder of local mode (default `.sluice` in the tenant file's project; local/sluice-home.ts). */
   home: 'SLUICE_HOME',
 } as const;
 

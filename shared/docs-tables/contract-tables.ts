@@ -1,13 +1,15 @@
 /**
- * The Markdown tables that README.md and docs/contract.md print from the contract rows, and
- * the splicing of them between `<!-- generated:<name> -->` markers. Pure: `shared/docs-tables/write-docs.ts`
- * does the file I/O, and a test compares the files with what it would write.
+ * The Markdown tables that README.md and docs/contract.md print from the contract rows (and
+ * the README's tenant example, read from tenants/example.ts), and the splicing of them between
+ * `<!-- generated:<name> -->` markers. `shared/docs-tables/write-docs.ts` writes the files, and
+ * a test compares them with what it would write.
  */
 
 import { CONTRACT_STATUSES, type ContractStatus } from '../contract/contract.ts';
 import { PROBLEM_TYPES, problemType } from '../contract/errors.ts';
 import { PER_STREAM_OUTPUT_ROWS, STACK_OUTPUT_ROWS } from '../contract/stack-outputs.ts';
 import { alarmTable, metricTable, runbookList } from './operations-tables.ts';
+import { exampleTenantSnippet } from './tenant-snippet.ts';
 
 /** A Markdown document whose generated sections `npm run docs` rewrites, relative to the repo root. */
 export interface GeneratedDoc {
@@ -61,7 +63,7 @@ export function problemTypesTable(): string {
 
 /** The documents `npm run docs` writes, and what goes in each marked section. */
 export const GENERATED_DOCS: readonly GeneratedDoc[] = [
-  { path: 'README.md', sections: { 'status-table': statusTable() } },
+  { path: 'README.md', sections: { 'status-table': statusTable(), 'tenant-example': exampleTenantSnippet() } },
   {
     path: 'docs/contract.md',
     sections: { 'status-table': statusTableWithSource(), 'problem-types': problemTypesTable() },

@@ -43,8 +43,40 @@ describe('the sluice dev banner', () => {
     );
   });
 
-  it("says how to post one's own record when no built-in sample fits any stream's schema", async () => {
-    const Strict = v.strictObject({ sensor: v.string(), reading: v.number() });
+  it("builds the curl line's body from the stream's own schema, and the body passes that schema", async () => {
+    const Reading = v.strictObject({
+      sensor: v.pipe(v.string(), v.minLength(3)),
+      reading: v.pipe(v.number(), v.integer(), v.minValue(10)),
+      unit: v.picklist(['celsius', 'kelvin']),
+      at: v.pipe(v.string(), v.isoTimestamp()),
+      contact: v.pipe(v.string(), v.email()),
+      tags: v.array(v.string()),
+      note: v.optional(v.string()),
+    });
+    const tenant = defineTenant({
+      tenant: 'acme',
+      auth: { issuer: 'self' },
+      streams: { readings: { payload: 'json', schema: Reading } },
+    });
+    const banner = await bannerOf(tenant);
+    const body = banner.match(/^ {2}curl .*\/data\/readings .* --data-binary '(.*)'$/m)?.[1];
+    expect(body).toBeDefined();
+    const record = JSON.parse(body ?? '');
+    expect(v.safeParse(Reading, record).success).toBe(true);
+    expect(record).toMatchObject({ reading: 10, unit: 'celsius' });
+    expect(record).not.toHaveProperty('order_id');
+  });
+
+  it('posts a plain event, not an order, to a stream without a schema', async () => {
+    const tenant = defineTenant({ tenant: 'acme', auth: { issuer: 'self' }, streams: { clicks: { payload: 'json' } } });
+    const banner = await bannerOf(tenant);
+    expect(banner).toContain('"event":"signup"');
+    expect(banner).not.toContain('order_id');
+  });
+
+  it("says how to post one's own record when no sample fits any stream's schema", async () => {
+    // A pattern cannot be satisfied from the JSON Schema, and no built-in sample has these keys.
+    const Strict = v.strictObject({ sensor: v.pipe(v.string(), v.regex(/^S-\d{4}$/)), reading: v.number() });
     const tenant = defineTenant({
       tenant: 'acme',
       auth: { issuer: 'self' },

@@ -139,6 +139,28 @@ describe('sluice pull', () => {
     expect((await fetch(`${server?.url}/health`)).status).toBe(200);
   });
 
+  it('answers 400 to a run request whose body is not JSON, maps no SLUICE_SECRET_* names, or is 1 byte over 1 MiB', async () => {
+    const { home, server } = await setup({ server: true });
+    const state = await readServerState(home.serverStateFile);
+    const post = (body: string) =>
+      fetch(`${server?.url}/_sluice/pull/sample`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${state?.pullKey}`, 'content-type': 'application/json' },
+        body,
+      });
+    for (const body of ['{', '{"secretEnv":{"PATH":"x"}}', '{"secretEnv":{"SLUICE_SECRET_A":1}}', 'null']) {
+      const answer = await post(body);
+      expect(answer.status, body).toBe(400);
+      expect(JSON.stringify(await answer.json())).not.toContain('"x"');
+    }
+    const padding = (bytes: number) => `{"secretEnv":{},"pad":"${'x'.repeat(bytes - 25)}"}`;
+    expect(padding(1024 * 1024)).toHaveLength(1024 * 1024);
+    expect((await post(padding(1024 * 1024 + 1))).status).toBe(400);
+    const atLimit = await post(padding(1024 * 1024));
+    expect(atLimit.status).toBe(200);
+    await atLimit.text();
+  });
+
   it('without a dev server, opens the local data itself, lands the records and flushes before it exits', async () => {
     const { tenant, home, pull } = await setup({ server: false });
     let standIn: ReturnType<typeof standInPull> | undefined;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { statusTable, statusTableWithSource } from '#shared/docs-tables/contract-tables';
+import { exampleTenantSnippet } from '#shared/docs-tables/tenant-snippet';
 
 const run = promisify(execFile);
 const REPO_ROOT = join(import.meta.dirname, '../../../..');
@@ -21,7 +22,10 @@ async function staleRoot(): Promise<string> {
   roots.push(root);
   await mkdir(join(root, 'docs'));
   const section = (name: string) => `<!-- generated:${name} -->\n| stale |\n<!-- /generated:${name} -->`;
-  await writeFile(join(root, 'README.md'), `# R\n\n${section('status-table')}\n\nafter\n`);
+  await writeFile(
+    join(root, 'README.md'),
+    `# R\n\n${section('status-table')}\n\nafter\n\n${section('tenant-example')}\n`,
+  );
   await writeFile(join(root, 'docs/contract.md'), `# C\n\n${section('status-table')}\n\n${section('problem-types')}\n`);
   await writeFile(join(root, 'docs/deploy.md'), `# D\n\n${section('stack-outputs')}\n`);
   await writeFile(
@@ -44,8 +48,10 @@ describe('npm run docs', () => {
     );
     const readme = await readFile(join(root, 'README.md'), 'utf8');
     expect(readme).toBe(
-      `# R\n\n<!-- generated:status-table -->\n${statusTable()}\n<!-- /generated:status-table -->\n\nafter\n`,
+      `# R\n\n<!-- generated:status-table -->\n${statusTable()}\n<!-- /generated:status-table -->\n\nafter\n\n` +
+        `<!-- generated:tenant-example -->\n${exampleTenantSnippet()}\n<!-- /generated:tenant-example -->\n`,
     );
+    expect(readme).toContain(await readFile(join(REPO_ROOT, 'tenants/example.ts'), 'utf8'));
     const contract = await readFile(join(root, 'docs/contract.md'), 'utf8');
     expect(contract).toContain(statusTableWithSource());
     expect(await readFile(join(root, 'docs/deploy.md'), 'utf8')).toContain('| `AlarmTopicArn` |');
