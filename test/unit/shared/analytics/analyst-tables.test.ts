@@ -3,8 +3,12 @@ import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import {
   EXAMPLE_QUERIES,
+  EXAMPLE_WINDOW_DAYS,
   exampleQuery,
   glueDatabaseName,
+  LANDED_HOUR_COLUMN,
+  LATEST_VIEW_WINDOW_DAYS,
+  landedWithinDays,
   latestViewName,
   latestViewSql,
   readsRawLines,
@@ -121,9 +125,11 @@ describe('tableColumns', () => {
 describe('the latest view of a pulled stream', () => {
   it('ranks by _sluice.record_id and lists the columns and partitions without the rank', () => {
     const sql = latestViewSql('my-items', tableColumns(json(v.object({ id: v.string() })), { pulled: true }));
-    expect(sql).toContain('SELECT id, "_sluice", year, month, day, hour\n');
+    expect(sql).toContain('SELECT id, "_sluice", landed_hour\n');
     expect(sql).toContain('PARTITION BY "_sluice".record_id ORDER BY "_sluice".fetched_at DESC');
     expect(sql).toContain('FROM my_items\n');
+    // The window is inside the ranking, where Athena can prune the table's hours with it.
+    expect(sql).toContain(`  FROM my_items\n  WHERE ${landedWithinDays(LATEST_VIEW_WINDOW_DAYS)}\n)`);
   });
 
   it('reads _sluice out of the raw line of a schemaless stream', () => {
@@ -136,6 +142,14 @@ describe('example queries', () => {
   it('has one for each table of the example tenant and a records-per-hour query for any other', () => {
     expect(Object.keys(EXAMPLE_QUERIES).sort()).toEqual(['dead_letters', 'events', 'orders']);
     expect(exampleQuery('orders')).toBe(EXAMPLE_QUERIES.orders);
-    expect(exampleQuery('clicks')).toMatch(/^SELECT year, month, day, hour, count\(\*\) AS records\nFROM clicks\n/);
+    expect(exampleQuery('clicks')).toMatch(/^SELECT landed_hour, count\(\*\) AS records\nFROM clicks\n/);
+  });
+
+  it('reads only the window of every example, through a filter on the partition column', () => {
+    const window = `WHERE ${landedWithinDays(EXAMPLE_WINDOW_DAYS)}`;
+    for (const table of [...Object.keys(EXAMPLE_QUERIES), 'clicks']) {
+      expect(exampleQuery(table).split('\n'), table).toContain(window);
+    }
+    expect(window).toContain(`${LANDED_HOUR_COLUMN} >= date_format(`);
   });
 });
