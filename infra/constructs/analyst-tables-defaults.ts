@@ -26,8 +26,9 @@ export const LAZY_SIMPLE_SERDE = 'org.apache.hadoop.hive.serde2.lazy.LazySimpleS
  */
 export const RAW_LINE_DELIMITER = '\u0001';
 /**
- * ISO 8601 date-times as `toISOString()` and most clients write them (Joda patterns). The
- * Hive JSON SerDe otherwise takes only `yyyy-MM-dd HH:mm:ss`.
+ * ISO 8601 date-times as `toISOString()` writes them (Joda patterns), for the timestamps Sluice
+ * writes itself (`dead_letters.received_at`); the Hive JSON SerDe otherwise takes only
+ * `yyyy-MM-dd HH:mm:ss`. Date-times of a stream's schema are string columns (analyst-tables.ts).
  */
 export const TIMESTAMP_FORMATS = [
   "yyyy-MM-dd'T'HH:mm:ss.SSSZZ",

@@ -5,7 +5,8 @@
  *
  * Columns come from the stream's valibot schema through its JSON Schema. Integers the schema
  * does not bound within ±(2^53 − 1) become `decimal(38,0)`: ids past 2^53 are common, and a
- * double (what most JSON readers make of a number) would round them silently.
+ * double (what most JSON readers make of a number) would round them silently. ISO date-times
+ * the schema checks are strings (see `hiveType`); only timestamps Sluice writes itself are typed.
  */
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
@@ -163,8 +164,12 @@ function hiveType(schema: JsonSchema): HiveType {
   const type = Array.isArray(schema.type) ? schema.type.filter((t) => t !== 'null') : [schema.type];
   if (type.length !== 1) return 'string';
   switch (type[0]) {
+    // An ISO date-time stays text too: isoTimestamp accepts a space for `T`, 1 to 9 fraction
+    // digits and offsets like `+01`, which no set of the Hive JSON SerDe's timestamp formats
+    // covers, and one value it cannot parse fails every Athena query over its file. Analysts
+    // convert with from_iso8601_timestamp (docs/analysts.md).
     case 'string':
-      return schema.format === 'date-time' ? 'timestamp' : 'string';
+      return 'string';
     case 'integer':
       return integerType(schema);
     case 'number':

@@ -120,15 +120,28 @@ describe('a stream table', () => {
       { Name: 'customer_id', Type: 'string' },
       { Name: 'amount', Type: 'double' },
       { Name: 'currency', Type: 'string' },
-      { Name: 'placed_at', Type: 'timestamp' },
+      { Name: 'placed_at', Type: 'string' },
       { Name: 'items', Type: 'array<struct<sku:string,qty:decimal(38,0)>>' },
     ]);
+  });
+
+  it("types as timestamp only what Sluice writes with toISOString, which the table's formats parse", () => {
+    for (const template of [example.template, fixture.template]) {
+      const typed = Object.values(tablesOf(template)).flatMap((input) =>
+        input.StorageDescriptor.Columns.filter((column) => column.Type.includes('timestamp')).map(
+          (column) => `${input.Name}.${column.Name}`,
+        ),
+      );
+      expect(typed).toEqual(['dead_letters.received_at']);
+    }
+    const formats = table(example.template, 'dead_letters').StorageDescriptor.SerdeInfo.Parameters['timestamp.formats'];
+    expect(formats?.split(',')).toContain("yyyy-MM-dd'T'HH:mm:ss.SSSZZ");
   });
 
   it('adds the _sluice struct to a stream a pull source lands in, and not to the others', () => {
     expect(table(fixture.template, 'crm_deals').StorageDescriptor.Columns).toEqual([
       { Name: 'id', Type: 'decimal(38,0)' },
-      { Name: 'closed_at', Type: 'timestamp' },
+      { Name: 'closed_at', Type: 'string' },
       { Name: SLUICE_COLUMN.name, Type: SLUICE_COLUMN.type },
     ]);
     expect(table(fixture.template, 'clicks').StorageDescriptor.Columns).toEqual([{ Name: 'record', Type: 'string' }]);
