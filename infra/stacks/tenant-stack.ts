@@ -35,6 +35,8 @@ import { RetainExceptOnCreate } from '../retain-except-on-create.ts';
 /** Props of {@link TenantStack}. */
 export interface TenantStackProps extends StackProps {
   readonly tenant: LoadedTenant;
+  /** Key readers given at deploy time (`-c keyReaders=`), added to the tenant file's `auth.keyReaders`. */
+  readonly extraKeyReaders?: readonly string[];
 }
 
 /** Everything one tenant's push path needs on AWS. */
@@ -154,10 +156,11 @@ export class TenantStack extends Stack {
         : { issuer: auth.issuer, audience: 'audience' in auth ? auth.audience : [] },
     });
     this.apiDocs = new ApiDocs(this, 'ApiDocs', { tenant: config.tenant, tenantFile: file, api: this.api });
-    if (isSelfIssuer(auth) && auth.keyReaders.length === 0) {
+    const keyReaders = isSelfIssuer(auth) ? [...new Set([...auth.keyReaders, ...(props.extraKeyReaders ?? [])])] : [];
+    if (isSelfIssuer(auth) && keyReaders.length === 0) {
       Annotations.of(this).addWarningV2(
         'sluice:no-key-readers',
-        `tenant ${config.tenant} has no auth.keyReaders: after the deploy nobody can read the signing keys, so no one can run \`sluice token create --stack\` or \`sluice verify\` (ADR 0005). Add your role or user ARN (find it with \`aws sts get-caller-identity\`) to auth.keyReaders in the tenant file (docs/deploy.md).`,
+        `tenant ${config.tenant} has no auth.keyReaders: after the deploy nobody can read the signing keys, so no one can run \`sluice token create --stack\` or \`sluice verify\` (ADR 0005). Add your role or user ARN (find it with \`aws sts get-caller-identity\`) to auth.keyReaders in the tenant file, or deploy with \`-c keyReaders=<arn>\` (docs/deploy.md).`,
       );
     }
     this.tokenIssuer = isSelfIssuer(auth)
@@ -166,7 +169,7 @@ export class TenantStack extends Stack {
           api: this.api,
           rotationDays: auth.rotationDays,
           maxTokenDays: auth.maxTokenDays,
-          keyReaders: auth.keyReaders,
+          keyReaders,
         })
       : undefined;
 
