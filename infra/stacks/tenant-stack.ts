@@ -30,6 +30,7 @@ import { PullSources, type PullStreamDelivery } from '../constructs/pull-sources
 import { type MonitoredStream, TenantMonitoring } from '../constructs/tenant-monitoring.ts';
 import { TokenIssuer } from '../constructs/token-issuer.ts';
 import { INGEST_ENTRY, ingestAliases, PULL_ENTRY, pullAliases } from '../function-bundling.ts';
+import { resourceLimitValidation } from '../resource-limit.ts';
 import { RetainExceptOnCreate } from '../retain-except-on-create.ts';
 
 /** Props of {@link TenantStack}. */
@@ -67,6 +68,8 @@ export class TenantStack extends Stack {
     // A failed first deploy must be retryable: nothing it created may survive its rollback.
     Aspects.of(this).add(new RetainExceptOnCreate());
     const { config, file } = props.tenant;
+    // Past CloudFormation's resource limit the deploy would fail late and name nothing: refuse at synth.
+    this.node.addValidation(resourceLimitValidation(this, config));
 
     this.landing = new LandingBucket(this, 'Landing', { tenant: config.tenant, storage: config.storage });
     const deliveryErrors = new logs.LogGroup(this, 'DeliveryErrors', { retention: HOUSE_LOG_RETENTION });
