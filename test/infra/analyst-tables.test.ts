@@ -74,6 +74,9 @@ const projectedPartitions = (input: TableInput, now: number): number =>
     return product * (Math.floor((now - first) / 3_600_000) + 1);
   }, 1);
 
+/** A `${name}` placeholder of a storage location template. */
+const placeholder = (name: string) => `\${${name}}`;
+
 /** The path after the bucket of an `s3://<bucket>/<path>` Fn::Join, with its leading `/`. */
 const renderedPath = (value: unknown): string => {
   const parts = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
@@ -182,13 +185,15 @@ describe('a stream table', () => {
     const at = new Date('2026-03-04T05:06:07Z');
     const landedHour = javaDate(LANDED_HOUR_DATE_FORMAT, at);
     const locations = Object.values(tablesOf(fixture.template)).map((input) =>
-      renderedPath(input.Parameters['storage.location.template']).replaceAll('${landed_hour}', landedHour),
+      renderedPath(input.Parameters['storage.location.template']).replaceAll(placeholder('landed_hour'), landedHour),
     );
     const prefixes = Object.values(fixture.template.findResources('AWS::KinesisFirehose::DeliveryStream')).map(
       (resource) => renderPrefix(resource.Properties.ExtendedS3DestinationConfiguration.Prefix as string, at),
     );
     const tableReads = (prefix: string) =>
-      locations.some((location) => `/${prefix}` === location.replaceAll('${dlq_stream}', prefix.split('/')[1] ?? ''));
+      locations.some(
+        (location) => `/${prefix}` === location.replaceAll(placeholder('dlq_stream'), prefix.split('/')[1] ?? ''),
+      );
     const read = prefixes.filter(tableReads);
     // Every JSON records, projection and dead-letter prefix is read; only the CBOR folders are not.
     expect(read.length).toBeGreaterThan(0);
@@ -454,7 +459,7 @@ describe("an XML stream's JSON projection", () => {
         StorageDescriptor: { Location: bucketPath('/streams/documents/json/') },
         Parameters: Match.objectLike({
           'storage.location.template': {
-            'Fn::Join': ['', Match.arrayWith(['/streams/documents/json/${landed_hour}/'])],
+            'Fn::Join': ['', Match.arrayWith([`/streams/documents/json/${placeholder('landed_hour')}/`])],
           },
         }),
       },

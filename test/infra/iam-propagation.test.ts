@@ -34,8 +34,8 @@ describe('a first deploy in a new account, while IAM propagates', () => {
   it('names no role of this stack as a principal of a KMS key policy, which KMS refuses while the role is new', () => {
     const roles = idsOf('AWS::IAM::Role');
     for (const keyId of idsOf('AWS::KMS::Key')) {
-      const statements = (resources[keyId]?.Properties?.KeyPolicy as { Statement: { Principal?: unknown }[] })
-        .Statement;
+      const policy = resources[keyId]?.Properties?.KeyPolicy as { Statement: { Principal?: unknown }[] } | undefined;
+      const statements = policy?.Statement ?? [];
       const principals = JSON.stringify(statements.map((statement) => statement.Principal ?? null));
       for (const role of roles) expect(principals, `${keyId} names ${role}`).not.toContain(`"${role}"`);
     }
@@ -44,8 +44,8 @@ describe('a first deploy in a new account, while IAM propagates', () => {
   it('grants the key bootstrap the signing key in its own role policy, through Secrets Manager only', () => {
     const policies = idsOf('AWS::IAM::Policy').map((id) => resources[id]?.Properties ?? {});
     const bootstrap = policies.find((policy) => JSON.stringify(policy.Roles).includes('SelfIssuerBootstrap'));
-    const statements = (bootstrap?.PolicyDocument as { Statement: { Action: unknown; Condition?: unknown }[] })
-      .Statement;
+    const document = bootstrap?.PolicyDocument as { Statement: { Action: unknown; Condition?: unknown }[] } | undefined;
+    const statements = document?.Statement ?? [];
     const kms = statements.find((statement) => JSON.stringify(statement.Action).includes('kms:Decrypt'));
     expect(kms?.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
     expect(JSON.stringify(kms?.Condition)).toContain('secretsmanager.');

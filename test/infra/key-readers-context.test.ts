@@ -22,11 +22,12 @@ const synth = (keyReaders: unknown, tenant: LoadedTenant = example) =>
 /** The principals the signing-key secret's and key's deny statements leave out. */
 function allowedReaders(template: Template): unknown[] {
   const secretPolicy = Object.values(template.findResources('AWS::SecretsManager::ResourcePolicy'))[0];
-  const statements = secretPolicy?.Properties.ResourcePolicy.Statement as { Sid: string; Condition: unknown }[];
+  const statements = (secretPolicy?.Properties.ResourcePolicy.Statement ?? []) as {
+    Sid: string;
+    Condition?: { StringNotEquals: { 'aws:PrincipalArn': unknown[] } };
+  }[];
   const deny = statements.find((statement) => statement.Sid === 'DenySigningKeysToOthers');
-  return (deny?.Condition as { StringNotEquals: { 'aws:PrincipalArn': unknown[] } }).StringNotEquals[
-    'aws:PrincipalArn'
-  ];
+  return deny?.Condition?.StringNotEquals['aws:PrincipalArn'] ?? [];
 }
 
 describe('key readers given at deploy time (cdk deploy -c keyReaders=<arn>,…)', () => {
