@@ -1,6 +1,8 @@
 /** Builds the CDK app of one tenant: feature flags, the tenant stack and cdk-nag. */
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { IAM_PRINCIPAL_ARN_PATTERN } from '#shared/config/auth-config';
+import { isSelfIssuer, TenantConfigError } from '#shared/config/tenant-config';
 import type { LoadedTenant } from '#shared/config/tenant-loader';
 import { tenantStackName } from '#shared/contract/stack-outputs';
 import { TenantStack } from './stacks/tenant-stack.ts';
@@ -19,13 +21,44 @@ export interface TenantAppOptions {
   readonly nag?: boolean;
 }
 
+/** The CDK context key of key readers given at deploy time: `-c keyReaders=<arn>,<arn>`. */
+export const KEY_READERS_CONTEXT = 'keyReaders';
+
+/**
+ * The key readers of `-c keyReaders=<arn>,…` (a list from cdk.json or a test works too), each
+ * checked like `auth.keyReaders`, so that the example deploys with one flag and no edit.
+ */
+export function contextKeyReaders(app: App, tenant: LoadedTenant): string[] {
+  const value: unknown = app.node.tryGetContext(KEY_READERS_CONTEXT);
+  if (value === undefined || value === '') return [];
+  const listed = Array.isArray(value) ? value : String(value).split(',');
+  const arns = listed.map((arn) => String(arn).trim()).filter((arn) => arn.length > 0);
+  const { tenant: name, auth } = tenant.config;
+  const problems = arns
+    .filter((arn) => !IAM_PRINCIPAL_ARN_PATTERN.test(arn))
+    .map(
+      (arn) =>
+        `-c ${KEY_READERS_CONTEXT}: ${JSON.stringify(arn.slice(0, 200))} is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name> or :user/<name>)`,
+    );
+  if (arns.length > 0 && !isSelfIssuer(auth)) {
+    problems.push(
+      `-c ${KEY_READERS_CONTEXT}: tenant ${name} takes tokens from ${auth.issuer}, so it has no signing keys to read`,
+    );
+  }
+  if (problems.length > 0) throw new TenantConfigError(name, problems);
+  return [...new Set(arns)];
+}
+
 /** The app and its one stack. */
 export function createTenantApp(
   tenant: LoadedTenant,
   options: TenantAppOptions = {},
 ): { app: App; stack: TenantStack } {
   const app = new App({ ...options.appProps, context: { ...FEATURE_FLAGS, ...options.appProps?.context } });
-  const stack = new TenantStack(app, tenantStackName(tenant.config.tenant), { tenant });
+  const stack = new TenantStack(app, tenantStackName(tenant.config.tenant), {
+    tenant,
+    extraKeyReaders: contextKeyReaders(app, tenant),
+  });
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
 }

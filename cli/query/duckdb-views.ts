@@ -2,8 +2,8 @@
  * The analysts' tables as DuckDB views over the landed batches' NDJSON files
  * (cli/query/landed-files.ts), each file's path holding its `year=…/month=…/day=…/hour=…`.
  * A view is named like the Athena table and has its columns, typed as the Glue table types
- * them, then the partition columns as strings (`dead_letters` adds `dlq_stream`, the stream
- * folder, as Athena's projection does); a stream with no files still has its view,
+ * them, then the partition column `landed_hour`, those folders joined as Athena projects it
+ * (`dead_letters` puts `dlq_stream`, the stream folder, first, as Athena's projection does); a stream with no files still has its view,
  * empty, so that a query over it answers no rows rather than an error.
  */
 import {
@@ -11,6 +11,8 @@ import {
   DEAD_LETTER_COLUMNS,
   DEAD_LETTER_PARTITION_COLUMNS,
   DEAD_LETTERS_TABLE,
+  HOUR_FOLDERS,
+  LANDED_HOUR_COLUMN,
   latestViewName,
   latestViewSql,
   PARTITION_COLUMNS,
@@ -94,7 +96,7 @@ export function duckdbType(hive: string): string {
   throw new Error(`no DuckDB type for the Hive type ${hive}`);
 }
 
-const HIVE_OPTIONS = `hive_partitioning = true, hive_types = {${PARTITION_COLUMNS.map((name) => `${sqlString(name)}: 'VARCHAR'`).join(', ')}}`;
+const HIVE_OPTIONS = `hive_partitioning = true, hive_types = {${HOUR_FOLDERS.map((name) => `${sqlString(name)}: 'VARCHAR'`).join(', ')}}`;
 
 // How a column is read from the JSON line: by its key (the Hive JSON SerDe matches keys
 // case-insensitively, DuckDB by the exact key); timestamps go through TIMESTAMPTZ so that an
@@ -108,11 +110,17 @@ function readAs(column: Column): { key: string; read: string; select: string } {
   return { key, read: duckdbType(column.type), select: `${sqlIdentifier(key)} AS ${name}` };
 }
 
-// The partition columns of one source: from its `key=value` folders, or fixed by the folder.
+// The landing hour as Athena projects it, joined from the `key=value` hour folders DuckDB reads.
+const LANDED_HOUR_SELECT = `concat(${HOUR_FOLDERS.map(
+  (folder, index) => `${sqlString(`${index === 0 ? '' : '/'}${folder}=`)}, ${sqlIdentifier(folder)}`,
+).join(', ')}) AS ${sqlIdentifier(LANDED_HOUR_COLUMN)}`;
+
+// The partition columns of one source: from its hour folders, or fixed by the folder.
 function partitionSelects(table: AnalystTable, source: TableSource): string[] {
   return table.partitions.map((name) => {
     const fixed = source.fixed[name];
-    return fixed === undefined ? sqlIdentifier(name) : `${sqlString(fixed)} AS ${sqlIdentifier(name)}`;
+    if (fixed !== undefined) return `${sqlString(fixed)} AS ${sqlIdentifier(name)}`;
+    return name === LANDED_HOUR_COLUMN ? LANDED_HOUR_SELECT : sqlIdentifier(name);
   });
 }
 

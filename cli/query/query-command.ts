@@ -31,8 +31,8 @@ export const QUERY_COMMAND = defineCommand({
   name: 'query',
   synopsis: ['"<SQL>" [options]', '"<SQL>" --stack <stack name> --since <duration|date> [options]'],
   description: `Runs SQL (DuckDB) over the tenant's landed batches: one view per stream, named like its
-Athena table, with the same columns and the partition columns year, month, day and hour,
-plus dead_letters. Athena's json_extract_scalar works too (docs/analysts.md).`,
+Athena table, with the same columns and the partition column landed_hour
+('year=2026/month=03/day=04/hour=05'), plus dead_letters. Athena's json_extract_scalar works too (docs/analysts.md).`,
   options: {
     tenant: {
       type: 'string',

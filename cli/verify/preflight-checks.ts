@@ -5,7 +5,10 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetAccountSettingsCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { GLOBAL_INFRASTRUCTURE_REGION } from './preflight-region.ts';
+import { readSynthesizedTemplate, type TemplateReader } from './preflight-resources.ts';
 import type { CheckResult } from './verify-checks.ts';
 
 /** The stack `cdk bootstrap` creates with its default qualifier. */
@@ -20,6 +23,10 @@ export interface PreflightClients {
   readonly lambda: LambdaClient;
   readonly secretsManager: SecretsManagerClient;
   readonly sts: STSClient;
+  /** Reads the public global-infrastructure parameters (in us-east-1, whatever the target Region). */
+  readonly globalInfrastructure: SSMClient;
+  /** Reads the template `npm run synth` wrote. */
+  readonly readTemplate: TemplateReader;
 }
 
 /** Clients for the default region and credentials. */
@@ -29,6 +36,8 @@ export function defaultPreflightClients(): PreflightClients {
     lambda: new LambdaClient({}),
     secretsManager: new SecretsManagerClient({}),
     sts: new STSClient({}),
+    globalInfrastructure: new SSMClient({ region: GLOBAL_INFRASTRUCTURE_REGION }),
+    readTemplate: readSynthesizedTemplate,
   };
 }
 

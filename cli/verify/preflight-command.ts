@@ -5,6 +5,7 @@
 import { sourceSecretNames } from '#shared/config/source-config';
 import { isSelfIssuer, type TenantConfig } from '#shared/config/tenant-config';
 import { webhookSecretNames } from '#shared/config/webhook-config';
+import { tenantStackName } from '#shared/contract/stack-outputs';
 import type { CliIo } from '../cli-io.ts';
 import { checkReporter } from './check-reporter.ts';
 import {
@@ -14,6 +15,8 @@ import {
   checkSecret,
   type PreflightClients,
 } from './preflight-checks.ts';
+import { checkRegionServices } from './preflight-region.ts';
+import { checkResourceCount } from './preflight-resources.ts';
 
 /** The secrets the tenant's webhook streams and pull sources read, sorted. */
 function configuredSecretNames(tenant: TenantConfig): string[] {
@@ -31,5 +34,9 @@ export async function runPreflight(tenant: TenantConfig, io: CliIo, clients: Pre
   for (const name of secrets) out.report(await checkSecret(clients.secretsManager, name));
   if (secrets.length === 0) out.report({ name: 'secret', outcome: 'skip', detail: 'the config names no secret' });
   out.report(await checkConcurrency(clients.lambda, tenant.reservedConcurrency));
+  // The Region the deploy goes to: the one the credentials' clients are configured for.
+  const region = await clients.cloudFormation.config.region().catch(() => undefined);
+  out.report(await checkRegionServices(clients.globalInfrastructure, region));
+  out.report(await checkResourceCount(clients.readTemplate, tenantStackName(tenant.tenant), tenant.tenant));
   return out.verdict();
 }

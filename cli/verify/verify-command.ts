@@ -51,7 +51,7 @@ bucket. Prints one line per check and a verdict; exit code 0 when every check pa
     },
     preflight: {
       type: 'boolean',
-      help: "before the first deploy, with the deployer's credentials: the CDK bootstrap stack,\nyou among auth.keyReaders, every secret the config names, and Lambda concurrency for\nany reservedConcurrency",
+      help: "before the first deploy, with the deployer's credentials: the CDK bootstrap stack,\nyou among auth.keyReaders, every secret the config names, Lambda concurrency for\nany reservedConcurrency, the Region's services and the synthesized resource count",
     },
   },
   notes: `Needs cloudformation:DescribeStacks, secretsmanager:GetSecretValue and kms:Decrypt on the

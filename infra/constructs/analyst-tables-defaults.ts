@@ -7,6 +7,7 @@ import {
   type Column,
   DEAD_LETTER_COLUMNS,
   DEAD_LETTER_PARTITION_COLUMNS,
+  LANDED_HOUR_COLUMN,
   PARTITION_COLUMNS,
   readsRawLines,
   type TableStream,
@@ -25,8 +26,9 @@ export const LAZY_SIMPLE_SERDE = 'org.apache.hadoop.hive.serde2.lazy.LazySimpleS
  */
 export const RAW_LINE_DELIMITER = '\u0001';
 /**
- * ISO 8601 date-times as `toISOString()` and most clients write them (Joda patterns). The
- * Hive JSON SerDe otherwise takes only `yyyy-MM-dd HH:mm:ss`.
+ * ISO 8601 date-times as `toISOString()` writes them (Joda patterns), for the timestamps Sluice
+ * writes itself (`dead_letters.received_at`); the Hive JSON SerDe otherwise takes only
+ * `yyyy-MM-dd HH:mm:ss`. Date-times of a stream's schema are string columns (analyst-tables.ts).
  */
 export const TIMESTAMP_FORMATS = [
   "yyyy-MM-dd'T'HH:mm:ss.SSSZZ",
@@ -38,32 +40,28 @@ export const TIMESTAMP_FORMATS = [
 const TEXT_INPUT = 'org.apache.hadoop.mapred.TextInputFormat';
 const TEXT_OUTPUT = 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat';
 
-/** First year the projection offers; Sluice lands no older data. */
-export const FIRST_PROJECTED_YEAR = 2024;
-/** Last year the projection offers (an integer projection needs a bound; queries past it find nothing). */
-export const LAST_PROJECTED_YEAR = 2099;
+/**
+ * {@link LANDED_HOUR_COLUMN} as a Java date pattern: the hour folders of the key layout, their
+ * names quoted as literals, so a date projection of the one column yields the folder path.
+ */
+export const LANDED_HOUR_DATE_FORMAT = "'year='yyyy'/month='MM'/day='dd'/hour='HH";
 
-const HOUR_TEMPLATE = `year=\${year}/month=\${month}/day=\${day}/hour=\${hour}/`;
+/** The first hour the projection offers (Sluice lands no older data), in {@link LANDED_HOUR_DATE_FORMAT}. */
+export const FIRST_LANDED_HOUR = 'year=2024/month=01/day=01/hour=00';
 
 /**
- * Partition projection of the hour folders: integer ranges whose `digits` match the zero
- * padding Firehose writes (`month=03`), so `WHERE month = '03'` prunes to that folder.
+ * Partition projection of the hour folders: one date column, hour by hour from
+ * {@link FIRST_LANDED_HOUR} to now (UTC, as Firehose names the folders), so an unfiltered query
+ * projects only hours that can hold data, and a filter on the column projects only its hours.
  */
 function hourProjection(): Record<string, string> {
   return {
     'projection.enabled': 'true',
-    'projection.year.type': 'integer',
-    'projection.year.range': `${FIRST_PROJECTED_YEAR},${LAST_PROJECTED_YEAR}`,
-    'projection.year.digits': '4',
-    'projection.month.type': 'integer',
-    'projection.month.range': '1,12',
-    'projection.month.digits': '2',
-    'projection.day.type': 'integer',
-    'projection.day.range': '1,31',
-    'projection.day.digits': '2',
-    'projection.hour.type': 'integer',
-    'projection.hour.range': '0,23',
-    'projection.hour.digits': '2',
+    [`projection.${LANDED_HOUR_COLUMN}.type`]: 'date',
+    [`projection.${LANDED_HOUR_COLUMN}.format`]: LANDED_HOUR_DATE_FORMAT,
+    [`projection.${LANDED_HOUR_COLUMN}.range`]: `${FIRST_LANDED_HOUR},NOW`,
+    [`projection.${LANDED_HOUR_COLUMN}.interval`]: '1',
+    [`projection.${LANDED_HOUR_COLUMN}.interval.unit`]: 'HOURS',
   };
 }
 
@@ -104,7 +102,7 @@ export function streamTableInput(
     parameters: {
       classification: 'json',
       ...hourProjection(),
-      'storage.location.template': `${location}${HOUR_TEMPLATE}`,
+      'storage.location.template': `${location}\${${LANDED_HOUR_COLUMN}}/`,
     },
     storageDescriptor: storage(location, tableColumns(stream, { pulled }), readsRawLines(stream)),
   };
@@ -131,7 +129,7 @@ export function deadLettersTableInput(
       ...hourProjection(),
       [`projection.${streamColumn}.type`]: 'enum',
       [`projection.${streamColumn}.values`]: streamIds.join(','),
-      'storage.location.template': `${location}\${${streamColumn}}/${HOUR_TEMPLATE}`,
+      'storage.location.template': `${location}\${${streamColumn}}/\${${LANDED_HOUR_COLUMN}}/`,
     },
     storageDescriptor: storage(location, DEAD_LETTER_COLUMNS, false),
   };

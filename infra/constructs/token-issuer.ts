@@ -7,7 +7,7 @@
  * The secret's resource policy and the key's policy deny reading the keys to every
  * principal but the issuer's functions and the config's `keyReaders` (ADR 0005).
  */
-import { type CfnElement, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type CfnElement, CustomResource, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -135,7 +135,40 @@ export class TokenIssuer extends Construct {
     // every token.
     this.discoveryFunction.node.addDependency(bootstrap.resource);
     this.acknowledgeRotationGrants();
+    this.moveRotationKeyGrantToItsRole();
     this.denyKeysToOthers([bootstrap.role, this.rotationFunction.role], props.keyReaders);
+  }
+
+  /**
+   * The rotation schedule grants the rotation role the key in the key's policy, naming the role
+   * as a principal: KMS refuses a key policy naming a role it cannot see yet, and a role made
+   * in the same deploy is often invisible to it for seconds, so a first deploy in a new account
+   * can fail there. The same grant goes to the role's own policy instead (the key policy's
+   * account statement lets IAM grant it), and the key policy drops the statement at synth.
+   */
+  private moveRotationKeyGrantToItsRole(): void {
+    const role = this.rotationFunction.role;
+    if (!role) throw new Error('the rotation function has no role');
+    this.rotationFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        // What Secrets Manager asks of the key to read and write a version: no wildcard actions.
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [this.secretKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
+    const stack = Stack.of(this);
+    const cfnKey = this.secretKey.node.defaultChild as kms.CfnKey;
+    const roleId = stack.getLogicalId(role.node.defaultChild as CfnElement);
+    const policy: unknown = cfnKey.keyPolicy;
+    cfnKey.keyPolicy = Lazy.any({
+      produce: () => {
+        const document = stack.resolve(policy) as { Statement: { Principal?: unknown }[] };
+        const namesRole = (statement: { Principal?: unknown }) =>
+          JSON.stringify(statement.Principal ?? null).includes(`"Fn::GetAtt":["${roleId}","Arn"]`);
+        return { ...document, Statement: document.Statement.filter((statement) => !namesRole(statement)) };
+      },
+    });
   }
 
   /** Grants one SSM action on the JWKS parameter only. */
@@ -201,7 +234,8 @@ export class TokenIssuer extends Construct {
     const fn = new HouseFunction(this, 'Bootstrap', {
       entry: issuerEntry('bootstrap'),
       description: `Sluice ${tenant}: first signing key at deploy time`,
-      timeout: Duration.seconds(30),
+      // Room for a minute of retries while a new account's IAM catches up (permission-retry.ts).
+      timeout: Duration.seconds(90),
     });
     // Exactly the calls it makes: read the current set, put the first one, own the parameter.
     iam.Grant.addToPrincipal({
@@ -209,11 +243,13 @@ export class TokenIssuer extends Construct {
       actions: [...SECRET_READ_ACTIONS, ...SECRET_WRITE_ACTIONS],
       resourceArns: [this.secret.secretArn],
     });
-    this.secretKey.addToResourcePolicy(
+    // In the role's policy, not the key's: KMS refuses a key policy naming a role it cannot see
+    // yet, and a role created in the same deploy is often not visible to it for a few seconds.
+    // The key policy's account statement lets IAM policies grant it.
+    fn.addToRolePolicy(
       new iam.PolicyStatement({
-        principals: [fn.grantPrincipal],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
+        resources: [this.secretKey.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
       }),
     );

@@ -30,11 +30,14 @@ import { PullSources, type PullStreamDelivery } from '../constructs/pull-sources
 import { type MonitoredStream, TenantMonitoring } from '../constructs/tenant-monitoring.ts';
 import { TokenIssuer } from '../constructs/token-issuer.ts';
 import { INGEST_ENTRY, ingestAliases, PULL_ENTRY, pullAliases } from '../function-bundling.ts';
+import { resourceLimitValidation } from '../resource-limit.ts';
 import { RetainExceptOnCreate } from '../retain-except-on-create.ts';
 
 /** Props of {@link TenantStack}. */
 export interface TenantStackProps extends StackProps {
   readonly tenant: LoadedTenant;
+  /** Key readers given at deploy time (`-c keyReaders=`), added to the tenant file's `auth.keyReaders`. */
+  readonly extraKeyReaders?: readonly string[];
 }
 
 /** Everything one tenant's push path needs on AWS. */
@@ -65,6 +68,8 @@ export class TenantStack extends Stack {
     // A failed first deploy must be retryable: nothing it created may survive its rollback.
     Aspects.of(this).add(new RetainExceptOnCreate());
     const { config, file } = props.tenant;
+    // Past CloudFormation's resource limit the deploy would fail late and name nothing: refuse at synth.
+    this.node.addValidation(resourceLimitValidation(this, config));
 
     this.landing = new LandingBucket(this, 'Landing', { tenant: config.tenant, storage: config.storage });
     const deliveryErrors = new logs.LogGroup(this, 'DeliveryErrors', { retention: HOUSE_LOG_RETENTION });
@@ -154,10 +159,11 @@ export class TenantStack extends Stack {
         : { issuer: auth.issuer, audience: 'audience' in auth ? auth.audience : [] },
     });
     this.apiDocs = new ApiDocs(this, 'ApiDocs', { tenant: config.tenant, tenantFile: file, api: this.api });
-    if (isSelfIssuer(auth) && auth.keyReaders.length === 0) {
+    const keyReaders = isSelfIssuer(auth) ? [...new Set([...auth.keyReaders, ...(props.extraKeyReaders ?? [])])] : [];
+    if (isSelfIssuer(auth) && keyReaders.length === 0) {
       Annotations.of(this).addWarningV2(
         'sluice:no-key-readers',
-        `tenant ${config.tenant} has no auth.keyReaders: after the deploy nobody can read the signing keys, so no one can run \`sluice token create --stack\` or \`sluice verify\` (ADR 0005). Add your role or user ARN (find it with \`aws sts get-caller-identity\`) to auth.keyReaders in the tenant file (docs/deploy.md).`,
+        `tenant ${config.tenant} has no auth.keyReaders: after the deploy nobody can read the signing keys, so no one can run \`sluice token create --stack\` or \`sluice verify\` (ADR 0005). Add your role or user ARN (find it with \`aws sts get-caller-identity\`) to auth.keyReaders in the tenant file, or deploy with \`-c keyReaders=<arn>\` (docs/deploy.md).`,
       );
     }
     this.tokenIssuer = isSelfIssuer(auth)
@@ -166,7 +172,7 @@ export class TenantStack extends Stack {
           api: this.api,
           rotationDays: auth.rotationDays,
           maxTokenDays: auth.maxTokenDays,
-          keyReaders: auth.keyReaders,
+          keyReaders,
         })
       : undefined;
 

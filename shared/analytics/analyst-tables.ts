@@ -5,7 +5,8 @@
  *
  * Columns come from the stream's valibot schema through its JSON Schema. Integers the schema
  * does not bound within ±(2^53 − 1) become `decimal(38,0)`: ids past 2^53 are common, and a
- * double (what most JSON readers make of a number) would round them silently.
+ * double (what most JSON readers make of a number) would round them silently. ISO date-times
+ * the schema checks are strings (see `hiveType`); only timestamps Sluice writes itself are typed.
  */
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
@@ -28,8 +29,37 @@ export interface Column {
 /** The table of rejected records (every stream's `dlq/` lines). */
 export const DEAD_LETTERS_TABLE = 'dead_letters';
 
-/** Partition columns of every stream table, as the key layout writes them (`year=2026/month=03/…`): strings. */
-export const PARTITION_COLUMNS = ['year', 'month', 'day', 'hour'] as const;
+/** The hour folders of the key layout, outermost first (`year=2026/month=03/day=04/hour=05`). */
+export const HOUR_FOLDERS = ['year', 'month', 'day', 'hour'] as const;
+
+/**
+ * The one partition column of every stream table: the landing hour's folders as the key layout
+ * writes them (`year=2026/month=03/day=04/hour=05`), a string whose order is time order. One
+ * column rather than four so that Athena can project it as a date up to now: four integer
+ * columns project every year × 12 × 31 × 24 combination, hours that do not exist yet included.
+ */
+export const LANDED_HOUR_COLUMN = 'landed_hour';
+
+/** Partition columns of every stream table: {@link LANDED_HOUR_COLUMN}. */
+export const PARTITION_COLUMNS = [LANDED_HOUR_COLUMN] as const;
+
+/** The {@link LANDED_HOUR_COLUMN} pattern of SQL `date_format` (Athena's; `sluice query` defines it in DuckDB). */
+export const LANDED_HOUR_SQL_FORMAT = 'year=%Y/month=%m/day=%d/hour=%H';
+
+/** Days back the example queries read: a filter on the partition column, so Athena reads only those hours. */
+export const EXAMPLE_WINDOW_DAYS = 7;
+
+/** Days back a `_latest` view reads: a record not fetched again within them drops out of the view. */
+export const LATEST_VIEW_WINDOW_DAYS = 31;
+
+/**
+ * The SQL condition that keeps the hours of the last `days` days, in text Athena and DuckDB
+ * both run. It compares the partition column with a value computed once per query, so Athena
+ * projects only those hours (docs/analysts.md).
+ */
+export function landedWithinDays(days: number): string {
+  return `${LANDED_HOUR_COLUMN} >= date_format(current_timestamp - interval '${days}' day, '${LANDED_HOUR_SQL_FORMAT}')`;
+}
 
 /**
  * Partition columns of {@link DEAD_LETTERS_TABLE}: the stream folder under `dlq/`, then the hour.
@@ -134,8 +164,12 @@ function hiveType(schema: JsonSchema): HiveType {
   const type = Array.isArray(schema.type) ? schema.type.filter((t) => t !== 'null') : [schema.type];
   if (type.length !== 1) return 'string';
   switch (type[0]) {
+    // An ISO date-time stays text too: isoTimestamp accepts a space for `T`, 1 to 9 fraction
+    // digits and offsets like `+01`, which no set of the Hive JSON SerDe's timestamp formats
+    // covers, and one value it cannot parse fails every Athena query over its file. Analysts
+    // convert with from_iso8601_timestamp (docs/analysts.md).
     case 'string':
-      return schema.format === 'date-time' ? 'timestamp' : 'string';
+      return 'string';
     case 'integer':
       return integerType(schema);
     case 'number':
@@ -210,41 +244,50 @@ export function latestViewSql(streamId: string, columns: readonly Column[]): str
     'FROM (',
     `  SELECT *, row_number() OVER (PARTITION BY ${member('record_id')} ORDER BY ${member('fetched_at')} DESC) AS sluice_version`,
     `  FROM ${table}`,
+    // Inside the ranking: a filter on the view would not reach the table past row_number().
+    `  WHERE ${landedWithinDays(LATEST_VIEW_WINDOW_DAYS)}`,
     ')',
     'WHERE sluice_version = 1',
   ].join('\n');
 }
 
-/** A query that works on any stream table: records per hour, newest first. */
+const WINDOW = `WHERE ${landedWithinDays(EXAMPLE_WINDOW_DAYS)}`;
+
+/** A query that works on any stream table: records per hour of the window, newest first. */
 function recordsPerHour(table: string): string {
   return [
-    'SELECT year, month, day, hour, count(*) AS records',
+    `SELECT ${LANDED_HOUR_COLUMN}, count(*) AS records`,
     `FROM ${table}`,
-    'GROUP BY year, month, day, hour',
-    'ORDER BY year DESC, month DESC, day DESC, hour DESC',
+    WINDOW,
+    `GROUP BY ${LANDED_HOUR_COLUMN}`,
+    `ORDER BY ${LANDED_HOUR_COLUMN} DESC`,
   ].join('\n');
 }
 
 /**
  * Example SQL per table of the example tenant (tenants/example.ts): docs/analysts.md shows it,
  * the stack saves it as Athena named queries and the tests run it with DuckDB, all this text.
+ * Each reads the last {@link EXAMPLE_WINDOW_DAYS} days only.
  */
 export const EXAMPLE_QUERIES: Readonly<Record<string, string>> = {
   orders: [
     'SELECT currency, count(*) AS orders, sum(amount) AS total',
     'FROM orders',
+    WINDOW,
     'GROUP BY currency',
     'ORDER BY currency',
   ].join('\n'),
   events: [
     "SELECT json_extract_scalar(record, '$.type') AS type, count(*) AS events",
     'FROM events',
+    WINDOW,
     "GROUP BY json_extract_scalar(record, '$.type')",
     'ORDER BY type',
   ].join('\n'),
   [DEAD_LETTERS_TABLE]: [
     'SELECT stream, problem, count(*) AS records',
     `FROM ${DEAD_LETTERS_TABLE}`,
+    WINDOW,
     'GROUP BY stream, problem',
     'ORDER BY stream, problem',
   ].join('\n'),

@@ -79,6 +79,9 @@ export const CONTENT_CODINGS = ['gzip', 'deflate'] as const;
  */
 export const MAX_PROBLEM_BODY_BYTES = 16_384;
 
+/** CloudFormation's most resources in one stack: a tenant stack past it is refused at synth (infra/resource-limit.ts). */
+export const CLOUDFORMATION_MAX_RESOURCES = 500;
+
 /** Firehose PutRecordBatch limits per call. */
 export const FIREHOSE_BATCH_LIMITS = { records: 500, bytes: 4 * 1024 * 1024 } as const;
 /** Kinesis PutRecords limits per call. */

@@ -16,6 +16,7 @@ import { post, startTestServer, type TestServer } from './support/local-server.t
 
 const TENANT_FILE = fileURLToPath(new URL('./fixtures/query-tenant.ts', import.meta.url));
 
+const LANDED_HOUR = /^year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}$/;
 const BIG_ID = '9007199254740993'; // 2^53 + 1: a double reads it as ...992
 const PROTO_EVENT = `{"type":"special","__proto__":{"x":1},"id":${BIG_ID}}`;
 const PROFILE = '<profile id="7"><name>Ada &amp; "Co"</name><tag>a</tag><tag>b</tag></profile>';
@@ -91,17 +92,14 @@ describe('sluice query over batches landed by real posts', () => {
   });
 
   it('runs the records-per-hour query a table without its own example gets', async () => {
-    const perHour = (await rows(exampleQuery('ledger'))) as { year: string; hour: string; records: number }[];
+    const perHour = (await rows(exampleQuery('ledger'))) as { landed_hour: string; records: number }[];
     expect(perHour.reduce((sum, row) => sum + row.records, 0)).toBe(2);
-    expect(perHour[0]).toMatchObject({
-      year: expect.stringMatching(/^\d{4}$/),
-      hour: expect.stringMatching(/^\d{2}$/),
-    });
+    expect(perHour[0]).toMatchObject({ landed_hour: expect.stringMatching(LANDED_HOUR) });
   });
 
   it('names the stream folder of each dead letter in dlq_stream, as the Athena table does', async () => {
-    expect(await rows('SELECT dlq_stream, stream, year FROM dead_letters')).toEqual([
-      { dlq_stream: 'orders', stream: 'orders', year: expect.stringMatching(/^\d{4}$/) },
+    expect(await rows('SELECT dlq_stream, stream, landed_hour FROM dead_letters')).toEqual([
+      { dlq_stream: 'orders', stream: 'orders', landed_hour: expect.stringMatching(LANDED_HOUR) },
     ]);
   });
 
@@ -162,8 +160,8 @@ describe('sluice query over batches landed by real posts', () => {
 
   it('answers an empty result for streams with no batches, with their columns', async () => {
     const answer = await query('SELECT * FROM idle', '--format', 'csv');
-    expect(answer).toEqual({ code: 0, stdout: 'n,year,month,day,hour\r\n', stderr: '' });
-    expect(await rows('SELECT record, year FROM quiet')).toEqual([]);
+    expect(answer).toEqual({ code: 0, stdout: 'n,landed_hour\r\n', stderr: '' });
+    expect(await rows('SELECT record, landed_hour FROM quiet')).toEqual([]);
     expect(await rows('SELECT count(*) AS n FROM quiet')).toEqual([{ n: 0 }]);
   });
 
@@ -229,13 +227,13 @@ describe('sluice batches export', () => {
     expect(ledger.code).toBe(0);
     expect(ledger.stderr).toMatch(/^2 records \(from 1 batch\) of ledger written to .*ledger\.parquet \(parquet\)\n$/);
     const back = await query(
-      `SELECT id, note, year FROM read_parquet('${ledger.out.replaceAll("'", "''")}') ORDER BY note`,
+      `SELECT id, note, landed_hour FROM read_parquet('${ledger.out.replaceAll("'", "''")}') ORDER BY note`,
       '--format',
       'ndjson',
     );
     expect(back.stdout).toMatch(
       new RegExp(
-        `^\\{"id":${BIG_ID},"note":"first","year":"\\d{4}"\\}\\n\\{"id":123456789012345678901234567890,"note":"huge",`,
+        `^\\{"id":${BIG_ID},"note":"first","landed_hour":"year=\\d{4}\\/month=\\d{2}\\/day=\\d{2}\\/hour=\\d{2}"\\}\\n\\{"id":123456789012345678901234567890,"note":"huge",`,
       ),
     );
   });
@@ -286,6 +284,8 @@ describe('sluice query keeps the landed batches in a cache for the next call', (
       s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${order('late', 'GBP', 1)}\n` })),
     );
     expect(await rows("SELECT order_id FROM orders WHERE currency = 'GBP'")).toEqual([{ order_id: 'late' }]);
+    // The example query reads the last days only: the 2024 hour is outside its window.
+    expect(await rows(EXAMPLE_QUERIES.orders ?? '')).toEqual(EXPECTED.orders);
     await inBucket((s3, bucket) => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
     expect(await rows("SELECT order_id FROM orders WHERE currency = 'GBP'")).toEqual([]);
     expect(existsSync(join(cache(), key))).toBe(false);

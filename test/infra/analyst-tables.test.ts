@@ -1,10 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HIVE_JSON_SERDE, LAZY_SIMPLE_SERDE, RAW_LINE_DELIMITER } from '#infra/constructs/analyst-tables-defaults';
+import {
+  HIVE_JSON_SERDE,
+  LANDED_HOUR_DATE_FORMAT,
+  LAZY_SIMPLE_SERDE,
+  RAW_LINE_DELIMITER,
+} from '#infra/constructs/analyst-tables-defaults';
 import { EXAMPLE_QUERIES, exampleQuery, latestViewSql, SLUICE_COLUMN } from '#shared/analytics/analyst-tables';
 import { STACK_OUTPUTS } from '#shared/contract/stack-outputs';
-import { jsonProjectionPrefix } from '#shared/contract/storage-layout';
+import { jsonProjectionPrefix, renderPrefix } from '#shared/contract/storage-layout';
 import { deliveryTargets, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
 
 const FULL_TENANT = fileURLToPath(new URL('./fixtures/full-tenant.ts', import.meta.url));
@@ -41,6 +46,41 @@ const table = (template: Template, name: string): TableInput => {
   const found = tablesOf(template)[name];
   if (!found) throw new Error(`no table ${name}`);
   return found;
+};
+
+/** Renders a Java date pattern's `yyyy`, `MM`, `dd`, `HH` and quoted literals, as Athena's date projection does. */
+const javaDate = (pattern: string, at: Date): string =>
+  pattern.replace(/'([^']*)'|yyyy|MM|dd|HH/g, (token, literal: string | undefined) => {
+    if (literal !== undefined) return literal;
+    const value = { yyyy: at.getUTCFullYear(), MM: at.getUTCMonth() + 1, dd: at.getUTCDate(), HH: at.getUTCHours() };
+    return String(value[token as keyof typeof value]).padStart(token.length, '0');
+  });
+
+/**
+ * How many partitions Athena projects for a query without a partition filter: the product of
+ * each partition column's values (enum: its list; integer: its range; date: its steps to now).
+ */
+const projectedPartitions = (input: TableInput, now: number): number =>
+  input.PartitionKeys.reduce((product, { Name }) => {
+    const parameter = (name: string) => String(input.Parameters[`projection.${Name}.${name}`]);
+    const type = parameter('type');
+    if (type === 'enum') return product * parameter('values').split(',').length;
+    const [low, high] = parameter('range').split(',');
+    if (type === 'integer') return product * (Number(high) - Number(low) + 1);
+    expect([type, parameter('interval'), parameter('interval.unit'), high]).toEqual(['date', '1', 'HOURS', 'NOW']);
+    const [year, month, day, hour] = (low?.match(/\d+/g) ?? []).map(Number);
+    const first = Date.UTC(year ?? 0, (month ?? 1) - 1, day ?? 1, hour ?? 0);
+    expect(javaDate(parameter('format'), new Date(first))).toBe(low);
+    return product * (Math.floor((now - first) / 3_600_000) + 1);
+  }, 1);
+
+/** A `${name}` placeholder of a storage location template. */
+const placeholder = (name: string) => `\${${name}}`;
+
+/** The path after the bucket of an `s3://<bucket>/<path>` Fn::Join, with its leading `/`. */
+const renderedPath = (value: unknown): string => {
+  const parts = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+  return parts.filter((part): part is string => typeof part === 'string' && part !== 's3://').join('');
 };
 
 const bucketPath = (path: string) => ({
@@ -83,45 +123,84 @@ describe('a stream table', () => {
       { Name: 'customer_id', Type: 'string' },
       { Name: 'amount', Type: 'double' },
       { Name: 'currency', Type: 'string' },
-      { Name: 'placed_at', Type: 'timestamp' },
+      { Name: 'placed_at', Type: 'string' },
       { Name: 'items', Type: 'array<struct<sku:string,qty:decimal(38,0)>>' },
     ]);
+  });
+
+  it("types as timestamp only what Sluice writes with toISOString, which the table's formats parse", () => {
+    for (const template of [example.template, fixture.template]) {
+      const typed = Object.values(tablesOf(template)).flatMap((input) =>
+        input.StorageDescriptor.Columns.filter((column) => column.Type.includes('timestamp')).map(
+          (column) => `${input.Name}.${column.Name}`,
+        ),
+      );
+      expect(typed).toEqual(['dead_letters.received_at']);
+    }
+    const formats = table(example.template, 'dead_letters').StorageDescriptor.SerdeInfo.Parameters['timestamp.formats'];
+    expect(formats?.split(',')).toContain("yyyy-MM-dd'T'HH:mm:ss.SSSZZ");
   });
 
   it('adds the _sluice struct to a stream a pull source lands in, and not to the others', () => {
     expect(table(fixture.template, 'crm_deals').StorageDescriptor.Columns).toEqual([
       { Name: 'id', Type: 'decimal(38,0)' },
-      { Name: 'closed_at', Type: 'timestamp' },
+      { Name: 'closed_at', Type: 'string' },
       { Name: SLUICE_COLUMN.name, Type: SLUICE_COLUMN.type },
     ]);
     expect(table(fixture.template, 'clicks').StorageDescriptor.Columns).toEqual([{ Name: 'record', Type: 'string' }]);
   });
 
-  it('projects year, month, day and hour as zero-padded integers onto the key layout', () => {
+  it('projects one landed_hour column as a date, hour by hour from 2024 up to now, onto the key layout', () => {
     const deals = table(fixture.template, 'crm_deals');
-    expect(deals.PartitionKeys).toEqual(['year', 'month', 'day', 'hour'].map((Name) => ({ Name, Type: 'string' })));
+    expect(deals.PartitionKeys).toEqual([{ Name: 'landed_hour', Type: 'string' }]);
     expect(deals.Parameters).toMatchObject({
       'projection.enabled': 'true',
-      'projection.year.type': 'integer',
-      'projection.year.digits': '4',
-      'projection.month.type': 'integer',
-      'projection.month.range': '1,12',
-      'projection.month.digits': '2',
-      'projection.day.range': '1,31',
-      'projection.day.digits': '2',
-      'projection.hour.range': '0,23',
-      'projection.hour.digits': '2',
+      'projection.landed_hour.type': 'date',
+      'projection.landed_hour.format': "'year='yyyy'/month='MM'/day='dd'/hour='HH",
+      'projection.landed_hour.range': 'year=2024/month=01/day=01/hour=00,NOW',
+      'projection.landed_hour.interval': '1',
+      'projection.landed_hour.interval.unit': 'HOURS',
     });
+    // No integer projection is left: it offered every hour up to 2099 to each unfiltered query.
+    expect(Object.keys(deals.Parameters).filter((key) => /^projection\.(year|month|day|hour)\./.test(key))).toEqual([]);
     fixture.template.hasResourceProperties('AWS::Glue::Table', {
       TableInput: {
         Name: 'crm_deals',
-        Parameters: {
-          'storage.location.template': bucketPath(
-            `/streams/crm-deals/year=\${year}/month=\${month}/day=\${day}/hour=\${hour}/`,
-          ),
-        },
+        Parameters: { 'storage.location.template': bucketPath(`/streams/crm-deals/\${landed_hour}/`) },
       },
     });
+  });
+
+  it('projects only hours that can hold data for an unfiltered query: about 8,760 a year, not 678,528', () => {
+    const now = Date.now();
+    const hoursSince2024 = Math.floor((now - Date.UTC(2024, 0, 1)) / 3_600_000) + 1;
+    const counts = Object.fromEntries(
+      Object.values(tablesOf(fixture.template)).map((input) => [input.Name, projectedPartitions(input, now)]),
+    );
+    expect(counts.crm_deals).toBe(hoursSince2024);
+    expect(counts.dead_letters).toBe(hoursSince2024 * 4);
+  });
+
+  it('finds every Firehose prefix at the location its table projects for the same hour', () => {
+    const at = new Date('2026-03-04T05:06:07Z');
+    const landedHour = javaDate(LANDED_HOUR_DATE_FORMAT, at);
+    const locations = Object.values(tablesOf(fixture.template)).map((input) =>
+      renderedPath(input.Parameters['storage.location.template']).replaceAll(placeholder('landed_hour'), landedHour),
+    );
+    const prefixes = Object.values(fixture.template.findResources('AWS::KinesisFirehose::DeliveryStream')).map(
+      (resource) => renderPrefix(resource.Properties.ExtendedS3DestinationConfiguration.Prefix as string, at),
+    );
+    const tableReads = (prefix: string) =>
+      locations.some(
+        (location) => `/${prefix}` === location.replaceAll(placeholder('dlq_stream'), prefix.split('/')[1] ?? ''),
+      );
+    const read = prefixes.filter(tableReads);
+    // Every JSON records, projection and dead-letter prefix is read; only the CBOR folders are not.
+    expect(read.length).toBeGreaterThan(0);
+    expect(prefixes.filter((prefix) => !tableReads(prefix)).sort()).toEqual([
+      'streams/documents/year=2026/month=03/day=04/hour=05/',
+      'streams/profiles/year=2026/month=03/day=04/hour=05/',
+    ]);
   });
 
   it('reads a gzip stream with the same text input format, which decompresses .gz objects', () => {
@@ -158,7 +237,7 @@ describe('the dead_letters table', () => {
       'record',
       'record_truncated',
     ]);
-    expect(dead.PartitionKeys.map((key) => key.Name)).toEqual(['dlq_stream', 'year', 'month', 'day', 'hour']);
+    expect(dead.PartitionKeys.map((key) => key.Name)).toEqual(['dlq_stream', 'landed_hour']);
     expect(dead.Parameters).toMatchObject({
       'projection.dlq_stream.type': 'enum',
       'projection.dlq_stream.values': 'crm-deals,clicks,profiles,documents',
@@ -167,9 +246,7 @@ describe('the dead_letters table', () => {
       TableInput: {
         Name: 'dead_letters',
         Parameters: {
-          'storage.location.template': bucketPath(
-            `/dlq/\${dlq_stream}/year=\${year}/month=\${month}/day=\${day}/hour=\${hour}/`,
-          ),
+          'storage.location.template': bucketPath(`/dlq/\${dlq_stream}/\${landed_hour}/`),
         },
         StorageDescriptor: { Location: bucketPath('/dlq/') },
       },
@@ -382,7 +459,7 @@ describe("an XML stream's JSON projection", () => {
         StorageDescriptor: { Location: bucketPath('/streams/documents/json/') },
         Parameters: Match.objectLike({
           'storage.location.template': {
-            'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('^/streams/documents/json/year=\\$\\{year\\}/')])],
+            'Fn::Join': ['', Match.arrayWith([`/streams/documents/json/${placeholder('landed_hour')}/`])],
           },
         }),
       },

@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stackResources } from '#infra/resource-limit';
 import { MAX_STREAMS_PER_TENANT } from '#shared/config/stream-config';
+import { CLOUDFORMATION_MAX_RESOURCES } from '#shared/contract/contract';
 import { ENV } from '#shared/contract/environment';
 import { ingestEnvironment, type SynthesizedTenant, synthTenant } from './synth-tenant.ts';
 
@@ -31,6 +33,12 @@ describe('the largest tenant the config allows', () => {
       0,
     );
     expect(bytes).toBeLessThan(LAMBDA_ENVIRONMENT_MAX_BYTES);
+  });
+
+  it("stays under CloudFormation's 500 resources per stack, which the synth checks", () => {
+    const count = Object.keys(template.toJSON().Resources ?? {}).length;
+    expect(count).toBeLessThanOrEqual(CLOUDFORMATION_MAX_RESOURCES);
+    expect(count).toBe(stackResources(synth.stack).length);
   });
 
   it('names every delivery stream within 64 characters', () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { duckdbType } from '#cli/query/duckdb-views';
 import { decodedFilesIn } from '#cli/query/landed-files';
 import { openQueryEngine, QUERY_ERROR_MAX_CHARS, QueryError } from '#cli/query/query-engine';
-import { EXAMPLE_QUERIES } from '#shared/analytics/analyst-tables';
+import { EXAMPLE_QUERIES, LATEST_VIEW_WINDOW_DAYS } from '#shared/analytics/analyst-tables';
 import { defineTenant } from '#shared/config/tenant-config';
 import { loadTenant } from '#shared/config/tenant-loader';
 
@@ -58,12 +58,17 @@ describe('the DuckDB views', () => {
     for (const sql of Object.values(EXAMPLE_QUERIES)) expect(docs).toContain(sql);
   });
 
-  it('keeps the newest fetch of each pulled record in the _latest view, typed and schemaless streams alike', async () => {
+  it('keeps the newest fetch of each pulled record of the window in the _latest view, typed and schemaless streams alike', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'sluice-views-'));
-    const hourOf = (stream: string) => join(folder, 'streams', stream, 'year=2024', 'month=05', 'day=01', 'hour=10');
-    const lines = async (stream: string, records: string[]) => {
-      await mkdir(hourOf(stream), { recursive: true });
-      await writeFile(join(hourOf(stream), 'batch.ndjson'), records.join('\n'));
+    const hourOf = (stream: string, at: Date) => {
+      const [year, month, day, hour] = at.toISOString().split(/[-T:]/);
+      return join(folder, 'streams', stream, `year=${year}`, `month=${month}`, `day=${day}`, `hour=${hour}`);
+    };
+    const now = new Date();
+    const outside = new Date(now.getTime() - (LATEST_VIEW_WINDOW_DAYS + 1) * 86_400_000);
+    const lines = async (stream: string, at: Date, records: string[]) => {
+      await mkdir(hourOf(stream, at), { recursive: true });
+      await writeFile(join(hourOf(stream, at), 'batch.ndjson'), records.join('\n'));
     };
     const line = (id: string, name: string, fetchedAt: string, recordId: string) =>
       JSON.stringify({
@@ -76,8 +81,12 @@ describe('the DuckDB views', () => {
       line('1', 'new', '2024-05-01T10:05:00.000Z', 'a'),
       line('2', 'only', '2024-05-01T10:01:00.000Z', 'b'),
     ];
-    await lines('deals', records);
-    await lines('hooks', records);
+    // Fetched later, but landed in an hour before the view's window: the view does not read it.
+    const tooOld = [line('1', 'outside', '2024-05-02T10:00:00.000Z', 'a')];
+    for (const stream of ['deals', 'hooks']) {
+      await lines(stream, now, records);
+      await lines(stream, outside, tooOld);
+    }
     const tenant = defineTenant({
       tenant: 'views',
       auth: { issuer: 'self' },
@@ -89,17 +98,18 @@ describe('the DuckDB views', () => {
     const engine = await openQueryEngine(tenant, await decodedFilesIn(folder), new Set(['deals', 'hooks']));
     try {
       const answer = await engine.query('SELECT * FROM deals_latest ORDER BY id');
-      expect(answer.columns).toEqual(['id', 'name', '_sluice', 'year', 'month', 'day', 'hour']);
+      expect(answer.columns).toEqual(['id', 'name', '_sluice', 'landed_hour']);
       expect(answer.rows.map((row) => row.slice(0, 2))).toEqual([
         ['1', 'new'],
         ['2', 'only'],
       ]);
       const raw = await engine.query(
-        "SELECT json_extract_scalar(record, '$.name') AS name, hour FROM hooks_latest ORDER BY name",
+        "SELECT json_extract_scalar(record, '$.name') AS name, landed_hour FROM hooks_latest ORDER BY name",
       );
+      const landedHour = hourOf('hooks', now).slice(join(folder, 'streams', 'hooks').length + 1);
       expect(raw.rows).toEqual([
-        ['new', '10'],
-        ['only', '10'],
+        ['new', landedHour],
+        ['only', landedHour],
       ]);
     } finally {
       engine.close();
