@@ -14,9 +14,9 @@ import { contentCoding, inflateBody } from './content-coding.ts';
 import { deadLetterLine } from './dead-letter-record.ts';
 import type { IngestRequest } from './ingest-request.ts';
 import { readJsonBody } from './json-body.ts';
+import { xmlBodyReader } from './lazy-xml-body.ts';
 import { assertTenant, assertWithinLimit, bodyBytes, bodyKind, findStream } from './request-guards.ts';
 import { decodeUtf8 } from './utf8-text.ts';
-import { readXmlBody } from './xml-body.ts';
 
 /** What the core needs besides the request. */
 export interface IngestDependencies {
@@ -97,7 +97,10 @@ function decodedBody(request: IngestRequest, stream: StreamConfig): Uint8Array {
  * coding, UTF-8, parsing, schema, batch splitting and record sizes. Throws the SluiceError of the
  * request's contract row; returns the records of a request that the route would accept.
  */
-function checkedBody(request: IngestRequest, tenant: TenantConfig): { stream: StreamConfig; body: BodyRecords } {
+async function checkedBody(
+  request: IngestRequest,
+  tenant: TenantConfig,
+): Promise<{ stream: StreamConfig; body: BodyRecords }> {
   const stream = findStream(tenant, request.streamId);
   assertTenant(tenant, request);
   assertWithinLimit(request, stream.maxBytes);
@@ -105,7 +108,7 @@ function checkedBody(request: IngestRequest, tenant: TenantConfig): { stream: St
   const text = decodeUtf8(decodedBody(request, stream));
   const body =
     kind === 'xml'
-      ? readXmlBody(text, { projected: stream.projection === 'json', records: stream.records })
+      ? (await xmlBodyReader())(text, { projected: stream.projection === 'json', records: stream.records })
       : readJsonBody(stream, kind, text);
 
   for (const record of body.accepted) {
@@ -142,15 +145,15 @@ export interface ValidationOutcome {
  * Runs every check of the edge contract and writes nothing, not even a dead letter: the dry run.
  * Throws the same SluiceError as {@link ingest} would, for every row but the 202.
  */
-export function validate(request: IngestRequest, tenant: TenantConfig): ValidationOutcome {
-  const { stream, body } = checkedBody(request, tenant);
+export async function validate(request: IngestRequest, tenant: TenantConfig): Promise<ValidationOutcome> {
+  const { stream, body } = await checkedBody(request, tenant);
   assertSomeAccepted(body);
   return { stream: stream.id, records: body.accepted.length, ...(body.batch ? { rejected: rejectionsOf(body) } : {}) };
 }
 
 /** Runs the edge contract for one request; throws a SluiceError for every non-202 row. */
 export async function ingest(request: IngestRequest, deps: IngestDependencies): Promise<IngestOutcome> {
-  const { stream, body } = checkedBody(request, deps.tenant);
+  const { stream, body } = await checkedBody(request, deps.tenant);
   const deadLetters = deliverDeadLetters(stream, request, body, deps);
   const rejected = rejectionsOf(body);
   if (body.accepted.length === 0) {
