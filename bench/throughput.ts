@@ -269,28 +269,33 @@ function scalingRows(targets: readonly Target[], body: string) {
 }
 
 /**
- * The server's RSS before and after SOAK_SECONDS of posts at `rate` per second (half its peak):
- * memory that still grows after warm-up is a leak, not a cache filling.
+ * The server's RSS through SOAK_SECONDS of posts at `rate` per second (half its peak), read
+ * after each tenth of the run: memory that still grows once warm is a leak, not a cache filling.
  */
 function soakRss(target: Target, body: string, rate: number) {
   const pid = pidOf(target);
   if (SOAK_SECONDS <= 0 || pid === undefined) return undefined;
   const mib = (bytes: number) => round(bytes / 2 ** 20, 1);
-  const beforeMiB = mib(processTreeRssBytes(pid));
-  const sample = load(target, body, SOAK_SECONDS, CONNECTIONS, rate);
-  const afterMiB = mib(processTreeRssBytes(pid));
-  log(
-    `soak ${SOAK_SECONDS} s at ${Math.round(rate)} req/s: ${sample.requestsPerSecond.toFixed(0)} req/s, p99 ${sample.p99Ms} ms, RSS ${beforeMiB} -> ${afterMiB} MiB`,
-  );
-  return {
+  const rssMiB = [mib(processTreeRssBytes(pid))];
+  const samples: Sample[] = [];
+  const step = Math.max(1, Math.round(SOAK_SECONDS / 10));
+  for (let elapsed = 0; elapsed < SOAK_SECONDS; elapsed += step) {
+    samples.push(load(target, body, Math.min(step, SOAK_SECONDS - elapsed), CONNECTIONS, rate));
+    rssMiB.push(mib(processTreeRssBytes(pid)));
+  }
+  const median = (values: number[]) => spread(values).median;
+  const result = {
     seconds: SOAK_SECONDS,
     rate: Math.round(rate),
-    requestsPerSecond: round(sample.requestsPerSecond, 0),
-    p99Ms: sample.p99Ms,
-    rssBeforeMiB: beforeMiB,
-    rssAfterMiB: afterMiB,
-    non2xx: sample.non2xx,
+    requestsPerSecond: round(median(samples.map((sample) => sample.requestsPerSecond)), 0),
+    p99Ms: median(samples.map((sample) => sample.p99Ms)),
+    rssMiBEveryTenth: rssMiB,
+    non2xx: samples.reduce((sum, sample) => sum + sample.non2xx, 0),
   };
+  log(
+    `soak ${SOAK_SECONDS} s at ${result.rate} req/s: ${result.requestsPerSecond} req/s, p99 ${result.p99Ms} ms (median of ${samples.length} parts), RSS MiB ${rssMiB.join(' -> ')}`,
+  );
+  return result;
 }
 
 /** Runs the benchmark; resolves with 0 (FastAPI or Moose missing only skips that baseline). */
