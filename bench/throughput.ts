@@ -3,8 +3,11 @@
  * `orders` records with a valid token over 50 connections to `sluice dev`; to a bare Node
  * server doing the same durable work (jose token check, JSON.parse, fsynced append); to a bare
  * Node server that only JSON.parses (the ceiling); and to FastAPI + uvicorn validating the same
- * schema with pydantic, when it is installed. They take turns over several rounds; the medians
- * of requests per second and of CPU time per request are compared (ADR 0006).
+ * schema with pydantic, when it is installed; and to Moose's ingest API when one runs
+ * (SLUICE_BENCH_MOOSE_URL, bench/support/moose-target.ts). They take turns over several rounds;
+ * the medians of requests per second and of CPU time per request are compared (ADR 0006). Then
+ * a scaling row (`sluice dev`, and Moose, at -c 1, 10, 50, 200) and, with
+ * SLUICE_BENCH_SOAK_SECONDS, `sluice dev`'s RSS after a run at half its peak rate.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,8 +17,9 @@ import { repoPath } from '#infra/paths';
 import { ingestPath, JWKS_PATH, OPENID_CONFIGURATION_PATH } from '#shared/contract/contract';
 import { selfIssuerAudience } from '#shared/tokens/token-claims';
 import throughputTenant from './fixtures/throughput-tenant.ts';
+import { MOOSE_SKIPPED, mooseTarget } from './support/moose-target.ts';
 import { orderRecord } from './support/payloads.ts';
-import { processTreeCpuMicroseconds } from './support/process-cpu.ts';
+import { processTreeCpuMicroseconds, processTreeRssBytes } from './support/process-cpu.ts';
 import { writeResults } from './support/results.ts';
 import { round, spread } from './support/stats.ts';
 
@@ -25,6 +29,10 @@ const ROUNDS = QUICK ? 1 : 3;
 const DURATION_SECONDS = QUICK ? 3 : 10;
 const WARMUP_SECONDS = QUICK ? 1 : 3;
 const CONNECTIONS = 50;
+/** The scaling row's connection counts. */
+const SCALING_CONNECTIONS = [1, 10, 50, 200] as const;
+/** Seconds of the run at half the peak rate after which RSS is read; 0 (the default) skips it. */
+const SOAK_SECONDS = Number(process.env.SLUICE_BENCH_SOAK_SECONDS ?? 0);
 const PYTHON = '/usr/bin/python3';
 const APT_INSTALL = 'apt-get install -y python3-fastapi uvicorn python3-uvloop python3-httptools';
 /** Judged on requests per second and on CPU time per request, each measured in the same run. */
@@ -33,10 +41,15 @@ const TARGETS = { overFastApi: 3, ofDurableNode: 0.6 };
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 interface Target {
-  readonly name: 'sluice dev' | 'bare node durable' | 'bare node' | 'fastapi';
+  readonly name: 'sluice dev' | 'bare node durable' | 'bare node' | 'fastapi' | 'moose';
   readonly url: string;
   readonly token: string;
-  readonly process: ChildProcess;
+  /** The server's process, when this benchmark started it (stopped at the end). */
+  readonly process?: ChildProcess;
+  /** The process whose tree's CPU is counted; without one, CPU per request is not measured. */
+  readonly pid?: number | undefined;
+  /** What this target is posted instead of the 1 KiB order (Moose takes its own model). */
+  readonly body?: string;
 }
 
 interface Sample {
@@ -45,9 +58,11 @@ interface Sample {
   readonly p99Ms: number;
   readonly non2xx: number;
   readonly errors: number;
-  /** User + system CPU of the server's processes over the run, per request answered. */
+  /** User + system CPU of the server's processes over the run, per request answered (NaN without a pid). */
   readonly cpuMicrosecondsPerRequest: number;
 }
+
+const pidOf = (target: Target): number | undefined => target.pid ?? target.process?.pid;
 
 function fastApiAvailable(): boolean {
   try {
@@ -171,10 +186,14 @@ function freePort(): number {
   return Number(output.toString().trim());
 }
 
-/** One autocannon run, in its own process (it takes CPU of its own: a third of what is there). */
-function load(target: Target, body: string, seconds: number): Sample {
-  const pid = target.process.pid ?? 0;
-  const cpuBefore = processTreeCpuMicroseconds(pid);
+/**
+ * One autocannon run, in its own process (it takes CPU of its own: a third of what is there);
+ * `rate` caps the requests per second over all connections.
+ */
+function load(target: Target, body: string, seconds: number, connections = CONNECTIONS, rate?: number): Sample {
+  const pid = pidOf(target);
+  const cpuBefore = pid === undefined ? 0 : processTreeCpuMicroseconds(pid);
+  const posted = target.body ?? body;
   const headers = ['-H', 'content-type=application/json'];
   if (target.token) headers.push('-H', `authorization=Bearer ${target.token}`);
   const output = execFileSync(
@@ -182,20 +201,21 @@ function load(target: Target, body: string, seconds: number): Sample {
     [
       repoPath('node_modules', 'autocannon', 'autocannon.js'),
       '-c',
-      String(CONNECTIONS),
+      String(connections),
+      ...(rate === undefined ? [] : ['-R', String(Math.max(1, Math.round(rate)))]),
       '-d',
       String(seconds),
       '-m',
       'POST',
       ...headers,
       '-b',
-      body,
+      posted,
       '-j',
       target.url,
     ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 16 * 1024 * 1024 },
   );
-  const cpuUsed = processTreeCpuMicroseconds(pid) - cpuBefore;
+  const cpuUsed = pid === undefined ? Number.NaN : processTreeCpuMicroseconds(pid) - cpuBefore;
   const result = JSON.parse(output) as {
     requests: { average: number; total: number };
     latency: { p50: number; p99: number };
@@ -212,8 +232,8 @@ function load(target: Target, body: string, seconds: number): Sample {
   };
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
+function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
@@ -233,7 +253,55 @@ function judged(comparison: Comparison, target: number) {
   return { requestsPerSecond: meets(comparison.requestsPerSecond), cpuPerRequest: meets(comparison.cpuPerRequest) };
 }
 
-/** Runs the benchmark; resolves with 0 (FastAPI missing only skips that baseline). */
+/** Requests per second and p99 of each target at each of SCALING_CONNECTIONS, one run each. */
+function scalingRows(targets: readonly Target[], body: string) {
+  return SCALING_CONNECTIONS.flatMap((connections) =>
+    targets.map((target) => {
+      const sample = load(target, body, DURATION_SECONDS, connections);
+      log(
+        `scaling ${target.name.padEnd(10)} -c ${String(connections).padStart(3)} ${sample.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${sample.p99Ms} ms  non-2xx ${sample.non2xx}`,
+      );
+      return {
+        target: target.name,
+        connections,
+        requestsPerSecond: round(sample.requestsPerSecond, 0),
+        p99Ms: sample.p99Ms,
+      };
+    }),
+  );
+}
+
+/**
+ * The server's RSS through SOAK_SECONDS of posts at `rate` per second (half its peak), read
+ * after each tenth of the run: memory that still grows once warm is a leak, not a cache filling.
+ */
+function soakRss(target: Target, body: string, rate: number) {
+  const pid = pidOf(target);
+  if (SOAK_SECONDS <= 0 || pid === undefined) return undefined;
+  const mib = (bytes: number) => round(bytes / 2 ** 20, 1);
+  const rssMiB = [mib(processTreeRssBytes(pid))];
+  const samples: Sample[] = [];
+  const step = Math.max(1, Math.round(SOAK_SECONDS / 10));
+  for (let elapsed = 0; elapsed < SOAK_SECONDS; elapsed += step) {
+    samples.push(load(target, body, Math.min(step, SOAK_SECONDS - elapsed), CONNECTIONS, rate));
+    rssMiB.push(mib(processTreeRssBytes(pid)));
+  }
+  const median = (values: number[]) => spread(values).median;
+  const result = {
+    seconds: SOAK_SECONDS,
+    rate: Math.round(rate),
+    requestsPerSecond: round(median(samples.map((sample) => sample.requestsPerSecond)), 0),
+    p99Ms: median(samples.map((sample) => sample.p99Ms)),
+    rssMiBEveryTenth: rssMiB,
+    non2xx: samples.reduce((sum, sample) => sum + sample.non2xx, 0),
+  };
+  log(
+    `soak ${SOAK_SECONDS} s at ${result.rate} req/s: ${result.requestsPerSecond} req/s, p99 ${result.p99Ms} ms (median of ${samples.length} parts), RSS MiB ${rssMiB.join(' -> ')}`,
+  );
+  return result;
+}
+
+/** Runs the benchmark; resolves with 0 (FastAPI or Moose missing only skips that baseline). */
 export async function runThroughput(): Promise<number> {
   const withFastApi = fastApiAvailable();
   if (!withFastApi) {
@@ -250,6 +318,9 @@ export async function runThroughput(): Promise<number> {
     targets.push(await startBareNodeDurable(home, sluice));
     targets.push(await startBareNode());
     if (withFastApi) targets.push(await startFastApi(freePort()));
+    const moose = mooseTarget();
+    if (moose) targets.push(moose);
+    else log(MOOSE_SKIPPED);
     const body = orderRecord();
     const samples = new Map<string, Sample[]>(targets.map((target) => [target.name, []]));
     for (const target of targets) {
@@ -295,13 +366,17 @@ export async function runThroughput(): Promise<number> {
       const [ownRps, baseRps, ownCpu, baseCpu] = [rps('sluice dev'), rps(baseline), cpu('sluice dev'), cpu(baseline)];
       return {
         requestsPerSecond: ownRps === undefined || baseRps === undefined ? null : round(ownRps / baseRps, 2),
-        cpuPerRequest: ownCpu === undefined || baseCpu === undefined ? null : round(baseCpu / ownCpu, 2),
+        cpuPerRequest:
+          ownCpu === undefined || baseCpu === undefined || !Number.isFinite(baseCpu)
+            ? null
+            : round(baseCpu / ownCpu, 2),
       };
     };
     const ratios = {
       overFastApi: compare('fastapi'),
       ofDurableNode: compare('bare node durable'),
       ofBareNodeCeiling: compare('bare node'),
+      ofMoose: compare('moose'),
     };
     const met = {
       overFastApi: judged(ratios.overFastApi, TARGETS.overFastApi),
@@ -319,6 +394,18 @@ export async function runThroughput(): Promise<number> {
     log(
       `sluice dev vs bare node (ceiling, no target): req/s ${ratios.ofBareNodeCeiling.requestsPerSecond} x, CPU per request ${ratios.ofBareNodeCeiling.cpuPerRequest} x`,
     );
+    const p99 = (name: string) => summary[name]?.p99Ms.median;
+    if (moose) {
+      log(
+        `sluice dev vs Moose (target >= 1 x req/s, p99 <= Moose's): req/s ${ratios.ofMoose.requestsPerSecond} x, p99 ${p99('sluice dev')} vs ${p99('moose')} ms`,
+      );
+    }
+    const scaling = scalingRows(
+      targets.filter((target) => target.name === 'sluice dev' || target.name === 'moose'),
+      body,
+    );
+    const peak = rps('sluice dev');
+    const soak = peak === undefined ? undefined : soakRss(sluice, body, peak / 2);
     const file = writeResults('throughput', COMMAND, {
       connections: CONNECTIONS,
       durationSeconds: DURATION_SECONDS,
@@ -326,10 +413,13 @@ export async function runThroughput(): Promise<number> {
       bodyBytes: Buffer.byteLength(body),
       note: 'autocannon, the server under test and the idle others share the machine; autocannon takes a core of its own. CPU per request: user + system of the server process tree over each run, divided by the requests answered',
       fastApi: withFastApi ? 'measured' : `skipped: not installed for ${PYTHON} (${APT_INSTALL})`,
+      moose: moose ? `measured at ${moose.url}` : MOOSE_SKIPPED,
       targets: TARGETS,
       summary,
       ratios,
       targetsMet: met,
+      scaling,
+      soak: soak ?? `skipped: set SLUICE_BENCH_SOAK_SECONDS (600 for the 10-minute run)`,
     });
     log(`results: ${file}`);
     return 0;

@@ -95,8 +95,8 @@ export function apiDocsCommandHooks(gzippedScript: string): ICommandHooks {
  * esbuild's options for a function bundled into a folder with code splitting: HOUSE_BUNDLING's
  * options (ESM for Node 24, minified, source maps, the credential-chain alias of ADR 0003 and
  * the require banner, which every chunk gets), the entry as `index.mjs` and what the entry
- * imports only with `import()` (the Idempotency-Key layer, the Secrets Manager client) as
- * chunks beside it, loaded when first needed. NodejsFunction bundles to one `--outfile`, where
+ * imports only with `import()` (the Idempotency-Key layer, the Secrets Manager client, the XML
+ * parser) as chunks beside it, loaded when first needed. NodejsFunction bundles to one `--outfile`, where
  * esbuild inlines every `import()`, so a split function needs this as its own bundling step.
  */
 export function splitBundleOptions(

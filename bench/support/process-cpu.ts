@@ -32,8 +32,7 @@ function readStat(pid: number): ProcessStat | undefined {
   }
 }
 
-/** User + system CPU microseconds used so far by `pid`, its threads and its live descendants. */
-export function processTreeCpuMicroseconds(pid: number): number {
+function processTree(pid: number): { all: ProcessStat[]; tree: Set<number> } {
   const all = readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
     .map((name) => readStat(Number(name)))
@@ -49,6 +48,26 @@ export function processTreeCpuMicroseconds(pid: number): number {
       }
     }
   }
+  return { all, tree };
+}
+
+/** User + system CPU microseconds used so far by `pid`, its threads and its live descendants. */
+export function processTreeCpuMicroseconds(pid: number): number {
+  const { all, tree } = processTree(pid);
   const ticks = all.filter((stat) => tree.has(stat.pid)).reduce((sum, stat) => sum + stat.ticks, 0);
   return (ticks * 1_000_000) / TICKS_PER_SECOND;
+}
+
+/** Resident memory of `pid` and its live descendants now, in bytes (VmRSS of each). */
+export function processTreeRssBytes(pid: number): number {
+  let bytes = 0;
+  for (const member of processTree(pid).tree) {
+    try {
+      const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${member}/status`, 'utf8'));
+      bytes += Number(match?.[1] ?? 0) * 1024;
+    } catch {
+      // The process ended between the listing and this read.
+    }
+  }
+  return bytes;
 }

@@ -12,15 +12,15 @@ import type { IngestRequest } from './ingest-request.ts';
  * of records the route would accept (and, for a batch post, the records it would reject, as its
  * 202 lists them). Throws the route's SluiceError otherwise; nothing is delivered or dead-lettered.
  */
-export function answerDryRun(
+export async function answerDryRun(
   request: IngestRequest,
   tenant: TenantConfig,
   logger: Logger,
-): APIGatewayProxyStructuredResultV2 {
+): Promise<APIGatewayProxyStructuredResultV2> {
   // The real route refuses a malformed key with 400; its dry run answers the same.
   const key = request.headers[IDEMPOTENCY_KEY_HEADER];
   if (key !== undefined) assertValidIdempotencyKey(key);
-  const outcome = validate(request, tenant);
+  const outcome = await validate(request, tenant);
   const status = CONTRACT_STATUS.validated.status;
   logger.info('records validated', {
     status,

@@ -12,8 +12,8 @@ import type { KeyedAnswer, RecordDelivery } from '#shared/ports/delivery-port';
 import type { BodyRecords } from './body/body-records.ts';
 import { contentCoding, inflateBody } from './body/content-coding.ts';
 import { readJsonBody } from './body/json-body.ts';
+import { xmlBodyReader } from './body/lazy-xml-body.ts';
 import { decodeUtf8 } from './body/utf8-text.ts';
-import { readXmlBody } from './body/xml-body.ts';
 import { deadLetterLine } from './dead-letter-record.ts';
 import type { IngestRequest } from './ingest-request.ts';
 import { assertTenant, assertWithinLimit, bodyBytes, bodyKind, findStream } from './request-guards.ts';
@@ -102,7 +102,10 @@ function decodedBody(request: IngestRequest, stream: StreamConfig): Uint8Array {
  * coding, UTF-8, parsing, schema, batch splitting and record sizes. Throws the SluiceError of the
  * request's contract row; returns the records of a request that the route would accept.
  */
-function checkedBody(request: IngestRequest, tenant: TenantConfig): { stream: StreamConfig; body: BodyRecords } {
+async function checkedBody(
+  request: IngestRequest,
+  tenant: TenantConfig,
+): Promise<{ stream: StreamConfig; body: BodyRecords }> {
   const stream = findStream(tenant, request.streamId);
   assertTenant(tenant, request);
   assertWithinLimit(request, stream.maxBytes);
@@ -110,7 +113,7 @@ function checkedBody(request: IngestRequest, tenant: TenantConfig): { stream: St
   const text = decodeUtf8(decodedBody(request, stream));
   const body =
     kind === 'xml'
-      ? readXmlBody(text, { projected: stream.projection === 'json', records: stream.records })
+      ? (await xmlBodyReader())(text, { projected: stream.projection === 'json', records: stream.records })
       : readJsonBody(stream, kind, text);
 
   for (const record of body.accepted) {
@@ -147,15 +150,15 @@ export interface ValidationOutcome {
  * Runs every check of the edge contract and writes nothing, not even a dead letter: the dry run.
  * Throws the same SluiceError as {@link ingest} would, for every row but the 202.
  */
-export function validate(request: IngestRequest, tenant: TenantConfig): ValidationOutcome {
-  const { stream, body } = checkedBody(request, tenant);
+export async function validate(request: IngestRequest, tenant: TenantConfig): Promise<ValidationOutcome> {
+  const { stream, body } = await checkedBody(request, tenant);
   assertSomeAccepted(body);
   return { stream: stream.id, records: body.accepted.length, ...(body.batch ? { rejected: rejectionsOf(body) } : {}) };
 }
 
 /** Runs the edge contract for one request; throws a SluiceError for every non-202 row. */
 export async function ingest(request: IngestRequest, deps: IngestDependencies): Promise<IngestOutcome> {
-  const { stream, body } = checkedBody(request, deps.tenant);
+  const { stream, body } = await checkedBody(request, deps.tenant);
   const deadLetters = deliverDeadLetters(stream, request, body, deps);
   const rejected = rejectionsOf(body);
   if (body.accepted.length === 0) {

@@ -11,8 +11,7 @@ import { validateRecord } from '#functions/shared/record-validation';
 import type { SourceConfig } from '#shared/config/source-config';
 import type { StreamConfig } from '#shared/config/tenant-config';
 import { MAX_RECORD_BYTES } from '#shared/contract/contract';
-import { jsonArrayElements } from '#shared/framing/json-array-elements';
-import { jsonPointerText, jsonPointerValue } from '#shared/framing/json-pointer-text';
+import { jsonPointerElements, jsonPointerValue } from '#shared/framing/json-pointer-text';
 import { frameJsonRecord } from '#shared/framing/ndjson-line';
 import type { RecordKey } from './boundary-ids.ts';
 import { higherCursor, recordCursor } from './incremental-cursor.ts';
@@ -85,19 +84,21 @@ export function pageRecords(text: string, origin: PageOrigin): PageRecords | Bad
       reason: `records limit: the page holds ${array.length} records, more than maxRecordsPerPage (${source.maxRecordsPerPage})`,
     };
   }
-  const arrayText = jsonPointerText(text, source.records) ?? '[]';
-  const elements = array.length === 0 ? [] : jsonArrayElements(arrayText);
-  const meta = {
+  // One scan of the array for the records' texts and their ids' texts (JSON.parse above checked
+  // the page and gives the values the schema and pagination read).
+  const elements = jsonPointerElements(text, source.records, source.id) ?? [];
+  // Every record's `_sluice` member is the same up to its record_id (hex: nothing to escape).
+  const metaPrefix = `${JSON.stringify({
     source: source.name,
     run: origin.run,
     page: origin.page,
     fetched_at: origin.fetchedAt.toISOString(),
-  };
+  }).slice(0, -1)},"record_id":"`;
   const lines: Uint8Array[] = [];
   const keys: RecordKey[] = [];
   const rejected: RejectedText[] = [];
   let highest: string | undefined;
-  elements.forEach((element, index) => {
+  elements.forEach(({ text: element, member: idText }, index) => {
     const errors = validateRecord(stream, array[index]);
     const isObject = element.startsWith('{');
     if (!isObject || errors.length > 0) {
@@ -107,9 +108,8 @@ export function pageRecords(text: string, origin: PageOrigin): PageRecords | Bad
       rejected.push({ text: element, reason });
       return;
     }
-    const idText = (source.id === undefined ? undefined : jsonPointerText(element, source.id)) ?? element;
-    const id = recordId(source.name, idText);
-    const member = JSON.stringify({ ...meta, record_id: id });
+    const id = recordId(source.name, idText ?? element);
+    const member = `${metaPrefix}${id}"}`;
     const line = frameJsonRecord(withSluiceMember(element, member));
     if (line.byteLength > MAX_RECORD_BYTES) {
       rejected.push({

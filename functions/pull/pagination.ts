@@ -84,7 +84,12 @@ export function requestKey(source: SourceConfig, request: PageRequest, position:
   return key === undefined ? undefined : createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
 
-function valueText(pageText: string, pointer: string): string | undefined {
+function valueText(page: unknown, pageText: string, pointer: string): string | undefined {
+  // A string cursor is what JSON.parse made of it; only a number is read from the text again
+  // (a 64-bit one would be rounded), so the usual page is not scanned a second time.
+  const value = jsonPointerValue(page, pointer);
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return undefined;
   const text = jsonPointerText(pageText, pointer);
   if (text === undefined || text === 'null' || text === '') return undefined;
   return text.startsWith('"') ? (JSON.parse(text) as string) : text;
@@ -131,7 +136,7 @@ export function nextPosition(
     }
     case 'cursor': {
       if (paginate.hasMore !== undefined && jsonPointerValue(page, paginate.hasMore) !== true) return undefined;
-      const cursor = valueText(response.text, paginate.path);
+      const cursor = valueText(page, response.text, paginate.path);
       return cursor === undefined ? undefined : { cursor };
     }
     case 'offset': {

@@ -132,3 +132,120 @@ export function jsonPointerValue(document: unknown, pointer: string): unknown {
   }
   return value;
 }
+
+/** One element of an array, as sent, and the text of the member a pointer names inside it. */
+export interface JsonElementText {
+  /** The element's text, without the whitespace around it. */
+  readonly text: string;
+  /** The text of the member `memberPointer` names in the element, or undefined when it names nothing. */
+  readonly member: string | undefined;
+}
+
+/** End of the member `key` of the object at `at` (the last one), and its value's bounds. */
+function objectEndWithMember(text: string, at: number, key: string): { end: number; value?: [number, number] } {
+  let index = skipWhitespace(text, at + 1);
+  let value: [number, number] | undefined;
+  while (index < text.length && text.charCodeAt(index) === QUOTE) {
+    const keyEnd = stringEnd(text, index);
+    const raw = text.slice(index + 1, keyEnd - 1);
+    const matches = raw === key || (raw.includes('\\') && JSON.parse(text.slice(index, keyEnd)) === key);
+    const valueStart = skipWhitespace(text, skipWhitespace(text, keyEnd) + 1);
+    const valueStop = valueEnd(text, valueStart);
+    if (matches) value = [valueStart, valueStop];
+    index = skipWhitespace(text, valueStop);
+    if (text.charCodeAt(index) !== COMMA) break;
+    index = skipWhitespace(text, index + 1);
+  }
+  // `index` is at the closing brace of a valid object (or of an empty one).
+  return value ? { end: index + 1, value } : { end: index + 1 };
+}
+
+/** The elements of the array at `at` (one scan), each with its member `memberPointer` names; and where the array ends. */
+function arrayElementTexts(
+  text: string,
+  at: number,
+  memberPointer: string | undefined,
+): { elements: JsonElementText[]; end: number } {
+  const tokens = memberPointer === undefined ? undefined : jsonPointerTokens(memberPointer);
+  // A pointer to a member of the element itself (`/id`, the usual case) is read while the
+  // element is scanned; a deeper one is looked up in the element's text afterwards.
+  const [firstToken] = tokens ?? [];
+  const direct = tokens?.length === 1 && firstToken !== undefined ? firstToken : undefined;
+  const elements: JsonElementText[] = [];
+  let index = skipWhitespace(text, at + 1);
+  if (text.charCodeAt(index) === CLOSE_ARRAY) return { elements, end: index + 1 };
+  while (index < text.length) {
+    const start = index;
+    let end: number;
+    let member: string | undefined;
+    const scanned = direct !== undefined && text.charCodeAt(start) === OPEN_OBJECT;
+    if (scanned) {
+      const object = objectEndWithMember(text, start, direct);
+      end = object.end;
+      member = object.value ? text.slice(object.value[0], object.value[1]) : undefined;
+    } else {
+      end = valueEnd(text, start);
+    }
+    const element = text.slice(start, end);
+    if (memberPointer !== undefined && !scanned) member = jsonPointerText(element, memberPointer);
+    elements.push({ text: element, member });
+    index = skipWhitespace(text, end);
+    if (text.charCodeAt(index) !== COMMA) break;
+    index = skipWhitespace(text, index + 1);
+  }
+  return { elements, end: index + 1 };
+}
+
+/**
+ * The text of each element of the array `pointer` names, and of the member `memberPointer`
+ * names in each, read in one scan of the array (the pull runner's pages: the records and their
+ * ids). Undefined when the pointer names no array. `text` must already be known to be valid JSON.
+ */
+export function jsonPointerElements(
+  text: string,
+  pointer: string,
+  memberPointer?: string,
+): JsonElementText[] | undefined {
+  const tokens = jsonPointerTokens(pointer);
+  const last = tokens.pop();
+  let start = skipWhitespace(text, 0);
+  for (const token of tokens) {
+    const first = text[start];
+    const next =
+      first === '{' ? memberStart(text, start, token) : first === '[' ? elementStart(text, start, token) : undefined;
+    if (next === undefined) return undefined;
+    start = next;
+  }
+  if (last !== undefined && text.charCodeAt(start) === OPEN_ARRAY) {
+    const next = elementStart(text, start, last);
+    if (next === undefined) return undefined;
+    start = next;
+  } else if (last !== undefined) {
+    if (text.charCodeAt(start) !== OPEN_OBJECT) return undefined;
+    // The array is split while the object's members are walked; a later duplicate key wins, as
+    // in JSON.parse, so its elements replace the earlier ones.
+    let found: JsonElementText[] | undefined;
+    let index = skipWhitespace(text, start + 1);
+    while (index < text.length && text.charCodeAt(index) === QUOTE) {
+      const keyEnd = stringEnd(text, index);
+      const raw = text.slice(index + 1, keyEnd - 1);
+      const matches = raw === last || (raw.includes('\\') && JSON.parse(text.slice(index, keyEnd)) === last);
+      const valueStart = skipWhitespace(text, skipWhitespace(text, keyEnd) + 1);
+      let valueStop: number;
+      if (matches && text.charCodeAt(valueStart) === OPEN_ARRAY) {
+        const array = arrayElementTexts(text, valueStart, memberPointer);
+        found = array.elements;
+        valueStop = array.end;
+      } else {
+        if (matches) found = undefined;
+        valueStop = valueEnd(text, valueStart);
+      }
+      index = skipWhitespace(text, valueStop);
+      if (text.charCodeAt(index) !== COMMA) break;
+      index = skipWhitespace(text, index + 1);
+    }
+    return found;
+  }
+  if (text.charCodeAt(start) !== OPEN_ARRAY) return undefined;
+  return arrayElementTexts(text, start, memberPointer).elements;
+}

@@ -230,7 +230,7 @@ describe('stack Sluice-example', () => {
     expect(sources.some((source) => source.endsWith('functions/shared/kinesis-route.ts'))).toBe(false);
   });
 
-  it('loads the Idempotency-Key layer, its DynamoDB client and the Secrets Manager client only when first needed', () => {
+  it('loads the Idempotency-Key layer, its DynamoDB client, the Secrets Manager client and the XML parser only when first needed', () => {
     const all = ingestBundleSources(synth, 'example');
     const coldStart = ingestColdStartSources(synth, 'example');
     const lazy = [
@@ -238,6 +238,8 @@ describe('stack Sluice-example', () => {
       '@aws-lambda-powertools/idempotency/',
       '@aws-sdk/client-dynamodb/',
       '@aws-sdk/client-secrets-manager/',
+      'fast-xml-parser/',
+      'shared/framing/xml-document.ts',
     ];
     for (const part of lazy) {
       expect(all.some((source) => source.includes(part))).toBe(true);

@@ -94,6 +94,27 @@ describe('pagination', () => {
     expect(api.requests.map((request) => request.url.searchParams.get('after'))).toEqual([null, 'c1', 'c2']);
   });
 
+  it('follows a 64-bit number cursor digit for digit and a string cursor with escapes decoded', async () => {
+    const bodies: Record<string, string> = {
+      start: '{"results":[{"id":1}],"next":18446744073709551617}',
+      '18446744073709551617': '{"results":[{"id":2}],"next":"p\\u00e9\\/2"}',
+      'p\u00e9/2': '{"results":[{"id":3}],"next":null}',
+    };
+    api = await FakeApi.start((request) => ({
+      body: bodies[request.url.searchParams.get('after') ?? 'start'] ?? '[]',
+    }));
+    const { summary } = await pull(
+      { records: '/results', paginate: { type: 'cursor', path: '/next', param: 'after' } },
+      api,
+    );
+    expect(summary).toMatchObject({ status: 'succeeded', records: 3, pages: 3 });
+    expect(api.requests.map((request) => request.url.searchParams.get('after'))).toEqual([
+      null,
+      '18446744073709551617',
+      'p\u00e9/2',
+    ]);
+  });
+
   it('stops on a next URL it has already requested in this run', async () => {
     api = await FakeApi.start((request) => ({
       body: '[{"id":1}]',

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonPointerText, jsonPointerValue } from '#shared/framing/json-pointer-text';
+import { jsonArrayElements } from '#shared/framing/json-array-elements';
+import { jsonPointerElements, jsonPointerText, jsonPointerValue } from '#shared/framing/json-pointer-text';
 
 describe('jsonPointerText', () => {
   const page = ' { "a~b": 1, "x/y": [10, {"id": 18446744073709551617 , "s":"}]\\"{"}], "dup": 1, "dup": 2 } ';
@@ -38,6 +39,62 @@ describe('jsonPointerText', () => {
           else expect(JSON.parse(found as string)).toEqual(expected);
         },
       ),
+    );
+  });
+});
+
+describe('jsonPointerElements', () => {
+  const pointerOf = (path: readonly (string | number)[]) =>
+    path.map((token) => `/${String(token).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+
+  it('returns each element of the named array as sent, with the text of its id', () => {
+    const page = '{"data": [ {"id": 18446744073709551617, "s": "a\\"}]"} ,{"x":1}, 7 ], "next": "p2"}';
+    expect(jsonPointerElements(page, '/data', '/id')).toEqual([
+      { text: '{"id": 18446744073709551617, "s": "a\\"}]"}', member: '18446744073709551617' },
+      { text: '{"x":1}', member: undefined },
+      { text: '7', member: undefined },
+    ]);
+  });
+
+  it('takes the last of duplicate keys, for the array and for the id, as JSON.parse does', () => {
+    const page = '{"data": [{"id": 1}], "data": [{"id": 2, "\\u0069d": 3}]}';
+    expect(jsonPointerElements(page, '/data', '/id')).toEqual([{ text: '{"id": 2, "\\u0069d": 3}', member: '3' }]);
+    expect(jsonPointerElements('{"data": [1], "data": 5}', '/data')).toBeUndefined();
+  });
+
+  it('returns undefined when the pointer names no array', () => {
+    expect(jsonPointerElements('{"data": {"a": 1}}', '/data')).toBeUndefined();
+    expect(jsonPointerElements('{"data": []}', '/missing')).toBeUndefined();
+    expect(jsonPointerElements('[[1], 2]', '/1')).toBeUndefined();
+    expect(jsonPointerElements('[]', '', '/id')).toEqual([]);
+  });
+
+  it('agrees with JSON.parse, jsonArrayElements and jsonPointerText on any document and pointers', () => {
+    fc.assert(
+      fc.property(
+        fc.json(),
+        fc.array(fc.oneof(fc.constantFrom('id', 'data'), fc.string({ maxLength: 2 }), fc.nat(2)), { maxLength: 2 }),
+        fc.option(fc.array(fc.oneof(fc.constant('id'), fc.string({ maxLength: 2 }), fc.nat(2)), { maxLength: 2 }), {
+          nil: undefined,
+        }),
+        (text, path, memberPath) => {
+          const pointer = pointerOf(path);
+          const memberPointer = memberPath === undefined ? undefined : pointerOf(memberPath);
+          const expected = jsonPointerValue(JSON.parse(text), pointer);
+          const found = jsonPointerElements(text, pointer, memberPointer);
+          if (!Array.isArray(expected)) {
+            expect(found).toBeUndefined();
+            return;
+          }
+          const texts = jsonArrayElements(jsonPointerText(text, pointer) as string);
+          expect(found?.map((element) => element.text)).toEqual(expected.length === 0 ? [] : texts);
+          for (const element of found ?? []) {
+            const member = memberPointer === undefined ? undefined : jsonPointerText(element.text, memberPointer);
+            expect(element.member).toBe(member);
+          }
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });
