@@ -180,8 +180,8 @@ describe('sluice query over batches landed by real posts', () => {
       [
         'currency | orders | odd',
         '---------+--------+------',
-        'EUR      | 2      | a,"b"',
-        'USD      | 1      | a,"b"',
+        'EUR      |      2 | a,"b"',
+        'USD      |      1 | a,"b"',
         '(2 rows)',
         '',
       ].join('\n'),
