@@ -26,6 +26,7 @@ import { createDeliverRoute, DELIVER_ROUTE } from './firehose/delivery-admin-rou
 import { type DeliveryLog, FirehoseEmulation, type ReplayedKeys } from './firehose/firehose-emulation.ts';
 import { type AccessLogEntry, accessLogLine } from './gateway/access-log.ts';
 import { createGateway, type IngestHandler } from './gateway/gateway.ts';
+import { gracefulClose } from './gateway/graceful-close.ts';
 import { createJwtAuthorizer } from './gateway/jwt-authorizer.ts';
 import { guardedListener } from './guarded-listener.ts';
 import { loadOrCreateKeySet, signLocalToken } from './local-issuer.ts';
@@ -313,6 +314,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     };
     // No request, with or without credentials, can end the process (issue 22 §3).
     server.on('request', guardedListener(routeRequest, logUnexpected));
+    const stopServer = gracefulClose(server);
     await writeServerState(home.serverStateFile, {
       pid: process.pid,
       url: issuer,
@@ -395,8 +397,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         closing ??= (async () => {
           await reloading;
           // Stop taking requests, let the ones in flight finish, then flush what they buffered.
-          const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-          server.closeIdleConnections();
+          const stopped = stopServer();
           // Runs end after their current slice with their progress saved; then their records are flushed.
           const openedPull = current.pull;
           openedPull?.stop();
