@@ -29,7 +29,7 @@ import {
 } from '#shared/observability/operations-alarms';
 import { type CounterName, DIMENSION, type METRICS, METRICS_NAMESPACE, STATUS_CLASSES } from '#shared/ports/metrics';
 import { RUN_STATUSES } from '#shared/pull/pull-run';
-import type { StreamDelivery } from './delivery-stream.ts';
+import type { StreamDelivery } from './delivery/delivery-stream.ts';
 import { inGroupsOf, MAX_ALARMS_PER_STATUS_WIDGET, noSuccessWindow } from './tenant-monitoring-defaults.ts';
 
 /** CloudWatch's operator for each comparison an alarm spec names. */

@@ -24,7 +24,7 @@ import { TokenBucket } from './token-bucket.ts';
 // One per process: the 3.5 MB script and its gzipped copy are the same for every server.
 let localScript: ScalarScript | undefined;
 
-/** What the health function on AWS answers (infra/constructs/ingest-api.ts). */
+/** What the health function on AWS answers (infra/constructs/ingest/ingest-api.ts). */
 const HEALTH_ANSWER: APIGatewayProxyStructuredResultV2 = {
   statusCode: 200,
   headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },

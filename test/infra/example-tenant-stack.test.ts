@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { IDEMPOTENCY_TABLE_ACTIONS } from '#infra/constructs/idempotency-table';
+import { IDEMPOTENCY_TABLE_ACTIONS } from '#infra/constructs/ingest/idempotency-table';
 import { createTenantApp } from '#infra/tenant-app';
 import { loadTenant } from '#shared/config/tenant-loader';
 import {

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
-import type { StreamDelivery } from '#infra/constructs/delivery-stream';
+import type { StreamDelivery } from '#infra/constructs/delivery/delivery-stream';
 import { TenantMonitoring } from '#infra/constructs/tenant-monitoring';
 import { MAX_ALARMS_PER_STATUS_WIDGET } from '#infra/constructs/tenant-monitoring-defaults';
 import { defineTenant } from '#shared/config/tenant-config';

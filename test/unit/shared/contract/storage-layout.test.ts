@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deliverySettings } from '#infra/constructs/delivery-stream-defaults';
+import { deliverySettings } from '#infra/constructs/delivery/delivery-stream-defaults';
 import { batchKey } from '#local/firehose/firehose-emulation';
 import { defineTenant } from '#shared/config/tenant-config';
 import { batchObjectName, channelLayout, renderPrefix } from '#shared/contract/storage-layout';

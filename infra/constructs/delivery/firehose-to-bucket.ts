@@ -11,7 +11,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeWildcardResources, nagAttributeRef } from '../nag-findings.ts';
+import { acknowledgeWildcardResources, nagAttributeRef } from '../../nag-findings.ts';
 import { type DeliverySettings, staticPrefix } from './delivery-stream-defaults.ts';
 
 /** Props of {@link FirehoseToBucket}. */

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadOrCreateKeySet, signLocalToken } from '#local/local-issuer';
 import { sluiceHome } from '#local/sluice-home';
-import { type DevProcess, REPO_ROOT, startDevProcess } from './support/dev-process.ts';
-import { landedRecordsIn } from './support/landed-records.ts';
+import { type DevProcess, REPO_ROOT, startDevProcess } from '../support/dev-process.ts';
+import { landedRecordsIn } from '../support/landed-records.ts';
 
 const CONCURRENCY = 20;
 const RECORDS_PER_POST = 5;

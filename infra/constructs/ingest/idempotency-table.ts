@@ -8,7 +8,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { ENV } from '#shared/contract/environment';
 import { IDEMPOTENCY_EXPIRY_ATTRIBUTE, IDEMPOTENCY_PARTITION_KEY } from '#shared/contract/idempotency-table';
-import type { HouseFunction } from './house-function.ts';
+import type { HouseFunction } from '../house-function.ts';
 
 /**
  * What Powertools' DynamoDB persistence layer does to the table: a conditional put of the

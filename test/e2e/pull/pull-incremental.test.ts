@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '#cli/main';
 import { createSampleApi, SAMPLE_EVENTS_FILE, SAMPLE_EVENTS_PATH, type SinceFilter } from '#local/pull/sample-api';
-import { captureIo } from '../unit/cli/io-capture.ts';
-import { landedRecordsIn } from './support/landed-records.ts';
-import { tempHome } from './support/temp-home.ts';
+import { captureIo } from '../../unit/cli/io-capture.ts';
+import { landedRecordsIn } from '../support/landed-records.ts';
+import { tempHome } from '../support/temp-home.ts';
 
 const TENANT_FILE = 'test/e2e/fixtures/incremental-pull-tenant.ts';
 const RECORD_TEXT = /\{\s*"id":[^}]*\}/g;

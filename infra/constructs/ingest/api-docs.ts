@@ -7,8 +7,8 @@
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Construct } from 'constructs';
 import { API_DOCS_PATHS } from '#shared/openapi/api-docs';
-import { API_DOCS_ENTRY, apiDocsAliases, apiDocsCommandHooks, gzippedScalarScript } from '../function-bundling.ts';
-import { HouseFunction } from './house-function.ts';
+import { API_DOCS_ENTRY, apiDocsAliases, apiDocsCommandHooks, gzippedScalarScript } from '../../function-bundling.ts';
+import { HouseFunction } from '../house-function.ts';
 import type { IngestApi } from './ingest-api.ts';
 
 /** Props of {@link ApiDocs}. */

@@ -4,7 +4,7 @@
  * on every run.
  */
 import { describe, expect, it } from 'vitest';
-import { runKillChaos, seededRandom } from './client-kill/kill-chaos.ts';
+import { runKillChaos, seededRandom } from '../client-kill/kill-chaos.ts';
 
 describe('sending through a spool while processes are killed', () => {
   it('sluice send --spool killed twice and run again lands every record exactly once', {

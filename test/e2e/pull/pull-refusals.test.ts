@@ -13,9 +13,9 @@ import { embeddedDynamoDbDirectory, startEmbeddedDynamoDb } from '#local/embedde
 import { openLocalPull } from '#local/pull/pull-wiring';
 import { loadTenant } from '#shared/config/tenant-loader';
 import { MAX_SAVED_VALUE_BYTES } from '#shared/pull/state-limits';
-import { captureIo } from '../unit/cli/io-capture.ts';
-import { landedRecordsIn } from './support/landed-records.ts';
-import { tempHome } from './support/temp-home.ts';
+import { captureIo } from '../../unit/cli/io-capture.ts';
+import { landedRecordsIn } from '../support/landed-records.ts';
+import { tempHome } from '../support/temp-home.ts';
 
 const TENANT_FILE = 'test/e2e/fixtures/refusing-pull-tenant.ts';
 const TOKEN = 'tok-refusals-7d2e';

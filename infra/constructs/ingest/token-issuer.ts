@@ -19,10 +19,10 @@ import { Construct } from 'constructs';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '#shared/contract/contract';
 import { ENV } from '#shared/contract/environment';
 import { JWKS_PARAMETER_MAX_KEYS, jwksParameterName, scheduledKeyCount } from '#shared/tokens/jwks-parameter';
-import { acknowledgeWildcardResources, nagAttributeRef } from '../nag-findings.ts';
-import { repoPath } from '../paths.ts';
-import { HouseFunction } from './house-function.ts';
-import { HOUSE_LOG_RETENTION } from './house-function-defaults.ts';
+import { acknowledgeWildcardResources, nagAttributeRef } from '../../nag-findings.ts';
+import { repoPath } from '../../paths.ts';
+import { HouseFunction } from '../house-function.ts';
+import { HOUSE_LOG_RETENTION } from '../house-function-defaults.ts';
 import type { IngestApi } from './ingest-api.ts';
 
 /** Props of {@link TokenIssuer}. */

@@ -14,8 +14,8 @@ import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import { type DevServer, type IngestHandlerFactory, startDevServer } from '#local/dev-server';
 import { defineTenant } from '#shared/config/tenant-config';
 import { Order } from '#tenants/example';
-import { type FaultProxy, startFaultProxy } from './support/fault-proxy.ts';
-import { tempHome } from './support/temp-home.ts';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
+import { tempHome } from '../support/temp-home.ts';
 
 const tenant = defineTenant({
   tenant: 'example',

@@ -7,9 +7,9 @@ import { type IngestHandlerFactory, startDevServer } from '#local/dev-server';
 import { loadTenant } from '#shared/config/tenant-loader';
 import { DeadlineExceededError } from '#shared/contract/errors';
 import type { DeliveryBatch, RecordDelivery } from '#shared/ports/delivery-port';
-import { landedRecordsIn } from './support/landed-records.ts';
-import { post } from './support/local-server.ts';
-import { tempHome } from './support/temp-home.ts';
+import { landedRecordsIn } from '../support/landed-records.ts';
+import { post } from '../support/local-server.ts';
+import { tempHome } from '../support/temp-home.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 

@@ -3,8 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '#cli/main';
-import { captureIo } from '../unit/cli/io-capture.ts';
-import { startTestServer, type TestServer } from './support/local-server.ts';
+import { captureIo } from '../../unit/cli/io-capture.ts';
+import { startTestServer, type TestServer } from '../support/local-server.ts';
 
 let local: TestServer;
 beforeAll(async () => {

@@ -16,9 +16,9 @@ import type { StreamConfig } from '#shared/config/tenant-config';
 import { deliveryStreamName } from '#shared/contract/delivery-stream-names';
 import type { DeliveryTarget } from '#shared/contract/environment';
 import type { DeliveryChannel } from '#shared/ports/delivery-port';
+import type { DeliveryBindable } from '../house-function.ts';
 import { deliverySettings } from './delivery-stream-defaults.ts';
 import { FirehoseToBucket } from './firehose-to-bucket.ts';
-import type { DeliveryBindable } from './house-function.ts';
 
 /** Props of {@link StreamDelivery}. */
 export interface StreamDeliveryProps {

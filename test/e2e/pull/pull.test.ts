@@ -9,10 +9,10 @@ import { runCli } from '#cli/main';
 import { startDevServer } from '#local/dev-server';
 import { createSampleApi, SAMPLE_EVENTS_FILE, SAMPLE_EVENTS_PATH } from '#local/pull/sample-api';
 import { loadTenant } from '#shared/config/tenant-loader';
-import { captureIo } from '../unit/cli/io-capture.ts';
-import { REPO_ROOT, SLUICE_BIN } from './support/dev-process.ts';
-import { landedRecordsIn } from './support/landed-records.ts';
-import { tempHome } from './support/temp-home.ts';
+import { captureIo } from '../../unit/cli/io-capture.ts';
+import { REPO_ROOT, SLUICE_BIN } from '../support/dev-process.ts';
+import { landedRecordsIn } from '../support/landed-records.ts';
+import { tempHome } from '../support/temp-home.ts';
 
 const TENANT_FILE = 'test/unit/cli/fixtures/pull-tenant.ts';
 const GUARDED_TENANT_FILE = 'test/e2e/fixtures/guarded-pull-tenant.ts';

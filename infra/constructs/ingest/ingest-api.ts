@@ -19,8 +19,8 @@ import type { TenantConfig } from '#shared/config/tenant-config';
 import { isWebhookStream } from '#shared/config/webhook-config';
 import { HEALTH_PATH, ingestPath, PUBLIC_ROUTE_THROTTLE, validatePath } from '#shared/contract/contract';
 import { routeScopes } from '#shared/tokens/token-claims';
-import { functionRoleAndLogs } from './house-function.ts';
-import { HOUSE_ARCHITECTURE, HOUSE_LOG_RETENTION, HOUSE_RUNTIME } from './house-function-defaults.ts';
+import { functionRoleAndLogs } from '../house-function.ts';
+import { HOUSE_ARCHITECTURE, HOUSE_LOG_RETENTION, HOUSE_RUNTIME } from '../house-function-defaults.ts';
 import { ACCESS_LOG_FORMAT, accessLogGroupName } from './ingest-api-defaults.ts';
 
 /** Who issues the tokens the authorizer accepts. */
@@ -143,7 +143,7 @@ export class IngestApi extends Construct {
   /**
    * Adds a `GET` route that answers without a token, throttled by {@link PUBLIC_ROUTE_THROTTLE}.
    * Only the health check, the issuer's discovery documents and the API's self-description
-   * (infra/constructs/api-docs.ts) are public; each says why.
+   * (infra/constructs/ingest/api-docs.ts) are public; each says why.
    */
   addPublicRoute(path: string, integration: apigw.HttpRouteIntegration, why: string): apigw.HttpRoute {
     const [route] = this.api.addRoutes({ path, methods: [apigw.HttpMethod.GET], integration });
