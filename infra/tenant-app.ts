@@ -1,7 +1,7 @@
 /** Builds the CDK app of one tenant: feature flags, the tenant stack and cdk-nag. */
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { IAM_PRINCIPAL_ARN_PATTERN } from '#shared/config/auth-config';
+import { parseKeyReaderList } from '#shared/config/auth-config';
 import { isSelfIssuer, TenantConfigError } from '#shared/config/tenant-config';
 import type { LoadedTenant } from '#shared/config/tenant-loader';
 import { tenantStackName } from '#shared/contract/stack-outputs';
@@ -31,22 +31,18 @@ export const KEY_READERS_CONTEXT = 'keyReaders';
 export function contextKeyReaders(app: App, tenant: LoadedTenant): string[] {
   const value: unknown = app.node.tryGetContext(KEY_READERS_CONTEXT);
   if (value === undefined || value === '') return [];
-  const listed = Array.isArray(value) ? value : String(value).split(',');
-  const arns = listed.map((arn) => String(arn).trim()).filter((arn) => arn.length > 0);
+  const { arns, problems } = parseKeyReaderList(
+    Array.isArray(value) ? value : String(value),
+    `-c ${KEY_READERS_CONTEXT}`,
+  );
   const { tenant: name, auth } = tenant.config;
-  const problems = arns
-    .filter((arn) => !IAM_PRINCIPAL_ARN_PATTERN.test(arn))
-    .map(
-      (arn) =>
-        `-c ${KEY_READERS_CONTEXT}: ${JSON.stringify(arn.slice(0, 200))} is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name> or :user/<name>)`,
-    );
   if (arns.length > 0 && !isSelfIssuer(auth)) {
     problems.push(
       `-c ${KEY_READERS_CONTEXT}: tenant ${name} takes tokens from ${auth.issuer}, so it has no signing keys to read`,
     );
   }
   if (problems.length > 0) throw new TenantConfigError(name, problems);
-  return [...new Set(arns)];
+  return arns;
 }
 
 /** The app and its one stack. */

@@ -80,8 +80,15 @@ export function principalOfCaller(callerArn: string): { kind: 'role' | 'user' | 
   return { kind: 'other', name: callerArn };
 }
 
-/** The caller may read the signing keys after the deploy, to mint tokens and run `sluice verify`. */
-export async function checkKeyReader(sts: STSClient, keyReaders: readonly string[]): Promise<CheckResult> {
+/**
+ * The caller may read the signing keys after the deploy, to mint tokens and run `sluice verify`:
+ * it is among the tenant file's `auth.keyReaders` or the deploy's `-c keyReaders=`.
+ */
+export async function checkKeyReader(
+  sts: STSClient,
+  keyReaders: readonly string[],
+  deployKeyReaders: readonly string[] = [],
+): Promise<CheckResult> {
   const name = 'key reader';
   let callerArn: string;
   try {
@@ -90,16 +97,19 @@ export async function checkKeyReader(sts: STSClient, keyReaders: readonly string
     return result(name, 'fail', `cannot tell who you are (sts get-caller-identity): ${errorMessage(error)}`);
   }
   const caller = principalOfCaller(callerArn);
-  const listed = keyReaders.some((arn) =>
+  const names = (arn: string) =>
     caller.kind === 'role'
       ? /:role\//.test(arn) && arn.endsWith(`/${caller.name}`)
-      : caller.kind === 'user' && /:user\//.test(arn) && arn.endsWith(`/${caller.name}`),
-  );
-  if (listed) return result(name, 'pass', `${callerArn} is among auth.keyReaders`);
+      : caller.kind === 'user' && /:user\//.test(arn) && arn.endsWith(`/${caller.name}`);
+  if (keyReaders.some(names)) return result(name, 'pass', `${callerArn} is among auth.keyReaders`);
+  if (deployKeyReaders.some(names)) {
+    return result(name, 'pass', `${callerArn} is among --key-readers: deploy with the same -c keyReaders=`);
+  }
+  const listed = keyReaders.length + deployKeyReaders.length;
   return result(
     name,
     'fail',
-    `${callerArn} is not among auth.keyReaders (${keyReaders.length} listed), so it could not mint a token after the deploy; add its role or user ARN to auth.keyReaders (docs/deploy.md)`,
+    `${callerArn} is not among auth.keyReaders or --key-readers (${listed} listed), so it could not mint a token after the deploy; add its role or user ARN to auth.keyReaders, or deploy with -c keyReaders=<arn> and pass the same list here as --key-readers (docs/deploy.md)`,
   );
 }
 

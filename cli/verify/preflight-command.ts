@@ -24,11 +24,20 @@ function configuredSecretNames(tenant: TenantConfig): string[] {
   return [...new Set([...webhookSecretNames(tenant.streams), ...sourceSecrets])].sort();
 }
 
-/** Runs the preflight of one tenant against the account the clients reach. */
-export async function runPreflight(tenant: TenantConfig, io: CliIo, clients: PreflightClients): Promise<number> {
+/**
+ * Runs the preflight of one tenant against the account the clients reach; `deployKeyReaders` are
+ * those the deploy will add with `-c keyReaders=`.
+ */
+export async function runPreflight(
+  tenant: TenantConfig,
+  io: CliIo,
+  clients: PreflightClients,
+  deployKeyReaders: readonly string[] = [],
+): Promise<number> {
   const out = checkReporter(io, 'preflight');
   out.report(await checkBootstrap(clients.cloudFormation));
-  if (isSelfIssuer(tenant.auth)) out.report(await checkKeyReader(clients.sts, tenant.auth.keyReaders));
+  if (isSelfIssuer(tenant.auth))
+    out.report(await checkKeyReader(clients.sts, tenant.auth.keyReaders, deployKeyReaders));
   else out.report({ name: 'key reader', outcome: 'skip', detail: `tokens come from ${tenant.auth.issuer}` });
   const secrets = configuredSecretNames(tenant);
   for (const name of secrets) out.report(await checkSecret(clients.secretsManager, name));

@@ -4,7 +4,9 @@
  * 202 from every stream, and each sample must land in the bucket. One line per check, then a
  * verdict; exit code 0 only when nothing failed. The token is never printed.
  */
+
 import { S3Client } from '@aws-sdk/client-s3';
+import { parseKeyReaderList } from '#shared/config/auth-config';
 import { isSelfIssuer } from '#shared/config/tenant-config';
 import { loadTenant, TenantSourceError } from '#shared/config/tenant-loader';
 import { isWebhookStream } from '#shared/config/webhook-config';
@@ -53,6 +55,11 @@ bucket. Prints one line per check and a verdict; exit code 0 when every check pa
       type: 'boolean',
       help: "before the first deploy, with the deployer's credentials: the CDK bootstrap stack,\nyou among auth.keyReaders, every secret the config names, Lambda concurrency for\nany reservedConcurrency, the Region's services and the synthesized resource count",
     },
+    'key-readers': {
+      type: 'string',
+      value: '<arn>,…',
+      help: 'with --preflight: the key readers you will pass to cdk deploy as -c keyReaders=',
+    },
   },
   notes: `Needs cloudformation:DescribeStacks, secretsmanager:GetSecretValue and kms:Decrypt on the
 signing key secret, and s3:ListBucket on the landing bucket.`,
@@ -92,8 +99,16 @@ export async function verifyCommand(
         VERIFY_USAGE,
       );
     const { config } = await loadTenant(values.tenant, { cwd: io.cwd });
-    return runPreflight(config, io, preflightClients());
+    const { arns, problems } = parseKeyReaderList(values['key-readers'] ?? '', '--key-readers');
+    if (arns.length > 0 && !isSelfIssuer(config.auth)) {
+      problems.push(
+        `--key-readers: tenant ${config.tenant} takes tokens from ${config.auth.issuer}, so it has no signing keys to read`,
+      );
+    }
+    if (problems.length > 0) throw new UsageError(problems.join('; '), VERIFY_USAGE);
+    return runPreflight(config, io, preflightClients(), arns);
   }
+  if (values['key-readers'] !== undefined) throw new UsageError('--key-readers goes with --preflight', VERIFY_USAGE);
   const stackName = values.stack;
   if (!stackName) throw new UsageError('missing: --stack <stack name>', VERIFY_USAGE);
   const timeoutMs = positiveNumber(values.timeout, '--timeout', DEFAULT_VERIFY_TIMEOUT_SECONDS, VERIFY_USAGE) * 1000;

@@ -8,6 +8,26 @@ import { strictEntries } from './strict-entries.ts';
 
 /** IAM role and user ARNs, as `aws:PrincipalArn` names a role session's role or a user. */
 export const IAM_PRINCIPAL_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:(?:role|user)\/[\w+=,.@/-]{1,512}$/;
+
+/**
+ * Key readers given on a command line (`<arn>,<arn>`, or a list from cdk.json): trimmed, empty
+ * entries dropped, duplicates removed, and each one that is not an IAM role or user ARN named in
+ * `problems` under `flag`, the way the command line spelled it.
+ */
+export function parseKeyReaderList(
+  value: string | readonly unknown[],
+  flag: string,
+): { readonly arns: string[]; readonly problems: string[] } {
+  const listed = typeof value === 'string' ? value.split(',') : value;
+  const arns = [...new Set(listed.map((arn) => String(arn).trim()).filter((arn) => arn.length > 0))];
+  const problems = arns
+    .filter((arn) => !IAM_PRINCIPAL_ARN_PATTERN.test(arn))
+    .map(
+      (arn) =>
+        `${flag}: ${JSON.stringify(arn.slice(0, 200))} is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name> or :user/<name>)`,
+    );
+  return { arns, problems };
+}
 export const SelfIssuerSchema = strictEntries(
   {
     issuer: v.literal('self'),

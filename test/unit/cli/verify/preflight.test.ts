@@ -106,6 +106,52 @@ describe('sluice verify --preflight', () => {
     expect(code).toBe(1);
   });
 
+  it('passes a caller named only in --key-readers, as the deploy will add it with -c keyReaders=', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws:iam::123456789012:user/bob' });
+    const captured = captureIo();
+    const code = await runCli(
+      [
+        'verify',
+        '--preflight',
+        '--tenant',
+        TENANT,
+        '--key-readers',
+        ' arn:aws:iam::123456789012:role/other, arn:aws:iam::123456789012:user/bob',
+      ],
+      captured.io,
+    );
+    expect(captured.stdout()).toMatch(
+      /✔ key reader .*user\/bob is among --key-readers: deploy with the same -c keyReaders=/,
+    );
+    expect(code).toBe(0);
+  });
+
+  it('fails naming both places when the caller is in neither list', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws:iam::123456789012:user/bob' });
+    const captured = captureIo();
+    const code = await runCli(
+      ['verify', '--preflight', '--tenant', TENANT, '--key-readers', 'arn:aws:iam::123456789012:user/carol'],
+      captured.io,
+    );
+    expect(captured.stdout()).toMatch(
+      /✘ key reader .*user\/bob is not among auth.keyReaders or --key-readers \(2 listed\)/,
+    );
+    expect(code).toBe(1);
+  });
+
+  it('refuses a --key-readers entry that is not an IAM role or user ARN, before calling AWS', async () => {
+    const captured = captureIo();
+    const code = await runCli(
+      ['verify', '--preflight', '--tenant', TENANT, '--key-readers', 'arn:aws:iam::123456789012:group/ops'],
+      captured.io,
+    );
+    expect(code).toBe(2);
+    expect(captured.stderr()).toMatch(
+      /--key-readers: "arn:aws:iam::123456789012:group\/ops" is not an IAM role or user ARN/,
+    );
+    expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(0);
+  });
+
   it('fails for a missing secret with the command that creates it', async () => {
     secretsManager
       .on(DescribeSecretCommand, { SecretId: 'crm-token' })
