@@ -306,6 +306,14 @@ export class TenantMonitoring extends Construct {
         ),
       ),
       graph(
+        'Dry runs per stream and status class',
+        streams.flatMap((stream) =>
+          STATUS_CLASSES.map((statusClass) =>
+            this.sluiceMetric('DryRuns', { [DIMENSION.stream]: stream, [DIMENSION.statusClass]: statusClass }),
+          ),
+        ),
+      ),
+      graph(
         'Records accepted and rejected per stream',
         streams.flatMap((stream) => [
           this.perStream('RecordsAccepted', stream),

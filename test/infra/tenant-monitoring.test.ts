@@ -282,6 +282,7 @@ describe('the dashboard', () => {
     for (const title of [
       'Requests and statuses',
       'Requests per stream and status class',
+      'Dry runs per stream and status class',
       'Records accepted and rejected per stream',
       'Firehose DeliveryToS3.DataFreshness (seconds, max)',
       'Firehose DeliveryToS3.Success (average)',
@@ -300,6 +301,7 @@ describe('the dashboard', () => {
     for (const fragment of [
       '\\"Sluice\\",\\"RecordsAccepted\\",\\"stream\\",\\"orders\\",\\"tenant\\",\\"fixture-ops\\"',
       '\\"Sluice\\",\\"RecordsRejected\\",\\"stream\\",\\"clicks\\"',
+      '\\"Sluice\\",\\"DryRuns\\",\\"status_class\\",\\"4xx\\",\\"stream\\",\\"orders\\"',
       '\\"Sluice\\",\\"PullRuns\\",\\"outcome\\",\\"failed\\",\\"source\\",\\"weekly\\"',
       '\\"AWS/Firehose\\",\\"DeliveryToS3.DataFreshness\\"',
       '\\"AWS/Kinesis\\",\\"WriteProvisionedThroughputExceeded\\"',
