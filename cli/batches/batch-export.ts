@@ -6,12 +6,13 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import { sqlIdentifier, sqlString } from '#cli/query/duckdb-views';
 import { openQueryEngine } from '#cli/query/query-engine';
 import { tableName } from '#shared/analytics/analyst-tables';
 import type { TenantConfig } from '#shared/config/tenant-config';
-import { downloadLanded } from '../query/landed-download.ts';
+import type { LandedFile } from '../query/landed-files.ts';
 import type { TimeWindow } from '../time-window.ts';
 import type { ExportFormat } from './export-formats.ts';
 
@@ -22,9 +23,14 @@ export interface ExportRequest {
   readonly format: ExportFormat;
   readonly out: string;
   readonly window: TimeWindow;
-  readonly s3: S3Client;
-  readonly bucket: string;
+  /**
+   * The stream's landed objects in the window, in key order, as files: downloaded from a bucket
+   * into `scratch`, or the local bucket's own files (with decoded copies of CBOR in `scratch`).
+   */
+  landed(scratch: string): Promise<readonly LandedFile[]>;
 }
+
+const gunzipAsync = promisify(gunzip);
 
 /** What an export wrote: records, and the batches they came from. */
 export interface ExportCount {
@@ -36,17 +42,15 @@ export interface ExportCount {
 export async function exportBatches(request: ExportRequest): Promise<ExportCount> {
   const folder = await mkdtemp(join(tmpdir(), 'sluice-export-'));
   try {
-    const { files } = await downloadLanded({
-      s3: request.s3,
-      bucket: request.bucket,
-      streams: [request.stream],
-      folder,
-      window: request.window,
-      deadLetters: false,
-    });
+    const files = await request.landed(folder);
     // Key order is time order.
     if (request.format === 'ndjson') {
-      const parts = await Promise.all(files.map((file) => readFile(file.path)));
+      const parts = await Promise.all(
+        files.map(async (file) => {
+          const stored = await readFile(file.path);
+          return file.compression === 'gzip' ? gunzipAsync(stored) : stored;
+        }),
+      );
       const joined = Buffer.concat(parts);
       await writeFile(request.out, joined);
       // Every decoded record is one line that ends with a newline.

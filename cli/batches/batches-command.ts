@@ -164,17 +164,37 @@ async function exportCommand(
   const loaded = await loadTenant(values.tenant, { cwd: io.cwd });
   const tenant = loaded.config;
   tenantStream(tenant, stream, BATCHES_USAGE);
-  const source = await openLandingSource(values, tenantHome(loaded, io.env, io.cwd));
+  const home = tenantHome(loaded, io.env, io.cwd);
   const out = resolve(io.cwd, values.out);
+  // The local bucket is read in its data folder, as `batches cat` and `sluice query` do: no embedded S3 is started.
+  const local = !values.bucket && !values.endpoint;
+  const source = local ? undefined : await openLandingSource(values, home);
   try {
     // Loaded here: DuckDB costs every other `batches` command most of a second.
     const { exportBatches } = await import('./batch-export.ts');
-    const count = await exportBatches({ tenant, stream, format, out, window, s3: source.s3, bucket: source.bucket });
+    const landed = source
+      ? async (scratch: string) => {
+          const { downloadLanded } = await import('../query/landed-download.ts');
+          const download = { s3: source.s3, bucket: source.bucket, streams: [stream], folder: scratch, window };
+          return (await downloadLanded({ ...download, deadLetters: false })).files;
+        }
+      : async (scratch: string) => {
+          const { localBucketFiles } = await import('../query/local-bucket-files.ts');
+          const request = {
+            s3Directory: home.s3,
+            bucket: LOCAL_BUCKET,
+            streams: [stream],
+            cacheFolder: scratch,
+            window,
+          };
+          return localBucketFiles({ ...request, deadLetters: false });
+        };
+    const count = await exportBatches({ tenant, stream, format, out, window, landed });
     io.stderr(
       `${plural(count.records, 'record')} (from ${plural(count.batches, 'batch', 'batches')}) of ${stream} written to ${out} (${format})\n`,
     );
   } finally {
-    await source.close();
+    await source?.close();
   }
   return 0;
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -77,5 +77,19 @@ describe('sluice batches with no dev server running', () => {
 
   it('says when a stream has no batches yet', async () => {
     expect(await batches('cat', 'events')).toEqual({ code: 0, stdout: '', stderr: 'no batches of events yet\n' });
+  });
+
+  it('export writes every complete record of the stream, gzipped and CBOR objects decoded, from the data folder', async () => {
+    const orders = join(root, 'orders.ndjson');
+    const exported = await batches('export', 'orders', '--format', 'ndjson', '--out', orders);
+    expect(exported).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: `3 records (from 2 batches) of orders written to ${orders} (ndjson)\n`,
+    });
+    expect(await readFile(orders, 'utf8')).toBe('{"order_id":"a"}\n{"order_id":"b"}\n{"order_id":"c"}\n');
+    const profiles = join(root, 'profiles.ndjson');
+    expect((await batches('export', 'profiles', '--format', 'ndjson', '--out', profiles)).code).toBe(0);
+    expect(await readFile(profiles, 'utf8')).toBe('{"id":"p-1"}\n{"id":"p-2"}\n');
   });
 });
