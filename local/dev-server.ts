@@ -160,7 +160,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
   // The key set and the two embedded services are independent: started together, they cost
   // the start the slowest of them (s3rver's worker, about a second) rather than their sum.
-  const databaseStarting = startEmbeddedDynamoDb(embeddedDynamoDbDirectory(home));
+  const databaseStarting = startEmbeddedDynamoDb(embeddedDynamoDbDirectory(home), 0, (error) =>
+    options.log?.error(`the embedded DynamoDB failed: ${error.message}`),
+  );
   // Awaited below or on the way out; this keeps a failure from being unhandled meanwhile.
   databaseStarting.catch(() => undefined);
   const [keySetResult, s3Result] = await Promise.allSettled([

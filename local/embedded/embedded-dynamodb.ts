@@ -5,8 +5,8 @@
  */
 import { once } from 'node:events';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -14,12 +14,12 @@ import {
   ResourceNotFoundException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { DynamoDbStateStore, stateDocumentClient } from '#functions/pull/dynamodb-state-store';
 import { IDEMPOTENCY_PARTITION_KEY } from '#shared/contract/idempotency-table';
 import { PULL_STATE_PARTITION_KEY } from '#shared/pull/pull-run';
 import { isProcessAlive } from '../process-alive.ts';
 import type { SluiceHome } from '../sluice-home.ts';
+import { inThreadDynamoDbHandler } from './in-thread-dynamodb-handler.ts';
 
 /** The pull state table of local mode. */
 export const LOCAL_PULL_STATE_TABLE = 'sluice-pull-state';
@@ -29,13 +29,27 @@ const LOCAL_IDEMPOTENCY_TABLE = 'sluice-idempotency';
 /** Credentials for dynalite, which checks that a request is signed but not by whom. */
 export const DYNALITE_CREDENTIALS = { accessKeyId: 'DYNALITE', secretAccessKey: 'DYNALITE' } as const;
 
+/** What `embedded-dynamodb-worker.mjs` takes as `workerData`. */
+interface EmbeddedDynamoDbWorkerData {
+  readonly directory: string;
+  readonly port: number;
+}
+
+/** What the thread posts once dynalite listens, or why it cannot. */
+type EmbeddedDynamoDbReady =
+  | { readonly port: number }
+  | { readonly error: { readonly message: string; readonly code?: string } };
+
+/** The message that asks the thread to close dynalite and end. */
+const CLOSE_MESSAGE = 'close';
+
 /** A running embedded DynamoDB. */
 export interface EmbeddedDynamoDb {
   readonly endpoint: string;
   readonly table: string;
   /** The Idempotency-Key table's name. */
   readonly idempotencyTable: string;
-  /** A new client for it (closed with the server). */
+  /** A new client for it (closed with the server), which reaches it by message rather than over its port. */
   client(): DynamoDBClient;
   /** The pull state store on its table. */
   stateStore(): DynamoDbStateStore;
@@ -123,33 +137,55 @@ async function claimFolder(directory: string): Promise<() => Promise<void>> {
 }
 
 /**
- * Starts dynalite on 127.0.0.1 (`port` 0 picks a free one) with its data in `directory`, and
+ * Starts dynalite on 127.0.0.1 (`port` 0 picks a free one) in a thread of its own
+ * (`embedded-dynamodb-worker.mjs`) with its data in `directory`, and
  * creates the pull state and Idempotency-Key tables when they are missing. A taken port rejects with EADDRINUSE; a
  * folder that a live process has open rejects with {@link DynamoDbFolderInUseError}.
+ * `onFailure` hears of the thread failing after it started.
  */
-export async function startEmbeddedDynamoDb(directory: string, port = 0): Promise<EmbeddedDynamoDb> {
+export async function startEmbeddedDynamoDb(
+  directory: string,
+  port = 0,
+  onFailure: (error: Error) => void = () => undefined,
+): Promise<EmbeddedDynamoDb> {
   await mkdir(directory, { recursive: true });
   const release = await claimFolder(directory);
-  const server = dynalite({ path: directory, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const workerData: EmbeddedDynamoDbWorkerData = { directory, port };
+  const worker = new Worker(new URL('./embedded-dynamodb-worker.mjs', import.meta.url), { workerData });
+  const exited = once(worker, 'exit');
+  let ready: EmbeddedDynamoDbReady;
   try {
-    server.listen(port, '127.0.0.1');
-    await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error))]);
+    [ready] = (await Promise.race([
+      once(worker, 'message'),
+      exited.then(([code]) => {
+        throw new Error(`the embedded DynamoDB stopped before it listened (exit code ${code})`);
+      }),
+    ])) as [EmbeddedDynamoDbReady];
+    if ('error' in ready) throw Object.assign(new Error(ready.error.message), { code: ready.error.code });
   } catch (error) {
+    await worker.terminate();
     await release();
     throw error;
   }
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // A later failure ends the thread; calls then fail as DynamoDB being unreachable would.
+  worker.on('error', onFailure);
+  const endpoint = `http://127.0.0.1:${ready.port}`;
   const clients: DynamoDBClient[] = [];
+  const requestHandler = inThreadDynamoDbHandler(worker);
   const client = () => {
-    const created = createDynamoDbClient(endpoint);
+    const created = new DynamoDBClient({
+      endpoint,
+      region: process.env.AWS_REGION ?? 'us-east-1',
+      credentials: DYNALITE_CREDENTIALS,
+      requestHandler,
+    });
     clients.push(created);
     return created;
   };
   const close = async () => {
     for (const created of clients) created.destroy();
-    // Keep-alive sockets of clients created elsewhere would hold close() open.
-    server.closeIdleConnections();
-    await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    worker.postMessage(CLOSE_MESSAGE);
+    await exited;
     await release();
   };
   try {

@@ -1,7 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import {
+  createDynamoDbClient,
   embeddedDynamoDbDirectory,
   LOCAL_PULL_STATE_TABLE,
   startEmbeddedDynamoDb,
@@ -100,5 +107,32 @@ it('takes over the data folder of a process that is gone (kill -9 leaves its pid
     expect(await db.stateStore().list()).toEqual([]);
   } finally {
     await db.close();
+  }
+});
+
+it("answers its own clients by message and others over its port, from one database, with DynamoDB's errors", async () => {
+  const embedded = await startEmbeddedDynamoDb(embeddedDynamoDbDirectory(home));
+  const overPort = createDynamoDbClient(embedded.endpoint);
+  try {
+    const item = { source: { S: 'gh_issues' }, cursor: { S: 'x'.repeat(5_000) } };
+    await embedded.client().send(new PutItemCommand({ TableName: embedded.table, Item: item }));
+    const read = await overPort.send(new GetItemCommand({ TableName: embedded.table, Key: { source: item.source } }));
+    expect(read.Item).toEqual(item);
+    await expect(
+      embedded.client().send(new GetItemCommand({ TableName: 'no-such-table', Key: { source: item.source } })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(
+      embedded.client().send(
+        new PutItemCommand({
+          TableName: embedded.table,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#s)',
+          ExpressionAttributeNames: { '#s': 'source' },
+        }),
+      ),
+    ).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+  } finally {
+    overPort.destroy();
+    await embedded.close();
   }
 });
