@@ -7,6 +7,7 @@
 import { type DeliveryContext, deliverBatch, type OutgoingBatch } from './batch-delivery.ts';
 import { DEFAULT_MAX_BYTES, MAX_BATCH_RECORDS } from './contract-constants.ts';
 import type { ClientStats, Failure, Rejection, RetryNotice } from './delivery-outcome.ts';
+import { defaultGzipAboveBytes } from './gzip-body.ts';
 import { type JsonObject, recordText, utf8Length } from './record-text.ts';
 import type { Backoff } from './retry-policy.ts';
 import type { Spool, SpoolState } from './spool-port.ts';
@@ -42,7 +43,10 @@ export interface SluiceClientOptions<Streams> {
   readonly maxAttempts?: number;
   /** Backoff without `Retry-After` (default 200 ms doubling to 10 s, half of each step random). */
   readonly backoff?: Backoff;
-  /** Bodies of at least this many bytes are sent gzipped (default 64 KiB; `Infinity` never). */
+  /**
+   * Bodies of at least this many bytes are sent gzipped (default 64 KiB, and never to a loopback
+   * host such as a local `sluice dev`, where it costs more than it saves; `Infinity` never).
+   */
   readonly gzipAboveBytes?: number;
   /** Time limit of one request (default 60 s); past it the request counts as a network error. */
   readonly requestTimeoutMs?: number;
@@ -120,7 +124,7 @@ export class SluiceClient<Streams extends { [stream: string]: unknown } = { [str
       fetch: options.fetch ?? ((input, init) => fetch(input, init)),
       maxAttempts: options.maxAttempts ?? 10,
       backoff: options.backoff ?? { baseMs: 200, capMs: 10_000 },
-      gzipAboveBytes: options.gzipAboveBytes ?? 65_536,
+      gzipAboveBytes: options.gzipAboveBytes ?? defaultGzipAboveBytes(options.url),
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
       stats: this.stats,
       onRejected: options.onRejected ?? (() => {}),

@@ -120,6 +120,27 @@ describe('the TypeScript client against sluice dev', () => {
     expect(sent.map((record) => deliveredCount(record.id))).toEqual([1, 1, 1]);
   });
 
+  it('sends a large batch as it is to a loopback host, and gzipped to any other host', async () => {
+    const isGzip = (body: Buffer | undefined) => body?.[0] === 0x1f && body?.[1] === 0x8b;
+    const local = client();
+    const plain = records(100, 1000);
+    await local.sluice.sendMany('events', plain);
+    expect(await local.sluice.close()).toMatchObject({ accepted: 100, failed: 0 });
+    expect(proxy.seen).toHaveLength(1);
+    expect(isGzip(proxy.seen[0]?.body)).toBe(false);
+    // The same API under a name that is not loopback: the fetch below still reaches the proxy.
+    const remote = client({
+      url: 'http://sluice.example.test',
+      fetch: (input, init) => fetch(String(input).replace('http://sluice.example.test', proxy.url), init),
+    });
+    const zipped = records(100, 1000);
+    await remote.sluice.sendMany('events', zipped);
+    expect(await remote.sluice.close()).toMatchObject({ accepted: 100, failed: 0 });
+    expect(proxy.seen).toHaveLength(2);
+    expect(isGzip(proxy.seen[1]?.body)).toBe(true);
+    expect([...plain, ...zipped].every((record) => deliveredCount(record.id) === 1)).toBe(true);
+  });
+
   it('splits a batch the server answers 413 into halves with derived keys until each fits', async () => {
     // The client is not told the stream's 1,000-byte limit: the 413s teach it.
     const { sluice } = client();
