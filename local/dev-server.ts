@@ -9,7 +9,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import type { IdempotencyStore } from '#functions/ingest/idempotency/idempotent-answers';
-import { createKeyCompletions } from '#functions/ingest/idempotency/key-completions';
+import { createKeyCompletions, SavedAnswers } from '#functions/ingest/idempotency/key-completions';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import type { RecordDelivery } from '#shared/ports/delivery-port';
 import type { MetricsRecorder } from '#shared/ports/metrics';
@@ -196,12 +196,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // Opened before the journals are replayed: a replay completes the keys journaled with records.
     const openedDatabase = await databaseStarting;
     database = openedDatabase;
+    // Answers the handlers saved need no second read when their records land.
+    const savedAnswers = new SavedAnswers();
     const idempotencyStore: IdempotencyStore = {
       client: openedDatabase.client(),
       tableName: openedDatabase.idempotencyTable,
+      onAnswerSaved: (keyed) => savedAnswers.note(keyed),
     };
     // Follows reloads, so that a new stream's keys complete too.
-    let keyCompletions = createKeyCompletions(tenant, idempotencyStore);
+    let keyCompletions = createKeyCompletions(tenant, idempotencyStore, savedAnswers);
     emulation = new FirehoseEmulation({
       tenant,
       s3: client,
@@ -362,7 +365,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         observability.scheduledBy(scheduler);
         observability.expose({ key: pullKey, pull: nextPull });
       }
-      keyCompletions = createKeyCompletions(next, idempotencyStore);
+      keyCompletions = createKeyCompletions(next, idempotencyStore, savedAnswers);
       current = makeGeneration(next, await makeHandler(next), nextPull);
       await observability.reconfigure(next);
       // Every open buffer is flushed: a removed stream's records land, none is dropped.

@@ -53,6 +53,11 @@ export type IngestAnswer = APIGatewayProxyStructuredResultV2;
 export interface IdempotencyStore {
   readonly client: DynamoDBClient;
   readonly tableName: string;
+  /**
+   * Called once a first request's answer is saved under its key (not for a replay). Local mode
+   * uses it to skip re-reading those keys when their journaled records land (key-completions.ts).
+   */
+  readonly onAnswerSaved?: (keyed: KeyedWork) => void;
 }
 
 /** What Powertools hashes: the key is the record's id, the body's digest its payload check. */
@@ -168,6 +173,8 @@ export function createIdempotentAnswers(tenant: TenantConfig, store: Idempotency
     };
     try {
       const answer = await gate.answerOnce(keyed, firstAnswer);
+      // Powertools returns a first answer only after it saved it.
+      if (!isReplayed(answer)) store.onAnswerSaved?.({ ...keyed, streamId: stream.id });
       if (isReplayed(answer)) {
         logger.info('request replayed', {
           status: answer.statusCode,

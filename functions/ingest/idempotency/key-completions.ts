@@ -37,8 +37,41 @@ export interface KeyCompletions {
   releaseInProgress(): Promise<number>;
 }
 
-/** Builds the completions of a tenant over its Idempotency-Key store. */
-export function createKeyCompletions(tenant: TenantConfig, store: IdempotencyStore): KeyCompletions {
+/** Keys whose answers are saved, remembered for at most this many answers (oldest forgotten first). */
+const SAVED_ANSWERS_KEPT = 10_000;
+
+/**
+ * The keyed answers this process saw Powertools save (`IdempotencyStore.onAnswerSaved`), until
+ * their records land: those need no read of their key then. Only an optimisation: an answer
+ * not remembered (forgotten, or saved by a process that is gone) is read and completed as before.
+ */
+export class SavedAnswers {
+  readonly #ids = new Set<string>();
+
+  /** Remembers that `keyed`'s answer is saved. */
+  note(keyed: { readonly streamId: string; readonly key: string; readonly digest: string }): void {
+    this.#ids.add(savedId(keyed));
+    if (this.#ids.size > SAVED_ANSWERS_KEPT) this.#ids.delete(this.#ids.values().next().value as string);
+  }
+
+  /** Whether `keyed`'s answer was saved; it is forgotten either way. */
+  take(keyed: { readonly streamId: string; readonly key: string; readonly digest: string }): boolean {
+    return this.#ids.delete(savedId(keyed));
+  }
+}
+
+const savedId = (keyed: { readonly streamId: string; readonly key: string; readonly digest: string }) =>
+  `${keyed.streamId}\n${keyed.digest}\n${keyed.key}`;
+
+/**
+ * Builds the completions of a tenant over its Idempotency-Key store; answers in `saved` are
+ * known to be saved and are not read again.
+ */
+export function createKeyCompletions(
+  tenant: TenantConfig,
+  store: IdempotencyStore,
+  saved: SavedAnswers = new SavedAnswers(),
+): KeyCompletions {
   const byStream = new Map<string, StreamIdempotency>();
   for (const stream of Object.values(tenant.streams)) {
     const settings = streamIdempotency(tenant, stream, store);
@@ -48,7 +81,7 @@ export function createKeyCompletions(tenant: TenantConfig, store: IdempotencySto
 
   const completeOne = async (answer: KeyedAnswer): Promise<boolean> => {
     const settings = byStream.get(answer.streamId);
-    if (!settings) return false;
+    if (!settings || saved.take(answer)) return false;
     const keyed = { key: answer.key, digest: answer.digest };
     try {
       const record = await settings.persistenceStore.getRecord(keyed);
