@@ -18,14 +18,21 @@ function skipWhitespace(text: string, at: number): number {
   return index;
 }
 
-/** Index just past the string literal that starts at `at`. */
+/**
+ * Index just past the string literal that starts at `at`: the next quote not escaped, found
+ * with indexOf (native, and most of a page's text is inside strings) rather than a loop over
+ * every character. A quote is escaped when an odd number of backslashes runs up to it.
+ */
 function stringEnd(text: string, at: number): number {
-  for (let index = at + 1; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if (code === BACKSLASH) index++;
-    else if (code === QUOTE) return index + 1;
+  let from = at + 1;
+  for (;;) {
+    const quote = text.indexOf('"', from);
+    if (quote === -1) return text.length;
+    let backslashes = 0;
+    while (quote - backslashes - 1 > at && text.charCodeAt(quote - backslashes - 1) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
   }
-  return text.length;
 }
 
 const OPEN_OBJECT = 0x7b;
