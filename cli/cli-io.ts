@@ -7,6 +7,8 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
   readonly stdin: NodeJS.ReadableStream & { readonly isTTY?: boolean };
+  /** Bytes written to stdout and not yet taken by its reader (0 where unknown). */
+  readonly stdoutBacklogBytes?: () => number;
 }
 
 /** The real process's streams. */
@@ -17,6 +19,7 @@ export function processIo(): CliIo {
     env: process.env,
     cwd: process.cwd(),
     stdin: process.stdin,
+    stdoutBacklogBytes: () => process.stdout.writableLength,
   };
 }
 

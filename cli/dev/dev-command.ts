@@ -15,6 +15,7 @@ import { plural } from '../../shared/text/plural.ts';
 import { type CliIo, UsageError } from '../cli-io.ts';
 import { commandUsage, defineCommand, parseCommand } from '../command-spec.ts';
 import { nonNegativeNumber, portNumber } from '../parse-options.ts';
+import { boundedLineWriter } from './bounded-line-writer.ts';
 import { curlLine, sampleRequest } from './sample-request.ts';
 
 /** The declaration of `sluice dev`: its options drive the parser and the help. */
@@ -210,7 +211,7 @@ export async function devCommand(args: readonly string[], io: CliIo): Promise<nu
     s3Port,
     ...(flushSeconds === undefined ? {} : { flushSeconds }),
     ...(values['no-schedules'] ? { schedules: false } : {}),
-    accessLog: (line) => io.stdout(`${line}\n`),
+    accessLog: boundedLineWriter(io.stdout, io.stdoutBacklogBytes ?? (() => 0)),
     pullLog: (line) => io.stdout(`${line}\n`),
     log: {
       info: (message) => io.stdout(`landed ${message}\n`),

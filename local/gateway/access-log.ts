@@ -10,7 +10,8 @@ export interface AccessLogEntry {
   readonly method: string;
   /** The path without the query string. */
   readonly path: string;
-  readonly status: number;
+  /** The status answered, or undefined when the client closed the connection before the answer was sent. */
+  readonly status: number | undefined;
   readonly milliseconds: number;
   readonly records: number;
 }
@@ -19,12 +20,17 @@ const JWT_SHAPED = /eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
 // A bounded line without control characters, whatever the client sent as its path.
 const PATH_LIMIT = 200;
 
-/** The line, e.g. `POST /stream/v0/data/orders 202 3 ms 1 record`. */
+/**
+ * The line, e.g. `POST /stream/v0/data/orders 202 3 ms 1 record`, or `… closed by the client 3 ms`
+ * when no answer reached the client (its records may still have been delivered).
+ */
 export function accessLogLine(entry: AccessLogEntry): string {
   const clean = entry.path.replace(JWT_SHAPED, '<token>').replace(/[^\x21-\x7e]/g, '?');
   const path = clean.length > PATH_LIMIT ? `${clean.slice(0, PATH_LIMIT)}…` : clean;
+  const milliseconds = `${Math.round(entry.milliseconds)} ms`;
+  if (entry.status === undefined) return `${entry.method} ${path} closed by the client ${milliseconds}`;
   const records = `${entry.records} record${entry.records === 1 ? '' : 's'}`;
-  return `${entry.method} ${path} ${entry.status} ${Math.round(entry.milliseconds)} ms ${records}`;
+  return `${entry.method} ${path} ${entry.status} ${milliseconds} ${records}`;
 }
 
 /** Records a handler accepted: `accepted` (batch posts) or `records` of a 2xx JSON body, else 0. */

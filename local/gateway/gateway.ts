@@ -232,7 +232,8 @@ export function createGateway(options: GatewayOptions): RequestListener {
         onRequest({
           method: request.method ?? 'GET',
           path: (request.url ?? '/').split('?')[0] ?? '/',
-          status: response.statusCode,
+          // Closed before the answer was written out: Node's statusCode is then its default 200.
+          status: response.writableFinished ? response.statusCode : undefined,
           milliseconds: performance.now() - startedAt,
           records: accepted.records,
         }),
