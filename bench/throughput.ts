@@ -9,10 +9,11 @@
  * a scaling row (`sluice dev`, and Moose, at -c 1, 10, 50, 200) and, with
  * SLUICE_BENCH_SOAK_SECONDS, `sluice dev`'s RSS after a run at half its peak rate.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { repoPath } from '#infra/paths';
 import { ingestPath, JWKS_PATH, OPENID_CONFIGURATION_PATH } from '#shared/contract/contract';
 import { selfIssuerAudience } from '#shared/tokens/token-claims';
@@ -62,6 +63,8 @@ interface Sample {
   readonly cpuMicrosecondsPerRequest: number;
 }
 
+const execFileAsync = promisify(execFile);
+
 const pidOf = (target: Target): number | undefined => target.pid ?? target.process?.pid;
 
 function fastApiAvailable(): boolean {
@@ -83,12 +86,16 @@ function startChild(
 ): Promise<{ child: ChildProcess; match: RegExpExecArray; output: () => string }> {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
+  let settled = false;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${command} did not start:\n${text}`)), 30_000);
     const onData = (chunk: Buffer) => {
+      if (settled) return;
       text += chunk.toString('utf8');
       const match = pattern.exec(text);
       if (match) {
+        // Read on but keep nothing more: the output of a server under load is not needed.
+        settled = true;
         clearTimeout(timer);
         resolve({ child, match, output: () => text });
       }
@@ -96,7 +103,7 @@ function startChild(
     child[stream]?.on('data', onData);
     const other = stream === 'stdout' ? child.stderr : child.stdout;
     other?.on('data', (chunk: Buffer) => {
-      text += chunk.toString('utf8');
+      if (!settled) text += chunk.toString('utf8');
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
@@ -190,13 +197,21 @@ function freePort(): number {
  * One autocannon run, in its own process (it takes CPU of its own: a third of what is there);
  * `rate` caps the requests per second over all connections.
  */
-function load(target: Target, body: string, seconds: number, connections = CONNECTIONS, rate?: number): Sample {
+async function load(
+  target: Target,
+  body: string,
+  seconds: number,
+  connections = CONNECTIONS,
+  rate?: number,
+): Promise<Sample> {
   const pid = pidOf(target);
   const cpuBefore = pid === undefined ? 0 : processTreeCpuMicroseconds(pid);
   const posted = target.body ?? body;
   const headers = ['-H', 'content-type=application/json'];
   if (target.token) headers.push('-H', `authorization=Bearer ${target.token}`);
-  const output = execFileSync(
+  // Asynchronous, so that this process keeps reading the servers' output meanwhile: a server
+  // whose stdout is not read keeps it in memory (sluice dev then leaves its request lines out).
+  const { stdout: output } = await execFileAsync(
     process.execPath,
     [
       repoPath('node_modules', 'autocannon', 'autocannon.js'),
@@ -213,7 +228,7 @@ function load(target: Target, body: string, seconds: number, connections = CONNE
       '-j',
       target.url,
     ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 16 * 1024 * 1024 },
+    { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
   );
   const cpuUsed = pid === undefined ? Number.NaN : processTreeCpuMicroseconds(pid) - cpuBefore;
   const result = JSON.parse(output) as {
@@ -254,28 +269,30 @@ function judged(comparison: Comparison, target: number) {
 }
 
 /** Requests per second and p99 of each target at each of SCALING_CONNECTIONS, one run each. */
-function scalingRows(targets: readonly Target[], body: string) {
-  return SCALING_CONNECTIONS.flatMap((connections) =>
-    targets.map((target) => {
-      const sample = load(target, body, DURATION_SECONDS, connections);
+async function scalingRows(targets: readonly Target[], body: string) {
+  const rows: { target: string; connections: number; requestsPerSecond: number; p99Ms: number }[] = [];
+  for (const connections of SCALING_CONNECTIONS) {
+    for (const target of targets) {
+      const sample = await load(target, body, DURATION_SECONDS, connections);
       log(
         `scaling ${target.name.padEnd(10)} -c ${String(connections).padStart(3)} ${sample.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${sample.p99Ms} ms  non-2xx ${sample.non2xx}`,
       );
-      return {
+      rows.push({
         target: target.name,
         connections,
         requestsPerSecond: round(sample.requestsPerSecond, 0),
         p99Ms: sample.p99Ms,
-      };
-    }),
-  );
+      });
+    }
+  }
+  return rows;
 }
 
 /**
  * The server's RSS through SOAK_SECONDS of posts at `rate` per second (half its peak), read
  * after each tenth of the run: memory that still grows once warm is a leak, not a cache filling.
  */
-function soakRss(target: Target, body: string, rate: number) {
+async function soakRss(target: Target, body: string, rate: number) {
   const pid = pidOf(target);
   if (SOAK_SECONDS <= 0 || pid === undefined) return undefined;
   const mib = (bytes: number) => round(bytes / 2 ** 20, 1);
@@ -283,7 +300,7 @@ function soakRss(target: Target, body: string, rate: number) {
   const samples: Sample[] = [];
   const step = Math.max(1, Math.round(SOAK_SECONDS / 10));
   for (let elapsed = 0; elapsed < SOAK_SECONDS; elapsed += step) {
-    samples.push(load(target, body, Math.min(step, SOAK_SECONDS - elapsed), CONNECTIONS, rate));
+    samples.push(await load(target, body, Math.min(step, SOAK_SECONDS - elapsed), CONNECTIONS, rate));
     rssMiB.push(mib(processTreeRssBytes(pid)));
   }
   const median = (values: number[]) => spread(values).median;
@@ -324,7 +341,7 @@ export async function runThroughput(): Promise<number> {
     const body = orderRecord();
     const samples = new Map<string, Sample[]>(targets.map((target) => [target.name, []]));
     for (const target of targets) {
-      const warm = load(target, body, WARMUP_SECONDS);
+      const warm = await load(target, body, WARMUP_SECONDS);
       if (warm.non2xx > 0 || warm.errors > 0) {
         throw new Error(`${target.name}: ${warm.non2xx} non-2xx answers and ${warm.errors} errors in the warm-up`);
       }
@@ -334,7 +351,7 @@ export async function runThroughput(): Promise<number> {
       const order = targets.map((_, index) => targets[(index + roundIndex) % targets.length]);
       for (const target of order) {
         if (!target) continue;
-        const sample = load(target, body, DURATION_SECONDS);
+        const sample = await load(target, body, DURATION_SECONDS);
         samples.get(target.name)?.push(sample);
         log(
           `round ${roundIndex + 1}/${ROUNDS} ${target.name.padEnd(17)} ${sample.requestsPerSecond.toFixed(0).padStart(6)} req/s  ${sample.cpuMicrosecondsPerRequest.toFixed(1).padStart(6)} µs CPU/request  p50 ${sample.p50Ms} ms  p99 ${sample.p99Ms} ms  non-2xx ${sample.non2xx}  errors ${sample.errors}`,
@@ -400,12 +417,12 @@ export async function runThroughput(): Promise<number> {
         `sluice dev vs Moose (target >= 1 x req/s, p99 <= Moose's): req/s ${ratios.ofMoose.requestsPerSecond} x, p99 ${p99('sluice dev')} vs ${p99('moose')} ms`,
       );
     }
-    const scaling = scalingRows(
+    const scaling = await scalingRows(
       targets.filter((target) => target.name === 'sluice dev' || target.name === 'moose'),
       body,
     );
     const peak = rps('sluice dev');
-    const soak = peak === undefined ? undefined : soakRss(sluice, body, peak / 2);
+    const soak = peak === undefined ? undefined : await soakRss(sluice, body, peak / 2);
     const file = writeResults('throughput', COMMAND, {
       connections: CONNECTIONS,
       durationSeconds: DURATION_SECONDS,
