@@ -16,7 +16,7 @@ import { DEFAULT_MAX_BYTES, ingestPath } from '#shared/contract/contract';
 import { MAX_BATCH_RECORDS } from '#shared/contract/ingest-limits';
 import { eventRecord } from './support/payloads.ts';
 import { writeResults } from './support/results.ts';
-import { median, round } from './support/stats.ts';
+import { median, rotated, round } from './support/stats.ts';
 
 const COMMAND = 'npm run bench -- client';
 const QUICK = process.env.SLUICE_BENCH_QUICK === '1';
@@ -184,9 +184,7 @@ export async function runClientBench(): Promise<number> {
     // server with the landing of that one's records, so no way may always take that place.
     const entries = Object.entries(ways);
     for (let round_ = 1; round_ <= ROUNDS; round_ += 1) {
-      const order = entries.map(
-        (_, index) => entries[(index + round_ - 1) % entries.length] as (typeof entries)[number],
-      );
+      const order = rotated(entries, round_ - 1);
       for (const [name, { records, way }] of order) {
         const perSecond = await measure(way, payload.slice(0, records));
         samples[name]?.push(perSecond);

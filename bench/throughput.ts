@@ -22,7 +22,7 @@ import { MOOSE_SKIPPED, mooseTarget } from './support/moose-target.ts';
 import { orderRecord } from './support/payloads.ts';
 import { processTreeCpuMicroseconds, processTreeRssBytes } from './support/process-cpu.ts';
 import { writeResults } from './support/results.ts';
-import { round, spread } from './support/stats.ts';
+import { rotated, round, spread } from './support/stats.ts';
 
 const COMMAND = 'npm run bench -- throughput';
 const QUICK = process.env.SLUICE_BENCH_QUICK === '1';
@@ -348,9 +348,8 @@ export async function runThroughput(): Promise<number> {
     }
     for (let roundIndex = 0; roundIndex < ROUNDS; roundIndex++) {
       // Rotating the order spreads any drift of the machine over every server.
-      const order = targets.map((_, index) => targets[(index + roundIndex) % targets.length]);
+      const order = rotated(targets, roundIndex);
       for (const target of order) {
-        if (!target) continue;
         const sample = await load(target, body, DURATION_SECONDS);
         samples.get(target.name)?.push(sample);
         log(

@@ -32,3 +32,8 @@ export function spread(runs: readonly number[], digits = 2): Spread {
     runs: runs.map((run) => round(run, digits)),
   };
 }
+
+/** `items` starting at `offset` and wrapping around: each round of a benchmark starts one further on. */
+export function rotated<T>(items: readonly T[], offset: number): T[] {
+  return items.map((_, index) => items[(index + offset) % items.length] as T);
+}

@@ -175,19 +175,20 @@ async function exportCommand(
     const landed = source
       ? async (scratch: string) => {
           const { downloadLanded } = await import('../query/landed-download.ts');
-          const download = { s3: source.s3, bucket: source.bucket, streams: [stream], folder: scratch, window };
-          return (await downloadLanded({ ...download, deadLetters: false })).files;
+          const { s3, bucket } = source;
+          return (await downloadLanded({ s3, bucket, streams: [stream], folder: scratch, window, deadLetters: false }))
+            .files;
         }
       : async (scratch: string) => {
           const { localBucketFiles } = await import('../query/local-bucket-files.ts');
-          const request = {
+          return localBucketFiles({
             s3Directory: home.s3,
             bucket: LOCAL_BUCKET,
             streams: [stream],
             cacheFolder: scratch,
             window,
-          };
-          return localBucketFiles({ ...request, deadLetters: false });
+            deadLetters: false,
+          });
         };
     const count = await exportBatches({ tenant, stream, format, out, window, landed });
     io.stderr(

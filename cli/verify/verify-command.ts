@@ -4,7 +4,6 @@
  * 202 from every stream, and each sample must land in the bucket. One line per check, then a
  * verdict; exit code 0 only when nothing failed. The token is never printed.
  */
-
 import { S3Client } from '@aws-sdk/client-s3';
 import { parseKeyReaderList } from '#shared/config/auth-config';
 import { isSelfIssuer } from '#shared/config/tenant-config';

@@ -285,6 +285,12 @@ export class TenantMonitoring extends Construct {
     );
     const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
       new cloudwatch.GraphWidget({ title, left, width: 12, height: 6, ...extra });
+    const byStreamAndStatusClass = (name: 'Requests' | 'DryRuns') =>
+      streams.flatMap((stream) =>
+        STATUS_CLASSES.map((statusClass) =>
+          this.sluiceMetric(name, { [DIMENSION.stream]: stream, [DIMENSION.statusClass]: statusClass }),
+        ),
+      );
     const api = props.api;
     const widgets: cloudwatch.IWidget[] = [
       new cloudwatch.TextWidget({
@@ -297,22 +303,8 @@ export class TenantMonitoring extends Construct {
         api.metricClientError({ period: PERIOD, statistic: 'Sum', label: '4xx' }),
         api.metricServerError({ period: PERIOD, statistic: 'Sum', label: '5xx' }),
       ]),
-      graph(
-        'Requests per stream and status class',
-        streams.flatMap((stream) =>
-          STATUS_CLASSES.map((statusClass) =>
-            this.sluiceMetric('Requests', { [DIMENSION.stream]: stream, [DIMENSION.statusClass]: statusClass }),
-          ),
-        ),
-      ),
-      graph(
-        'Dry runs per stream and status class',
-        streams.flatMap((stream) =>
-          STATUS_CLASSES.map((statusClass) =>
-            this.sluiceMetric('DryRuns', { [DIMENSION.stream]: stream, [DIMENSION.statusClass]: statusClass }),
-          ),
-        ),
-      ),
+      graph('Requests per stream and status class', byStreamAndStatusClass('Requests')),
+      graph('Dry runs per stream and status class', byStreamAndStatusClass('DryRuns')),
       graph(
         'Records accepted and rejected per stream',
         streams.flatMap((stream) => [

@@ -11,6 +11,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  type DynamoDBClientConfig,
   ResourceNotFoundException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -62,13 +63,20 @@ export function embeddedDynamoDbDirectory(home: Pick<SluiceHome, 'root'>): strin
   return join(home.root, 'dynamodb');
 }
 
-/** A DynamoDB client for an endpoint (dynalite's fixed credentials), or for AWS without one. */
-export function createDynamoDbClient(endpoint?: string): DynamoDBClient {
+/**
+ * A DynamoDB client for an endpoint (dynalite's fixed credentials), or for AWS without one;
+ * `requestHandler` replaces the HTTP transport (the embedded DynamoDB's own clients).
+ */
+export function createDynamoDbClient(
+  endpoint?: string,
+  requestHandler?: DynamoDBClientConfig['requestHandler'],
+): DynamoDBClient {
   if (!endpoint) return new DynamoDBClient({});
   return new DynamoDBClient({
     endpoint,
     region: process.env.AWS_REGION ?? 'us-east-1',
     credentials: DYNALITE_CREDENTIALS,
+    ...(requestHandler ? { requestHandler } : {}),
   });
 }
 
@@ -173,12 +181,7 @@ export async function startEmbeddedDynamoDb(
   const clients: DynamoDBClient[] = [];
   const requestHandler = inThreadDynamoDbHandler(worker);
   const client = () => {
-    const created = new DynamoDBClient({
-      endpoint,
-      region: process.env.AWS_REGION ?? 'us-east-1',
-      credentials: DYNALITE_CREDENTIALS,
-      requestHandler,
-    });
+    const created = createDynamoDbClient(endpoint, requestHandler);
     clients.push(created);
     return created;
   };

@@ -6,6 +6,9 @@ export async function gzip(body: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
+/** The smallest body gzipped by default to any host but a loopback one. */
+const GZIP_ABOVE_BYTES = 64 * 1024;
+
 /** Hosts of this machine: `localhost` (and its subdomains), 127.0.0.0/8 and ::1. */
 const LOOPBACK_HOST = /^(?:localhost|[^/]*\.localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
@@ -19,7 +22,7 @@ export function defaultGzipAboveBytes(url: string): number {
   try {
     hostname = new URL(url).hostname;
   } catch {
-    return 65_536;
+    return GZIP_ABOVE_BYTES;
   }
-  return LOOPBACK_HOST.test(hostname) ? Number.POSITIVE_INFINITY : 65_536;
+  return LOOPBACK_HOST.test(hostname) ? Number.POSITIVE_INFINITY : GZIP_ABOVE_BYTES;
 }

@@ -173,14 +173,15 @@ export function createIdempotentAnswers(tenant: TenantConfig, store: Idempotency
     };
     try {
       const answer = await gate.answerOnce(keyed, firstAnswer);
-      // Powertools returns a first answer only after it saved it.
-      if (!isReplayed(answer)) store.onAnswerSaved?.({ ...keyed, streamId: stream.id });
       if (isReplayed(answer)) {
         logger.info('request replayed', {
           status: answer.statusCode,
           stream: stream.id,
           request_id: request.requestId,
         });
+      } else {
+        // Powertools returns a first answer only after it saved it.
+        store.onAnswerSaved?.({ ...keyed, streamId: stream.id });
       }
       return answer;
     } catch (error) {

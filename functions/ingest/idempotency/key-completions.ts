@@ -20,7 +20,12 @@ import { DeleteItemCommand, paginateScan } from '@aws-sdk/client-dynamodb';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { IDEMPOTENCY_PARTITION_KEY } from '#shared/contract/idempotency-table';
 import type { KeyedAnswer } from '#shared/ports/delivery-port';
-import { type IdempotencyStore, type StreamIdempotency, streamIdempotency } from './idempotent-answers.ts';
+import {
+  type IdempotencyStore,
+  type KeyedWork,
+  type StreamIdempotency,
+  streamIdempotency,
+} from './idempotent-answers.ts';
 
 // Powertools' attribute for a record's status (its default, which the gate does not change).
 const STATUS_ATTRIBUTE = 'status';
@@ -49,19 +54,18 @@ export class SavedAnswers {
   readonly #ids = new Set<string>();
 
   /** Remembers that `keyed`'s answer is saved. */
-  note(keyed: { readonly streamId: string; readonly key: string; readonly digest: string }): void {
+  note(keyed: KeyedWork): void {
     this.#ids.add(savedId(keyed));
     if (this.#ids.size > SAVED_ANSWERS_KEPT) this.#ids.delete(this.#ids.values().next().value as string);
   }
 
   /** Whether `keyed`'s answer was saved; it is forgotten either way. */
-  take(keyed: { readonly streamId: string; readonly key: string; readonly digest: string }): boolean {
+  take(keyed: KeyedWork): boolean {
     return this.#ids.delete(savedId(keyed));
   }
 }
 
-const savedId = (keyed: { readonly streamId: string; readonly key: string; readonly digest: string }) =>
-  `${keyed.streamId}\n${keyed.digest}\n${keyed.key}`;
+const savedId = (keyed: KeyedWork) => `${keyed.streamId}\n${keyed.digest}\n${keyed.key}`;
 
 /**
  * Builds the completions of a tenant over its Idempotency-Key store; answers in `saved` are

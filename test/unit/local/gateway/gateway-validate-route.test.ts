@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type DevServer, startDevServer } from '#local/dev-server';
@@ -109,5 +110,26 @@ describe('a compressed body through the local gateway', () => {
       body: compressed.toString('base64'),
       headers: { 'content-encoding': 'gzip', 'content-type': 'application/json' },
     });
+  });
+});
+
+describe("the local gateway's access log", () => {
+  it("shows a post the client left before its answer as closed, not as Node's default 200", async () => {
+    stub.answer = () => ({ statusCode: 202, headers: { 'content-type': 'application/json' }, body: '{"records":1}' });
+    accessLines.length = 0;
+    await (await post(ingestPath('orders'))).arrayBuffer();
+    // Headers and half the body, then the connection is dropped.
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(
+      `POST ${ingestPath('orders')} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\nauthorization: Bearer ${token}\r\ncontent-length: 100\r\n\r\n{"id":`,
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    socket.destroy();
+    await vi.waitFor(() => expect(accessLines).toHaveLength(2));
+    expect(accessLines).toEqual([
+      expect.stringMatching(/^POST \/stream\/v0\/data\/orders 202 \d+ ms 1 record$/),
+      expect.stringMatching(/^POST \/stream\/v0\/data\/orders closed by the client \d+ ms$/),
+    ]);
   });
 });

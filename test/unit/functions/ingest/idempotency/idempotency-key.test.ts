@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
+import type { IdempotencyStore, KeyedWork } from '#functions/ingest/idempotency/idempotent-answers';
+import { SavedAnswers } from '#functions/ingest/idempotency/key-completions';
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from '#local/embedded/embedded-dynamodb';
 import { defineTenant, type TenantConfig } from '#shared/config/tenant-config';
 import { validatePath } from '#shared/contract/contract';
@@ -69,14 +71,22 @@ class GatedDelivery extends RecordingDelivery {
   }
 }
 
-function harness(tenant: TenantConfig = exampleTenant, remainingMs?: number) {
+function harness(
+  tenant: TenantConfig = exampleTenant,
+  remainingMs?: number,
+  onAnswerSaved?: IdempotencyStore['onAnswerSaved'],
+) {
   const delivery = new GatedDelivery();
   const { logger, lines } = capturedLogger();
   const handler = createIngestHandler({
     tenant,
     delivery,
     logger,
-    idempotency: { client: database.client(), tableName: database.idempotencyTable },
+    idempotency: {
+      client: database.client(),
+      tableName: database.idempotencyTable,
+      ...(onAnswerSaved ? { onAnswerSaved } : {}),
+    },
   });
   const post = (event: EventOptions & { key?: string }, routeKey?: string) => {
     const { key, ...options } = event;
@@ -107,6 +117,23 @@ describe('a post with an Idempotency-Key', () => {
     expect(again.body).toBe(first.body);
     expect(bodyOf(again).receipt).toBe(bodyOf(first).receipt);
     expect(delivery.landed()).toBe(1);
+  });
+
+  it('tells the store of a first answer once it is saved, under the id its journaled records carry; a replay tells nothing', async () => {
+    const saved = new SavedAnswers();
+    const noted: KeyedWork[] = [];
+    const { delivery, post } = harness(exampleTenant, undefined, (keyed) => {
+      noted.push(keyed);
+      saved.note(keyed);
+    });
+    const key = randomUUID();
+    await post({ stream: 'orders', body: order('o-saved'), key });
+    await post({ stream: 'orders', body: order('o-saved'), key });
+    expect(noted).toEqual([expect.objectContaining({ streamId: 'orders', key })]);
+    // The answer the delivery journals with the records names the same key: local mode then skips reading it.
+    const completes = delivery.acknowledged[0]?.completes;
+    expect(completes).toBeDefined();
+    expect(completes && saved.take(completes)).toBe(true);
   });
 
   it('is delivered each time without the header, as before', async () => {
