@@ -3,13 +3,14 @@
  * for CBOR. Text and attribute values stay strings (no type guessing: `007` stays `"007"`),
  * attributes are kept with an `@` prefix, text beside child elements is under `#text`, and
  * a repeated element becomes an array. DOCTYPE and entity declarations are refused before
- * parsing (see xml-guard.ts).
+ * parsing (see xml-guard.ts), and every document's structure is checked before it is parsed
+ * (xml-structure.ts).
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLParser } from 'fast-xml-parser';
 import { MalformedBodyError } from '../contract/errors.ts';
 import { MAX_NESTING_DEPTH } from '../contract/ingest-limits.ts';
 import { xmlRefusal } from './xml-guard.ts';
-import { xmlStructureRefusal } from './xml-structure.ts';
+import { xmlStructureFault } from './xml-structure.ts';
 
 /** Prefix of attribute keys in the parsed value. */
 export const XML_ATTRIBUTE_PREFIX = '@';
@@ -46,13 +47,11 @@ export function parseXmlDocument(text: string): XmlValue {
   if (declaredEncoding !== undefined && !['utf-8', 'utf8'].includes(declaredEncoding.toLowerCase())) {
     throw new MalformedBodyError(`The document declares encoding "${declaredEncoding}"; Sluice takes UTF-8 only.`);
   }
-  const refusal = xmlRefusal(text) ?? xmlStructureRefusal(text);
+  const refusal = xmlRefusal(text);
   if (refusal) throw new MalformedBodyError(`The XML document was refused: ${refusal}.`);
-  const validation = validateXml(text);
-  if (validation !== true) {
-    const { msg, line } = validation.err;
-    throw new MalformedBodyError(`The body is not well-formed XML: ${msg} (line ${line}).`);
-  }
+  const fault = xmlStructureFault(text);
+  if (fault?.kind === 'refused') throw new MalformedBodyError(`The XML document was refused: ${fault.reason}.`);
+  if (fault) throw new MalformedBodyError(`The body is not well-formed XML: ${fault.reason} (line ${fault.line}).`);
   let value: unknown;
   try {
     value = parser.parse(text);
@@ -62,34 +61,12 @@ export function parseXmlDocument(text: string): XmlValue {
   if (typeof value !== 'object' || value === null || Object.keys(value).length !== 1) {
     throw new MalformedBodyError('The body is not well-formed XML: a document has exactly one root element.');
   }
-  if (hasReservedAttribute(value)) throw new MalformedBodyError(`The XML document was refused: ${RESERVED_NAMES}.`);
   return value as XmlValue;
-}
-
-const RESERVED_NAMES = 'element or attribute names __proto__, constructor and prototype are reserved';
-const RESERVED_ATTRIBUTES = new Set(
-  ['__proto__', 'constructor', 'prototype'].map((name) => `${XML_ATTRIBUTE_PREFIX}${name}`),
-);
-
-// The parser refuses these names for elements only; as attributes they would reach every
-// consumer of the stored item as `@__proto__` keys. Recursion is bounded by the nesting limit.
-function hasReservedAttribute(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(hasReservedAttribute);
-  if (typeof value !== 'object' || value === null) return false;
-  return Object.entries(value).some(([key, child]) => RESERVED_ATTRIBUTES.has(key) || hasReservedAttribute(child));
-}
-
-function validateXml(text: string): ReturnType<typeof XMLValidator.validate> {
-  try {
-    return XMLValidator.validate(text);
-  } catch (error) {
-    throw new MalformedBodyError(`The XML document was refused: ${describeParserError(error)}.`);
-  }
 }
 
 function describeParserError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   if (message.includes('Maximum nested tags')) return `elements nest deeper than ${MAX_NESTING_DEPTH} levels`;
-  if (message.includes('[SECURITY]')) return RESERVED_NAMES;
+  if (message.includes('[SECURITY]')) return 'it uses a reserved name';
   return 'it could not be parsed';
 }

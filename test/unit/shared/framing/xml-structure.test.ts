@@ -1,0 +1,133 @@
+import fc from 'fast-check';
+import { XMLValidator } from 'fast-xml-parser';
+import { describe, expect, it } from 'vitest';
+import { MalformedBodyError } from '#shared/contract/errors';
+import { parseXmlDocument } from '#shared/framing/xml-document';
+import { xmlRefusal } from '#shared/framing/xml-guard';
+import { xmlStructureFault } from '#shared/framing/xml-structure';
+
+/** What Sluice says of a document: accepted, or the start of the 400's detail. */
+function verdict(text: string): string {
+  try {
+    parseXmlDocument(text);
+    return 'accepted';
+  } catch (error) {
+    expect(error).toBeInstanceOf(MalformedBodyError);
+    return (error as Error).message;
+  }
+}
+
+// Pieces of documents, well formed or not, in every place: tags with and without attributes,
+// attribute mistakes, end tags, text, white space, comments, PIs, CDATA and declarations.
+const piece = fc.constantFrom(
+  '<a>',
+  '</a>',
+  '<b>',
+  '</b>',
+  '<a/>',
+  '<b />',
+  '<a:b>',
+  '</a:b>',
+  '<é-1.x>',
+  '</é-1.x>',
+  '<a x="1">',
+  '<b x=\'>\' y = "2"/>',
+  '<a x="1" x="2">',
+  '<a x>',
+  '<a x=1>',
+  '<a x="1"y="2">',
+  '<a x="1" / >',
+  '</a >',
+  '</a x="1">',
+  '< a>',
+  '<1a>',
+  '<-b/>',
+  'text',
+  ' ',
+  '\n',
+  '&amp;',
+  '<!-- c -->',
+  '<?pi x?>',
+  '<?xml version="1.0"?>',
+);
+const documents = fc.array(piece, { minLength: 1, maxLength: 10 }).map((pieces) => pieces.join(''));
+
+describe('XML structure', () => {
+  it('refuses every document fast-xml-parser’s validator refuses, and more only where XML 1.0 does', () => {
+    // The validator lets through what XML 1.0 forbids after an empty-element root (a second
+    // root, text, a declaration) and CDATA outside the root; Sluice refuses them, as it did
+    // before with its own scan in front of the validator.
+    const stricterByTheStandard = [
+      'a document has exactly one root element',
+      'content after the root element is not allowed',
+      'the XML declaration is allowed only at the start of the document',
+      'only the root element may hold CDATA',
+    ];
+    fc.assert(
+      fc.property(documents, (text) => {
+        const guarded = xmlRefusal(text) === undefined;
+        const fault = guarded ? xmlStructureFault(text) : undefined;
+        const validatorAccepts = guarded && XMLValidator.validate(text) === true;
+        if (!validatorAccepts) expect(guarded && fault === undefined, text).toBe(false);
+        else if (fault) expect(stricterByTheStandard, text).toContain(fault.reason);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it.each([
+    ['an end tag that closes another element', '<a>\n<b>\n</a></b>', '</a> closes <b> of line 2 (line 3)'],
+    ['an element left open', '<a><b></b>', '<a> is not closed (line 1)'],
+    ['an end tag with nothing open', '</a>', '</a> closes no element'],
+    ['an attribute without a value', '<a x></a>', 'the attribute x has no value'],
+    ['an unquoted attribute value', '<a x=1/>', 'the value of the attribute x is not quoted'],
+    ['an attribute given twice', '<a x="1" x="2"/>', 'the attribute x is given twice'],
+    ['attributes without white space between', '<a x="1"y="2"/>', 'separated by white space'],
+    ['a tag name that is not an XML name', '<1a/>', 'does not start with a valid XML name'],
+    ['text before the root element', 'hello <a/>', 'text before the root element'],
+    ['an XML declaration after the start', '<a/>\n<?xml version="1.0"?>', 'only at the start of the document (line 2)'],
+    ['CDATA outside the root element', '<![CDATA[x]]><a/>', 'only the root element may hold CDATA'],
+    ['a processing instruction without a target name', '<a/><?1 x?>', 'valid target name'],
+    ['no element at all', '<!-- only a comment -->', 'needs a root element'],
+  ])('answers not well-formed for %s, saying what and on which line', (_, text, detail) => {
+    const answer = verdict(text);
+    expect(answer).toMatch(/^The body is not well-formed XML: /);
+    expect(answer).toContain(detail);
+  });
+
+  it.each([
+    ['a second root element', '<a/><b/>', 'exactly one root element'],
+    ['text after the root element', '<a/> trailing', 'content after the root element'],
+    ['an attribute named __proto__', '<a __proto__="x"/>', 'reserved'],
+    ['an element named constructor', '<a><constructor/></a>', 'reserved'],
+  ])('refuses %s', (_, text, detail) => {
+    const answer = verdict(text);
+    expect(answer).toMatch(/^The XML document was refused: /);
+    expect(answer).toContain(detail);
+  });
+
+  it('accepts what XML allows: a declaration after a byte order mark, spaces around =, > in values, white space in end tags, non-ASCII names', () => {
+    for (const text of [
+      '\uFEFF<?xml version="1.0"?><a/>',
+      '<a x = "1" y=\'>\'>t</a >',
+      '<?xml version="1.0"?>\n<!-- c -->\n<?pi?>\n<köln:straße n="1"><![CDATA[<x>]]></köln:straße>\n<!-- after -->\n',
+      '<a\n  x="1"\n/>',
+    ]) {
+      expect(verdict(text), text).toBe('accepted');
+    }
+  });
+
+  it('nests 256 elements deep and refuses 257, in time linear in the text', () => {
+    const nested = (depth: number) => `${'<a>'.repeat(depth)}${'</a>'.repeat(depth)}`;
+    expect(xmlStructureFault(nested(256))).toBeUndefined();
+    expect(xmlStructureFault(nested(257))).toMatchObject({ kind: 'refused', reason: expect.stringContaining('256') });
+    // 100,000 unclosed tags: refused at the 257th, not after reading them all.
+    expect(xmlStructureFault('<a>'.repeat(100_000))?.kind).toBe('refused');
+  });
+
+  it('checks a tag with many attributes for repeats, the 10,000th repeating the first', () => {
+    const attributes = Array.from({ length: 9_999 }, (_, index) => ` a${index}="v"`).join('');
+    expect(xmlStructureFault(`<r${attributes}/>`)).toBeUndefined();
+    expect(xmlStructureFault(`<r${attributes} a0="w"/>`)?.reason).toBe('the attribute a0 is given twice');
+  });
+});
