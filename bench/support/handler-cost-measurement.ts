@@ -3,13 +3,9 @@
  * Powertools Logger, the core, AwsDelivery over a real FirehoseClient whose transport answers
  * at once) on payload-format-2.0 events, against a baseline that does the work no ingest path
  * can skip for the same input: parse, schema check and one PutRecordBatch through the same
- * client and transport. The ratio is what Sluice's own layers add (ADR 0006).
- *
- * This module is the entry of a bundle built as the ingest function's is (esbuild, minified,
- * ESM), run by plain Node with stdout on /dev/null (where Lambda takes the log lines from),
- * so both sides run the code Lambda runs: under tsx every closure pays a `__name` call
- * (esbuild's keepNames), which the deployed bundle does not. It reports to stderr and sends
- * its results to the parent process.
+ * client and transport. The ratio is what Sluice's own layers add (ADR 0006). It runs bundled
+ * as the ingest function is (bundled-measurement.ts), reports to stderr and sends its results
+ * to the parent process.
  */
 import { PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
