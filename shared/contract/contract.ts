@@ -162,7 +162,9 @@ export const CONTRACT_STATUS = {
       'nesting too deep, NDJSON or several JSON lines to a stream without batch posts, a record that is ' +
       'not a JSON object (schemaless streams), schema violation, a batch with no accepted record or too ' +
       'many records, DOCTYPE, entity declarations, undeclared entities or `<` in an attribute value in XML, anything but comments and ' +
-      "processing instructions after the XML root element, an XML document without an element at the stream's " +
+      'processing instructions after the XML root element, XML that is not well formed (a mismatched or ' +
+      'unclosed tag, an attribute without a quoted value or given twice, text before the root element, an ' +
+      "XML declaration after the start), an XML document without an element at the stream's " +
       '`records` path, a corrupt or truncated gzip or deflate body, an `Idempotency-Key` that is not 1 to 255 ' +
       'printable ASCII characters',
     retry: false,
