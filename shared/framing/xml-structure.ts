@@ -171,7 +171,7 @@ function scanEndTag(text: string, lt: number, open: OpenElements): Step {
   const closing = text.slice(lt + 2, end);
   if (name === undefined) return malformed(`the end tag </${closing}> closes no element`, lt);
   if (name !== closing) {
-    return malformed(`the end tag </${closing}> closes <${name}> of line ${lineAt(text, start)}`, lt);
+    return malformed(`the end tag </${closing}> does not close <${name}>, opened on line ${lineAt(text, start)}`, lt);
   }
   if (open.names.length === 0) open.rootClosed = true;
   return gt + 1;
@@ -202,14 +202,10 @@ function scanMarkup(text: string, lt: number, open: OpenElements, documentStart:
       const close = text.indexOf('-->', lt + 4);
       return close === -1 ? malformed('a comment is not closed', lt) : close + 3;
     }
-    if (text.startsWith('<![CDATA[', lt) && open.names.length > 0) {
-      const close = text.indexOf(']]>', lt + 9);
-      return close === -1 ? malformed('a CDATA section is not closed', lt) : close + 3;
-    }
-    return malformed(
-      open.names.length > 0 ? 'markup declarations are not allowed' : 'only the root element may hold CDATA',
-      lt,
-    );
+    if (!text.startsWith('<![CDATA[', lt)) return malformed('markup declarations are not allowed', lt);
+    if (open.names.length === 0) return malformed('only the root element may hold CDATA', lt);
+    const close = text.indexOf(']]>', lt + 9);
+    return close === -1 ? malformed('a CDATA section is not closed', lt) : close + 3;
   }
   if (next === SLASH) return scanEndTag(text, lt, open);
   return scanStartTag(text, lt, open);

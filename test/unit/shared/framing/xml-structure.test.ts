@@ -76,7 +76,11 @@ describe('XML structure', () => {
   });
 
   it.each([
-    ['an end tag that closes another element', '<a>\n<b>\n</a></b>', '</a> closes <b> of line 2 (line 3)'],
+    [
+      'an end tag that closes another element',
+      '<a>\n<b>\n</a></b>',
+      '</a> does not close <b>, opened on line 2 (line 3)',
+    ],
     ['an element left open', '<a><b></b>', '<a> is not closed (line 1)'],
     ['an end tag with nothing open', '</a>', '</a> closes no element'],
     ['an attribute without a value', '<a x></a>', 'the attribute x has no value'],
