@@ -32,8 +32,10 @@ export interface XmlStructureFault {
 export const RESERVED_XML_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
 // XML 1.0 (fifth edition) Name: NameStartChar NameChar*.
+// U+1680 and U+FEFF are name characters to XML but white space to JavaScript, where the parser
+// splits names: `x\uFEFF__proto__` would reach the stored value as `@__proto__`. They are refused.
 const NAME_START =
-  ':A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}';
+  ':A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u167F\\u1681-\\u1FFF\\u200C\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFEFE\\uFF00-\\uFFFD\\u{10000}-\\u{EFFFF}';
 const NAME = new RegExp(`[${NAME_START}][${NAME_START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F\\u2040]*`, 'uy');
 
 const TAB = 0x09;
@@ -190,7 +192,16 @@ function scanProcessingInstruction(text: string, lt: number, documentStart: numb
     return malformed('a processing instruction target must be followed by white space or `?>`', lt);
   }
   const close = text.indexOf('?>', end);
-  return close === -1 ? malformed('a processing instruction is not closed', lt) : close + 2;
+  if (close === -1) return malformed('a processing instruction is not closed', lt);
+  // The parser skips quoted text when it looks for a PI's end: a quote left open would make it
+  // read on past this `?>`, through markup this pass never checked.
+  let quote = 0;
+  for (let index = end; index < close; index++) {
+    const code = text.charCodeAt(index);
+    if (quote === 0 && (code === QUOTE || code === APOSTROPHE)) quote = code;
+    else if (code === quote) quote = 0;
+  }
+  return quote === 0 ? close + 2 : malformed('a processing instruction holds an unmatched quote', lt);
 }
 
 /** Markup at `lt` (a `<`): a comment, CDATA section, PI or tag; the index after it. */
