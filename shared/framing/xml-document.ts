@@ -10,7 +10,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { MalformedBodyError } from '../contract/errors.ts';
 import { MAX_NESTING_DEPTH } from '../contract/ingest-limits.ts';
 import { xmlRefusal } from './xml-guard.ts';
-import { RESERVED_XML_NAMES, xmlStructureFault } from './xml-structure.ts';
+import { RESERVED_NAMES_REASON, RESERVED_XML_NAMES, xmlStructureFault } from './xml-structure.ts';
 
 /** Prefix of attribute keys in the parsed value. */
 export const XML_ATTRIBUTE_PREFIX = '@';
@@ -64,13 +64,12 @@ export function parseXmlDocument(text: string): XmlValue {
   // A backstop behind the structure pass, for names the parser reads other than XML does; only
   // documents that hold a reserved name at all are walked (the walk is bounded by the depth limit).
   if (RESERVED_XML_NAMES_IN_TEXT.test(text) && hasReservedAttribute(value)) {
-    throw new MalformedBodyError(`The XML document was refused: ${RESERVED_REASON}.`);
+    throw new MalformedBodyError(`The XML document was refused: ${RESERVED_NAMES_REASON}.`);
   }
   return value as XmlValue;
 }
 
-const RESERVED_XML_NAMES_IN_TEXT = /__proto__|constructor|prototype/;
-const RESERVED_REASON = 'element or attribute names __proto__, constructor and prototype are reserved';
+const RESERVED_XML_NAMES_IN_TEXT = new RegExp([...RESERVED_XML_NAMES].join('|'));
 const RESERVED_ATTRIBUTES = new Set([...RESERVED_XML_NAMES].map((name) => `${XML_ATTRIBUTE_PREFIX}${name}`));
 
 function hasReservedAttribute(value: unknown): boolean {
@@ -82,6 +81,6 @@ function hasReservedAttribute(value: unknown): boolean {
 function describeParserError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   if (message.includes('Maximum nested tags')) return `elements nest deeper than ${MAX_NESTING_DEPTH} levels`;
-  if (message.includes('[SECURITY]')) return RESERVED_REASON;
+  if (message.includes('[SECURITY]')) return RESERVED_NAMES_REASON;
   return 'it could not be parsed';
 }

@@ -15,8 +15,8 @@
  * The guard has already refused DOCTYPE, entity references other than the predefined ones,
  * unclosed comments, CDATA sections, processing instructions and tags, and `<` in attribute
  * values. This pass replaced fast-xml-parser's validator, a second full pass over the text that
- * cost more than a quarter of an XML post (docs/performance.md); a property test holds the two
- * to the same verdicts.
+ * cost more than a quarter of an XML post (docs/performance.md); a property test holds it to
+ * refuse all that validator refuses.
  */
 import { MAX_NESTING_DEPTH } from '../contract/ingest-limits.ts';
 
@@ -79,6 +79,10 @@ function malformed(reason: string, at: number): Fault {
   return new Fault('malformed', reason, at);
 }
 
+function refused(reason: string, at: number): Fault {
+  return new Fault('refused', reason, at);
+}
+
 /** The end of the XML name at `at`, or -1 when none starts there. */
 function nameEnd(text: string, at: number): number {
   NAME.lastIndex = at;
@@ -97,7 +101,8 @@ function reservedName(text: string, start: number, end: number): boolean {
   return length >= 9 && length <= 11 && RESERVED_XML_NAMES.has(text.slice(start, end));
 }
 
-const RESERVED_REASON = 'element or attribute names __proto__, constructor and prototype are reserved';
+/** Why a document with a reserved name is refused. */
+export const RESERVED_NAMES_REASON = 'element or attribute names __proto__, constructor and prototype are reserved';
 
 /** Checks the attributes of a start tag from `at` (after its name); the index of its `/` or `>`. */
 function scanAttributes(text: string, at: number): Step {
@@ -112,7 +117,7 @@ function scanAttributes(text: string, at: number): Step {
     const end = nameEnd(text, afterSpace);
     if (end === -1) return malformed('an attribute name is not a valid XML name', afterSpace);
     const name = text.slice(afterSpace, end);
-    if (reservedName(text, afterSpace, end)) return new Fault('refused', RESERVED_REASON, afterSpace);
+    if (reservedName(text, afterSpace, end)) return refused(RESERVED_NAMES_REASON, afterSpace);
     if (seen === undefined && names.length >= PAIRWISE_ATTRIBUTES) seen = new Set(names);
     if (seen ? seen.has(name) : names.includes(name)) {
       return malformed(`the attribute ${name} is given twice`, afterSpace);
@@ -144,9 +149,9 @@ function scanStartTag(text: string, lt: number, open: OpenElements): Step {
   const end = nameEnd(text, lt + 1);
   if (end === -1) return malformed('a tag does not start with a valid XML name', lt);
   if (open.names.length === 0 && open.rootClosed) {
-    return new Fault('refused', 'a document has exactly one root element', lt);
+    return refused('a document has exactly one root element', lt);
   }
-  if (reservedName(text, lt + 1, end)) return new Fault('refused', RESERVED_REASON, lt);
+  if (reservedName(text, lt + 1, end)) return refused(RESERVED_NAMES_REASON, lt);
   const close = scanAttributes(text, end);
   if (typeof close !== 'number') return close;
   if (text.charCodeAt(close) === SLASH) {
@@ -155,7 +160,7 @@ function scanStartTag(text: string, lt: number, open: OpenElements): Step {
     return close + 2;
   }
   if (open.names.length >= MAX_NESTING_DEPTH) {
-    return new Fault('refused', `elements nest deeper than ${MAX_NESTING_DEPTH} levels`, lt);
+    return refused(`elements nest deeper than ${MAX_NESTING_DEPTH} levels`, lt);
   }
   open.names.push(text.slice(lt + 1, end));
   open.starts.push(lt);
@@ -240,7 +245,7 @@ export function xmlStructureFault(text: string): XmlStructureFault | undefined {
       return fault(
         text,
         open.rootClosed
-          ? new Fault('refused', 'content after the root element is not allowed', at)
+          ? refused('content after the root element is not allowed', at)
           : malformed('text before the root element is not allowed', at),
       );
     }
