@@ -4,9 +4,14 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { asSluiceError, problemResponse } from '#functions/shared/problem-response';
 import type { SluiceError } from '#shared/contract/errors';
+import { boundedText, MAX_DETAIL_BYTES } from '#shared/contract/quoted-input';
 import { requestIdOf } from './ingest-request.ts';
 
-/** Logs a request's contract error: `request failed` with the cause for 5xx, `request refused` otherwise. */
+/**
+ * Logs a request's contract error: `request failed` with the cause for 5xx, `request refused`
+ * otherwise. The detail and the stream id may quote what the client sent, so they are bounded
+ * as the answer's are: one bad request writes one short line.
+ */
 export function logProblem(
   logger: Logger,
   error: SluiceError,
@@ -14,9 +19,14 @@ export function logProblem(
   requestId: string,
   stream: string | undefined,
 ): void {
-  const fields = { status: error.status, problem: error.slug, request_id: requestId, stream };
+  const fields = {
+    status: error.status,
+    problem: error.slug,
+    request_id: requestId,
+    stream: stream === undefined ? undefined : boundedText(stream),
+  };
   if (error.status >= 500) logger.error('request failed', { ...fields, error: cause });
-  else logger.info('request refused', { ...fields, detail: error.message });
+  else logger.info('request refused', { ...fields, detail: boundedText(error.message, MAX_DETAIL_BYTES) });
 }
 
 /** Turns any error of the chain into its problem response; use it first so that its onError runs last. */

@@ -19,6 +19,7 @@
  * refuse all that validator refuses.
  */
 import { MAX_NESTING_DEPTH } from '../contract/ingest-limits.ts';
+import { boundedText } from '../contract/quoted-input.ts';
 
 /** Why a document is refused: a well-formedness error (at a line) or a policy limit. */
 export interface XmlStructureFault {
@@ -30,6 +31,24 @@ export interface XmlStructureFault {
 
 /** Names that must not become keys of the parsed value (the parser refuses them as elements only). */
 export const RESERVED_XML_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Element names the parser would store with a `__` prefix (its names of `Object.prototype`
+ * members that are safe to rename), as they are stored. A document naming one of these forms
+ * itself is refused, so that a stored `__toString` always stands for a `toString` element and
+ * never merges with one.
+ */
+export const PREFIXED_ELEMENT_NAMES = new Set(
+  [
+    'hasOwnProperty',
+    'toString',
+    'valueOf',
+    '__defineGetter__',
+    '__defineSetter__',
+    '__lookupGetter__',
+    '__lookupSetter__',
+  ].map((name) => `__${name}`),
+);
 
 // XML 1.0 (fifth edition) Name: NameStartChar NameChar*.
 // U+1680 and U+FEFF are name characters to XML but white space to JavaScript, where the parser
@@ -48,6 +67,7 @@ const SLASH = 0x2f;
 const EQUALS = 0x3d;
 const GT = 0x3e;
 const QUESTION = 0x3f;
+const UNDERSCORE = 0x5f;
 const EXCLAMATION = 0x21;
 const BYTE_ORDER_MARK = 0xfeff;
 
@@ -74,6 +94,14 @@ class Fault {
 
 /** The scan's position, or the fault that stopped it. */
 type Step = number | Fault;
+
+/** The longest a name quoted in a reason may be, in JSON bytes: a name may be as long as the body. */
+const MAX_SHOWN_NAME_BYTES = 64;
+
+/** A name as a reason quotes it: shortened past MAX_SHOWN_NAME_BYTES. */
+function shown(name: string): string {
+  return boundedText(name, MAX_SHOWN_NAME_BYTES);
+}
 
 function malformed(reason: string, at: number): Fault {
   return new Fault('malformed', reason, at);
@@ -104,6 +132,15 @@ function reservedName(text: string, start: number, end: number): boolean {
 /** Why a document with a reserved name is refused. */
 export const RESERVED_NAMES_REASON = 'element or attribute names __proto__, constructor and prototype are reserved';
 
+/** Whether the element name at start..end is one the parser's renaming produces. */
+function prefixedElementName(text: string, start: number, end: number): boolean {
+  return (
+    text.charCodeAt(start) === UNDERSCORE &&
+    text.charCodeAt(start + 1) === UNDERSCORE &&
+    PREFIXED_ELEMENT_NAMES.has(text.slice(start, end))
+  );
+}
+
 /** Checks the attributes of a start tag from `at` (after its name); the index of its `/` or `>`. */
 function scanAttributes(text: string, at: number): Step {
   let index = at;
@@ -120,19 +157,19 @@ function scanAttributes(text: string, at: number): Step {
     if (reservedName(text, afterSpace, end)) return refused(RESERVED_NAMES_REASON, afterSpace);
     if (seen === undefined && names.length >= PAIRWISE_ATTRIBUTES) seen = new Set(names);
     if (seen ? seen.has(name) : names.includes(name)) {
-      return malformed(`the attribute ${name} is given twice`, afterSpace);
+      return malformed(`the attribute ${shown(name)} is given twice`, afterSpace);
     }
     if (seen) seen.add(name);
     else names.push(name);
     let cursor = skipSpace(text, end);
-    if (text.charCodeAt(cursor) !== EQUALS) return malformed(`the attribute ${name} has no value`, afterSpace);
+    if (text.charCodeAt(cursor) !== EQUALS) return malformed(`the attribute ${shown(name)} has no value`, afterSpace);
     cursor = skipSpace(text, cursor + 1);
     const quote = text.charCodeAt(cursor);
     if (quote !== QUOTE && quote !== APOSTROPHE) {
-      return malformed(`the value of the attribute ${name} is not quoted`, afterSpace);
+      return malformed(`the value of the attribute ${shown(name)} is not quoted`, afterSpace);
     }
     const close = text.indexOf(quote === QUOTE ? '"' : "'", cursor + 1);
-    if (close === -1) return malformed(`the value of the attribute ${name} is not closed`, afterSpace);
+    if (close === -1) return malformed(`the value of the attribute ${shown(name)} is not closed`, afterSpace);
     index = close + 1;
   }
 }
@@ -152,6 +189,10 @@ function scanStartTag(text: string, lt: number, open: OpenElements): Step {
     return refused('a document has exactly one root element', lt);
   }
   if (reservedName(text, lt + 1, end)) return refused(RESERVED_NAMES_REASON, lt);
+  if (prefixedElementName(text, lt + 1, end)) {
+    const name = text.slice(lt + 1, end);
+    return refused(`the element name ${name} is reserved: it is how an element ${name.slice(2)} is stored`, lt);
+  }
   const close = scanAttributes(text, end);
   if (typeof close !== 'number') return close;
   if (text.charCodeAt(close) === SLASH) {
@@ -176,9 +217,12 @@ function scanEndTag(text: string, lt: number, open: OpenElements): Step {
   const name = open.names.pop();
   const start = open.starts.pop() ?? 0;
   const closing = text.slice(lt + 2, end);
-  if (name === undefined) return malformed(`the end tag </${closing}> closes no element`, lt);
+  if (name === undefined) return malformed(`the end tag </${shown(closing)}> closes no element`, lt);
   if (name !== closing) {
-    return malformed(`the end tag </${closing}> does not close <${name}>, opened on line ${lineAt(text, start)}`, lt);
+    return malformed(
+      `the end tag </${shown(closing)}> does not close <${shown(name)}>, opened on line ${lineAt(text, start)}`,
+      lt,
+    );
   }
   if (open.names.length === 0) open.rootClosed = true;
   return gt + 1;
@@ -256,7 +300,7 @@ export function xmlStructureFault(text: string): XmlStructureFault | undefined {
   }
   const unclosed = open.names.at(-1);
   if (unclosed !== undefined) {
-    return fault(text, malformed(`<${unclosed}> is not closed`, open.starts.at(-1) ?? 0));
+    return fault(text, malformed(`<${shown(unclosed)}> is not closed`, open.starts.at(-1) ?? 0));
   }
   if (!open.rootClosed) return fault(text, malformed('a document needs a root element', 0));
   return undefined;

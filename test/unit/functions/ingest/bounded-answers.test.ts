@@ -72,8 +72,34 @@ describe('answers to input that an error would quote at length', () => {
     const response = await post({ stream: 'xml', contentType: 'application/xml', body });
     expect(response.statusCode).toBe(400);
     expect(byteSize(response)).toBeLessThanOrEqual(MAX_PROBLEM_BODY_BYTES);
-    expect(String(bodyOf(response).detail)).toMatch(/… \(shortened\)$/);
-    expect(bodyOf(response).truncated).toBe(true);
+    expect(String(bodyOf(response).detail)).toMatch(
+      /^The body is not well-formed XML: <n+… \(shortened\)> is not closed \(line 1\)\.$/,
+    );
+  });
+
+  it('names a 130,000-character tag shortened, so the answer and the log line say what is wrong in a few hundred bytes', async () => {
+    const { post, lines } = ingestHarness({ tenant });
+    const name = 'n'.repeat(130_000);
+    const response = await post({ stream: 'xml', contentType: 'application/xml', body: `<r><${name}></${name}x></r>` });
+    expect(response.statusCode).toBe(400);
+    const detail = String(bodyOf(response).detail);
+    expect(detail).toMatch(
+      /^The body is not well-formed XML: the end tag <\/n+… \(shortened\)> does not close <n+… \(shortened\)>, opened on line 1/,
+    );
+    expect(Buffer.byteLength(detail)).toBeLessThan(300);
+    expect(bodyOf(response).truncated).toBeUndefined();
+    const refused = lines().filter((line) => line.includes('"request refused"'));
+    expect(refused).toHaveLength(1);
+    expect(Buffer.byteLength(refused[0] ?? '')).toBeLessThan(1_024);
+  });
+
+  it('bounds the refused line of an unknown stream id of 4,000 characters', async () => {
+    const { post, lines } = ingestHarness({ tenant });
+    const response = await post({ stream: 's'.repeat(4_000), body: '{}' });
+    expect(response.statusCode).toBe(404);
+    const [refused] = lines().filter((line) => line.includes('"request refused"'));
+    expect(JSON.parse(refused ?? '{}').stream).toMatch(/^s+… \(shortened\)$/);
+    expect(Buffer.byteLength(refused ?? '')).toBeLessThan(2_048);
   });
 
   it('keeps the answer to a batch of 500 rejected records under 16 KiB and says it was shortened', async () => {
@@ -97,13 +123,13 @@ describe('answers to input that an error would quote at length', () => {
     expect(problem.truncated).toBeUndefined();
   });
 
-  it('dead-letters the whole XML record and shortens only its reasons', async () => {
+  it('dead-letters the whole XML record, its reason naming the long tag shortened', async () => {
     const { delivery, post } = ingestHarness({ tenant });
     const body = `<${'n'.repeat(1_000)}>`.repeat(250);
     await post({ stream: 'xml', contentType: 'application/xml', body });
     const entry = JSON.parse(delivery.texts('dead-letter')[0] ?? '');
     expect(entry.record).toBe(body);
-    expect(entry.reasons_truncated).toBe(true);
+    expect(entry.reasons).toEqual([{ path: '', message: expect.stringMatching(/<n+… \(shortened\)> is not closed/) }]);
     expect(JSON.stringify(entry.reasons).length).toBeLessThan(1_024);
   });
 });

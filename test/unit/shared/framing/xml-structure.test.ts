@@ -147,6 +147,23 @@ describe('XML structure', () => {
     expect(xmlStructureFault('<a>'.repeat(100_000))?.kind).toBe('refused');
   });
 
+  it('refuses element names in the form the parser stores Object.prototype names in, so that they never merge', () => {
+    expect(parseXmlDocument('<r><toString>1</toString><valueOf/></r>')).toEqual({
+      r: { __toString: '1', __valueOf: '' },
+    });
+    for (const name of ['__toString', '__hasOwnProperty', '__valueOf', '____defineGetter__', '____lookupSetter__']) {
+      expect(xmlStructureFault(`<r><toString>1</toString><${name}>2</${name}></r>`)).toEqual({
+        kind: 'refused',
+        reason: `the element name ${name} is reserved: it is how an element ${name.slice(2)} is stored`,
+        line: 1,
+      });
+    }
+    // Attributes are not renamed, so their names are free; nor are names that only look alike.
+    expect(parseXmlDocument('<r __toString="1" toString="2"><__tostring/><__toStrings/></r>')).toEqual({
+      r: { '@__toString': '1', '@toString': '2', __tostring: '', __toStrings: '' },
+    });
+  });
+
   it('checks a tag with many attributes for repeats, the 10,000th repeating the first', () => {
     const attributes = Array.from({ length: 9_999 }, (_, index) => ` a${index}="v"`).join('');
     expect(xmlStructureFault(`<r${attributes}/>`)).toBeUndefined();
