@@ -1,4 +1,4 @@
-/** Types of compile-cli.mjs, for the test that checks the compiled command is fresh. */
+/** Types of compile-cli.mjs, for the test that checks the compiled command is fresh and the benchmarks that compile it. */
 
 /** Where the compiled command goes (gitignored). */
 export declare const OUT_DIR: string;
