@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { problemType } from '#shared/contract/errors';
 import { MAX_BATCH_RECORDS } from '#shared/contract/ingest-limits';
@@ -71,6 +72,41 @@ describe('batch posts', () => {
     expect(delivery.batches).toHaveLength(0);
     const full = await post({ contentType: 'application/x-ndjson', body: '{}\n'.repeat(MAX_BATCH_RECORDS) });
     expect(bodyOf(full)).toMatchObject({ records: MAX_BATCH_RECORDS });
+  });
+});
+
+describe('counting the records of an NDJSON body', () => {
+  // Lines of one record, or blank in any way String.prototype.trim sees blank (CR, tabs, Unicode spaces).
+  const blank = fc.constantFrom('', ' ', '\r', '\t \r', '\u00a0', '\u2003', '\ufeff', '\u3000\t');
+  // Records, and lines that are not records (each refused on its own, still counted).
+  const record = fc.constantFrom('{}', ' {"a":1}', '{"b":"\u2003"}\r', '\t{"c":[1]} ', '1', 'x', '\u00a0{}');
+
+  it('counts a record on every line with anything but white space on it, as the split lines are read', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(blank, record), { maxLength: 40 }), async (lines) => {
+        const { post } = ingestHarness();
+        const text = lines.join('\n');
+        const response = await post({ contentType: 'application/x-ndjson', body: text });
+        const body = bodyOf(response);
+        const records = lines.filter((line) => line.trim() !== '').length;
+        const rejected = Array.isArray(body.rejected) ? body.rejected.length : 0;
+        if (records > 0) expect(Number(body.accepted ?? 0) + rejected).toBe(records);
+        else if (text.trim() === '') expect(body.detail).toMatch(/^The body is empty/);
+        else expect(body.detail).toBe('The batch holds no records.');
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it(`takes ${MAX_BATCH_RECORDS} records between blank lines and refuses ${MAX_BATCH_RECORDS + 1}`, async () => {
+    const { post } = ingestHarness();
+    const lines = (count: number) => `\r\n${'{}\n\u00a0\n'.repeat(count)}\t`;
+    expect(bodyOf(await post({ contentType: 'application/x-ndjson', body: lines(MAX_BATCH_RECORDS) }))).toMatchObject({
+      records: MAX_BATCH_RECORDS,
+    });
+    expect(bodyOf(await post({ contentType: 'application/x-ndjson', body: lines(MAX_BATCH_RECORDS + 1) })).detail).toBe(
+      `The batch holds ${MAX_BATCH_RECORDS + 1} records; a batch post takes at most ${MAX_BATCH_RECORDS}.`,
+    );
   });
 });
 
