@@ -8,7 +8,8 @@
  * mostly escape.
  *
  * The measuring module runs its measurement when SLUICE_BENCH_CHILD is set and sends its results
- * to the parent with `process.send`.
+ * to the parent with `process.send`. SLUICE_BENCH_NODE names another Node binary to run it with
+ * (Lambda runs Node 24; local mode, Node 20).
  */
 import { fork } from 'node:child_process';
 import { openSync, rmSync } from 'node:fs';
@@ -22,7 +23,7 @@ export async function runBundledMeasurement<T>(name: string, entry: string): Pro
   rmSync(outdir, { recursive: true, force: true });
   await build(splitBundleOptions(entry, outdir, {}));
   const child = fork(`${outdir}/index.mjs`, [], {
-    execPath: process.execPath,
+    execPath: process.env.SLUICE_BENCH_NODE || process.execPath,
     execArgv: ['--enable-source-maps'],
     stdio: ['ignore', openSync('/dev/null', 'w'), 'inherit', 'ipc'],
     env: { ...process.env, SLUICE_BENCH_CHILD: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },

@@ -242,6 +242,8 @@ async function measureChild(): Promise<void> {
   };
   log(`memory after the burst: max RSS ${memoryMiB.maxRss} MiB, heap used ${memoryMiB.heapUsed} MiB`);
   const results: HandlerCostResults = {
+    // The Node that measured: this process's (SLUICE_BENCH_NODE may name another than the runner's).
+    measuredOnNode: process.version,
     memoryMiB,
     options: OPTIONS,
     target: `handler <= ${HANDLER_TARGET_RATIO} x (parse + schema check + one PutRecordBatch) per case`,

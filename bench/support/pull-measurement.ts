@@ -263,6 +263,7 @@ async function measurePull(): Promise<Record<string, unknown>> {
   const deviation = Math.abs(measured - PER_SECOND) / PER_SECOND;
 
   const results = {
+    measuredOnNode: process.version,
     pages: PAGES,
     recordsPerPage: RECORDS_PER_PAGE,
     recordBytes: 1024,
