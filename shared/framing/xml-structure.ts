@@ -36,7 +36,8 @@ export const RESERVED_XML_NAMES = new Set(['__proto__', 'constructor', 'prototyp
  * Element names the parser would store with a `__` prefix (its names of `Object.prototype`
  * members that are safe to rename), as they are stored. A document naming one of these forms
  * itself is refused, so that a stored `__toString` always stands for a `toString` element and
- * never merges with one.
+ * never merges with one. The list is fast-xml-parser 5's DANGEROUS_PROPERTY_NAMES, which it
+ * does not export; a test pins that the parser still renames them.
  */
 export const PREFIXED_ELEMENT_NAMES = new Set(
   [
