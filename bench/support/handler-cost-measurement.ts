@@ -1,7 +1,8 @@
 /**
  * The measuring side of benchmark 1 (bench/handler-cost.ts): the real handler (middy,
  * Powertools Logger, the core, AwsDelivery over a real FirehoseClient whose transport answers
- * at once) on payload-format-2.0 events, against a baseline that does the work no ingest path
+ * at once, the EMF line of its metrics and log fields as on AWS) on payload-format-2.0 events,
+ * against a baseline that does the work no ingest path
  * can skip for the same input: parse, schema check and one PutRecordBatch through the same
  * client and transport. The ratio is what Sluice's own layers add (ADR 0006). It runs bundled
  * as the ingest function is (bundled-measurement.ts), reports to stderr and sends its results
@@ -14,6 +15,7 @@ import { XMLParser } from 'fast-xml-parser';
 import * as v from 'valibot';
 import { AwsDelivery } from '#functions/delivery/aws-delivery';
 import { FirehoseDelivery } from '#functions/delivery/firehose-delivery';
+import { emfRequestLines } from '#functions/ingest/create-aws-ingest-handler';
 import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import { createLambdaContext } from '#local/gateway/lambda-context';
 import { DEFAULT_MAX_BYTES, INGEST_FUNCTION_TIMEOUT_MS } from '#shared/contract/contract';
@@ -147,6 +149,8 @@ async function measureChild(): Promise<void> {
   const handler = createIngestHandler({
     tenant: example,
     delivery: new AwsDelivery({ firehose: new FirehoseDelivery(firehose, targets) }, targets),
+    // Its metrics and log line as the function on AWS writes them.
+    ...emfRequestLines(),
   });
   const invoke = async (event: APIGatewayProxyEventV2WithJWTAuthorizer) => {
     const context = createLambdaContext('sluice-example-ingest', INGEST_FUNCTION_TIMEOUT_MS);

@@ -12,7 +12,7 @@ import { SecretsManagerReader } from '#functions/shared/secrets-manager-reader';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { ENV } from '#shared/contract/environment';
 import { type DeliveryBindings, parseDeliveryBindings } from '#shared/ports/delivery-bindings';
-import { createIngestHandler } from './create-ingest-handler.ts';
+import { createIngestHandler, INGEST_SERVICE_NAME, type IngestHandlerOptions } from './create-ingest-handler.ts';
 
 /**
  * How long a webhook secret is reused: every webhook post needs its stream's secret, while a
@@ -29,6 +29,29 @@ async function idempotencyClient(): Promise<DynamoDBClient> {
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   dynamoDbClient ??= new DynamoDBClient({ retryMode: 'standard', maxAttempts: 3 });
   return dynamoDbClient;
+}
+
+/**
+ * How the function on AWS reports a request: its metrics as one EMF line per invocation, which
+ * is also an accepted request's `records accepted` line, in Powertools Logger's shape
+ * (docs/adr/0009-metrics-through-one-port-as-emf.md).
+ */
+export function emfRequestLines(): Pick<IngestHandlerOptions, 'metrics' | 'publishMetrics' | 'logAccepted'> {
+  // EMF lines in the function's log: CloudWatch makes them metrics in namespace Sluice.
+  const metrics = new EmfMetricsRecorder();
+  return {
+    metrics,
+    publishMetrics: () => metrics.publish(),
+    logAccepted: (fields, context) =>
+      metrics.annotate({
+        level: 'INFO',
+        message: 'records accepted',
+        timestamp: new Date().toISOString(),
+        service: INGEST_SERVICE_NAME,
+        function_request_id: context.awsRequestId,
+        ...fields,
+      }),
+  };
 }
 
 function assertEveryStreamBound(tenant: TenantConfig, bindings: DeliveryBindings): void {
@@ -56,14 +79,11 @@ export function createAwsIngestHandler(tenant: TenantConfig, kinesisRoute?: Kine
     firehose: new FirehoseDelivery(firehoseClient, bindings),
     ...(kinesisRoute ? { kinesis: kinesisRoute(bindings) } : {}),
   };
-  // EMF lines in the function's log: CloudWatch makes them metrics in namespace Sluice.
-  const metrics = new EmfMetricsRecorder();
   return createIngestHandler({
     tenant,
     delivery: new AwsDelivery(routes, bindings),
     idempotency: async () => ({ client: await idempotencyClient(), tableName: idempotencyTable }),
     webhookSecrets: new SecretsManagerReader({ maxAgeMs: WEBHOOK_SECRET_MAX_AGE_MS }),
-    metrics,
-    publishMetrics: () => metrics.publish(),
+    ...emfRequestLines(),
   });
 }

@@ -23,7 +23,10 @@ import { NO_SECRET_READER } from './webhook/webhook-secrets.ts';
 /** Time kept back from the Lambda's remaining time, to answer after delivery gave up. */
 export const DEADLINE_SAFETY_MARGIN_MS = 1_000;
 
-const defaultLogger = new Logger({ serviceName: 'sluice-ingest' });
+/** The `service` of the ingest function's log lines. */
+export const INGEST_SERVICE_NAME = 'sluice-ingest';
+
+const defaultLogger = new Logger({ serviceName: INGEST_SERVICE_NAME });
 
 /** What the handler is built from. */
 export interface IngestHandlerOptions {
@@ -40,6 +43,21 @@ export interface IngestHandlerOptions {
   readonly metrics?: MetricsRecorder;
   /** Called once per request after its metrics were recorded (the EMF recorder's publish). */
   readonly publishMetrics?: () => void;
+  /**
+   * Writes the `records accepted` line of a request; by default the logger's info line. On AWS
+   * the request's EMF line carries it, so that a request writes one line (create-aws-ingest-handler.ts).
+   */
+  readonly logAccepted?: (fields: AcceptedLine, context: Context) => void;
+}
+
+/** The fields of the `records accepted` line (docs/contract.md, Logs). */
+export interface AcceptedLine {
+  readonly status: 202;
+  readonly stream: string;
+  readonly records: number;
+  readonly rejected: number;
+  readonly receipt: string;
+  readonly request_id: string;
 }
 
 /** Only the ingest routes take keys: a dry run (or any other route) neither uses nor holds one. */
@@ -78,6 +96,7 @@ export function createIngestHandler(options: IngestHandlerOptions) {
     ? lazyIdempotentAnswers(options.tenant, options.idempotency, logger)
     : undefined;
   const metrics = options.metrics ?? NO_METRICS;
+  const logAccepted = options.logAccepted ?? ((fields: AcceptedLine) => logger.info('records accepted', { ...fields }));
   const delivery = new MeteredDelivery(options.delivery, metrics, options.tenant.tenant);
   return (
     middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2>()
@@ -106,14 +125,17 @@ export function createIngestHandler(options: IngestHandlerOptions) {
           if (rejected > 0) {
             metrics.count('RecordsRejected', { tenant: options.tenant.tenant, stream: outcome.stream }, rejected);
           }
-          logger.info('records accepted', {
-            status: 202,
-            stream: outcome.stream,
-            records: outcome.records,
-            rejected,
-            receipt: outcome.receipt,
-            request_id: request.requestId,
-          });
+          logAccepted(
+            {
+              status: 202,
+              stream: outcome.stream,
+              records: outcome.records,
+              rejected,
+              receipt: outcome.receipt,
+              request_id: request.requestId,
+            },
+            context,
+          );
           return acceptedResponse(outcome);
         };
         if (!takesIdempotencyKey(event)) return answer();

@@ -1,6 +1,6 @@
 /**
  * The metric vocabulary of Sluice, written once: every metric's CloudWatch name, unit, kind,
- * dimensions and meaning. On AWS the functions emit them with Powertools Metrics (EMF, namespace
+ * dimensions and meaning. On AWS the functions write them as EMF lines (namespace
  * {@link METRICS_NAMESPACE}); locally the dev server serves them at /metrics in the Prometheus
  * text format, under names derived by {@link prometheusName} and with the same labels. The
  * dashboard, the alarms and docs/operations.md read them from here.
@@ -44,7 +44,7 @@ export const UNKNOWN_STREAM = '(unknown)';
  */
 export type MetricKind = 'counter' | 'timing' | 'gauge';
 
-/** CloudWatch units in use (a subset of Powertools' MetricUnit, with the same strings). */
+/** CloudWatch units in use (a subset of CloudWatch's StandardUnit, with the same strings). */
 export type MetricUnit = 'Count' | 'Bytes' | 'Milliseconds' | 'Seconds';
 
 /** What the docs, the recorders and the infra need to know about one metric. */
@@ -234,7 +234,7 @@ export const PROMETHEUS_LATENCY_BUCKETS: readonly number[] = [
 ];
 
 /**
- * The port through which code records metrics: Powertools Metrics on AWS, prom-client
+ * The port through which code records metrics: EMF lines on AWS, prom-client
  * locally, {@link NO_METRICS} where nothing watches. Recording never throws into the caller's
  * path and never waits: a metric is not worth a failed request.
  */

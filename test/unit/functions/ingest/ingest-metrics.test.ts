@@ -7,7 +7,7 @@ import { ENV } from '#shared/contract/environment';
 import { UNKNOWN_STREAM } from '#shared/ports/metrics';
 import tenant from '#tenants/example';
 import { captureEmf, total } from '../metrics/emf-capture.ts';
-import { ingestEvent, lambdaContext } from './ingest-fixtures.ts';
+import { BEARER_TOKEN, ingestEvent, lambdaContext } from './ingest-fixtures.ts';
 
 const firehoseMock = mockClient(FirehoseClient);
 
@@ -58,7 +58,44 @@ describe('the ingest function on AWS emits EMF metrics', () => {
       // No Powertools `service` dimension, nothing per request.
       expect(datum.dimensionNames.every((name) => ['tenant', 'stream', 'status_class'].includes(name))).toBe(true);
     }
-    expect(emf.lines().join('\n')).not.toContain('req-1');
+  });
+
+  it('writes one line per accepted request: its metrics and the records accepted fields, no token', async () => {
+    const emf = captureEmf();
+    firehoseMock.on(PutRecordBatchCommand).resolves(acknowledged(1));
+    const handler = createAwsIngestHandler(tenant);
+    const answer = await handler(ingestEvent({ stream: 'events', body: '{"a":1}' }), lambdaContext());
+    const { receipt } = JSON.parse(answer.body ?? '{}');
+    expect(emf.lines()).toHaveLength(1);
+    const line = JSON.parse(emf.lines()[0] ?? '{}');
+    expect(line).toMatchObject({
+      level: 'INFO',
+      message: 'records accepted',
+      service: 'sluice-ingest',
+      status: 202,
+      stream: 'events',
+      records: 1,
+      rejected: 0,
+      receipt,
+      request_id: 'req-1',
+      function_request_id: lambdaContext().awsRequestId,
+    });
+    expect(Date.parse(line.timestamp)).toBeGreaterThan(0);
+    expect(emf.data().map((datum) => datum.name)).toEqual(
+      expect.arrayContaining(['Requests', 'RecordsAccepted', 'BytesAccepted', 'HandlerLatency']),
+    );
+    expect(emf.lines()[0]?.toLowerCase()).not.toContain('authorization');
+    expect(emf.lines()[0]).not.toContain(BEARER_TOKEN);
+  });
+
+  it('writes no records accepted fields for a refused request, only its metrics', async () => {
+    const emf = captureEmf();
+    const handler = createAwsIngestHandler(tenant);
+    const answer = await handler(ingestEvent({ stream: 'orders', body: '{"order_id":' }), lambdaContext());
+    expect(answer.statusCode).toBe(400);
+    const lines = emf.lines().map((text) => JSON.parse(text));
+    expect(lines.filter((line) => line.message === 'records accepted')).toHaveLength(0);
+    expect(total(emf.data(), 'Requests', { ...orders, status_class: '4xx' })).toBe(1);
   });
 
   it('after a 400: a 4xx request, one rejected record, and its dead letter once acknowledged', async () => {
