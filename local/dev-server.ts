@@ -219,7 +219,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     });
     const replayedRecords = await emulation.replay();
     await emulation.settled();
-    // The handlers record into this server's registry (/metrics, `sluice status`) as into Powertools on AWS.
+    // The handlers record into this server's registry (/metrics, `sluice status`) as into EMF lines on AWS.
     const observability = createDevObservability({
       tenant,
       delivery: emulation,

@@ -33,8 +33,8 @@ async function idempotencyClient(): Promise<DynamoDBClient> {
 
 /**
  * How the function on AWS reports a request: its metrics as one EMF line per invocation, which
- * is also an accepted request's `records accepted` line, in Powertools Logger's shape
- * (docs/adr/0009-metrics-through-one-port-as-emf.md).
+ * is also an accepted request's `records accepted` line, with Powertools Logger's names for
+ * level, time, service and request id (docs/adr/0009-metrics-through-one-port-as-emf.md).
  */
 export function emfRequestLines(): Pick<IngestHandlerOptions, 'metrics' | 'publishMetrics' | 'logAccepted'> {
   // EMF lines in the function's log: CloudWatch makes them metrics in namespace Sluice.

@@ -1,6 +1,6 @@
 /**
  * What makes the dev server watchable, wired in one place: the prom-client recorder that the
- * ingest handler and the pull runner record into (as into Powertools on AWS), the local-only
+ * ingest handler and the pull runner record into (as into EMF lines on AWS), the local-only
  * gauges, `GET /metrics` and the status route of `sluice status`. Both pages read the same
  * registry, so that a scraper and `sluice status` never disagree.
  */

@@ -4,7 +4,7 @@
  * process, as in tests, would share). Every metric of the vocabulary is registered under its
  * Prometheus name with its dimensions as labels: a counter as a Counter, a timing as a
  * Histogram, a gauge as a Gauge. The handlers record through it as they do through
- * Powertools on AWS.
+ * EMF lines on AWS.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import {

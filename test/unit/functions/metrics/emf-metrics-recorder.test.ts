@@ -29,7 +29,8 @@ function extracted(lines: readonly Line[]): Map<string, number[]> {
   for (const line of lines) {
     const aws = line._aws;
     if (aws === undefined) continue;
-    expect(typeof aws.Timestamp).toBe('number');
+    // Milliseconds since the epoch, now: CloudWatch drops values stamped over two weeks off.
+    expect(Math.abs(aws.Timestamp - Date.now())).toBeLessThan(60_000);
     for (const directive of aws.CloudWatchMetrics) {
       expect(directive.Namespace).toBe('Sluice');
       expect(directive.Metrics.length).toBeLessThanOrEqual(100);
@@ -89,20 +90,27 @@ describe('EmfMetricsRecorder', () => {
       const { emf, lines } = recorder();
       emf.count('Requests', { ...events, status_class: '2xx' });
       for (let index = 0; index < count; index++) emf.observe('HandlerLatency', events, index);
+      emf.annotate({ message: 'records accepted' });
       emf.publish();
       expect(lines()).toHaveLength(count === MAX_VALUES_PER_METRIC ? 1 : 2);
+      // The fields are the request's, written once.
+      expect(lines().map((line) => line.message)).toEqual(
+        count === MAX_VALUES_PER_METRIC ? ['records accepted'] : ['records accepted', undefined],
+      );
       expect(extracted(lines()).get('HandlerLatency{tenant=t,stream=events}')).toEqual(
         Array.from({ length: count }, (_, index) => index),
       );
     }
   });
 
-  it('carries annotated fields on the first line, never in place of a dimension or a metric', () => {
-    const { emf, lines } = recorder();
+  it('carries annotated fields on the first line, never in place of a dimension, a metric or _aws', () => {
+    const { emf, lines, raw } = recorder();
     emf.count('RecordsAccepted', events);
-    emf.annotate({ message: 'records accepted', stream: 'spoofed', RecordsAccepted: 99, receipt: 'r-1' });
+    emf.annotate({ message: 'records accepted', stream: 'spoofed', RecordsAccepted: 99, receipt: 'r-1', _aws: 'x' });
     emf.publish();
     expect(lines()).toHaveLength(1);
+    // No member twice: a JSON reader keeps either one of a duplicate.
+    for (const member of ['"stream":', '"RecordsAccepted":', '"_aws":']) expect(raw().split(member)).toHaveLength(2);
     expect(lines()[0]).toMatchObject({ message: 'records accepted', receipt: 'r-1', stream: 'events' });
     expect(extracted(lines()).get('RecordsAccepted{tenant=t,stream=events}')).toEqual([1]);
   });
@@ -114,6 +122,23 @@ describe('EmfMetricsRecorder', () => {
     emf.annotate({ message: 'records accepted' });
     emf.publish();
     expect(lines()).toEqual([{ message: 'records accepted' }]);
+  });
+
+  it('keeps the last value of a gauge and drops values that are not finite numbers', () => {
+    const { emf, lines } = recorder();
+    const source = { tenant: 't', source: 'gh' };
+    emf.observe('PullSecondsSinceLastSuccess', source, 60);
+    emf.observe('PullSecondsSinceLastSuccess', source, 120);
+    emf.observe('PullSecondsSinceLastSuccess', source, Number.NaN);
+    emf.count('PullRecords', source, Number.POSITIVE_INFINITY);
+    emf.count('PullPages', source, 2);
+    emf.publish();
+    expect(extracted(lines())).toEqual(
+      new Map([
+        ['PullSecondsSinceLastSuccess{tenant=t,source=gh}', [120]],
+        ['PullPages{tenant=t,source=gh}', [2]],
+      ]),
+    );
   });
 
   it('forgets what it published: the next invocation writes only its own values and fields', () => {
