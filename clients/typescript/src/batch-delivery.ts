@@ -50,8 +50,12 @@ const CONTENT_TYPE: Record<OutgoingBatch['framing'], string> = {
   xml: XML_CONTENT_TYPE,
 };
 
+/**
+ * The records one to a line, without a newline after the last: a batch of one record at the
+ * stream's `maxBytes` must fit in `maxBytes`.
+ */
 function bodyOf(batch: OutgoingBatch): Uint8Array {
-  return encoder.encode(batch.framing === 'ndjson' ? `${batch.records.join('\n')}\n` : (batch.records[0] ?? ''));
+  return encoder.encode(batch.framing === 'ndjson' ? batch.records.join('\n') : (batch.records[0] ?? ''));
 }
 
 async function readAnswer(response: Response): Promise<unknown> {

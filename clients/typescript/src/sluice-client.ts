@@ -363,8 +363,9 @@ export class SluiceClient<Streams extends { [stream: string]: unknown } = { [str
     const limit = queue.settings.batch ? this.#maxRecords() : 1;
     let count = 0;
     let bytes = 0;
+    // `bytes` counts a newline per record; the body has one fewer (batch-delivery.ts).
     for (const record of queue.records) {
-      if (count >= limit || (count > 0 && bytes + record.bytes > queue.settings.maxBytes)) break;
+      if (count >= limit || (count > 0 && bytes + record.bytes - 1 > queue.settings.maxBytes)) break;
       count += 1;
       bytes += record.bytes;
     }

@@ -153,6 +153,29 @@ describe('the TypeScript client against sluice dev', () => {
     expect(sent.map((record) => deliveredCount(record.id))).toEqual(Array(8).fill(1));
   });
 
+  it('sends a record of exactly the stream limit, refuses one byte more unsent, and packs batches up to the limit', async () => {
+    const limited = { ...STREAMS, small: { batch: true, maxBytes: 1000 } };
+    const sized = (bytes: number) => {
+      const [record = { id: 'unused', pad: '' }] = records(1);
+      const text = JSON.stringify({ ...record, pad: '' });
+      return { ...record, pad: 'x'.repeat(bytes - Buffer.byteLength(text)) };
+    };
+    const { sluice, rejected } = client({ streams: limited });
+    const atLimit = sized(1000);
+    const overLimit = sized(1001);
+    await sluice.send('small', atLimit);
+    await sluice.send('small', overLimit);
+    await sluice.flush();
+    // Records of 499 and 500 bytes and the newline between them: one body of exactly 1,000 bytes.
+    const pair = [sized(499), sized(500)];
+    await sluice.sendMany('small', pair);
+    expect(await sluice.close()).toMatchObject({ accepted: 3, rejected: 1, failed: 0, requests: 2 });
+    expect(rejected).toEqual([expect.objectContaining({ stream: 'small', status: 413 })]);
+    expect(proxy.seen.map((seen) => seen.body.length)).toEqual([1000, 1000]);
+    expect([atLimit, ...pair].map((record) => deliveredCount(record.id))).toEqual([1, 1, 1]);
+    expect(deliveredCount(overLimit.id)).toBe(0);
+  });
+
   it('reports rejected records with their problem and never retries them', async () => {
     const { sluice, rejected } = client();
     const [good] = records(1);
