@@ -28,13 +28,28 @@ export interface FileSpoolOptions {
   readonly compactAboveBytes?: number;
 }
 
+/**
+ * Whether `pid` is a running process. A killed process its parent has not reaped yet (a zombie,
+ * state `Z` in /proc where there is one) still answers signal 0, but holds nothing.
+ */
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  // `pid (comm) state …`: comm may hold spaces and parentheses, so the state follows the last `)`.
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
 }
 
 /** A spool in `directory`, created if missing; one client at a time (a lock file with its pid). */

@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +65,22 @@ describe('the file spool', () => {
   it('refuses a spool that a live process holds', async () => {
     await writeFile(join(directory, 'spool.lock'), String(process.ppid));
     await expect(new FileSpool(directory).open()).rejects.toBeInstanceOf(SpoolLockedError);
+  });
+
+  it('takes over the spool of a killed process its parent has not reaped yet (a zombie)', async () => {
+    // `sleep 0` exits at once; its parent became `sleep 5`, which never reaps it.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const [line] = (await once(parent.stdout, 'data')) as [Buffer];
+      const zombie = Number(line.toString().trim());
+      await expect.poll(() => readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1]?.[0]).toBe('Z');
+      await writeFile(join(directory, 'spool.lock'), String(zombie));
+      const spool = new FileSpool(directory);
+      await expect(spool.open()).resolves.toMatchObject({ records: [] });
+      await spool.close();
+    } finally {
+      parent.kill();
+    }
   });
 
   it('fails send when the spool cannot write (a full disk), claiming nothing durable', async () => {
