@@ -36,7 +36,8 @@ function streamRouteStatuses(): readonly ContractStatus[] {
 
 /**
  * Statuses a dry run never answers: it acknowledges nothing (200 instead of 202), delivers
- * nothing (no 503 or 504) and takes no Idempotency-Key.
+ * nothing (no 503 or 504) and takes no Idempotency-Key. A webhook stream's dry run is the
+ * exception to 503: it checks the signature, and answers 503 when the secret cannot be read.
  */
 const DRY_RUN_EXCLUDED_STATUSES: ReadonlySet<number> = new Set([
   CONTRACT_STATUS.accepted.status,
@@ -115,7 +116,7 @@ export function ingestResponses(): Record<string, ResponseObject> {
 }
 
 /** The responses of a stream's dry-run route: 200 where the stream's route would answer 202, else the same. */
-export function dryRunResponses(): Record<string, ResponseObject> {
+export function dryRunResponses(signed: boolean): Record<string, ResponseObject> {
   const ok: ResponseObject = {
     description:
       `${CONTRACT_STATUS.validated.when}. The stream route would have accepted the body (with the same ` +
@@ -123,7 +124,9 @@ export function dryRunResponses(): Record<string, ResponseObject> {
     content: { [JSON_TYPE]: { schema: schemaRef('DryRunResult') } },
   };
   const failures = streamRouteStatuses()
-    .filter((row) => !DRY_RUN_EXCLUDED_STATUSES.has(row.status))
+    .filter(
+      (row) => (signed && row === CONTRACT_STATUS.serviceUnavailable) || !DRY_RUN_EXCLUDED_STATUSES.has(row.status),
+    )
     .map((row) => [String(row.status), statusResponse(row)] as const);
   return Object.fromEntries([[String(CONTRACT_STATUS.validated.status), ok], ...failures]);
 }

@@ -239,7 +239,7 @@ function streamOperations(tenant: TenantConfig, stream: StreamConfig): Record<st
         `Runs every check of ${ingestPath(stream.id)} (size, content type, parsing, schema, batch splitting) ` +
         `and writes nothing, not even a dead letter. ${stream.auth ? 'Signed as the stream route is.' : 'Same token and scopes as the stream.'}`,
       parameters: [contentEncodingParameter(stream.maxBytes), ...tenantHeaders],
-      responses: dryRunResponses(),
+      responses: dryRunResponses(stream.auth !== undefined),
       ...shared,
     },
   };

@@ -152,6 +152,17 @@ describe('the OpenAPI document', () => {
     expect(document.paths[ingestPath('orders')]?.post?.security).not.toContainEqual({ webhook_github: [] });
   });
 
+  it("lists 503 for a webhook stream's dry run (its secret may be unreadable), for no other dry run", () => {
+    const document = documentOf(exampleTenant);
+    expect(Object.keys(document.paths[validatePath('github')]?.post?.responses ?? {})).toContain('503');
+    for (const id of ['orders', 'events', 'profiles']) {
+      const statuses = Object.keys(document.paths[validatePath(id)]?.post?.responses ?? {});
+      expect(statuses).toContain('400');
+      expect(statuses).not.toContain('503');
+      expect(statuses).not.toContain('504');
+    }
+  });
+
   it('lists no discovery routes for a tenant whose tokens come from another issuer', () => {
     const document = documentOf(kinesisTenant);
     expect(document.paths[OPENID_CONFIGURATION_PATH]).toBeUndefined();
