@@ -211,11 +211,19 @@ export class FirehoseEmulation implements RecordDelivery {
     return count;
   }
 
-  /** Every buffer this process has opened: what it holds and the last object it wrote. */
+  /**
+   * Every buffer this process has opened, and every stream of the config it wrote an object
+   * for (a reload closes the buffers, not what they did): what each holds and its last object.
+   */
   status(): BufferStatus[] {
-    return [...this.buffers.entries()].map(([key, buffer]) => {
+    const keys = new Set(this.buffers.keys());
+    for (const key of this.lastObjects.keys()) {
+      if (Object.hasOwn(this.tenant.streams, key.split('~')[0] ?? '')) keys.add(key);
+    }
+    return [...keys].map((key) => {
       const [streamId = '', channel] = key.split('~') as [string, DeliveryChannel];
-      return { streamId, channel, ...buffer.snapshot(), lastObject: this.lastObjects.get(key) };
+      const held = this.buffers.get(key)?.snapshot() ?? { records: 0, oldestArrival: undefined };
+      return { streamId, channel, ...held, lastObject: this.lastObjects.get(key) };
     });
   }
 

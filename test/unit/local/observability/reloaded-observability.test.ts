@@ -72,4 +72,27 @@ describe('the dev server after a live reload', () => {
     expect(await statusStreams()).toEqual(['kept', 'added']);
     expect(await metricStreams()).toEqual(new Set(['kept', 'added']));
   });
+
+  it('keeps a stream’s last object and its empty buffer on /metrics after a reload flushed it', async () => {
+    const token = await server.createToken();
+    const posted = await fetch(`${server.url}/stream/v0/data/kept`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{"a":1}',
+    });
+    expect(posted.status).toBe(202);
+    // The reload flushes the open buffer into S3 and closes it.
+    await server.reload(
+      defineTenant({
+        tenant: 'live',
+        auth: { issuer: 'self' },
+        streams: { kept: { payload: 'json' }, added: { payload: 'json' } },
+      }),
+    );
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const kept = (name: string) =>
+      text.split('\n').find((line) => line.startsWith(name) && line.includes('stream="kept"'));
+    expect(kept('sluice_local_last_object_written_timestamp_seconds')).toBeDefined();
+    expect(kept('sluice_local_buffered_records')?.endsWith(' 0')).toBe(true);
+  });
 });
