@@ -71,11 +71,13 @@ function describeStream(tenant: TenantConfig, id: string): string {
   return `${id.padEnd(12)} ${`(${traits})`.padEnd(28)} POST ${ingestPath(id)}`;
 }
 
-function sourceLines(server: DevServer): string[] {
+/** The sources and their schedules; with --no-schedules, that they run only through `sluice pull`. */
+function sourceLines(server: DevServer, scheduled: boolean): string[] {
   const names = tenantSourceNames(server.tenant);
   const sources = names.map((name) => {
     const { source } = tenantSource(server.tenant, name);
-    return `${name.padEnd(12)} ${source.schedule.padEnd(28)} → ${source.stream}`;
+    const when = scheduled ? source.schedule : `not scheduled (npx sluice pull ${name})`;
+    return `${name.padEnd(12)} ${when.padEnd(28)} → ${source.stream}`;
   });
   return [
     ...(sources.length > 0 ? [`  sources  ${sources.join('\n           ')}`] : []),
@@ -109,6 +111,7 @@ export async function devBanner(
   server: DevServer,
   dataRoot: string,
   env: NodeJS.ProcessEnv = process.env,
+  scheduled = true,
 ): Promise<string> {
   // The CLI's other commands read the example tenant's data unless told another.
   const tenantOption = server.tenant.tenant === DEFAULT_TENANT ? '' : ` --tenant ${server.tenant.tenant}`;
@@ -123,7 +126,7 @@ export async function devBanner(
     `  streams  ${streams.join('\n           ')}`,
     ...(await missingWebhookSecrets(tenant, dataRoot, env, tenantOption)),
     `  S3       ${server.s3.endpoint}  bucket ${server.s3.bucket}  (data in ${dataRoot})`,
-    ...sourceLines(server),
+    ...sourceLines(server, scheduled),
     `  token    ${token}`,
     '           (valid for 1 day; `npx sluice token create --help` for more)',
     '',
@@ -234,7 +237,7 @@ export async function devCommand(args: readonly string[], io: CliIo): Promise<nu
       `Idempotency-Key: the earlier run left ${plural(completed + released, 'key')} in progress; ${completed} journaled with their records (now answered as completed), ${released} never journaled (now free)\n`,
     );
   }
-  io.stdout(await devBanner(server, home.root, io.env));
+  io.stdout(await devBanner(server, home.root, io.env, !values['no-schedules']));
   const watcher = followTenantFile(file, server, io);
   const signal = await stopRequested;
   watcher.close();

@@ -9,7 +9,12 @@ import { writeLocalSecret } from '#local/pull/local-secrets';
 import { defineTenant, type TenantConfig } from '#shared/config/tenant-config';
 import { loadTenant } from '#shared/config/tenant-loader';
 
-function bannerOf(tenant: TenantConfig, dataRoot = '.sluice/acme', env: NodeJS.ProcessEnv = {}): Promise<string> {
+function bannerOf(
+  tenant: TenantConfig,
+  dataRoot = '.sluice/acme',
+  env: NodeJS.ProcessEnv = {},
+  scheduled = true,
+): Promise<string> {
   const server = {
     tenant,
     url: 'http://127.0.0.1:4000',
@@ -17,7 +22,7 @@ function bannerOf(tenant: TenantConfig, dataRoot = '.sluice/acme', env: NodeJS.P
     s3: { endpoint: 'http://127.0.0.1:4569', bucket: 'sluice-local' },
     createToken: async () => 'header.payload.signature',
   } as unknown as DevServer;
-  return devBanner(server, dataRoot, env);
+  return devBanner(server, dataRoot, env, scheduled);
 }
 
 describe('the sluice dev banner', () => {
@@ -26,6 +31,14 @@ describe('the sluice dev banner', () => {
     const banner = await bannerOf(tenant);
     expect(banner).toMatch(/^ {2}curl -i -X POST http:\/\/127\.0\.0\.1:4000\/stream\/v0\/data\/clicks /m);
     expect(banner).toContain('  npx sluice batches cat clicks --tenant acme\n');
+  });
+
+  it('lists each source with its schedule, or, with --no-schedules, how to run it by hand', async () => {
+    const tenant = (await loadTenant('tenants/example.ts')).config;
+    expect(await bannerOf(tenant)).toMatch(/^ {2}sources {2}sample {7}rate\(1 minute\) +→ events$/m);
+    const unscheduled = await bannerOf(tenant, '.sluice/example', {}, false);
+    expect(unscheduled).toMatch(/^ {2}sources {2}sample {7}not scheduled \(npx sluice pull sample\) → events$/m);
+    expect(unscheduled).not.toContain('rate(1 minute)');
   });
 
   it('names the docs page and the OpenAPI document under the URL', async () => {
