@@ -110,7 +110,8 @@ export class EmfMetricsRecorder implements MetricsRecorder {
     this.#fields = {};
     const [first, ...rest] = lines;
     if (first === undefined) {
-      if (Object.keys(fields).length > 0) this.#write(`${JSON.stringify(fields)}\n`);
+      const alone = fieldsBefore(fields, {});
+      if (alone !== '') this.#write(`{${alone.slice(0, -1)}}\n`);
       return;
     }
     const timestamp = Date.now();

@@ -93,6 +93,12 @@ function yieldToEventLoop(): Promise<void> {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The size of the body of records whose sizes, each counted with a newline, sum to `bytes`: the
+ * body has no newline after its last record (batch-delivery.ts).
+ */
+const bodyBytes = (bytes: number) => bytes - 1;
+
 /** A client of one Sluice API. `Streams` maps each stream to its record type (`sluice client types`). */
 export class SluiceClient<Streams extends { [stream: string]: unknown } = { [stream: string]: JsonObject | string }> {
   /** Counts since the client started. */
@@ -213,7 +219,7 @@ export class SluiceClient<Streams extends { [stream: string]: unknown } = { [str
     for (const record of records) {
       const text = recordText(record, queue.settings.payload);
       const bytes = utf8Length(text) + 1;
-      if (bytes - 1 > queue.settings.maxBytes) {
+      if (bodyBytes(bytes) > queue.settings.maxBytes) {
         this.stats.rejected += 1;
         this.#context.onRejected({
           stream: queue.name,
@@ -222,7 +228,7 @@ export class SluiceClient<Streams extends { [stream: string]: unknown } = { [str
           problem: {
             title: 'Record over the stream limit',
             limit_bytes: queue.settings.maxBytes,
-            size_bytes: bytes - 1,
+            size_bytes: bodyBytes(bytes),
           },
         });
         continue;
@@ -363,9 +369,8 @@ export class SluiceClient<Streams extends { [stream: string]: unknown } = { [str
     const limit = queue.settings.batch ? this.#maxRecords() : 1;
     let count = 0;
     let bytes = 0;
-    // `bytes` counts a newline per record; the body has one fewer (batch-delivery.ts).
     for (const record of queue.records) {
-      if (count >= limit || (count > 0 && bytes + record.bytes - 1 > queue.settings.maxBytes)) break;
+      if (count >= limit || (count > 0 && bodyBytes(bytes + record.bytes) > queue.settings.maxBytes)) break;
       count += 1;
       bytes += record.bytes;
     }

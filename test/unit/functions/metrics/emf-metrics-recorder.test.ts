@@ -119,7 +119,7 @@ describe('EmfMetricsRecorder', () => {
     const { emf, lines, raw } = recorder();
     emf.publish();
     expect(raw()).toBe('');
-    emf.annotate({ message: 'records accepted' });
+    emf.annotate({ message: 'records accepted', _aws: 'not a directive' });
     emf.publish();
     expect(lines()).toEqual([{ message: 'records accepted' }]);
   });
