@@ -1,7 +1,6 @@
 /** The ingest handler: middy wiring around the ingest core, shared by AWS and local mode. */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { MeteredDelivery } from '#functions/metrics/metered-delivery';
 import type { TenantConfig } from '#shared/config/tenant-config';
@@ -88,6 +87,22 @@ function acceptedResponse(outcome: IngestOutcome): APIGatewayProxyStructuredResu
   };
 }
 
+/**
+ * Puts the invocation's Lambda context (request id, function name, cold start) on every line
+ * the logger writes for it. Not Powertools' injectLambdaContext: it also recomputes debug
+ * sampling and resets appended keys (this function uses neither), reading process.env several
+ * times a request (~5 µs), and can log the event, which holds the bearer token.
+ */
+function lambdaContextOnLogLines(
+  logger: Logger,
+): MiddlewareObj<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2> {
+  return {
+    before: (request) => {
+      logger.addContext(request.context);
+    },
+  };
+}
+
 /** Builds the ingest handler for API Gateway HTTP API payload-format-2.0 events. */
 export function createIngestHandler(options: IngestHandlerOptions) {
   const logger = options.logger ?? defaultLogger;
@@ -105,8 +120,7 @@ export function createIngestHandler(options: IngestHandlerOptions) {
       // middy runs onError handlers in reverse order: the problem responder answers after every
       // middleware used after it, and only requestMetrics (which answers nothing) runs later.
       .use(problemResponder(logger))
-      // logEvent false whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event holds the bearer token.
-      .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
+      .use(lambdaContextOnLogLines(logger))
       // Webhook streams have no JWT authorizer: their signature is checked before anything else.
       .use(webhookAuthentication({ tenant: options.tenant, secrets: options.webhookSecrets ?? NO_SECRET_READER }))
       .handler(async (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createIngestHandler } from '#functions/ingest/create-ingest-handler';
 import { DEFAULT_MAX_BYTES, PROBLEM_CONTENT_TYPE } from '#shared/contract/contract';
 import {
   DeadlineExceededError,
@@ -6,7 +7,16 @@ import {
   DownstreamUnavailableError,
   problemType,
 } from '#shared/contract/errors';
-import { BEARER_TOKEN, bodyOf, ingestHarness } from './ingest-fixtures.ts';
+import exampleTenant from '#tenants/example';
+import {
+  BEARER_TOKEN,
+  bodyOf,
+  capturedLogger,
+  ingestEvent,
+  ingestHarness,
+  lambdaContext,
+  RecordingDelivery,
+} from './ingest-fixtures.ts';
 
 const order = {
   order_id: 'o-1',
@@ -52,6 +62,21 @@ describe('createIngestHandler', () => {
       expect(line).not.toContain(BEARER_TOKEN);
       expect(line.toLowerCase()).not.toContain('authorization');
     }
+  });
+
+  it("puts each invocation's Lambda request id on its log lines, and never the event, even with POWERTOOLS_LOGGER_LOG_EVENT", async () => {
+    vi.stubEnv('POWERTOOLS_LOGGER_LOG_EVENT', 'true');
+    const { logger, lines } = capturedLogger();
+    const handler = createIngestHandler({ tenant: exampleTenant, delivery: new RecordingDelivery(), logger });
+    for (const awsRequestId of ['lambda-req-A', 'lambda-req-B']) {
+      await handler(ingestEvent({ body: '{"a":' }), { ...lambdaContext(), awsRequestId });
+    }
+    const refused = lines()
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.message === 'request refused');
+    expect(refused.map((line) => line.function_request_id)).toEqual(['lambda-req-A', 'lambda-req-B']);
+    expect(lines().join('\n')).not.toContain(BEARER_TOKEN);
+    vi.unstubAllEnvs();
   });
 
   it('finds the stream from rawPath when pathParameters is missing', async () => {

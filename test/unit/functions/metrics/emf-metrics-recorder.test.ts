@@ -152,7 +152,7 @@ describe('EmfMetricsRecorder', () => {
     expect(lines()[1]?.RecordsAccepted).toBe(3);
   });
 
-  it('writes every recorded value, summed per counter, in lines CloudWatch accepts (property)', () => {
+  it('writes every recorded value of each invocation, summed per counter, in lines CloudWatch accepts (property)', () => {
     const streams = ['a', 'b', 'c'];
     const operation = fc.oneof(
       fc.record({ kind: fc.constant('count' as const), stream: fc.constantFrom(...streams), value: fc.nat(1_000) }),
@@ -160,31 +160,46 @@ describe('EmfMetricsRecorder', () => {
       fc.record({ kind: fc.constant('request' as const), stream: fc.constantFrom(...streams), value: fc.constant(1) }),
     );
     fc.assert(
-      fc.property(fc.array(operation, { maxLength: 400 }), (operations) => {
+      // Several invocations on one recorder: what one wrote must never reach the next.
+      fc.property(fc.array(fc.array(operation, { maxLength: 250 }), { minLength: 1, maxLength: 4 }), (invocations) => {
         const { emf, lines } = recorder();
-        const expected = new Map<string, number[]>();
-        const add = (key: string, value: number, sum: boolean) => {
-          const list = expected.get(key) ?? [];
-          if (sum) list[0] = (list[0] ?? 0) + value;
-          else list.push(value);
-          expected.set(key, list);
-        };
-        for (const { kind, stream, value } of operations) {
-          if (kind === 'count') {
-            emf.count('BytesAccepted', { tenant: 't', stream }, value);
-            add(`BytesAccepted{tenant=t,stream=${stream}}`, value, true);
-          } else if (kind === 'observe') {
-            emf.observe('HandlerLatency', { tenant: 't', stream }, value);
-            add(`HandlerLatency{tenant=t,stream=${stream}}`, value, false);
-          } else {
-            emf.count('Requests', { tenant: 't', stream, status_class: '2xx' });
-            add(`Requests{tenant=t,stream=${stream},status_class=2xx}`, 1, true);
+        for (const operations of invocations) {
+          const before = lines().length;
+          const expected = new Map<string, number[]>();
+          const add = (key: string, value: number, sum: boolean) => {
+            const list = expected.get(key) ?? [];
+            if (sum) list[0] = (list[0] ?? 0) + value;
+            else list.push(value);
+            expected.set(key, list);
+          };
+          for (const { kind, stream, value } of operations) {
+            if (kind === 'count') {
+              emf.count('BytesAccepted', { tenant: 't', stream }, value);
+              add(`BytesAccepted{tenant=t,stream=${stream}}`, value, true);
+            } else if (kind === 'observe') {
+              emf.observe('HandlerLatency', { tenant: 't', stream }, value);
+              add(`HandlerLatency{tenant=t,stream=${stream}}`, value, false);
+            } else {
+              emf.count('Requests', { tenant: 't', stream, status_class: '2xx' });
+              add(`Requests{tenant=t,stream=${stream},status_class=2xx}`, 1, true);
+            }
           }
+          emf.publish();
+          expect(extracted(lines().slice(before))).toEqual(expected);
         }
-        emf.publish();
-        expect(extracted(lines())).toEqual(expected);
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('after an invocation of many streams, the next writes only its own', () => {
+    const { emf, lines } = recorder();
+    for (let index = 0; index < 1_000; index++) emf.count('RecordsAccepted', { tenant: 't', stream: `s${index}` }, 1);
+    emf.publish();
+    expect(lines()).toHaveLength(1_000);
+    emf.count('RecordsAccepted', { tenant: 't', stream: 's7' }, 5);
+    emf.publish();
+    expect(lines().slice(1_000)).toHaveLength(1);
+    expect(extracted(lines().slice(1_000))).toEqual(new Map([['RecordsAccepted{tenant=t,stream=s7}', [5]]]));
   });
 });
