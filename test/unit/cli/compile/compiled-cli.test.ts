@@ -21,7 +21,7 @@ describe('the compiled sluice command', () => {
   });
 
   it('is built by npm install (prepare), and the bin runs it', async () => {
-    expect(packageJson.scripts.prepare).toBe('node cli/compile/compile-cli.mjs');
+    expect(packageJson.scripts.prepare.split(' && ')).toContain('node cli/compile/compile-cli.mjs');
     const { stdout } = await run(process.execPath, [repoPath('cli', 'sluice.mjs'), '--version']);
     expect(stdout).toBe(`${packageJson.version}\n`);
   });
