@@ -14,7 +14,7 @@
 
 import { DownstreamThrottledError } from '#shared/contract/errors';
 import type { DeliveryReport } from '#shared/ports/delivery-port';
-import { sleep, withinDeadline } from './deadline.ts';
+import { type DeadlineSignal, sleep, withinDeadline } from './deadline.ts';
 import { callFailureError, entryFailureError, isThrottleCode } from './downstream-errors.ts';
 
 /** Backoff of the entry retries. */
@@ -34,7 +34,10 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 
 export const RETRY_CALL_RESERVE_MS = 100;
 
 /** Sends entries in one call; answers each entry's error code in order, `undefined` when acknowledged. */
-export type EntrySender<E> = (entries: readonly E[], signal: AbortSignal) => Promise<readonly (string | undefined)[]>;
+export type EntrySender<E> = (
+  entries: readonly E[],
+  signal: DeadlineSignal,
+) => Promise<readonly (string | undefined)[]>;
 
 /** One entry's answer in a batch response: an error code, or the id that acknowledges it. */
 export interface EntryResult {

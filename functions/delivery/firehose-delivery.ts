@@ -7,6 +7,7 @@ import { FIREHOSE_BATCH_LIMITS } from '#shared/contract/contract';
 import { InternalError } from '#shared/contract/errors';
 import { type DeliveryBindings, deliveryTarget } from '#shared/ports/delivery-bindings';
 import type { DeliveryBatch, RecordDelivery } from '#shared/ports/delivery-port';
+import type { DeadlineSignal } from './deadline.ts';
 import { DEFAULT_RETRY_POLICY, entryErrorCodes, type RetryPolicy, sendWithEntryRetries } from './entry-retries.ts';
 import { chunkRecords } from './record-chunks.ts';
 
@@ -23,7 +24,7 @@ export class FirehoseDelivery implements RecordDelivery {
     if (target?.kind !== 'firehose') {
       throw new InternalError(`No Firehose target for ${batch.channel} of stream ${batch.streamId}.`);
     }
-    const send = async (records: readonly Uint8Array[], signal: AbortSignal) => {
+    const send = async (records: readonly Uint8Array[], signal: DeadlineSignal) => {
       const output = await this.client.send(
         new PutRecordBatchCommand({
           DeliveryStreamName: target.name,

@@ -10,6 +10,7 @@ import { KINESIS_BATCH_LIMITS } from '#shared/contract/contract';
 import { InternalError } from '#shared/contract/errors';
 import { type DeliveryBindings, deliveryTarget } from '#shared/ports/delivery-bindings';
 import type { DeliveryBatch, RecordDelivery } from '#shared/ports/delivery-port';
+import type { DeadlineSignal } from './deadline.ts';
 import { DEFAULT_RETRY_POLICY, entryErrorCodes, type RetryPolicy, sendWithEntryRetries } from './entry-retries.ts';
 import { chunkRecords } from './record-chunks.ts';
 
@@ -37,7 +38,7 @@ export class KinesisDelivery implements RecordDelivery {
     const stream: Pick<PutRecordsInput, 'StreamName' | 'StreamARN'> = target.name.startsWith('arn:')
       ? { StreamARN: target.name }
       : { StreamName: target.name };
-    const send = async (records: readonly KeyedRecord[], signal: AbortSignal) => {
+    const send = async (records: readonly KeyedRecord[], signal: DeadlineSignal) => {
       const output = await this.client.send(
         new PutRecordsCommand({
           ...stream,
