@@ -12,6 +12,9 @@ export const MAX_QUOTED_BYTES = 256;
 /** Longest JSON encoding, in bytes, of a problem's `detail`. */
 export const MAX_DETAIL_BYTES = 1_024;
 
+/** Longest JSON encoding, in bytes, of an XML element or attribute name quoted in a reason: a name may be as long as the body. */
+export const MAX_QUOTED_NAME_BYTES = 64;
+
 /** What ends a shortened value, so that a reader sees that it was cut. */
 export const SHORTENED_MARK = '… (shortened)';
 
@@ -24,8 +27,12 @@ export function boundedText(text: string, maxBytes = MAX_QUOTED_BYTES): string {
   if (text.length <= maxBytes / 6 || jsonBytes(text) <= maxBytes) return text;
   const room = maxBytes - jsonBytes(SHORTENED_MARK);
   let keep = Math.min(text.length, room);
-  // Escapes (\u0000 is six bytes) and multi-byte characters make bytes outnumber characters.
-  while (keep > 0 && jsonBytes(text.slice(0, keep)) > room) keep = Math.floor(keep * 0.75);
+  // Escapes (\u0000 is six bytes) and multi-byte characters make bytes outnumber characters:
+  // cut what is over, at most six bytes a character, so that as much as fits is kept.
+  for (let over = jsonBytes(text.slice(0, keep)) - room; over > 0 && keep > 0; ) {
+    keep -= Math.ceil(over / 6);
+    over = jsonBytes(text.slice(0, Math.max(0, keep))) - room;
+  }
   // Never split a surrogate pair, which would leave a lone surrogate in the output.
   const code = text.charCodeAt(keep - 1);
   if (code >= 0xd800 && code <= 0xdbff) keep -= 1;

@@ -19,7 +19,7 @@
  * refuse all that validator refuses.
  */
 import { MAX_NESTING_DEPTH } from '../contract/ingest-limits.ts';
-import { boundedText } from '../contract/quoted-input.ts';
+import { boundedText, MAX_QUOTED_NAME_BYTES } from '../contract/quoted-input.ts';
 
 /** Why a document is refused: a well-formedness error (at a line) or a policy limit. */
 export interface XmlStructureFault {
@@ -96,12 +96,9 @@ class Fault {
 /** The scan's position, or the fault that stopped it. */
 type Step = number | Fault;
 
-/** The longest a name quoted in a reason may be, in JSON bytes: a name may be as long as the body. */
-const MAX_SHOWN_NAME_BYTES = 64;
-
-/** A name as a reason quotes it: shortened past MAX_SHOWN_NAME_BYTES. */
+/** A name as a reason quotes it: shortened past MAX_QUOTED_NAME_BYTES. */
 function shown(name: string): string {
-  return boundedText(name, MAX_SHOWN_NAME_BYTES);
+  return boundedText(name, MAX_QUOTED_NAME_BYTES);
 }
 
 function malformed(reason: string, at: number): Fault {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MalformedBodyError } from '#shared/contract/errors';
 import { parseXmlDocument } from '#shared/framing/xml-document';
 import { xmlRefusal } from '#shared/framing/xml-guard';
-import { PREFIXED_ELEMENT_NAMES, xmlStructureFault } from '#shared/framing/xml-structure';
+import { PREFIXED_ELEMENT_NAMES, RESERVED_XML_NAMES, xmlStructureFault } from '#shared/framing/xml-structure';
 
 /** What Sluice says of a document: accepted, or the start of the 400's detail. */
 function verdict(text: string): string {
@@ -164,6 +164,29 @@ describe('XML structure', () => {
     expect(parseXmlDocument('<r __toString="1" toString="2"><__tostring/><__toStrings/></r>')).toEqual({
       r: { '@__toString': '1', '@toString': '2', __tostring: '', __toStrings: '' },
     });
+  });
+
+  it('knows every Object.prototype name the parser renames: the others are stored as they are', () => {
+    // If a parser upgrade renames one more name, this fails until PREFIXED_ELEMENT_NAMES has it.
+    const names = Object.getOwnPropertyNames(Object.prototype).filter((name) => !RESERVED_XML_NAMES.has(name));
+    const renamed = names.filter((name) => {
+      const stored = Object.keys(parseXmlDocument(`<r><${name}>1</${name}></r>`).r as object);
+      expect([[name], [`__${name}`]]).toContainEqual(stored);
+      return stored[0] !== name;
+    });
+    expect(renamed.map((name) => `__${name}`).sort()).toEqual([...PREFIXED_ELEMENT_NAMES].sort());
+  });
+
+  it('quotes a long name of astral characters cut to 64 bytes, never through a surrogate pair', () => {
+    for (const length of [15, 16, 17, 40]) {
+      const name = '\u{1D49C}'.repeat(length);
+      const reason = xmlStructureFault(`<r><${name}></${name}x></r>`)?.reason ?? '';
+      const quoted = reason.match(/<\/(.*?)>/u)?.[1] ?? '';
+      // No lone surrogate: a cut through a pair would leave one.
+      expect(quoted).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+      expect(Buffer.byteLength(JSON.stringify(quoted))).toBeLessThanOrEqual(64);
+      expect(quoted.startsWith('\u{1D49C}')).toBe(true);
+    }
   });
 
   it('checks a tag with many attributes for repeats, the 10,000th repeating the first', () => {
