@@ -8,6 +8,8 @@ import { DeadlineExceededError } from '#shared/contract/errors';
  * (docs/performance.md); with this one each step sets `onabort` to its own handler, so the step
  * running when the deadline passes (the HTTP request, or the wait before a retry) is the one
  * aborted. test/unit/functions/delivery/deadline-abort.test.ts checks that against a real client.
+ * It suits the SDK's default Node handler (NodeHttpHandler), which every client here uses; the
+ * fetch-based handler hands the signal to `fetch`, which takes platform AbortSignals only.
  */
 export class DeadlineSignal {
   aborted = false;

@@ -32,8 +32,9 @@ export const MAX_VALUES_PER_METRIC = 100;
 
 /**
  * The most dimension groups kept between invocations. Groups are reused (an invocation
- * writing the same streams allocates none); past this many, as when a client posts to many
- * unknown streams, they are dropped after a publish.
+ * writing the same streams allocates none). The tenant's streams, status classes and sources
+ * bound how many there are (unknown stream ids all count as one); past this many, whatever
+ * the caller, they are dropped after a publish.
  */
 const MAX_KEPT_GROUPS = 256;
 

@@ -24,7 +24,8 @@ function jsonBytes(text: string): number {
 
 /** `text` itself when its JSON encoding fits in `maxBytes`; otherwise its start and {@link SHORTENED_MARK}. */
 export function boundedText(text: string, maxBytes = MAX_QUOTED_BYTES): string {
-  if (text.length <= maxBytes / 6 || jsonBytes(text) <= maxBytes) return text;
+  // Six bytes a character at most, and the two quotes.
+  if (text.length <= (maxBytes - 2) / 6 || jsonBytes(text) <= maxBytes) return text;
   const room = maxBytes - jsonBytes(SHORTENED_MARK);
   let keep = Math.min(text.length, room);
   // Escapes (\u0000 is six bytes) and multi-byte characters make bytes outnumber characters:

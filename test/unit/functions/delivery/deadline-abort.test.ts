@@ -25,14 +25,24 @@ async function fakeFirehose(answer: (request: IncomingMessage, response: ServerR
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-function delivery(endpoint: string, retryWaitMs = 0): FirehoseDelivery {
+/** A delivery over a real client; `settled` is when the SDK's own call last settled (not the deadline's race). */
+function delivery(
+  endpoint: string,
+  retryWaitMs = 0,
+): { delivery: FirehoseDelivery; settled: () => number | undefined } {
   const client = new FirehoseClient({
     region: 'eu-west-1',
     endpoint,
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example' },
     retryStrategy: new ConfiguredRetryStrategy(3, () => retryWaitMs),
   });
-  return new FirehoseDelivery(client, bindings);
+  let settledAt: number | undefined;
+  const send = client.send.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  (client as unknown as { send: typeof send }).send = (...args) =>
+    send(...args).finally(() => {
+      settledAt = Date.now();
+    });
+  return { delivery: new FirehoseDelivery(client, bindings), settled: () => settledAt };
 }
 
 afterEach(async () => {
@@ -49,7 +59,7 @@ describe('the delivery deadline with a real SDK client', () => {
     });
     // Takes the request and never answers.
     const endpoint = await fakeFirehose((request) => request.socket.once('close', closed));
-    const delivered = delivery(endpoint).deliver({
+    const delivered = delivery(endpoint).delivery.deliver({
       streamId: 's',
       channel: 'records',
       records: [record],
@@ -70,7 +80,8 @@ describe('the delivery deadline with a real SDK client', () => {
     });
     const started = Date.now();
     // The SDK would wait 400 ms before its second attempt; the deadline passes 100 ms in.
-    const delivered = delivery(endpoint, 400).deliver({
+    const { delivery: sdkDelivery, settled } = delivery(endpoint, 400);
+    const delivered = sdkDelivery.deliver({
       streamId: 's',
       channel: 'records',
       records: [record],
@@ -78,6 +89,9 @@ describe('the delivery deadline with a real SDK client', () => {
     });
     await expect(delivered).rejects.toBeInstanceOf(DeadlineExceededError);
     expect(requests).toBe(1);
+    // The SDK's own call ended at the deadline: its wait was cut short, not slept out.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((settled() ?? Number.POSITIVE_INFINITY) - started).toBeLessThan(300);
     // Past the moment the SDK would have sent its second attempt.
     await new Promise((resolve) => setTimeout(resolve, started + 700 - Date.now()));
     expect(requests).toBe(1);

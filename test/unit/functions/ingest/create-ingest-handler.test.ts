@@ -29,6 +29,7 @@ const order = {
 
 afterEach(() => {
   vi.restoreAllMocks();
+  vi.unstubAllEnvs();
 });
 
 describe('createIngestHandler', () => {
@@ -76,7 +77,6 @@ describe('createIngestHandler', () => {
       .filter((line) => line.message === 'request refused');
     expect(refused.map((line) => line.function_request_id)).toEqual(['lambda-req-A', 'lambda-req-B']);
     expect(lines().join('\n')).not.toContain(BEARER_TOKEN);
-    vi.unstubAllEnvs();
   });
 
   it('finds the stream from rawPath when pathParameters is missing', async () => {

@@ -15,11 +15,18 @@ describe('boundedText', () => {
     expect(jsonBytes(shortened)).toBeLessThanOrEqual(256);
   });
 
+  it('counts the quotes of a short text of six-byte escapes: four control characters are 26 bytes, over 24', () => {
+    const shortened = boundedText('\u0001'.repeat(4), 24);
+    expect(jsonBytes(shortened)).toBeLessThanOrEqual(24);
+    expect(boundedText('\u0001'.repeat(3), 20)).toBe('\u0001'.repeat(3));
+  });
+
   it('fits maxBytes, keeps a prefix as long as fits within a character or two, and never splits a surrogate pair (property)', () => {
-    // Any code points (astral ones as pairs), control characters (escaped as six bytes) and ASCII.
+    // Any code points (astral ones as pairs), lone surrogates and control characters (escaped as
+    // six bytes each) and ASCII.
     const text = fc.string({
       unit: fc.oneof(
-        fc.constantFrom('a', '\u0001', 'é', '中'),
+        fc.constantFrom('a', '\u0001', 'é', '中', '\uD835', '\uDC9C'),
         fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
       ),
       maxLength: 400,
@@ -36,9 +43,11 @@ describe('boundedText', () => {
         expect(output.endsWith(SHORTENED_MARK)).toBe(true);
         const kept = output.slice(0, -SHORTENED_MARK.length);
         expect(input.startsWith(kept)).toBe(true);
-        expect(LONE_SURROGATE.test(kept)).toBe(false);
-        // At most one more character (up to 6 bytes as JSON, 12 for a pair cut back) was left out than needed.
-        expect(jsonBytes(output)).toBeGreaterThan(maxBytes - 13);
+        // No pair is split: a lone surrogate at the cut is one the input had.
+        if (LONE_SURROGATE.test(kept)) expect(LONE_SURROGATE.test(input.slice(0, kept.length + 1))).toBe(true);
+        // What was cut beyond the limit: under one character of the cut (six bytes at most), one
+        // surrogate dropped so as not to split a pair (six more), and a byte of rounding.
+        expect(jsonBytes(output)).toBeGreaterThanOrEqual(maxBytes - 13);
       }),
       { numRuns: 500 },
     );
