@@ -9,6 +9,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { MalformedBodyError } from '../contract/errors.ts';
 import { MAX_NESTING_DEPTH } from '../contract/ingest-limits.ts';
+import { boundedText, MAX_QUOTED_NAME_BYTES } from '../contract/quoted-input.ts';
 import { xmlRefusal } from './xml-guard.ts';
 import { RESERVED_NAMES_REASON, RESERVED_XML_NAMES, xmlStructureFault } from './xml-structure.ts';
 
@@ -45,7 +46,9 @@ export function parseXmlDocument(text: string): XmlValue {
   if (text.trim() === '') throw new MalformedBodyError('The body is empty; an XML document was expected.');
   const declaredEncoding = XML_DECLARATION.exec(text)?.[1];
   if (declaredEncoding !== undefined && !['utf-8', 'utf8'].includes(declaredEncoding.toLowerCase())) {
-    throw new MalformedBodyError(`The document declares encoding "${declaredEncoding}"; Sluice takes UTF-8 only.`);
+    throw new MalformedBodyError(
+      `The document declares encoding "${boundedText(declaredEncoding, MAX_QUOTED_NAME_BYTES)}"; Sluice takes UTF-8 only.`,
+    );
   }
   const refusal = xmlRefusal(text);
   if (refusal) throw new MalformedBodyError(`The XML document was refused: ${refusal}.`);

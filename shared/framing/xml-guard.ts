@@ -12,6 +12,7 @@
  * skipped to their end. A `<?` or `<!--` inside an attribute value is refused as the `<` it is,
  * instead of opening a section whose end lies further on. One pass, linear in the text.
  */
+import { boundedText, MAX_QUOTED_NAME_BYTES } from '../contract/quoted-input.ts';
 
 const PREDEFINED_ENTITY = /&(?:amp|lt|gt|apos|quot);/y;
 const CHARACTER_REFERENCE = /&#(?:([0-9]+)|x([0-9A-Fa-f]+));/y;
@@ -46,7 +47,10 @@ function referenceRefusal(text: string, at: number): string | undefined {
   if (!match)
     return 'only the predefined entities (&amp; &lt; &gt; &apos; &quot;) and character references are allowed';
   const codePoint = match[1] === undefined ? Number.parseInt(match[2] ?? '', 16) : Number(match[1]);
-  return isXmlCharacter(codePoint) ? undefined : `${match[0]} does not name a character XML allows`;
+  // `&#` and any number of zeros: quoted cut, as a name is.
+  return isXmlCharacter(codePoint)
+    ? undefined
+    : `${boundedText(match[0], MAX_QUOTED_NAME_BYTES)} does not name a character XML allows`;
 }
 
 /** Where a scan stands: the index it goes on from, or why it stopped. */

@@ -93,6 +93,21 @@ describe('answers to input that an error would quote at length', () => {
     expect(Buffer.byteLength(refused[0] ?? '')).toBeLessThan(1_024);
   });
 
+  it('quotes a 300,000-digit character reference and a 300,000-character encoding cut, as it quotes names', async () => {
+    const { post } = ingestHarness({ tenant });
+    const bodies = [
+      `<r>&#${'0'.repeat(300_000)}1;</r>`,
+      `<?xml version="1.0" encoding="${'x'.repeat(300_000)}"?><r/>`,
+    ];
+    for (const body of bodies) {
+      const response = await post({ stream: 'xml', contentType: 'application/xml', body });
+      expect(response.statusCode).toBe(400);
+      const detail = String(bodyOf(response).detail);
+      expect(detail).toContain('… (shortened)');
+      expect(Buffer.byteLength(detail)).toBeLessThan(300);
+    }
+  });
+
   it('bounds the refused line of an unknown stream id of 4,000 characters', async () => {
     const { post, lines } = ingestHarness({ tenant });
     const response = await post({ stream: 's'.repeat(4_000), body: '{}' });
