@@ -95,10 +95,7 @@ describe('answers to input that an error would quote at length', () => {
 
   it('quotes a 300,000-digit character reference and a 300,000-character encoding cut, as it quotes names', async () => {
     const { post } = ingestHarness({ tenant });
-    const bodies = [
-      `<r>&#${'0'.repeat(300_000)}1;</r>`,
-      `<?xml version="1.0" encoding="${'x'.repeat(300_000)}"?><r/>`,
-    ];
+    const bodies = [`<r>&#${'0'.repeat(300_000)}1;</r>`, `<?xml version="1.0" encoding="${'x'.repeat(300_000)}"?><r/>`];
     for (const body of bodies) {
       const response = await post({ stream: 'xml', contentType: 'application/xml', body });
       expect(response.statusCode).toBe(400);
