@@ -12,7 +12,12 @@ import { SecretsManagerReader } from '#functions/shared/secrets-manager-reader';
 import type { TenantConfig } from '#shared/config/tenant-config';
 import { ENV } from '#shared/contract/environment';
 import { type DeliveryBindings, parseDeliveryBindings } from '#shared/ports/delivery-bindings';
-import { createIngestHandler, INGEST_SERVICE_NAME, type IngestHandlerOptions } from './create-ingest-handler.ts';
+import {
+  createIngestHandler,
+  INGEST_SERVICE_NAME,
+  type IngestHandlerOptions,
+  RECORDS_ACCEPTED_MESSAGE,
+} from './create-ingest-handler.ts';
 
 /**
  * How long a webhook secret is reused: every webhook post needs its stream's secret, while a
@@ -45,7 +50,7 @@ export function emfRequestLines(): Pick<IngestHandlerOptions, 'metrics' | 'publi
     logAccepted: (fields, context) =>
       metrics.annotate({
         level: 'INFO',
-        message: 'records accepted',
+        message: RECORDS_ACCEPTED_MESSAGE,
         timestamp: new Date().toISOString(),
         service: INGEST_SERVICE_NAME,
         function_request_id: context.awsRequestId,

@@ -25,6 +25,9 @@ export const DEADLINE_SAFETY_MARGIN_MS = 1_000;
 /** The `service` of the ingest function's log lines. */
 export const INGEST_SERVICE_NAME = 'sluice-ingest';
 
+/** The `message` of an accepted request's log line (docs/contract.md, Logs). */
+export const RECORDS_ACCEPTED_MESSAGE = 'records accepted';
+
 const defaultLogger = new Logger({ serviceName: INGEST_SERVICE_NAME });
 
 /** What the handler is built from. */
@@ -111,7 +114,8 @@ export function createIngestHandler(options: IngestHandlerOptions) {
     ? lazyIdempotentAnswers(options.tenant, options.idempotency, logger)
     : undefined;
   const metrics = options.metrics ?? NO_METRICS;
-  const logAccepted = options.logAccepted ?? ((fields: AcceptedLine) => logger.info('records accepted', { ...fields }));
+  const logAccepted =
+    options.logAccepted ?? ((fields: AcceptedLine) => logger.info(RECORDS_ACCEPTED_MESSAGE, { ...fields }));
   const delivery = new MeteredDelivery(options.delivery, metrics, options.tenant.tenant);
   return (
     middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2>()

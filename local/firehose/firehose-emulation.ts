@@ -84,6 +84,17 @@ export interface BufferStatus extends BufferSnapshot {
   readonly lastObject: LandedObject | undefined;
 }
 
+/** The key of a stream's buffer (and its last object) for one channel. */
+function bufferKey(streamId: string, channel: DeliveryChannel): string {
+  return `${streamId}~${channel}`;
+}
+
+/** The stream id and channel a {@link bufferKey} was made of. */
+function fromBufferKey(key: string): { streamId: string; channel: DeliveryChannel } {
+  const at = key.lastIndexOf('~');
+  return { streamId: key.slice(0, at), channel: key.slice(at + 1) as DeliveryChannel };
+}
+
 /** The Firehose emulation: a RecordDelivery for the ingest handler. */
 export class FirehoseEmulation implements RecordDelivery {
   private readonly buffers = new Map<string, DeliveryBuffer>();
@@ -99,7 +110,7 @@ export class FirehoseEmulation implements RecordDelivery {
   }
 
   private buffer(streamId: string, channel: DeliveryChannel, tenant = this.tenant): DeliveryBuffer | undefined {
-    const key = `${streamId}~${channel}`;
+    const key = bufferKey(streamId, channel);
     let buffer = this.buffers.get(key);
     if (!buffer) {
       // Own keys only: a journal named `constructor~…` must not find Object's constructor.
@@ -127,7 +138,7 @@ export class FirehoseEmulation implements RecordDelivery {
     const raw = Buffer.concat(batch.records);
     const body = stream.compression === 'gzip' ? await gzipAsync(raw) : raw;
     await this.options.s3.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: body }));
-    this.lastObjects.set(`${stream.id}~${channel}`, {
+    this.lastObjects.set(bufferKey(stream.id, channel), {
       key,
       records: batch.records.length,
       bytes: body.length,
@@ -218,10 +229,10 @@ export class FirehoseEmulation implements RecordDelivery {
   status(): BufferStatus[] {
     const keys = new Set(this.buffers.keys());
     for (const key of this.lastObjects.keys()) {
-      if (Object.hasOwn(this.tenant.streams, key.split('~')[0] ?? '')) keys.add(key);
+      if (Object.hasOwn(this.tenant.streams, fromBufferKey(key).streamId)) keys.add(key);
     }
     return [...keys].map((key) => {
-      const [streamId = '', channel] = key.split('~') as [string, DeliveryChannel];
+      const { streamId, channel } = fromBufferKey(key);
       const held = this.buffers.get(key)?.snapshot() ?? { records: 0, oldestArrival: undefined };
       return { streamId, channel, ...held, lastObject: this.lastObjects.get(key) };
     });

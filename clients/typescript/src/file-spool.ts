@@ -49,7 +49,7 @@ function isZombie(pid: number): boolean {
     return false;
   }
   // `pid (comm) state …`: comm may hold spaces and parentheses, so the state follows the last `)`.
-  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  return stat[stat.lastIndexOf(')') + 2] === 'Z';
 }
 
 /** A spool in `directory`, created if missing; one client at a time (a lock file with its pid). */
