@@ -12,7 +12,7 @@ import type { SourceConfig } from '#shared/config/source-config';
 import type { StreamConfig } from '#shared/config/tenant-config';
 import { MAX_RECORD_BYTES } from '#shared/contract/contract';
 import { jsonPointerElements, jsonPointerValue } from '#shared/framing/json-pointer-text';
-import { frameJsonRecord } from '#shared/framing/ndjson-line';
+import { LinesWithFirstMember } from '#shared/framing/ndjson-line';
 import type { RecordKey } from './boundary-ids.ts';
 import { higherCursor, recordCursor } from './incremental-cursor.ts';
 
@@ -60,13 +60,12 @@ export function recordId(source: string, idText: string): string {
   return hash('sha256', `${source}\n${idText}`, 'hex');
 }
 
-function withSluiceMember(recordText: string, member: string): string {
-  const rest = recordText.slice(1);
-  return /^\s*\}$/.test(rest) ? `{"_sluice":${member}}` : `{"_sluice":${member},${rest}`;
-}
-
-/** Splits a page into landed lines and rejected records, or says why the page is bad. */
-export function pageRecords(text: string, origin: PageOrigin): PageRecords | BadPage {
+/**
+ * Splits a page into landed lines and rejected records, or says why the page is bad. `bytes`:
+ * the UTF-8 bytes `text` was decoded from, when it is exactly their text (records are then
+ * copied from them).
+ */
+export function pageRecords(text: string, origin: PageOrigin, bytes?: Uint8Array): PageRecords | BadPage {
   let page: unknown;
   try {
     page = JSON.parse(text);
@@ -95,11 +94,11 @@ export function pageRecords(text: string, origin: PageOrigin): PageRecords | Bad
     page: origin.page,
     fetched_at: origin.fetchedAt.toISOString(),
   }).slice(0, -1)},"record_id":"`;
-  const lines: Uint8Array[] = [];
+  const lines = new LinesWithFirstMember(text, bytes);
   const keys: RecordKey[] = [];
   const rejected: RejectedText[] = [];
   let highest: string | undefined;
-  elements.forEach(({ text: element, member: idText }, index) => {
+  elements.forEach(({ text: element, start, member: idText }, index) => {
     const errors = validateRecord(stream, array[index]);
     const isObject = element.startsWith('{');
     if (!isObject || errors.length > 0) {
@@ -110,19 +109,24 @@ export function pageRecords(text: string, origin: PageOrigin): PageRecords | Bad
       return;
     }
     const id = recordId(source.name, idText ?? element);
-    const member = `${metaPrefix}${id}"}`;
-    const line = frameJsonRecord(withSluiceMember(element, member));
-    if (line.byteLength > MAX_RECORD_BYTES) {
+    if (!lines.add(`"_sluice":${metaPrefix}${id}"}`, element, start, MAX_RECORD_BYTES)) {
       rejected.push({
         text: element,
         reason: `the record is over ${MAX_RECORD_BYTES} bytes, the most one record may be`,
       });
       return;
     }
-    lines.push(line);
     const cursor = source.incremental === undefined ? undefined : recordCursor(element, source.incremental.cursor);
     keys.push({ recordId: id, cursor });
     highest = higherCursor(highest, cursor);
   });
-  return { ok: true, page, count: elements.length, lines, keys, rejected, highestCursor: highest };
+  return {
+    ok: true,
+    page,
+    count: elements.length,
+    lines: lines.encode(),
+    keys,
+    rejected,
+    highestCursor: highest,
+  };
 }

@@ -3,7 +3,7 @@
  * answer. A position holds only what the config cannot rebuild (a URL, a cursor, an offset, a
  * page number), and never a secret: URLs are stored without the API-key query parameter.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import LinkHeader from 'http-link-header';
 import type { SourceConfig } from '#shared/config/source-config';
 import { jsonPointerText, jsonPointerValue } from '#shared/framing/json-pointer-text';
@@ -81,7 +81,7 @@ export function requestKey(source: SourceConfig, request: PageRequest, position:
       : type === 'cursor' && position?.cursor !== undefined
         ? `cursor ${position.cursor}`
         : undefined;
-  return key === undefined ? undefined : createHash('sha256').update(key).digest('hex').slice(0, 16);
+  return key === undefined ? undefined : hash('sha256', key, 'hex').slice(0, 16);
 }
 
 function valueText(page: unknown, pageText: string, pointer: string): string | undefined {

@@ -368,13 +368,11 @@ async function sliceWithLease(
       url,
       fetchedAt: response.fetchedAt,
     };
-    const content = pageRecords(response.text, {
-      source,
-      stream,
-      run: runId,
-      page: pageNumber,
-      fetchedAt: response.fetchedAt,
-    });
+    const content = pageRecords(
+      response.text,
+      { source, stream, run: runId, page: pageNumber, fetchedAt: response.fetchedAt },
+      response.bytes,
+    );
     const counted = { ...progress, retries: counters.retries, waits: counters.waits };
     if (!content.ok) {
       await deadLetter([pullDeadLetterLine(origin, content.reason, response.text)]);

@@ -144,6 +144,8 @@ export function jsonPointerValue(document: unknown, pointer: string): unknown {
 export interface JsonElementText {
   /** The element's text, without the whitespace around it. */
   readonly text: string;
+  /** Where the element's text starts in the document. */
+  readonly start: number;
   /** The text of the member `memberPointer` names in the element, or undefined when it names nothing. */
   readonly member: string | undefined;
 }
@@ -195,7 +197,7 @@ function arrayElementTexts(
     }
     const element = text.slice(start, end);
     if (memberPointer !== undefined && !scanned) member = jsonPointerText(element, memberPointer);
-    elements.push({ text: element, member });
+    elements.push({ text: element, start, member });
     index = skipWhitespace(text, end);
     if (text.charCodeAt(index) !== COMMA) break;
     index = skipWhitespace(text, index + 1);

@@ -20,6 +20,8 @@ const SECRETS = {
   token: 'tok-SECRET-1',
   basic: '{"username":"ann","password":"pw-SECRET-2"}',
   key: 'key-SECRET-3',
+  // As long as `[redacted]`: the redacted page has the length of the bytes it came from.
+  tenChars: 'SECRET-10c',
 };
 
 async function pull(route: FakeRoute, input: Partial<SourceConfigInput>, clock = new FakeClock()) {
@@ -66,6 +68,15 @@ describe('no secret lands in dlq/', () => {
     );
     expect(delivery.lines().join('')).not.toContain('tok-SECRET-1');
     expect(delivery.records()).toHaveLength(1);
+  });
+
+  it('redacts an echoed secret as long as its replacement from landed records', async () => {
+    const { delivery } = await pull(
+      (request) => ({ body: `[{"id":1,"seen":${JSON.stringify(request.headers['x-api-key'])}}]` }),
+      { auth: { type: 'api-key', secret: 'tenChars', in: 'header', name: 'x-api-key' } },
+    );
+    expect(delivery.lines().join('')).toContain('"seen":"[redacted]"');
+    expect(delivery.lines().join('')).not.toContain(SECRETS.tenChars);
   });
 });
 

@@ -50,15 +50,17 @@ describe('jsonPointerElements', () => {
   it('returns each element of the named array as sent, with the text of its id', () => {
     const page = '{"data": [ {"id": 18446744073709551617, "s": "a\\"}]"} ,{"x":1}, 7 ], "next": "p2"}';
     expect(jsonPointerElements(page, '/data', '/id')).toEqual([
-      { text: '{"id": 18446744073709551617, "s": "a\\"}]"}', member: '18446744073709551617' },
-      { text: '{"x":1}', member: undefined },
-      { text: '7', member: undefined },
+      { text: '{"id": 18446744073709551617, "s": "a\\"}]"}', start: 11, member: '18446744073709551617' },
+      { text: '{"x":1}', start: 55, member: undefined },
+      { text: '7', start: 64, member: undefined },
     ]);
   });
 
   it('takes the last of duplicate keys, for the array and for the id, as JSON.parse does', () => {
     const page = '{"data": [{"id": 1}], "data": [{"id": 2, "\\u0069d": 3}]}';
-    expect(jsonPointerElements(page, '/data', '/id')).toEqual([{ text: '{"id": 2, "\\u0069d": 3}', member: '3' }]);
+    expect(jsonPointerElements(page, '/data', '/id')).toEqual([
+      { text: '{"id": 2, "\\u0069d": 3}', start: 31, member: '3' },
+    ]);
     expect(jsonPointerElements('{"data": [1], "data": 5}', '/data')).toBeUndefined();
   });
 
@@ -89,6 +91,7 @@ describe('jsonPointerElements', () => {
           const texts = jsonArrayElements(jsonPointerText(text, pointer) as string);
           expect(found?.map((element) => element.text)).toEqual(expected.length === 0 ? [] : texts);
           for (const element of found ?? []) {
+            expect(text.slice(element.start, element.start + element.text.length)).toBe(element.text);
             const member = memberPointer === undefined ? undefined : jsonPointerText(element.text, memberPointer);
             expect(element.member).toBe(member);
           }
