@@ -45,7 +45,7 @@ import {
 } from './pull-errors.ts';
 import { recordRunMetrics, recordSkippedBusy } from './pull-metrics.ts';
 import { SourceAuthenticator } from './source-auth.ts';
-import { stateLimitProblem } from './state-size-check.ts';
+import { seenWith, stateLimitProblem } from './state-size-check.ts';
 
 /** A lease outlives its slice's deadline by this plus one request timeout (the page in flight). */
 const LEASE_MARGIN_MS = 60_000;
@@ -394,7 +394,7 @@ async function sliceWithLease(
             { request: pageReq, response, page: content.page, records: content.count },
             auth.secretQueryParams,
           );
-    const seen = key === undefined ? progress.seen : [...progress.seen, key];
+    const seen = key === undefined ? progress.seen : seenWith(progress.seen, key);
     const committed: RunProgress = {
       ...counted,
       pages: pageNumber,

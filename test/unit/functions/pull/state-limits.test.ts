@@ -6,7 +6,7 @@ import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose'
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAwsPullHandler } from '#functions/pull/create-aws-pull-handler';
-import { stateLimitProblem } from '#functions/pull/state-size-check';
+import { seenWith, stateLimitProblem } from '#functions/pull/state-size-check';
 import type { SourceConfigInput } from '#shared/config/source-config';
 import { defineTenant } from '#shared/config/tenant-config';
 import { ENV } from '#shared/contract/environment';
@@ -128,6 +128,30 @@ describe('the state size limit', () => {
     expect(stateLimitProblem({ ...run, seen: digests(MAX_SAVED_RUN_BYTES / 19) })).toMatch(
       /^state limit: the run's saved progress would be [\d,]+ bytes, over the 300,000 bytes/,
     );
+  });
+
+  it('measures a list grown a digest a page as it measures the same list whole', () => {
+    const run = { id: 'r', startedAt: '', pages: 1, records: 0, retries: 0, waits: 0 };
+    // Keys of any text, not only digests: a quote or a non-ASCII character changes the JSON size.
+    const keys = Array.from({ length: MAX_SAVED_RUN_BYTES / 19 + 2 }, (_, i) => {
+      const digits = i.toString(16).padStart(16, '0');
+      return i % 3 === 0 ? digits : i % 3 === 1 ? `"é${digits}` : `k${digits}`;
+    });
+    let grown: readonly string[] = [];
+    let firstOver: number | undefined;
+    for (const [index, key] of keys.entries()) {
+      grown = seenWith(grown, key);
+      const problem = stateLimitProblem({ ...run, seen: grown });
+      if (index % 500 === 0 || problem !== undefined) {
+        expect(problem).toBe(stateLimitProblem({ ...run, seen: keys.slice(0, index + 1) }));
+      }
+      if (problem !== undefined) {
+        firstOver = index;
+        break;
+      }
+    }
+    expect(firstOver).toBeDefined();
+    expect(stateLimitProblem({ ...run, seen: keys.slice(0, firstOver) })).toBeUndefined();
   });
 });
 
