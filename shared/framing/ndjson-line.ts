@@ -5,13 +5,17 @@
  * escapes and `__proto__` keys stay exactly as posted. See docs/adr/0001-lossless-json-framing.md.
  */
 
-import { Buffer } from 'node:buffer';
+import { Buffer, isAscii } from 'node:buffer';
 
 const LINE_FEED = 0x0a;
 
+function hasLineBreak(text: string): boolean {
+  return text.includes('\n') || text.includes('\r');
+}
+
 function withoutLineBreaks(text: string): string {
   // Most records hold no raw line break; two native searches spare them the regex pass.
-  return text.includes('\n') || text.includes('\r') ? text.replace(/[\r\n]/g, '') : text;
+  return hasLineBreak(text) ? text.replace(/[\r\n]/g, '') : text;
 }
 
 /** The stored line of one JSON record: `text` must be valid JSON. */
@@ -39,7 +43,7 @@ export function frameJsonRecord(text: string): Uint8Array {
  * and a count) spares each of its records three scans.
  */
 function isPlainAscii(text: string): boolean {
-  return !text.includes('\n') && !text.includes('\r') && Buffer.byteLength(text, 'utf8') === text.length;
+  return !hasLineBreak(text) && Buffer.byteLength(text, 'utf8') === text.length;
 }
 
 /** One line before encoding: its head (`{` and the inserted member), then characters of the page. */
@@ -70,9 +74,11 @@ export class LinesWithFirstMember {
     private readonly pageText: string,
     pageBytes?: Uint8Array,
   ) {
-    this.plain = isPlainAscii(pageText);
-    // Plain ASCII text of as many characters as there are bytes: character i is byte i.
-    this.pageBytes = this.plain && pageBytes?.byteLength === pageText.length ? pageBytes : undefined;
+    // ASCII bytes decode to as many characters: character i is byte i. Checking the bytes is
+    // native and vectorised; counting the text's UTF-8 bytes took ~12 µs a 100 KB page.
+    const copyable = pageBytes !== undefined && pageBytes.byteLength === pageText.length && isAscii(pageBytes);
+    this.plain = copyable ? !hasLineBreak(pageText) : isPlainAscii(pageText);
+    this.pageBytes = copyable && this.plain ? pageBytes : undefined;
   }
 
   /**

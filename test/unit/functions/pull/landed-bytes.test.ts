@@ -9,7 +9,7 @@ import { FakeClock, RecordingDelivery, secrets, source, stream } from './support
 import { runPull } from './support/run-to-end.ts';
 
 // One API for every case: each run is served the page last put here.
-let page = '';
+let page: string | Uint8Array = '';
 let api: FakeApi;
 beforeAll(async () => {
   api = await FakeApi.start(() => ({ body: page }));
@@ -18,7 +18,7 @@ afterAll(() => api.close());
 
 const FETCHED_AT = '2026-03-01T12:00:00.000Z';
 
-async function landedLines(body: string, deadLetter = true) {
+async function landedLines(body: string | Uint8Array, deadLetter = true) {
   page = body;
   const delivery = new RecordingDelivery();
   const clock = new FakeClock(Date.parse(FETCHED_AT));
@@ -82,6 +82,19 @@ describe('the bytes a pull lands', () => {
       ),
       { numRuns: 100 },
     );
+  });
+
+  it('lands a byte that is not UTF-8 as U+FFFD, as a decoder does, also where every other byte is ASCII', async () => {
+    const record = (invalid: number[]) => [...Buffer.from('{"s":"a'), ...invalid, ...Buffer.from('b"}')];
+    const body = Uint8Array.from([
+      ...Buffer.from('{"items":['),
+      ...record([0xff]),
+      0x2c,
+      ...record([0xc3]),
+      ...Buffer.from(']}'),
+    ]);
+    const { delivery } = await landedLines(body);
+    expect(delivery.lines()).toEqual([expectedLine('{"s":"a\uFFFDb"}'), expectedLine('{"s":"a\uFFFDb"}')]);
   });
 
   it(`lands a record whose line is ${MAX_RECORD_BYTES} bytes and sets aside one a byte longer`, async () => {

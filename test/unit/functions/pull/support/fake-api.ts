@@ -15,7 +15,7 @@ export interface FakeRequest {
   readonly receivedAt: number;
 }
 
-/** One answer: `body` is sent as it is when a string, as JSON otherwise. */
+/** One answer: `body` is sent as it is when a string or bytes, as JSON otherwise. */
 export interface FakeAnswer {
   readonly status?: number;
   readonly headers?: Record<string, string>;
@@ -54,7 +54,10 @@ export class FakeApi {
         const answer = await route(request, api as FakeApi);
         if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
         if (res.destroyed) return;
-        const body = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? null);
+        const body =
+          typeof answer.body === 'string' || answer.body instanceof Uint8Array
+            ? answer.body
+            : JSON.stringify(answer.body ?? null);
         res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
         res.end(body);
       });

@@ -23,7 +23,8 @@ export function stream(deadLetter = true): StreamConfig {
   return streams.events as StreamConfig;
 }
 
-const decoder = new TextDecoder();
+// Fatal: a landed line that is not valid UTF-8 fails the test instead of being read with U+FFFD.
+const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** A delivery that keeps every batch; `failOn(n)` makes the n-th records batch throw. */
 export class RecordingDelivery implements RecordDelivery {
