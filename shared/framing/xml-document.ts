@@ -37,6 +37,9 @@ const parser = new XMLParser({
   // the five predefined ones keeps HTML entities out. A test pins this behaviour.
   htmlEntities: XML_PREDEFINED_ENTITIES as unknown as boolean,
   maxNestedTags: MAX_NESTING_DEPTH,
+  // No callback here reads the path, so the parser need not write it out as a string for
+  // every element (~12 % of parsing 65,000 empty elements).
+  jPath: false,
 });
 
 const XML_DECLARATION = /^\s*<\?xml\s[^?]*?encoding\s*=\s*["']([^"']*)["']/;
