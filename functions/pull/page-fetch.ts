@@ -122,8 +122,8 @@ function withoutBom(bytes: Uint8Array): Uint8Array {
 
 /**
  * The text of UTF-8 bytes as `TextDecoder` gives it (a leading BOM dropped, each invalid
- * sequence one U+FFFD), decoded by Buffer: on Node 20 TextDecoder took ~20 µs longer on a
- * 100 KB page than the rest of reading it.
+ * sequence one U+FFFD), decoded by Buffer, which on Node 20 does it in less time than
+ * TextDecoder (docs/performance.md).
  */
 export function utf8Text(bytes: Uint8Array): string {
   const text = withoutBom(bytes);

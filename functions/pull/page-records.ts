@@ -94,7 +94,7 @@ export function pageRecords(text: string, origin: PageOrigin, bytes?: Uint8Array
     page: origin.page,
     fetched_at: origin.fetchedAt.toISOString(),
   }).slice(0, -1)},"record_id":"`;
-  const lines = new LinesWithFirstMember(text, bytes);
+  const lines = new LinesWithFirstMember(text, MAX_RECORD_BYTES, bytes);
   const keys: RecordKey[] = [];
   const rejected: RejectedText[] = [];
   let highest: string | undefined;
@@ -109,7 +109,7 @@ export function pageRecords(text: string, origin: PageOrigin, bytes?: Uint8Array
       return;
     }
     const id = recordId(source.name, idText ?? element);
-    if (!lines.add(`"_sluice":${metaPrefix}${id}"}`, element, start, MAX_RECORD_BYTES)) {
+    if (!lines.add(`"_sluice":${metaPrefix}${id}"}`, start, start + element.length)) {
       rejected.push({
         text: element,
         reason: `the record is over ${MAX_RECORD_BYTES} bytes, the most one record may be`,

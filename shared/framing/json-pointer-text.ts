@@ -144,7 +144,7 @@ export function jsonPointerValue(document: unknown, pointer: string): unknown {
 export interface JsonElementText {
   /** The element's text, without the whitespace around it. */
   readonly text: string;
-  /** Where the element's text starts in the document. */
+  /** Where the element's text starts in the document, in UTF-16 code units (a byte offset only in ASCII). */
   readonly start: number;
   /** The text of the member `memberPointer` names in the element, or undefined when it names nothing. */
   readonly member: string | undefined;

@@ -46,80 +46,64 @@ function isPlainAscii(text: string): boolean {
   return !hasLineBreak(text) && Buffer.byteLength(text, 'utf8') === text.length;
 }
 
-/** One line before encoding: its head (`{` and the inserted member), then characters of the page. */
-interface PendingLine {
-  readonly head: string;
-  readonly headBytes: number;
-  /** The rest of the record: the page's characters [from, to), or this text when the page is not plain. */
-  readonly from: number;
-  readonly to: number;
-  readonly rest: string;
-  /** UTF-8 bytes of the whole line, line feed included. */
-  readonly bytes: number;
-}
+/** One line before encoding: its head (`{` and the inserted member), then the rest of the record. */
+type PendingLine = { readonly head: string; readonly headBytes: number; readonly bytes: number } & (
+  | { readonly from: number; readonly to: number } // characters of the page, copied or taken as they are
+  | { readonly rest: string } // the record's text without its line breaks
+);
 
 /**
  * The stored lines of one page's records, each with a member inserted first, encoded together
- * into one buffer: encoding each line into its own buffer cost more than all the rest of
- * framing a page. A page of plain ASCII (most are) is framed without looking at each record
- * again, and when the page's bytes are at hand each record is copied from them, not encoded.
+ * into one buffer: encoding each line into its own buffer cost more than the rest of framing
+ * a page. A page of plain ASCII (most are: no raw line break, nothing above U+007F) is framed
+ * without looking at each record again, and when the page's bytes are at hand each record is
+ * copied from them instead of encoded.
  */
 export class LinesWithFirstMember {
   private readonly pending: PendingLine[] = [];
   private readonly plain: boolean;
   private readonly pageBytes: Uint8Array | undefined;
 
-  /** `pageBytes`: the UTF-8 bytes `pageText` was decoded from, when it is exactly their text. */
+  /**
+   * `pageBytes`: the UTF-8 bytes `pageText` was decoded from, when it is exactly their text.
+   * `maxBytes`: the most a line may have, line feed included.
+   */
   constructor(
     private readonly pageText: string,
+    private readonly maxBytes: number,
     pageBytes?: Uint8Array,
   ) {
-    // ASCII bytes decode to as many characters: character i is byte i. Checking the bytes is
-    // native and vectorised; counting the text's UTF-8 bytes took ~12 µs a 100 KB page.
+    // ASCII bytes decode to as many characters, so character i is byte i. The check on the
+    // bytes is native and vectorised, unlike counting the text's UTF-8 bytes.
     const copyable = pageBytes !== undefined && pageBytes.byteLength === pageText.length && isAscii(pageBytes);
     this.plain = copyable ? !hasLineBreak(pageText) : isPlainAscii(pageText);
     this.pageBytes = copyable && this.plain ? pageBytes : undefined;
   }
 
   /**
-   * Adds the line of `record`, a JSON object cut from the page at `start`, with `member`
-   * (`"name":value`, no raw line break) first; unless the line would be over `maxBytes`, line
-   * feed included. Returns whether it was added.
+   * Adds the line of the JSON object at [start, end) of the page, with `member` (`"name":value`,
+   * no raw line break) first, unless the line would be over the limit. Returns whether it was added.
    */
-  add(member: string, record: string, start: number, maxBytes: number): boolean {
+  add(member: string, start: number, end: number): boolean {
+    const record = this.pageText.slice(start, end);
     const rest = this.plain ? undefined : withoutLineBreaks(record).slice(1);
     const empty = /^\s*\}$/.test(rest ?? record.slice(1));
     const head = empty ? `{${member}}` : `{${member},`;
     const headBytes = Buffer.byteLength(head, 'utf8');
-    const from = empty ? 0 : start + 1;
-    const to = empty ? 0 : start + record.length;
-    const restText = empty || rest === undefined ? '' : rest;
-    const restBytes = rest === undefined ? to - from : Buffer.byteLength(restText, 'utf8');
-    const bytes = headBytes + restBytes + 1;
-    if (bytes > maxBytes) return false;
-    this.pending.push({ head, headBytes, from, to, rest: restText, bytes });
+    let line: PendingLine;
+    if (empty) line = { head, headBytes, bytes: headBytes + 1, from: 0, to: 0 };
+    else if (rest === undefined) line = { head, headBytes, bytes: headBytes + end - start, from: start + 1, to: end };
+    else line = { head, headBytes, bytes: headBytes + Buffer.byteLength(rest, 'utf8') + 1, rest };
+    if (line.bytes > this.maxBytes) return false;
+    this.pending.push(line);
     return true;
   }
 
   /** The lines added, as UTF-8 bytes each ending in a line feed (views into one buffer). */
   encode(): Uint8Array[] {
-    const { pending, pageBytes, pageText } = this;
+    const { pending, pageBytes } = this;
     if (pending.length === 0) return [];
-    let all: Buffer;
-    if (pageBytes !== undefined) {
-      all = Buffer.allocUnsafeSlow(pending.reduce((total, line) => total + line.bytes, 0));
-      const source = Buffer.from(pageBytes.buffer, pageBytes.byteOffset, pageBytes.byteLength);
-      let offset = 0;
-      for (const line of pending) {
-        all.write(line.head, offset, 'utf8');
-        source.copy(all, offset + line.headBytes, line.from, line.to);
-        all[offset + line.bytes - 1] = LINE_FEED;
-        offset += line.bytes;
-      }
-    } else {
-      const texts = pending.map((line) => line.head + (this.plain ? pageText.slice(line.from, line.to) : line.rest));
-      all = Buffer.from(`${texts.join('\n')}\n`, 'utf8');
-    }
+    const all = pageBytes === undefined ? this.#encoded() : this.#copied(pageBytes);
     const views: Uint8Array[] = new Array(pending.length);
     let offset = all.byteOffset;
     pending.forEach((line, index) => {
@@ -127,5 +111,28 @@ export class LinesWithFirstMember {
       offset += line.bytes;
     });
     return views;
+  }
+
+  #encoded(): Buffer {
+    const texts = this.pending.map(
+      (line) => line.head + ('rest' in line ? line.rest : this.pageText.slice(line.from, line.to)),
+    );
+    return Buffer.from(`${texts.join('\n')}\n`, 'utf8');
+  }
+
+  #copied(pageBytes: Uint8Array): Buffer {
+    const all = Buffer.allocUnsafeSlow(this.pending.reduce((total, line) => total + line.bytes, 0));
+    const source = Buffer.from(pageBytes.buffer, pageBytes.byteOffset, pageBytes.byteLength);
+    let offset = 0;
+    for (const line of this.pending) {
+      if ('rest' in line) throw new Error('a line of a page copied from its bytes holds its own text');
+      const written = all.write(line.head, offset, 'utf8');
+      const copied = source.copy(all, offset + written, line.from, line.to);
+      // Every byte of the unzeroed buffer is written: a slip would otherwise land stale memory.
+      if (written + copied + 1 !== line.bytes) throw new Error('a line was framed short of its size');
+      all[offset + line.bytes - 1] = LINE_FEED;
+      offset += line.bytes;
+    }
+    return all;
   }
 }
