@@ -76,6 +76,19 @@ export async function compileCli() {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const [argument] = process.argv.slice(2);
+  if (argument === '--help' || argument === '-h') {
+    process.stdout.write(
+      'usage: node cli/compile/compile-cli.mjs\ncompiles the sluice command into dist/cli/ (npm install and npm run build run it); it takes no arguments\n',
+    );
+    process.exit(0);
+  }
+  if (argument !== undefined) {
+    process.stderr.write(
+      `unknown argument ${argument}; node cli/compile/compile-cli.mjs takes none (--help says what it does)\n`,
+    );
+    process.exit(2);
+  }
   const count = await compileCli();
   process.stdout.write(`sluice: compiled ${count} source files into ${relative(process.cwd(), OUT_DIR) || '.'}\n`);
 }

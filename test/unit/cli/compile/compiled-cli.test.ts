@@ -26,3 +26,24 @@ describe('the compiled sluice command', () => {
     expect(stdout).toBe(`${packageJson.version}\n`);
   });
 });
+
+describe('the build scripts npm install and npm run build run', () => {
+  const scripts = [
+    repoPath('cli', 'compile', 'compile-cli.mjs'),
+    repoPath('clients', 'typescript', 'build-package.mjs'),
+  ];
+
+  it.each(scripts)('%s says what it does on --help', async (script) => {
+    const { stdout } = await run(process.execPath, [script, '--help']);
+    expect(stdout).toMatch(/^usage: node \S+\n.*it takes no arguments\n$/);
+  });
+
+  it.each(scripts)('%s refuses an argument it does not take, exit 2', async (script) => {
+    const failure = await run(process.execPath, [script, '--watch']).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure?.code).toBe(2);
+    expect(failure?.stderr).toMatch(/^unknown argument --watch; node \S+ takes none \(--help says what it does\)\n$/);
+  });
+});
