@@ -1,8 +1,9 @@
 /**
- * Lossless NDJSON framing of one JSON record: the posted text with its line breaks removed,
- * plus `\n`. Raw CR and LF can only be insignificant whitespace in valid JSON (inside strings
- * they must be escaped), so removing them changes no value, while numbers, key order,
- * escapes and `__proto__` keys stay exactly as posted. See docs/adr/0001-lossless-json-framing.md.
+ * Lossless NDJSON framing of JSON records: the posted text with its line breaks removed, plus
+ * `\n`; one record at a time (ingest) or a page's records with a member inserted first (pull).
+ * Raw CR and LF can only be insignificant whitespace in valid JSON (inside strings they must be
+ * escaped), so removing them changes no value, while numbers, key order, escapes and
+ * `__proto__` keys stay exactly as posted. See docs/adr/0001-lossless-json-framing.md.
  */
 
 import { Buffer, isAscii } from 'node:buffer';
@@ -103,7 +104,7 @@ export class LinesWithFirstMember {
   encode(): Uint8Array[] {
     const { pending, pageBytes } = this;
     if (pending.length === 0) return [];
-    const all = pageBytes === undefined ? this.#encoded() : this.#copied(pageBytes);
+    const all = pageBytes === undefined ? this.encodedLines() : this.copiedLines(pageBytes);
     const views: Uint8Array[] = new Array(pending.length);
     let offset = all.byteOffset;
     pending.forEach((line, index) => {
@@ -113,14 +114,16 @@ export class LinesWithFirstMember {
     return views;
   }
 
-  #encoded(): Buffer {
+  /** The lines encoded from their text at once. */
+  private encodedLines(): Buffer {
     const texts = this.pending.map(
       (line) => line.head + ('rest' in line ? line.rest : this.pageText.slice(line.from, line.to)),
     );
     return Buffer.from(`${texts.join('\n')}\n`, 'utf8');
   }
 
-  #copied(pageBytes: Uint8Array): Buffer {
+  /** The lines written from their heads and the page's bytes. */
+  private copiedLines(pageBytes: Uint8Array): Buffer {
     const all = Buffer.allocUnsafeSlow(this.pending.reduce((total, line) => total + line.bytes, 0));
     const source = Buffer.from(pageBytes.buffer, pageBytes.byteOffset, pageBytes.byteLength);
     let offset = 0;
