@@ -11,6 +11,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { refuseArguments } from './build-script-arguments.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Where the compiled command goes (gitignored). */
@@ -76,19 +77,7 @@ export async function compileCli() {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const [argument] = process.argv.slice(2);
-  if (argument === '--help' || argument === '-h') {
-    process.stdout.write(
-      'usage: node cli/compile/compile-cli.mjs\ncompiles the sluice command into dist/cli/ (npm install and npm run build run it); it takes no arguments\n',
-    );
-    process.exit(0);
-  }
-  if (argument !== undefined) {
-    process.stderr.write(
-      `unknown argument ${argument}; node cli/compile/compile-cli.mjs takes none (--help says what it does)\n`,
-    );
-    process.exit(2);
-  }
+  refuseArguments('cli/compile/compile-cli.mjs', 'compiles the sluice command into dist/cli/');
   const count = await compileCli();
   process.stdout.write(`sluice: compiled ${count} source files into ${relative(process.cwd(), OUT_DIR) || '.'}\n`);
 }

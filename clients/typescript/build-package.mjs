@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import ts from 'typescript';
+import { refuseArguments } from '../../cli/compile/build-script-arguments.mjs';
 
 const packageDir = fileURLToPath(new URL('.', import.meta.url));
 const sourceDir = join(packageDir, 'src');
@@ -77,19 +78,7 @@ export async function buildClientPackage(outDir = join(packageDir, 'dist')) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const [argument] = process.argv.slice(2);
-  if (argument === '--help' || argument === '-h') {
-    process.stdout.write(
-      'usage: node clients/typescript/build-package.mjs\ncompiles @sluice/client into clients/typescript/dist/ (npm install and npm run build run it); it takes no arguments\n',
-    );
-    process.exit(0);
-  }
-  if (argument !== undefined) {
-    process.stderr.write(
-      `unknown argument ${argument}; node clients/typescript/build-package.mjs takes none (--help says what it does)\n`,
-    );
-    process.exit(2);
-  }
+  refuseArguments('clients/typescript/build-package.mjs', 'compiles @sluice/client into clients/typescript/dist/');
   const files = await buildClientPackage();
   process.stdout.write(
     `@sluice/client: compiled into ${relative(process.cwd(), join(packageDir, 'dist')) || '.'} (${files.length} files)\n`,

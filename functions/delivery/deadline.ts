@@ -4,8 +4,8 @@ import { DeadlineExceededError } from '#shared/contract/errors';
 /**
  * The abort signal an SDK call is given: the shape the SDK's clients still accept (`aborted`
  * and `onabort`, declared by @smithy/types), not a platform AbortSignal. With a platform signal
- * the SDK adds and removes an EventTarget listener in each step of each attempt, ~22 µs a call
- * (docs/performance.md); with this one each step sets `onabort` to its own handler, so the step
+ * the SDK adds and removes an EventTarget listener in each step of each attempt (its cost is in
+ * docs/performance.md); with this one each step sets `onabort` to its own handler, so the step
  * running when the deadline passes (the HTTP request, or the wait before a retry) is the one
  * aborted. test/unit/functions/delivery/deadline-abort.test.ts checks that against a real client.
  * It suits the SDK's default Node handler (NodeHttpHandler), which every client here uses; the

@@ -94,7 +94,7 @@ function acceptedResponse(outcome: IngestOutcome): APIGatewayProxyStructuredResu
  * Puts the invocation's Lambda context (request id, function name, cold start) on every line
  * the logger writes for it. Not Powertools' injectLambdaContext: it also recomputes debug
  * sampling and resets appended keys (this function uses neither), reading process.env several
- * times a request (~5 µs), and can log the event, which holds the bearer token.
+ * times a request, and can log the event, which holds the bearer token.
  */
 function lambdaContextOnLogLines(
   logger: Logger,

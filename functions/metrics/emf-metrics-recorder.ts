@@ -13,7 +13,7 @@
  * metric in it, so it took two lines per ingest request, and about 32 µs a request against 15
  * for this line (docs/adr/0009-metrics-through-one-port-as-emf.md). Dimension groups are kept
  * for the next invocation and each directive is serialised once, so that an invocation
- * allocates little (14–16 µs became 8–9 in side-by-side micro-benchmarks). The format's rules are
+ * allocates little. The format's rules are
  * kept: at most 100 metrics per directive (the vocabulary has fewer), 100 values per metric,
  * every value a finite number (others are dropped), no member twice.
  */
