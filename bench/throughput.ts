@@ -20,7 +20,12 @@ import { selfIssuerAudience } from '#shared/tokens/token-claims';
 import throughputTenant from './fixtures/throughput-tenant.ts';
 import { MOOSE_SKIPPED, mooseTarget } from './support/moose-target.ts';
 import { orderRecord } from './support/payloads.ts';
-import { processTreeCpuMicroseconds, processTreeRssBytes } from './support/process-cpu.ts';
+import {
+  endedChildrenCpuMicroseconds,
+  mainThreadCpuMicroseconds,
+  processTreeCpuMicroseconds,
+  processTreeRssBytes,
+} from './support/process-cpu.ts';
 import { writeResults } from './support/results.ts';
 import { rotated, round, spread } from './support/stats.ts';
 
@@ -61,6 +66,10 @@ interface Sample {
   readonly errors: number;
   /** User + system CPU of the server's processes over the run, per request answered (NaN without a pid). */
   readonly cpuMicrosecondsPerRequest: number;
+  /** Cores the server's main thread kept busy over the run (the one thread of a Node server's own work). */
+  readonly mainThreadCores: number;
+  /** Cores autocannon kept busy over the run: what the machine's two leave the server. */
+  readonly loadGeneratorCores: number;
 }
 
 const execFileAsync = promisify(execFile);
@@ -206,6 +215,8 @@ async function load(
 ): Promise<Sample> {
   const pid = pidOf(target);
   const cpuBefore = pid === undefined ? 0 : processTreeCpuMicroseconds(pid);
+  const loadCpuBefore = endedChildrenCpuMicroseconds();
+  const mainBefore = pid === undefined ? Number.NaN : mainThreadCpuMicroseconds(pid);
   const posted = target.body ?? body;
   const headers = ['-H', 'content-type=application/json'];
   if (target.token) headers.push('-H', `authorization=Bearer ${target.token}`);
@@ -231,6 +242,9 @@ async function load(
     { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
   );
   const cpuUsed = pid === undefined ? Number.NaN : processTreeCpuMicroseconds(pid) - cpuBefore;
+  // autocannon has ended and been waited for: its CPU is now in this process's children's.
+  const loadCpuUsed = endedChildrenCpuMicroseconds() - loadCpuBefore;
+  const mainUsed = pid === undefined ? Number.NaN : mainThreadCpuMicroseconds(pid) - mainBefore;
   const result = JSON.parse(output) as {
     requests: { average: number; total: number };
     latency: { p50: number; p99: number };
@@ -244,6 +258,8 @@ async function load(
     non2xx: result.non2xx,
     errors: result.errors,
     cpuMicrosecondsPerRequest: round(cpuUsed / Math.max(1, result.requests.total), 1),
+    mainThreadCores: round(mainUsed / (seconds * 1_000_000), 2),
+    loadGeneratorCores: round(loadCpuUsed / (seconds * 1_000_000), 2),
   };
 }
 
@@ -270,18 +286,27 @@ function judged(comparison: Comparison, target: number) {
 
 /** Requests per second and p99 of each target at each of SCALING_CONNECTIONS, one run each. */
 async function scalingRows(targets: readonly Target[], body: string) {
-  const rows: { target: string; connections: number; requestsPerSecond: number; p99Ms: number }[] = [];
+  const rows: {
+    target: string;
+    connections: number;
+    requestsPerSecond: number;
+    p99Ms: number;
+    cpuMicrosecondsPerRequest: number;
+    loadGeneratorCores: number;
+  }[] = [];
   for (const connections of SCALING_CONNECTIONS) {
     for (const target of targets) {
       const sample = await load(target, body, DURATION_SECONDS, connections);
       log(
-        `scaling ${target.name.padEnd(10)} -c ${String(connections).padStart(3)} ${sample.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${sample.p99Ms} ms  non-2xx ${sample.non2xx}`,
+        `scaling ${target.name.padEnd(10)} -c ${String(connections).padStart(3)} ${sample.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${sample.p99Ms} ms  ${sample.cpuMicrosecondsPerRequest} µs CPU/request  autocannon ${sample.loadGeneratorCores} cores  non-2xx ${sample.non2xx}`,
       );
       rows.push({
         target: target.name,
         connections,
         requestsPerSecond: round(sample.requestsPerSecond, 0),
         p99Ms: sample.p99Ms,
+        cpuMicrosecondsPerRequest: sample.cpuMicrosecondsPerRequest,
+        loadGeneratorCores: sample.loadGeneratorCores,
       });
     }
   }
@@ -353,7 +378,7 @@ export async function runThroughput(): Promise<number> {
         const sample = await load(target, body, DURATION_SECONDS);
         samples.get(target.name)?.push(sample);
         log(
-          `round ${roundIndex + 1}/${ROUNDS} ${target.name.padEnd(17)} ${sample.requestsPerSecond.toFixed(0).padStart(6)} req/s  ${sample.cpuMicrosecondsPerRequest.toFixed(1).padStart(6)} µs CPU/request  p50 ${sample.p50Ms} ms  p99 ${sample.p99Ms} ms  non-2xx ${sample.non2xx}  errors ${sample.errors}`,
+          `round ${roundIndex + 1}/${ROUNDS} ${target.name.padEnd(17)} ${sample.requestsPerSecond.toFixed(0).padStart(6)} req/s  ${sample.cpuMicrosecondsPerRequest.toFixed(1).padStart(6)} µs CPU/request  main thread ${sample.mainThreadCores} cores  autocannon ${sample.loadGeneratorCores} cores  p50 ${sample.p50Ms} ms  p99 ${sample.p99Ms} ms  non-2xx ${sample.non2xx}  errors ${sample.errors}`,
         );
       }
     }
@@ -369,6 +394,8 @@ export async function runThroughput(): Promise<number> {
             list.map((sample) => sample.cpuMicrosecondsPerRequest),
             1,
           ),
+          mainThreadCores: spread(list.map((sample) => sample.mainThreadCores)),
+          loadGeneratorCores: spread(list.map((sample) => sample.loadGeneratorCores)),
           p50Ms: spread(list.map((sample) => sample.p50Ms)),
           p99Ms: spread(list.map((sample) => sample.p99Ms)),
           non2xx: list.reduce((sum, sample) => sum + sample.non2xx, 0),
@@ -427,7 +454,7 @@ export async function runThroughput(): Promise<number> {
       durationSeconds: DURATION_SECONDS,
       rounds: ROUNDS,
       bodyBytes: Buffer.byteLength(body),
-      note: 'autocannon, the server under test and the idle others share the machine; autocannon takes a core of its own. CPU per request: user + system of the server process tree over each run, divided by the requests answered',
+      note: 'autocannon, the server under test and the idle others share the machine; autocannon takes about a core of its own (loadGeneratorCores: its CPU over the run, per second of -d). CPU per request: user + system of the server process tree over each run, divided by the requests answered',
       fastApi: withFastApi ? 'measured' : `skipped: not installed for ${PYTHON} (${APT_INSTALL})`,
       moose: moose ? `measured at ${moose.url}` : MOOSE_SKIPPED,
       targets: TARGETS,

@@ -20,9 +20,9 @@ interface ProcessStat {
   readonly ticks: number;
 }
 
-function readStat(pid: number): ProcessStat | undefined {
+function readStat(pid: number, path = `/proc/${pid}/stat`): ProcessStat | undefined {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const text = readFileSync(path, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: fields count from its last `)`.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     // After the name: state, ppid (field 4), ... utime (14), stime (15).
@@ -56,6 +56,23 @@ export function processTreeCpuMicroseconds(pid: number): number {
   const { all, tree } = processTree(pid);
   const ticks = all.filter((stat) => tree.has(stat.pid)).reduce((sum, stat) => sum + stat.ticks, 0);
   return (ticks * 1_000_000) / TICKS_PER_SECOND;
+}
+
+/** User + system CPU microseconds used so far by the main thread of `pid` (its thread with the same id). */
+export function mainThreadCpuMicroseconds(pid: number): number {
+  const stat = readStat(pid, `/proc/${pid}/task/${pid}/stat`);
+  return stat === undefined ? Number.NaN : (stat.ticks * 1_000_000) / TICKS_PER_SECOND;
+}
+
+/**
+ * User + system CPU microseconds of this process's children that have ended and been waited
+ * for (cutime and cstime of /proc/self/stat): read around one short-lived child, its CPU.
+ */
+export function endedChildrenCpuMicroseconds(): number {
+  const text = readFileSync('/proc/self/stat', 'utf8');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // After the name: cutime is field 16 and cstime field 17.
+  return ((Number(fields[13]) + Number(fields[14])) * 1_000_000) / TICKS_PER_SECOND;
 }
 
 /** Resident memory of `pid` and its live descendants now, in bytes (VmRSS of each). */
