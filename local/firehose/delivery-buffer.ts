@@ -3,7 +3,9 @@
  * open → sealed → uploading → landed:
  * - open: records are appended to its journal segment (group commit), and `append()` resolves
  *   once they are fsynced; it is sealed when it holds `limitBytes`, `intervalMs` after its
- *   first record, or when the buffer is drained.
+ *   first record, or when the buffer is drained. Once it holds half of `limitBytes`, the next
+ *   batch's segment is created (file and directory entry fsynced) while this one fills, so that
+ *   the appends waiting behind a full batch's seal do not also wait for a file to be created.
  * - sealed: its segment is closed and it waits in a queue; records that arrive now open a
  *   new batch.
  * - uploading: the head of the queue; its records are read back from the segment (the only
@@ -20,10 +22,18 @@ import { type JournalAppend, JournalSegment, readSegment, removeSegment } from '
 
 const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 30_000;
+/**
+ * How old a segment created ahead may be and still take the next batch: a batch's time (its
+ * S3 key's) is when its segment was created, so it is at most this much before its first record.
+ */
+export const SEGMENT_AHEAD_MAX_AGE_MS = 1_000;
 
 /** A sealed batch: its records are only in its journal segment until it has landed. */
 export interface SealedBatch {
-  /** Epoch ms of the batch's oldest record. */
+  /**
+   * Epoch ms the batch's journal segment was created: its first record's arrival, or up to
+   * SEGMENT_AHEAD_MAX_AGE_MS before it when the segment was created ahead.
+   */
   readonly firstArrival: number;
   /** The object's id, from the journal segment's name. */
   readonly batchId: string;
@@ -81,6 +91,14 @@ interface Waiter extends JournalAppend {
   readonly reject: (error: unknown) => void;
 }
 
+/** Closes and removes an empty segment; one that stays is removed at the next start. */
+async function discardSegment(segment: JournalSegment): Promise<void> {
+  await segment
+    .close()
+    .then(() => removeSegment(segment.path))
+    .catch(() => undefined);
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A buffer that journals records, seals them into batches by size or age, and lands each batch. */
@@ -93,6 +111,8 @@ export class DeliveryBuffer {
   private journalWork: Promise<void> = Promise.resolve();
   private waiting: Waiter[] = [];
   private stopping = false;
+  /** The next batch's segment, being created (or created) while the open batch fills. */
+  private ahead: { readonly createdAt: number; readonly segment: Promise<JournalSegment | undefined> } | undefined;
 
   constructor(private readonly options: DeliveryBufferOptions) {}
 
@@ -132,16 +152,40 @@ export class DeliveryBuffer {
     for (const waiter of waiters) waiter.resolve();
     if (open.bytes >= this.options.limitBytes || this.options.intervalMs === 0) this.seal();
     else if (wasEmpty) open.timer = setTimeout(() => this.seal(), this.options.intervalMs);
+    if (open.bytes >= this.options.limitBytes / 2 && this.ahead === undefined && !this.stopping) {
+      this.ahead = this.createAhead();
+    }
   }
 
-  private async openBatch(): Promise<OpenBatch> {
-    const openedAt = Date.now();
-    const segment = await JournalSegment.create(this.options.journalDirectory, {
+  private createSegment(openedAt: number): Promise<JournalSegment> {
+    return JournalSegment.create(this.options.journalDirectory, {
       streamId: this.options.streamId,
       channel: this.options.channel,
       openedAt,
       batchId: timeOrderedUuid(openedAt),
     });
+  }
+
+  // A segment that could not be created ahead is created when the next batch opens, as before.
+  private createAhead(): NonNullable<DeliveryBuffer['ahead']> {
+    const createdAt = Date.now();
+    return { createdAt, segment: this.createSegment(createdAt).catch(() => undefined) };
+  }
+
+  /** The segment created ahead, if it is still young enough to take a batch; an old one is removed. */
+  private async takeAhead(): Promise<JournalSegment | undefined> {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    if (ahead === undefined) return undefined;
+    const segment = await ahead.segment;
+    if (segment === undefined) return undefined;
+    if (Date.now() - ahead.createdAt <= SEGMENT_AHEAD_MAX_AGE_MS) return segment;
+    await discardSegment(segment);
+    return undefined;
+  }
+
+  private async openBatch(): Promise<OpenBatch> {
+    const segment = (await this.takeAhead()) ?? (await this.createSegment(Date.now()));
     return { segment, records: 0, bytes: 0, timer: undefined };
   }
 
@@ -219,6 +263,12 @@ export class DeliveryBuffer {
   async drain(): Promise<void> {
     await this.seal();
     this.stopping = true;
+    // Empty: nothing to land (a crash that leaves one behind has it removed at the next start).
+    // Taken before waiting, so that no batch opened meanwhile takes the segment being removed.
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    const segment = await ahead?.segment;
+    if (segment) await discardSegment(segment);
     await this.uploading;
     // One last attempt for what a failing loop left, without waiting between retries.
     if (this.sealed.length > 0) await this.uploadSealed();
@@ -234,9 +284,10 @@ export class DeliveryBuffer {
     return { records, oldestArrival };
   }
 
-  /** Waits until every batch sealed so far has landed (retrying as long as it takes). */
+  /** Waits until every batch sealed so far has landed (retrying as long as it takes) and the next batch's segment is ready. */
   async settled(): Promise<void> {
     await this.journalWork;
+    await this.ahead?.segment;
     while (this.uploading) await this.uploading;
   }
 }

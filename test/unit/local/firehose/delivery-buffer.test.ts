@@ -2,7 +2,13 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type BatchToWrite, DeliveryBuffer, type DeliveryBufferOptions } from '#local/firehose/delivery-buffer';
+import { readSegment } from '#local/firehose/buffer-journal';
+import {
+  type BatchToWrite,
+  DeliveryBuffer,
+  type DeliveryBufferOptions,
+  SEGMENT_AHEAD_MAX_AGE_MS,
+} from '#local/firehose/delivery-buffer';
 
 const LIMIT = 10;
 
@@ -59,7 +65,8 @@ describe('a delivery buffer', () => {
     await orders.append([bytes(LIMIT - 1)]);
     await orders.settled();
     expect(written).toEqual([]);
-    expect(await segments()).toHaveLength(1);
+    // Its own segment and, as it holds more than half its limit, the next batch's.
+    expect(await segments()).toHaveLength(2);
     await orders.drain();
   });
 
@@ -69,6 +76,11 @@ describe('a delivery buffer', () => {
     await orders.append([bytes(1, 'b')]);
     await orders.settled();
     expect(texts()).toEqual([['a'.repeat(LIMIT - 1), 'b']]);
+    // The landed batch's segment is gone; the one left is the next batch's, empty.
+    const left = await segments();
+    expect(left).toHaveLength(1);
+    expect((await readSegment(join(journals, left[0] as string))).records).toEqual([]);
+    await orders.drain();
     expect(await segments()).toEqual([]);
   });
 
@@ -81,6 +93,55 @@ describe('a delivery buffer', () => {
     expect(texts()).toEqual([['a'.repeat(LIMIT - 1), 'bb']]);
     await orders.drain();
     expect(texts()).toEqual([['a'.repeat(LIMIT - 1), 'bb'], ['c']]);
+  });
+
+  it("creates the next batch's segment once the batch holds half its limit, and not a byte before", async () => {
+    const orders = buffer();
+    await orders.append([bytes(LIMIT / 2 - 1)]);
+    await orders.settled();
+    expect(await segments()).toHaveLength(1);
+    await orders.append([bytes(1)]);
+    await orders.settled();
+    expect(await segments()).toHaveLength(2);
+    await orders.drain();
+    expect(await segments()).toEqual([]);
+  });
+
+  it('puts the batch after a full one into the segment created ahead, dated when that segment was made', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_000_000);
+    const orders = buffer();
+    await orders.append([bytes(LIMIT / 2, 'a')]);
+    await orders.settled();
+    const beforeTheSeal = await segments();
+    vi.setSystemTime(1_000_000 + SEGMENT_AHEAD_MAX_AGE_MS);
+    await orders.append([bytes(LIMIT / 2, 'b')]);
+    await orders.append([bytes(1, 'c')]);
+    await orders.drain();
+    expect(texts()).toEqual([['a'.repeat(LIMIT / 2), 'b'.repeat(LIMIT / 2)], ['c']]);
+    expect(written.map((batch) => batch.firstArrival)).toEqual([1_000_000, 1_000_000]);
+    // Both batches' segments existed before the first was sealed: the second was made ahead.
+    expect(beforeTheSeal.sort()).toEqual(
+      written.map((batch) => `orders~records~1000000~${batch.batchId}.journal`).sort(),
+    );
+  });
+
+  it('removes a segment created ahead that is older than the next batch may take, and makes a new one', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_000_000);
+    const orders = buffer();
+    await orders.append([bytes(LIMIT, 'a')]);
+    await orders.settled();
+    const [ahead] = await segments();
+    vi.setSystemTime(1_000_000 + SEGMENT_AHEAD_MAX_AGE_MS + 1);
+    await orders.append([bytes(1, 'b')]);
+    await orders.settled();
+    const now = await segments();
+    expect(now).toHaveLength(1);
+    expect(now).not.toContain(ahead);
+    await orders.drain();
+    expect(written.map((batch) => batch.firstArrival)).toEqual([1_000_000, 1_000_000 + SEGMENT_AHEAD_MAX_AGE_MS + 1]);
+    expect(await segments()).toEqual([]);
   });
 
   it('lands a batch below every limit when it is drained (close), and removes its journal', async () => {
