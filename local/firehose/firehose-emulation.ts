@@ -15,6 +15,7 @@ import { batchObjectName, channelLayout, renderPrefix } from '#shared/contract/s
 import type { DeliveryBatch, DeliveryChannel, KeyedAnswer, RecordDelivery } from '#shared/ports/delivery-port';
 import { readSegments, removeSegment } from './buffer-journal.ts';
 import { type BatchToWrite, type BufferSnapshot, DeliveryBuffer } from './delivery-buffer.ts';
+import { withPayloadHash } from './upload-payload-hash.ts';
 
 const gzipAsync = promisify(gzip);
 const MEBIBYTE = 1024 * 1024;
@@ -137,7 +138,8 @@ export class FirehoseEmulation implements RecordDelivery {
     const key = batchKey(this.tenant.tenant, stream, channel, new Date(batch.firstArrival), batch.batchId);
     const raw = Buffer.concat(batch.records);
     const body = stream.compression === 'gzip' ? await gzipAsync(raw) : raw;
-    await this.options.s3.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: body }));
+    const command = new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: body });
+    await this.options.s3.send(await withPayloadHash(command, body));
     this.lastObjects.set(bufferKey(stream.id, channel), {
       key,
       records: batch.records.length,
