@@ -203,7 +203,7 @@ function freePort(): number {
 }
 
 /**
- * One autocannon run, in its own process (it takes CPU of its own: a third of what is there);
+ * One autocannon run, in its own process (its CPU, measured, is the load generator's share);
  * `rate` caps the requests per second over all connections.
  */
 async function load(
@@ -454,7 +454,7 @@ export async function runThroughput(): Promise<number> {
       durationSeconds: DURATION_SECONDS,
       rounds: ROUNDS,
       bodyBytes: Buffer.byteLength(body),
-      note: 'autocannon, the server under test and the idle others share the machine; autocannon takes about a core of its own (loadGeneratorCores: its CPU over the run, per second of -d). CPU per request: user + system of the server process tree over each run, divided by the requests answered',
+      note: 'autocannon, the server under test and the idle others share the machine; the CPU autocannon used over each run, per second of -d, is loadGeneratorCores (0.1-0.8 of a core here). CPU per request: user + system of the server process tree over each run, divided by the requests answered',
       fastApi: withFastApi ? 'measured' : `skipped: not installed for ${PYTHON} (${APT_INSTALL})`,
       moose: moose ? `measured at ${moose.url}` : MOOSE_SKIPPED,
       targets: TARGETS,
