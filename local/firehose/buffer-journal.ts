@@ -22,7 +22,10 @@ const LENGTH_MASK = 0x7fff_ffff;
 export interface SegmentName {
   readonly streamId: string;
   readonly channel: DeliveryChannel;
-  /** Epoch ms when the first record arrived. */
+  /**
+   * Epoch ms the segment was created: when its first record arrived, or up to a second before
+   * it for a segment made ahead (delivery-buffer.ts). The batch's time, in its S3 key too.
+   */
   readonly openedAt: number;
   /**
    * Id of the object the segment becomes, fixed when the segment is made: a segment replayed
@@ -151,11 +154,17 @@ export class JournalSegment {
     const path = join(directory, segmentFileName(name));
     const segment = new JournalSegment(path, name, await open(path, 'wx'));
     // The new name must be durable too, or a power loss could drop an acknowledged segment.
-    const folder = await open(directory, 'r');
     try {
-      await folder.sync();
-    } finally {
-      await folder.close();
+      const folder = await open(directory, 'r');
+      try {
+        await folder.sync();
+      } finally {
+        await folder.close();
+      }
+    } catch (error) {
+      // Empty: nothing was acknowledged into it.
+      await segment.close().catch(() => undefined);
+      throw error;
     }
     return segment;
   }

@@ -47,7 +47,7 @@ export interface SealedBatch {
 export interface BufferSnapshot {
   /** Records journaled but not yet in S3 (open and sealed batches). */
   readonly records: number;
-  /** Epoch ms of the oldest of them; undefined when the buffer is empty. */
+  /** Epoch ms of the oldest batch's time (its segment's: up to a second before its first record); undefined when empty. */
   readonly oldestArrival: number | undefined;
 }
 
@@ -169,7 +169,13 @@ export class DeliveryBuffer {
   // A segment that could not be created ahead is created when the next batch opens, as before.
   private createAhead(): NonNullable<DeliveryBuffer['ahead']> {
     const createdAt = Date.now();
-    return { createdAt, segment: this.createSegment(createdAt).catch(() => undefined) };
+    const segment = this.createSegment(createdAt).catch((error: Error) => {
+      this.options.warn?.(
+        `could not create the next journal segment of ${this.options.streamId} ahead: ${error.message}`,
+      );
+      return undefined;
+    });
+    return { createdAt, segment };
   }
 
   /** The segment created ahead, if it is still young enough to take a batch; an old one is removed. */
@@ -180,7 +186,8 @@ export class DeliveryBuffer {
     const segment = await ahead.segment;
     if (segment === undefined) return undefined;
     if (Date.now() - ahead.createdAt <= SEGMENT_AHEAD_MAX_AGE_MS) return segment;
-    await discardSegment(segment);
+    // Removed in the background: the appends waiting for the new batch need only a new segment.
+    void discardSegment(segment);
     return undefined;
   }
 

@@ -59,7 +59,7 @@ export interface JournaledKeys {
 }
 
 /**
- * The S3 key of a batch whose oldest record arrived at `at`: the prefix and extension the stack
+ * The S3 key of a batch dated `at` (when its journal segment was created): the prefix and extension the stack
  * gives Firehose, and an object name that starts with the delivery stream's name, as on AWS.
  */
 export function batchKey(tenant: string, stream: StreamConfig, channel: DeliveryChannel, at: Date, id: string): string {
@@ -204,13 +204,14 @@ export class FirehoseEmulation implements RecordDelivery {
       this.replayedKeys = { completed, released: await keys.releaseInProgress() };
     }
     for (const segment of segments) {
+      // An empty segment (one made ahead, or whose only append failed) holds nothing to land.
+      if (segment.records.length === 0) {
+        await removeSegment(segment.path);
+        continue;
+      }
       const buffer = this.buffer(segment.streamId, segment.channel);
       if (!buffer) {
         this.options.log?.warn(`kept ${segment.path}: the tenant has no stream ${segment.streamId}`);
-        continue;
-      }
-      if (segment.records.length === 0) {
-        await removeSegment(segment.path);
         continue;
       }
       buffer.adopt({

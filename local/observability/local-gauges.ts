@@ -42,7 +42,7 @@ export function registerLocalGauges(registry: Registry, sources: LocalGaugeSourc
   });
   new Gauge({
     name: LOCAL_GAUGE_NAMES.oldestBufferedAge,
-    help: 'Age of the oldest record not yet written to S3; 0 when nothing is buffered (local mode).',
+    help: 'Age of the oldest batch not yet written to S3 (from its time, up to a second before its first record); 0 when nothing is buffered (local mode).',
     labelNames: bufferLabels,
     registers: [registry],
     collect() {

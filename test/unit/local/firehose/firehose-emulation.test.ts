@@ -1,15 +1,16 @@
 import { mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createS3Client, type EmbeddedS3, startEmbeddedS3 } from '#local/embedded/embedded-s3';
+import { createS3Client, type EmbeddedS3, S3RVER_CREDENTIALS, startEmbeddedS3 } from '#local/embedded/embedded-s3';
 import { encodeEntries } from '#local/firehose/buffer-journal';
 import { FirehoseEmulation } from '#local/firehose/firehose-emulation';
 import { defineTenant } from '#shared/config/tenant-config';
 import { DownstreamUnavailableError } from '#shared/contract/errors';
 import type { DeliveryBatch } from '#shared/ports/delivery-port';
 import { tempHome } from '../../../e2e/support/temp-home.ts';
+import { NoBodyHashing } from './support/no-body-hashing.ts';
 
 const tenant = defineTenant({
   tenant: 'example',
@@ -136,6 +137,50 @@ describe('the Firehose emulation', () => {
     await restarted.settled();
     expect((await objects('streams/orders/')).map((object) => object.body.toString())).toEqual(['{"n":1}\n{"n":2}\n']);
     expect(await readdir(home.buffers)).toEqual([]);
+  });
+
+  it('removes the empty journal segments a crash left, of any stream, and writes nothing for them', async () => {
+    await mkdir(home.buffers, { recursive: true });
+    const empty = [
+      'orders~records~1767225600000~01900000-0000-7000-8000-000000000001.journal',
+      'removed~records~1767225600000~01900000-0000-7000-8000-000000000002.journal',
+    ];
+    for (const name of empty) await writeFile(join(home.buffers, name), '');
+    const warnings: string[] = [];
+    const restarted = new FirehoseEmulation({
+      tenant,
+      s3: client,
+      bucket: s3.bucket,
+      journalDirectory: home.buffers,
+      log: { info: () => undefined, warn: (message) => warnings.push(message) },
+    });
+    expect(await restarted.replay()).toBe(0);
+    await restarted.settled();
+    expect(await readdir(home.buffers)).toEqual([]);
+    expect(warnings).toEqual([]);
+    expect(await objects('streams/')).toEqual([]);
+  });
+
+  it('signs an upload without hashing its body itself (that hash is made on the thread pool)', async () => {
+    const strict = new S3Client({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: S3RVER_CREDENTIALS,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      sha256: NoBodyHashing,
+    });
+    const delivery = emulation({ s3: strict });
+    await delivery.deliver(
+      batch(
+        'orders',
+        Array.from({ length: 100 }, (_, n) => `{"n":${n},"pad":"${'x'.repeat(100)}"}`),
+      ),
+    );
+    await delivery.flushAll();
+    const [object] = await objects('streams/orders/');
+    expect(object?.body.toString().split('\n')).toHaveLength(101);
   });
 
   it('keeps, and does not choke on, a journal named after an Object.prototype member', async () => {

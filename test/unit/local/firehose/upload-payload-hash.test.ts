@@ -3,19 +3,21 @@ import { Readable } from 'node:stream';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { withPayloadHash } from '#local/firehose/upload-payload-hash';
+import { NoBodyHashing } from './support/no-body-hashing.ts';
 
 interface SentRequest {
   readonly headers: Record<string, string>;
 }
 
-/** An S3 client whose transport keeps the signed request and answers 200. */
-function capturingClient(sent: SentRequest[]): S3Client {
+/** An S3 client whose transport keeps the signed request and answers 200; `strict`: its signer may not hash a body. */
+function capturingClient(sent: SentRequest[], strict = true): S3Client {
   return new S3Client({
     region: 'us-east-1',
     endpoint: 'http://127.0.0.1:9',
     forcePathStyle: true,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     requestChecksumCalculation: 'WHEN_REQUIRED',
+    ...(strict ? { sha256: NoBodyHashing } : {}),
     requestHandler: {
       handle: async (request: SentRequest) => {
         sent.push(request);
@@ -34,7 +36,8 @@ describe('an upload with its payload hash computed ahead', () => {
     const plain: SentRequest[] = [];
     const input = { Bucket: 'sluice', Key: 'a/b.ndjson', Body: body };
     await capturingClient(sent).send(await withPayloadHash(new PutObjectCommand(input), body));
-    await capturingClient(plain).send(new PutObjectCommand(input));
+    await capturingClient(plain, false).send(new PutObjectCommand(input));
+    await expect(capturingClient([]).send(new PutObjectCommand(input))).rejects.toThrow(/the signer hashed/);
     expect(sent[0]?.headers['x-amz-content-sha256']).toBe(sha256Hex(body));
     expect(plain[0]?.headers['x-amz-content-sha256']).toBe(sha256Hex(body));
     // The signed headers name it, so the signature covers the hash given.
