@@ -45,6 +45,19 @@ const emulation = (overrides: { s3?: S3Client; flushSeconds?: number } = {}) =>
     ...(overrides.flushSeconds === undefined ? {} : { flushSeconds: overrides.flushSeconds }),
   });
 
+/** An emulation that keeps what it warns of. */
+const warningEmulation = () => {
+  const warnings: string[] = [];
+  const delivery = new FirehoseEmulation({
+    tenant,
+    s3: client,
+    bucket: s3.bucket,
+    journalDirectory: home.buffers,
+    log: { info: () => undefined, warn: (message) => warnings.push(message) },
+  });
+  return { delivery, warnings };
+};
+
 const batch = (streamId: string, lines: string[], channel: DeliveryBatch['channel'] = 'records'): DeliveryBatch => ({
   streamId,
   channel,
@@ -146,14 +159,7 @@ describe('the Firehose emulation', () => {
       'removed~records~1767225600000~01900000-0000-7000-8000-000000000002.journal',
     ];
     for (const name of empty) await writeFile(join(home.buffers, name), '');
-    const warnings: string[] = [];
-    const restarted = new FirehoseEmulation({
-      tenant,
-      s3: client,
-      bucket: s3.bucket,
-      journalDirectory: home.buffers,
-      log: { info: () => undefined, warn: (message) => warnings.push(message) },
-    });
+    const { delivery: restarted, warnings } = warningEmulation();
     expect(await restarted.replay()).toBe(0);
     await restarted.settled();
     expect(await readdir(home.buffers)).toEqual([]);
@@ -187,14 +193,7 @@ describe('the Firehose emulation', () => {
     const name = 'constructor~records~1767225600000~01900000-0000-7000-8000-000000000000.journal';
     await mkdir(home.buffers, { recursive: true });
     await writeFile(join(home.buffers, name), encodeEntries([Buffer.from('{"n":1}\n')]));
-    const warnings: string[] = [];
-    const restarted = new FirehoseEmulation({
-      tenant,
-      s3: client,
-      bucket: s3.bucket,
-      journalDirectory: home.buffers,
-      log: { info: () => undefined, warn: (message) => warnings.push(message) },
-    });
+    const { delivery: restarted, warnings } = warningEmulation();
     expect(await restarted.replay()).toBe(0);
     expect(warnings.join('\n')).toContain('the tenant has no stream constructor');
     expect(await readdir(home.buffers)).toEqual([name]);
