@@ -20,12 +20,19 @@ interface ProcessStat {
   readonly ticks: number;
 }
 
+/**
+ * The fields of a /proc stat file after the command name, from field 3 (state) on: the name
+ * (field 2) may hold spaces and parentheses, so they count from its last `)`. Field n is at n - 3.
+ */
+function statFields(path: string): string[] {
+  const text = readFileSync(path, 'utf8');
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
 function readStat(pid: number, path = `/proc/${pid}/stat`): ProcessStat | undefined {
   try {
-    const text = readFileSync(path, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: fields count from its last `)`.
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    // After the name: state, ppid (field 4), ... utime (14), stime (15).
+    const fields = statFields(path);
+    // ppid (field 4), utime (14), stime (15).
     return { pid, parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
   } catch {
     return undefined;
@@ -69,9 +76,8 @@ export function mainThreadCpuMicroseconds(pid: number): number {
  * for (cutime and cstime of /proc/self/stat): read around one short-lived child, its CPU.
  */
 export function endedChildrenCpuMicroseconds(): number {
-  const text = readFileSync('/proc/self/stat', 'utf8');
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // After the name: cutime is field 16 and cstime field 17.
+  const fields = statFields('/proc/self/stat');
+  // cutime (16), cstime (17).
   return ((Number(fields[13]) + Number(fields[14])) * 1_000_000) / TICKS_PER_SECOND;
 }
 
