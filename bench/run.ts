@@ -22,9 +22,18 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<number>>> = {
 /** Benchmarks that start `sluice dev` through cli/sluice.mjs. */
 const STARTS_SLUICE_DEV = new Set(['throughput', 'client']);
 
+const USAGE = `usage: npm run bench [-- <benchmark>...]
+Runs every benchmark, or the ones named: ${Object.keys(BENCHMARKS).join(', ')}.
+Each writes bench/results/<name>.json; docs/performance.md says what each measures and which
+environment variables change a run (SLUICE_BENCH_QUICK, SLUICE_BENCH_NODE, SLUICE_BENCH_MOOSE_URL, ...).
+`;
+
 const requested = process.argv.slice(2);
-const unknown = requested.filter((name) => !(name in BENCHMARKS));
-if (unknown.length > 0) {
+// Own keys only: `constructor` names no benchmark.
+const unknown = requested.filter((name) => !Object.hasOwn(BENCHMARKS, name));
+if (requested.includes('--help') || requested.includes('-h')) {
+  process.stdout.write(USAGE);
+} else if (unknown.length > 0) {
   process.stderr.write(`unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(BENCHMARKS).join(', ')}\n`);
   process.exitCode = 64;
 } else {
